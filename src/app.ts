@@ -1,0 +1,42 @@
+import type { AppDeps } from "./app-deps.ts";
+import { errorHandler, notFoundHandler, type RouteTable, routeTable } from "./http/error-handler.ts";
+import { accessLog } from "./http/middleware/access-log.ts";
+import { bodyLimit } from "./http/middleware/body-limit.ts";
+import { cors } from "./http/middleware/cors.ts";
+import { requestId } from "./http/middleware/request-id.ts";
+import { securityHeaders } from "./http/middleware/security-headers.ts";
+import { buildOpenApiDocument, type OpenApiDocument } from "./http/openapi-document.ts";
+import { createRouter } from "./http/openapi.ts";
+import { docsRouter } from "./routes/docs/index.ts";
+import { mountRoutes } from "./routes/index.ts";
+
+/**
+ * Builds the Hono app from its dependencies. No side effects: nothing listens, nothing
+ * reads the environment, so tests build as many apps as they like.
+ */
+export function createApp(deps: AppDeps) {
+  const { config, logger } = deps;
+  const app = createRouter();
+
+  app.use("*", requestId());
+  app.use("*", accessLog(logger));
+  app.use("*", securityHeaders({ hsts: config.environment === "production" }));
+  app.use("*", cors(config.cors));
+  app.use("*", bodyLimit(config.bodyLimitBytes));
+  app.use("*", async function injectDeps(c, next) {
+    c.set("deps", deps);
+    c.set("auth", undefined);
+    await next();
+  });
+
+  let document: OpenApiDocument | undefined;
+  mountRoutes(app, { development: config.environment === "development" });
+  app.route("/", docsRouter(() => document ??= buildOpenApiDocument(app, config)));
+
+  let table: RouteTable | undefined;
+  app.notFound(notFoundHandler(() => table ??= routeTable(app.routes)));
+  app.onError(errorHandler(logger));
+  return app;
+}
+
+export type App = ReturnType<typeof createApp>;

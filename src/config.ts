@@ -1,0 +1,250 @@
+import { z } from "zod";
+
+/** Rate-limit tiers of the public contract; each route declares one. */
+export const TIERS = [
+  "auth",
+  "email_verification",
+  "public",
+  "general",
+  "voice",
+  "security_test",
+] as const;
+export type Tier = typeof TIERS[number];
+
+const booleanFlag = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .transform((value) => ["1", "true", "yes", "on"].includes(value));
+
+const optionalText = z
+  .string()
+  .trim()
+  .transform((value) => value === "" ? undefined : value)
+  .optional();
+
+function integer(defaultValue: number, min: number, max: number) {
+  return z.coerce.number().int().min(min).max(max).default(defaultValue);
+}
+
+const envSchema = z.object({
+  ENVIRONMENT: z.enum(["development", "production"]).default("development"),
+  DEBUG_MODE: booleanFlag.default(false),
+  HOST: z.string().trim().min(1).default("0.0.0.0"),
+  PORT: integer(8000, 0, 65535),
+  APP_URL: z.url({ protocol: /^https?$/ }).optional(),
+  TRUST_PROXY: integer(0, 0, 10),
+  JWT_SECRET: optionalText,
+  JWT_REFRESH_SECRET: optionalText,
+  ACCESS_TOKEN_TTL_SECONDS: integer(900, 60, 86_400),
+  REFRESH_TOKEN_TTL_SECONDS: integer(2_592_000, 300, 31_536_000),
+  BCRYPT_COST: integer(12, 4, 15),
+  CORS_ALLOWED_ORIGINS: z.string().default(""),
+  CORS_ALLOW_CREDENTIALS: booleanFlag.default(false),
+  DATABASE_URL: optionalText,
+  DATABASE_POOL_SIZE: integer(10, 1, 100),
+  REDIS_URL: optionalText,
+  UPSTASH_REDIS_REST_URL: optionalText,
+  UPSTASH_REDIS_REST_TOKEN: optionalText,
+  RATE_LIMIT_TIMEOUT_MS: integer(250, 10, 10_000),
+  RATE_LIMIT_AUTH_PER_MINUTE: integer(5, 1, 100_000),
+  RATE_LIMIT_EMAIL_VERIFICATION_PER_MINUTE: integer(3, 1, 100_000),
+  RATE_LIMIT_PUBLIC_PER_MINUTE: integer(100, 1, 100_000),
+  RATE_LIMIT_GENERAL_PER_MINUTE: integer(60, 1, 100_000),
+  RATE_LIMIT_VOICE_PER_MINUTE: integer(10, 1, 100_000),
+  RATE_LIMIT_SECURITY_TEST_PER_MINUTE: integer(2, 1, 100_000),
+  SMTP_SERVER: optionalText,
+  SMTP_PORT: integer(587, 1, 65535),
+  SMTP_USERNAME: optionalText,
+  SMTP_PASSWORD: optionalText,
+  FROM_EMAIL: z.string().trim().default("noreply@jessy-ai.com"),
+  OTP_EXPIRATION_MINUTES: integer(15, 1, 1440),
+  BODY_LIMIT_BYTES: integer(65_536, 1024, 10_485_760),
+});
+
+export type Environment = "development" | "production";
+
+/** The service's configuration: parsed once from the environment, frozen, passed down. */
+export interface Config {
+  readonly environment: Environment;
+  readonly debug: boolean;
+  readonly host: string;
+  readonly port: number;
+  readonly appUrl: string;
+  readonly trustProxy: number;
+  readonly jwt: {
+    readonly accessSecret: string;
+    readonly refreshSecret: string;
+    readonly accessTtlSeconds: number;
+    readonly refreshTtlSeconds: number;
+    readonly issuer: string;
+    readonly audience: string;
+  };
+  readonly bcryptCost: number;
+  readonly cors: { readonly origins: readonly string[]; readonly allowCredentials: boolean };
+  readonly database: { readonly url?: string; readonly poolSize: number };
+  readonly rateLimit: {
+    readonly redisUrl?: string;
+    readonly upstashUrl?: string;
+    readonly upstashToken?: string;
+    readonly timeoutMs: number;
+    readonly perMinute: Readonly<Record<Tier, number>>;
+  };
+  readonly smtp?: {
+    readonly host: string;
+    readonly port: number;
+    readonly username?: string;
+    readonly password?: string;
+  };
+  readonly fromEmail: string;
+  readonly otpTtlMinutes: number;
+  readonly bodyLimitBytes: number;
+}
+
+/** Raised when the environment cannot be used; `problems` holds one line per problem. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+export interface LoadedConfig {
+  config: Config;
+  /** Unsafe development defaults, one line each, to print at start-up */
+  warnings: string[];
+}
+
+const MIN_SECRET_BYTES = 32;
+const byteLength = (text: string) => new TextEncoder().encode(text).length;
+
+/**
+ * Accepts the original backend's SQLAlchemy URL (`postgresql+asyncpg://`) and the
+ * `postgres://` / `postgresql://` forms, returning a URL postgres.js understands.
+ */
+export function normalizeDatabaseUrl(url: string): string {
+  return url.replace(/^postgres(?:ql)?(?:\+[a-z0-9_]+)?:\/\//i, "postgres://");
+}
+
+function parseOrigins(raw: string): string[] {
+  return raw.split(",").map((origin) => origin.trim().replace(/\/+$/, "")).filter(Boolean);
+}
+
+function randomSecret(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(48));
+  return btoa(String.fromCharCode(...bytes));
+}
+
+/**
+ * Parses the environment into a frozen Config. Production refuses unsafe settings with
+ * a ConfigError listing every problem; development falls back to embedded defaults and
+ * reports each unsafe default as a warning.
+ */
+export function loadConfig(env: Record<string, string | undefined>): LoadedConfig {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`),
+    );
+  }
+  const e = parsed.data;
+  const production = e.ENVIRONMENT === "production";
+  const problems: string[] = [];
+  const warnings: string[] = [];
+  const origins = parseOrigins(e.CORS_ALLOWED_ORIGINS);
+  const smtpConfigured = Boolean(e.SMTP_SERVER);
+
+  for (const [name, value] of [["JWT_SECRET", e.JWT_SECRET], ["JWT_REFRESH_SECRET", e.JWT_REFRESH_SECRET]]) {
+    if (!value) {
+      if (production) problems.push(`${name} is required in production`);
+      else warnings.push(`${name} is not set: using a random secret for this run (tokens die on restart)`);
+    } else if (byteLength(value) < MIN_SECRET_BYTES) {
+      const line = `${name} must be at least ${MIN_SECRET_BYTES} bytes`;
+      if (production) problems.push(line);
+      else warnings.push(line);
+    }
+  }
+  if (e.JWT_SECRET && e.JWT_SECRET === e.JWT_REFRESH_SECRET) {
+    const line = "JWT_SECRET and JWT_REFRESH_SECRET must differ";
+    if (production) problems.push(line);
+    else warnings.push(line);
+  }
+  if (origins.includes("*")) {
+    const line = e.CORS_ALLOW_CREDENTIALS
+      ? "CORS_ALLOWED_ORIGINS must not be * when CORS_ALLOW_CREDENTIALS is true"
+      : "CORS_ALLOWED_ORIGINS must list exact origins, not *";
+    if (production) problems.push(line);
+    else warnings.push(`${line}: * is ignored`);
+  }
+  if (production && e.DEBUG_MODE) problems.push("DEBUG_MODE must be off in production");
+  if (!e.DATABASE_URL) {
+    if (production) problems.push("DATABASE_URL is required in production");
+    else warnings.push("DATABASE_URL is not set: using embedded PGlite");
+  }
+  if (!smtpConfigured) {
+    if (production) problems.push("SMTP_SERVER is required in production");
+    else warnings.push("SMTP_SERVER is not set: mail goes to the development outbox at /dev/outbox");
+  }
+  if (production && e.BCRYPT_COST < 10) problems.push("BCRYPT_COST must be at least 10 in production");
+  if (production && !e.APP_URL) problems.push("APP_URL is required in production");
+  if (!e.REDIS_URL && !e.UPSTASH_REDIS_REST_URL) {
+    if (!production) warnings.push("REDIS_URL is not set: rate limits are kept in memory");
+  }
+  if (Boolean(e.UPSTASH_REDIS_REST_URL) !== Boolean(e.UPSTASH_REDIS_REST_TOKEN)) {
+    problems.push("UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN must be set together");
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const appUrl = (e.APP_URL ?? `http://localhost:${e.PORT || 8000}`).replace(/\/+$/, "");
+  const config: Config = {
+    environment: e.ENVIRONMENT,
+    debug: e.DEBUG_MODE,
+    host: e.HOST,
+    port: e.PORT,
+    appUrl,
+    trustProxy: e.TRUST_PROXY,
+    jwt: {
+      accessSecret: e.JWT_SECRET ?? randomSecret(),
+      refreshSecret: e.JWT_REFRESH_SECRET ?? randomSecret(),
+      accessTtlSeconds: e.ACCESS_TOKEN_TTL_SECONDS,
+      refreshTtlSeconds: e.REFRESH_TOKEN_TTL_SECONDS,
+      issuer: appUrl,
+      audience: "jessy-api",
+    },
+    bcryptCost: e.BCRYPT_COST,
+    cors: { origins: origins.filter((origin) => origin !== "*"), allowCredentials: e.CORS_ALLOW_CREDENTIALS },
+    database: {
+      url: e.DATABASE_URL ? normalizeDatabaseUrl(e.DATABASE_URL) : undefined,
+      poolSize: e.DATABASE_POOL_SIZE,
+    },
+    rateLimit: {
+      redisUrl: e.REDIS_URL,
+      upstashUrl: e.UPSTASH_REDIS_REST_URL,
+      upstashToken: e.UPSTASH_REDIS_REST_TOKEN,
+      timeoutMs: e.RATE_LIMIT_TIMEOUT_MS,
+      perMinute: {
+        auth: e.RATE_LIMIT_AUTH_PER_MINUTE,
+        email_verification: e.RATE_LIMIT_EMAIL_VERIFICATION_PER_MINUTE,
+        public: e.RATE_LIMIT_PUBLIC_PER_MINUTE,
+        general: e.RATE_LIMIT_GENERAL_PER_MINUTE,
+        voice: e.RATE_LIMIT_VOICE_PER_MINUTE,
+        security_test: e.RATE_LIMIT_SECURITY_TEST_PER_MINUTE,
+      },
+    },
+    smtp: e.SMTP_SERVER
+      ? { host: e.SMTP_SERVER, port: e.SMTP_PORT, username: e.SMTP_USERNAME, password: e.SMTP_PASSWORD }
+      : undefined,
+    fromEmail: e.FROM_EMAIL,
+    otpTtlMinutes: e.OTP_EXPIRATION_MINUTES,
+    bodyLimitBytes: e.BODY_LIMIT_BYTES,
+  };
+  return { config: deepFreeze(config), warnings };
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === "object") {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}

@@ -1,0 +1,66 @@
+import type { AppDeps } from "./app-deps.ts";
+import { systemClock } from "./clock.ts";
+import type { Config } from "./config.ts";
+import { createDatabase, type Database } from "./db/database.ts";
+import { migrateToLatest } from "./db/migrate.ts";
+import type { Logger } from "./logger.ts";
+
+/** The running service's dependencies plus how to release them. */
+export interface Runtime {
+  deps: AppDeps;
+  close(): Promise<void>;
+}
+
+export interface RuntimeOptions {
+  /** PGlite data directory when no DATABASE_URL is set (development persists under .data/) */
+  pgliteDataDir?: string;
+  /** Apply pending migrations before serving (development) */
+  migrate?: boolean;
+}
+
+/** Opens the database and builds every dependency from the configuration. */
+export async function createDatabaseFromConfig(config: Config, pgliteDataDir?: string): Promise<Database> {
+  return await createDatabase({
+    url: config.database.url,
+    dataDir: pgliteDataDir,
+    poolSize: config.database.poolSize,
+  });
+}
+
+/** Builds the dependencies of a running instance from its configuration. */
+export async function createRuntime(config: Config, logger: Logger, options: RuntimeOptions = {}): Promise<Runtime> {
+  const database = await createDatabaseFromConfig(config, options.pgliteDataDir);
+  if (options.migrate) {
+    for (const line of await migrateToLatest(database.db)) logger.info("migration", { result: line });
+  }
+  const deps: AppDeps = {
+    config,
+    logger,
+    clock: systemClock,
+    database,
+    probes: {},
+    features: securityFeatures(config),
+  };
+  return {
+    deps,
+    async close() {
+      await database.close();
+    },
+  };
+}
+
+/** What /health reports as active; booleans and kinds only, never a value. */
+export function securityFeatures(config: Config): Record<string, boolean | string> {
+  return {
+    rate_limiting: true,
+    rate_limit_store: config.rateLimit.upstashUrl ? "upstash" : config.rateLimit.redisUrl ? "redis" : "memory",
+    cors_restricted: true,
+    cors_credentials: config.cors.allowCredentials,
+    security_headers: true,
+    hsts: config.environment === "production",
+    request_ids: true,
+    problem_details: true,
+    body_limit_bytes: String(config.bodyLimitBytes),
+    separate_refresh_secret: config.jwt.accessSecret !== config.jwt.refreshSecret,
+  };
+}

@@ -1,0 +1,20 @@
+import type { AppDeps } from "../app-deps.ts";
+
+/** Who the bearer token belongs to; set by the authenticate middleware. */
+export interface AuthContext {
+  userId: string;
+  sessionId: string;
+  jti: string;
+  tokenVersion: number;
+  /** Access-token expiry, seconds since the epoch */
+  expiresAt: number;
+}
+
+export interface AppVariables {
+  requestId: string;
+  deps: AppDeps;
+  auth: AuthContext | undefined;
+}
+
+/** Hono environment shared by every router and middleware. */
+export type AppEnv = { Variables: AppVariables };

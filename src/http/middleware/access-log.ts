@@ -1,0 +1,31 @@
+import type { MiddlewareHandler } from "hono";
+import { routePath } from "hono/route";
+import type { Logger } from "../../logger.ts";
+import type { AppEnv } from "../app-env.ts";
+
+/**
+ * One JSON line per request: id, method, matched route (the pattern, so no ids or tokens
+ * from the path), status and duration. Never bodies, headers or query strings.
+ */
+export function accessLog(logger: Logger): MiddlewareHandler<AppEnv> {
+  return async function accessLogMiddleware(c, next) {
+    const started = performance.now();
+    await next();
+    logger.info("request", {
+      request_id: c.get("requestId"),
+      method: c.req.method,
+      route: matchedRoute(c),
+      status: c.res.status,
+      duration_ms: Math.round((performance.now() - started) * 100) / 100,
+    });
+  };
+}
+
+function matchedRoute(c: Parameters<MiddlewareHandler<AppEnv>>[0]): string {
+  try {
+    const route = routePath(c, -1);
+    return route && route !== "/*" && route !== "*" ? route : "(unmatched)";
+  } catch {
+    return "(unmatched)";
+  }
+}

@@ -1,0 +1,32 @@
+import type { MiddlewareHandler } from "hono";
+import { cors as honoCors } from "hono/cors";
+import type { AppEnv } from "../app-env.ts";
+
+export interface CorsOptions {
+  origins: readonly string[];
+  allowCredentials: boolean;
+}
+
+/**
+ * CORS from configuration: an allowed origin is echoed exactly (with Vary: Origin);
+ * any other origin, including `null`, gets no Access-Control-Allow-Origin at all.
+ */
+export function cors(options: CorsOptions): MiddlewareHandler<AppEnv> {
+  const allowed = new Set(options.origins);
+  return honoCors({
+    origin: (origin) => (origin && origin !== "null" && allowed.has(origin) ? origin : null),
+    credentials: options.allowCredentials,
+    allowMethods: ["GET", "POST", "DELETE", "OPTIONS"],
+    allowHeaders: ["Authorization", "Content-Type", "X-Request-ID"],
+    exposeHeaders: [
+      "X-Request-ID",
+      "RateLimit",
+      "RateLimit-Policy",
+      "Retry-After",
+      "X-RateLimit-Limit",
+      "X-RateLimit-Remaining",
+      "X-RateLimit-Reset",
+    ],
+    maxAge: 600,
+  });
+}

@@ -1,0 +1,55 @@
+import type { OpenAPIHono } from "@hono/zod-openapi";
+import type { Config } from "../config.ts";
+import { VERSION } from "../version.ts";
+import type { AppEnv } from "./app-env.ts";
+
+export type OpenApiDocument = ReturnType<OpenAPIHono["getOpenAPI31Document"]>;
+
+const TAGS = [
+  { name: "Auth", description: "Sign-up, sign-in, email verification and password reset" },
+  { name: "Sessions", description: "Token refresh, sign-out and the signed-in user's sessions and audit trail" },
+  { name: "Health", description: "Liveness, readiness and dependency status" },
+  { name: "Security", description: "Rate-limit smoke test" },
+  { name: "Docs", description: "This document and Swagger UI" },
+  { name: "Development", description: "Present only when ENVIRONMENT=development" },
+];
+
+const DESCRIPTION = `Account and security service of the Jessy AI backend.
+
+Every error is \`application/problem+json\` (RFC 9457) with a stable \`code\` and the \`request_id\`
+also sent in the \`X-Request-ID\` header. Rate limits are declared per operation in \`x-rate-limit\`
+and reported in the \`RateLimit\`/\`RateLimit-Policy\` headers.`;
+
+/**
+ * Generates the OpenAPI 3.1 document from the registered routes. Rate limits come from
+ * the configuration, so the served document states the limits this instance enforces.
+ */
+export function buildOpenApiDocument(app: OpenAPIHono<AppEnv>, config: Config): OpenApiDocument {
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
+    type: "http",
+    scheme: "bearer",
+    bearerFormat: "JWT",
+    description: "Access token from POST /auth/signin or POST /auth/refresh",
+  });
+  const document = app.getOpenAPI31Document({
+    openapi: "3.1.0",
+    info: {
+      title: "Jessy API",
+      version: VERSION,
+      description: DESCRIPTION,
+      contact: { name: "Jessy AI", email: "security@jessy-ai.com", url: "https://jessy-ai.com" },
+      license: { name: "Proprietary", url: "https://jessy-ai.com/terms" },
+    },
+    servers: [{ url: config.appUrl }],
+    tags: TAGS.filter((tag) => tag.name !== "Development" || config.environment === "development"),
+  });
+  for (const pathItem of Object.values(document.paths ?? {})) {
+    for (const operation of Object.values(pathItem)) {
+      const limit = (operation as { "x-rate-limit"?: { tier: keyof Config["rateLimit"]["perMinute"]; limit: number } })[
+        "x-rate-limit"
+      ];
+      if (limit) limit.limit = config.rateLimit.perMinute[limit.tier];
+    }
+  }
+  return document;
+}

@@ -1,0 +1,47 @@
+import { z } from "@hono/zod-openapi";
+import { defineRoute } from "../../http/openapi.ts";
+
+export const spec = defineRoute({
+  method: "get",
+  path: "/openapi.json",
+  operationId: "getOpenApiDocument",
+  tags: ["Docs"],
+  summary: "OpenAPI 3.1 document",
+  description: "The machine-readable contract of this API, generated from the same definitions that validate requests.",
+  tier: "public",
+  responses: {
+    200: {
+      description: "OpenAPI 3.1 document",
+      content: { "application/json": { schema: z.object({}).passthrough().openapi({ type: "object" }) } },
+    },
+  },
+});
+
+export const docs = defineRoute({
+  method: "get",
+  path: "/docs",
+  operationId: "getDocs",
+  tags: ["Docs"],
+  summary: "Swagger UI",
+  description: "Interactive documentation; every asset is served by this service.",
+  tier: "public",
+  responses: {
+    200: { description: "Swagger UI page", content: { "text/html": { schema: z.string() } } },
+  },
+});
+
+export const asset = defineRoute({
+  method: "get",
+  path: "/docs/assets/{file}",
+  operationId: "getDocsAsset",
+  tags: ["Docs"],
+  summary: "Swagger UI asset",
+  description: "Scripts and styles of the Swagger UI page.",
+  tier: "public",
+  hide: true,
+  request: { params: z.object({ file: z.string().max(64) }) },
+  errors: ["not_found"],
+  responses: {
+    200: { description: "Asset", content: { "text/plain": { schema: z.string() } } },
+  },
+});

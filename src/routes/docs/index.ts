@@ -1,0 +1,18 @@
+import type { OpenApiDocument } from "../../http/openapi-document.ts";
+import { AppError } from "../../http/errors.ts";
+import { createRouter } from "../../http/openapi.ts";
+import * as routes from "./docs.routes.ts";
+import { DOCS_HTML, SWAGGER_ASSETS } from "./swagger-assets.ts";
+
+/** /openapi.json and Swagger UI; `document` is computed once the other routes exist. */
+export function docsRouter(document: () => OpenApiDocument) {
+  return createRouter()
+    .openapi(routes.spec, (c) => c.json(document(), 200))
+    .openapi(routes.docs, (c) => c.html(DOCS_HTML, 200))
+    .openapi(routes.asset, (c) => {
+      const asset = SWAGGER_ASSETS[c.req.valid("param").file];
+      if (!asset) throw new AppError("not_found", "No such asset");
+      c.header("Cache-Control", "public, max-age=86400");
+      return c.body(asset.body, 200, { "Content-Type": asset.type });
+    });
+}

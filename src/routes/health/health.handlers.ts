@@ -1,0 +1,23 @@
+import type { RouteHandler } from "@hono/zod-openapi";
+import type { AppEnv } from "../../http/app-env.ts";
+import { AppError } from "../../http/errors.ts";
+import { runHealthChecks } from "../../services/health.ts";
+import type * as routes from "./health.routes.ts";
+
+export const health: RouteHandler<typeof routes.health, AppEnv> = async (c) => {
+  return c.json(await runHealthChecks(c.var.deps), 200);
+};
+
+export const live: RouteHandler<typeof routes.live, AppEnv> = (c) => c.json({ status: "alive" as const }, 200);
+
+export const ready: RouteHandler<typeof routes.ready, AppEnv> = async (c) => {
+  try {
+    await c.var.deps.database.ping(2000);
+  } catch (error) {
+    throw new AppError("service_unavailable", "The database is not reachable", {
+      cause: error,
+      headers: { "Retry-After": "5" },
+    });
+  }
+  return c.json({ status: "ready" as const }, 200);
+};

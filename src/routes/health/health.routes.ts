@@ -1,0 +1,71 @@
+import { z } from "@hono/zod-openapi";
+import { defineRoute } from "../../http/openapi.ts";
+
+const CheckSchema = z
+  .object({
+    status: z.enum(["up", "degraded", "down"]),
+    latency_ms: z.number().openapi({ example: 1.4 }),
+    detail: z.string().optional().openapi({ example: "postgres" }),
+  })
+  .openapi("HealthCheck");
+
+export const HealthSchema = z
+  .object({
+    status: z.enum(["ok", "degraded"]).openapi({ description: "degraded when any check is not up" }),
+    version: z.string().openapi({ example: "1.0.0" }),
+    environment: z.enum(["development", "production"]),
+    checks: z.record(z.string(), CheckSchema).openapi({
+      description: "database, rate_limit_store, mailer",
+    }),
+    security: z.record(z.string(), z.union([z.boolean(), z.string()])).openapi({
+      description: "Security features active in this instance",
+      example: { rate_limiting: true, cors_restricted: true, hsts: false },
+    }),
+    time: z.string().openapi({ format: "date-time" }),
+  })
+  .openapi("Health");
+
+export const LivenessSchema = z.object({ status: z.literal("alive") }).openapi("Liveness");
+export const ReadinessSchema = z.object({ status: z.literal("ready") }).openapi("Readiness");
+
+export const health = defineRoute({
+  method: "get",
+  path: "/health",
+  operationId: "getHealth",
+  tags: ["Health"],
+  summary: "Service status with dependency checks",
+  description:
+    "Reports each dependency (database, rate-limit store, mailer) as up, degraded or down with its latency, " +
+    "and which security features are active. Always 200: read `status` to tell ok from degraded.",
+  tier: "public",
+  responses: {
+    200: { description: "Status report", content: { "application/json": { schema: HealthSchema } } },
+  },
+});
+
+export const live = defineRoute({
+  method: "get",
+  path: "/health/live",
+  operationId: "getLiveness",
+  tags: ["Health"],
+  summary: "Liveness probe",
+  description: "200 while the process is running; checks nothing else.",
+  tier: "public",
+  responses: {
+    200: { description: "The process is alive", content: { "application/json": { schema: LivenessSchema } } },
+  },
+});
+
+export const ready = defineRoute({
+  method: "get",
+  path: "/health/ready",
+  operationId: "getReadiness",
+  tags: ["Health"],
+  summary: "Readiness probe",
+  description: "200 when the database answers; 503 otherwise, so a load balancer stops sending traffic.",
+  tier: "public",
+  errors: ["service_unavailable"],
+  responses: {
+    200: { description: "Ready to serve", content: { "application/json": { schema: ReadinessSchema } } },
+  },
+});

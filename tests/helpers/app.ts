@@ -1,0 +1,84 @@
+import { createApp } from "../../src/app.ts";
+import type { AppDeps } from "../../src/app-deps.ts";
+import { type Clock, systemClock } from "../../src/clock.ts";
+import { type Config, loadConfig } from "../../src/config.ts";
+import { securityFeatures } from "../../src/deps.ts";
+import { createLogger, type Logger } from "../../src/logger.ts";
+import { createTestDatabase, type TestDatabase } from "./database.ts";
+import { TEST_SECRETS } from "./env.ts";
+
+/** A config as production would parse it, from test defaults plus overrides. */
+export function testConfig(overrides: Record<string, string> = {}): Config {
+  return loadConfig({
+    ENVIRONMENT: "development",
+    ...TEST_SECRETS,
+    BCRYPT_COST: "4",
+    APP_URL: "http://localhost:8000",
+    CORS_ALLOWED_ORIGINS: "https://app.example.com",
+    ...overrides,
+  }).config;
+}
+
+/** Captures log lines so tests can assert on them (and keep the output quiet). */
+export function memoryLogger(): Logger & { lines: Record<string, unknown>[] } {
+  const lines: Record<string, unknown>[] = [];
+  const logger = createLogger({ level: "debug", write: (line) => lines.push(JSON.parse(line)) });
+  return Object.assign(logger, { lines });
+}
+
+export interface TestApp {
+  app: ReturnType<typeof createApp>;
+  deps: AppDeps;
+  database: TestDatabase;
+  logger: ReturnType<typeof memoryLogger>;
+  /** In-process request against the app; `clientIp` is the socket address the app sees */
+  request(path: string, init?: RequestInit, clientIp?: string): Promise<Response>;
+  close(): Promise<void>;
+}
+
+export interface TestAppOptions {
+  env?: Record<string, string>;
+  clock?: Clock;
+  /** Reuse a database across apps (two instances, or one per module) */
+  database?: TestDatabase;
+  /** Replace parts of the dependencies */
+  deps?: Partial<AppDeps>;
+}
+
+/** Builds the app on a private migrated database (PGlite or a Postgres schema). */
+export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
+  const config = testConfig(options.env);
+  const logger = memoryLogger();
+  const ownsDatabase = !options.database;
+  const database = options.database ?? await createTestDatabase();
+  const deps: AppDeps = {
+    config,
+    logger,
+    clock: options.clock ?? systemClock,
+    database,
+    probes: {},
+    features: securityFeatures(config),
+    ...options.deps,
+  };
+  const app = createApp(deps);
+  return {
+    app,
+    deps,
+    database,
+    logger,
+    request: async (path, init, clientIp = "127.0.0.1") =>
+      await app.request(path, init, { remoteAddr: { transport: "tcp", hostname: clientIp, port: 40000 } }),
+    async close() {
+      if (ownsDatabase) await database.close();
+    },
+  };
+}
+
+/** JSON POST helper. */
+export function postJson(body: unknown, headers: Record<string, string> = {}): RequestInit {
+  return {
+    method: "POST",
+    headers: { "Content-Type": "application/json", ...headers },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  };
+}

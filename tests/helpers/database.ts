@@ -1,0 +1,45 @@
+import { sql } from "kysely";
+import postgres from "postgres";
+import { createDatabase, type Database } from "../../src/db/database.ts";
+import { migrateToLatest } from "../../src/db/migrate.ts";
+import { TEST_DATABASE_URL } from "./env.ts";
+
+export interface TestDatabase extends Database {
+  /** The schema the test owns on real Postgres (undefined on PGlite) */
+  schema?: string;
+  /** postgres:// URL with the schema selected, for child processes (undefined on PGlite) */
+  url?: string;
+}
+
+/**
+ * A migrated, private database: on real Postgres a fresh schema dropped on close (so test
+ * modules can run in parallel), otherwise an in-memory PGlite.
+ */
+export async function createTestDatabase(options: { migrate?: boolean } = {}): Promise<TestDatabase> {
+  const migrate = options.migrate ?? true;
+  if (!TEST_DATABASE_URL) {
+    const database = await createDatabase({});
+    if (migrate) await migrateToLatest(database.db);
+    return database;
+  }
+  const schema = `t_${crypto.randomUUID().replaceAll("-", "").slice(0, 16)}`;
+  const admin = postgres(TEST_DATABASE_URL, { max: 1, onnotice: () => {} });
+  try {
+    await admin.unsafe(`create schema ${schema}`);
+  } finally {
+    await admin.end();
+  }
+  const database = await createDatabase({ url: TEST_DATABASE_URL, searchPath: schema, poolSize: 10 });
+  if (migrate) await migrateToLatest(database.db);
+  const url = new URL(TEST_DATABASE_URL);
+  url.searchParams.set("options", `-c search_path=${schema}`);
+  return {
+    ...database,
+    schema,
+    url: url.toString(),
+    async close() {
+      await sql`drop schema ${sql.id(schema)} cascade`.execute(database.db).catch(() => {});
+      await database.close();
+    },
+  };
+}

@@ -1,0 +1,10 @@
+/** Test backends: real servers when TEST_DATABASE_URL / TEST_REDIS_URL are set, embedded otherwise. */
+export const TEST_DATABASE_URL = Deno.env.get("TEST_DATABASE_URL") || undefined;
+export const TEST_REDIS_URL = Deno.env.get("TEST_REDIS_URL") || undefined;
+export const IN_CI = Deno.env.get("CI") === "true";
+
+/** Secrets long enough for production checks, distinct from each other. */
+export const TEST_SECRETS = {
+  JWT_SECRET: "test-access-secret-0123456789abcdef0123456789",
+  JWT_REFRESH_SECRET: "test-refresh-secret-fedcba9876543210fedcba98",
+};
