@@ -23,3 +23,20 @@ export const ProblemSchema = z
     retry_after: z.number().int().optional().openapi({ description: "Seconds to wait; present on 429" }),
   })
   .openapi("Problem", { description: "RFC 9457 problem details" });
+
+/** OAuth-style token pair returned by sign-in and refresh. */
+export const TokenPairSchema = z
+  .object({
+    access_token: z.string().openapi({ description: "JWT (HS256) to send as `Authorization: Bearer …`" }),
+    refresh_token: z.string().openapi({ description: "Single-use token for POST /auth/refresh" }),
+    token_type: z.literal("Bearer"),
+    expires_in: z.number().int().openapi({ description: "Access-token lifetime in seconds", example: 900 }),
+  })
+  .openapi("TokenPair", {
+    example: {
+      access_token: "eyJhbGciOiJIUzI1NiIsInR5cCI6ImF0K2p3dCJ9.eyJzdWIiOiIuLi4ifQ.c2lnbmF0dXJl",
+      refresh_token: "eyJhbGciOiJIUzI1NiIsInR5cCI6InJ0K2p3dCJ9.eyJzdWIiOiIuLi4ifQ.c2lnbmF0dXJl",
+      token_type: "Bearer",
+      expires_in: 900,
+    },
+  });

@@ -1,0 +1,43 @@
+import type { Context } from "hono";
+import { getConnInfo } from "hono/deno";
+
+/**
+ * The client's IP address. With `trustedHops` = 0 only the socket counts, so a forged
+ * X-Forwarded-For changes nothing; with N trusted proxies in front, the Nth address from
+ * the right of X-Forwarded-For (each proxy appends the peer it saw) is the client.
+ */
+export function clientIp(c: Context, trustedHops: number): string {
+  const socket = socketAddress(c);
+  if (trustedHops <= 0) return socket;
+  const forwarded = (c.req.header("X-Forwarded-For") ?? "")
+    .split(",")
+    .map((part) => part.trim())
+    .filter(Boolean);
+  return forwarded.at(-trustedHops) ?? forwarded[0] ?? socket;
+}
+
+function socketAddress(c: Context): string {
+  try {
+    return getConnInfo(c).remote.address ?? "unknown";
+  } catch {
+    return "unknown";
+  }
+}
+
+/** Who made a request, as recorded on sessions and security events. */
+export interface RequestMeta {
+  ip: string | null;
+  userAgent: string | null;
+  requestId: string | null;
+}
+
+const MAX_USER_AGENT = 512;
+
+export function requestMeta(c: Context, trustedHops: number): RequestMeta {
+  const ip = clientIp(c, trustedHops);
+  return {
+    ip: ip === "unknown" ? null : ip,
+    userAgent: c.req.header("User-Agent")?.slice(0, MAX_USER_AGENT) ?? null,
+    requestId: (c.get("requestId") as string | undefined) ?? null,
+  };
+}

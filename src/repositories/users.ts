@@ -1,0 +1,33 @@
+import type { Kysely, Transaction } from "kysely";
+import type { DB, NewUser, UserRow } from "../db/schema.ts";
+
+type Executor = Kysely<DB> | Transaction<DB>;
+
+export function findUserById(db: Executor, id: string): Promise<UserRow | undefined> {
+  return db.selectFrom("users").selectAll().where("id", "=", id).executeTakeFirst();
+}
+
+export function findUserByEmail(db: Executor, emailNormalized: string): Promise<UserRow | undefined> {
+  return db.selectFrom("users").selectAll().where("email_normalized", "=", emailNormalized).executeTakeFirst();
+}
+
+/** Inserts a user unless the normalized email exists; undefined means it already did. */
+export function insertUserIfAbsent(db: Executor, user: NewUser): Promise<UserRow | undefined> {
+  return db
+    .insertInto("users")
+    .values(user)
+    .onConflict((oc) => oc.column("email_normalized").doNothing())
+    .returningAll()
+    .executeTakeFirst();
+}
+
+/** Bumps token_version, invalidating every token of the user; returns the new version. */
+export async function bumpTokenVersion(db: Executor, userId: string, now: Date): Promise<number> {
+  const row = await db
+    .updateTable("users")
+    .set((eb) => ({ token_version: eb("token_version", "+", 1), updated_at: now }))
+    .where("id", "=", userId)
+    .returning("token_version")
+    .executeTakeFirstOrThrow();
+  return row.token_version;
+}
