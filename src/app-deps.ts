@@ -3,6 +3,7 @@ import type { Config } from "./config.ts";
 import type { Database } from "./db/database.ts";
 import type { AuthContext } from "./http/app-env.ts";
 import type { Logger } from "./logger.ts";
+import type { SessionService } from "./services/session-service.ts";
 
 export type CheckStatus = "up" | "degraded" | "down";
 
@@ -28,4 +29,6 @@ export interface AppDeps {
   readonly features: Readonly<Record<string, boolean | string>>;
   /** Verifies an access token; throws an invalid_token AppError otherwise */
   readonly authenticate?: (token: string) => Promise<AuthContext>;
+  /** Starts sessions at sign-in and revokes them all at password reset */
+  readonly sessions?: SessionService;
 }
