@@ -152,9 +152,9 @@ export function defineRoute<P extends string, R extends RouteDefinition<P>>(defi
   ];
   return createRoute({
     ...config,
-    ...(auth ? { security: [{ bearerAuth: [] }] } : {}),
+    security: auth ? [{ bearerAuth: [] }] : [],
     "x-rate-limit": { tier, limit: DEFAULT_TIER_LIMITS[tier], window_seconds: 60, key },
     middleware: routeMiddleware,
     responses: { ...successResponses, ...problemResponses(codes, headers) },
-  } as unknown as RouteConfig) as unknown as R & RouteConfig & { path: P };
+  } as unknown as RouteConfig) as unknown as R;
 }

@@ -13,6 +13,6 @@ export function docsRouter(document: () => OpenApiDocument) {
       const asset = SWAGGER_ASSETS[c.req.valid("param").file];
       if (!asset) throw new AppError("not_found", "No such asset");
       c.header("Cache-Control", "public, max-age=86400");
-      return c.body(asset.body, 200, { "Content-Type": asset.type });
+      return c.text(asset.body, 200, { "Content-Type": asset.type });
     });
 }

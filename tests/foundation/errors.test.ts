@@ -1,0 +1,163 @@
+import { z } from "@hono/zod-openapi";
+import { createApp } from "../../src/app.ts";
+import { defineRoute } from "../../src/http/openapi.ts";
+import { assert, assertEquals, assertMatch } from "../helpers/assert.ts";
+import { createTestApp, postJson, type TestApp } from "../helpers/app.ts";
+import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
+
+const PROBLEM_KEYS = ["code", "detail", "request_id", "status", "title", "type"];
+
+async function expectProblem(response: Response, status: number, code: string) {
+  assertEquals(response.status, status, `status for ${code}`);
+  assertEquals(response.headers.get("content-type"), "application/problem+json");
+  const body = await response.json();
+  for (const key of PROBLEM_KEYS) assert(key in body, `problem body lacks ${key}`);
+  assertEquals(body.status, status);
+  assertEquals(body.code, code);
+  assertEquals(body.type, `https://jessy-ai.com/problems/${code}`);
+  assertEquals(body.request_id, response.headers.get("x-request-id"));
+  return body;
+}
+
+let database: TestDatabase;
+let t: TestApp;
+
+Deno.test({
+  name: "error responses",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn(step) {
+    database = await createTestDatabase();
+    t = await createTestApp({ database });
+    try {
+      await step.step("an unknown route is a 404 not_found problem", async () => {
+        await expectProblem(await t.request("/no/such/route"), 404, "not_found");
+      });
+
+      await step.step("a wrong method is a 405 problem with Allow", async () => {
+        const response = await t.request("/health/live", { method: "DELETE" });
+        await expectProblem(response, 405, "method_not_allowed");
+        assertEquals(response.headers.get("allow"), "GET, HEAD, OPTIONS");
+      });
+
+      await step.step("the request id in the problem body equals the X-Request-ID header sent", async () => {
+        const response = await t.request("/nope", { headers: { "X-Request-ID": "client-id.42_x" } });
+        const body = await expectProblem(response, 404, "not_found");
+        assertEquals(body.request_id, "client-id.42_x");
+      });
+
+      await step.step("malformed JSON is a 400 malformed_json problem", async () => {
+        const app = probeApp();
+        await expectProblem(await app.request("/probe", postJson('{"a":')), 400, "malformed_json");
+      });
+
+      await step.step("a wrong Content-Type is a 415 problem", async () => {
+        const app = probeApp();
+        const response = await app.request("/probe", {
+          method: "POST",
+          headers: { "Content-Type": "text/plain" },
+          body: "name=x",
+        });
+        await expectProblem(response, 415, "unsupported_media_type");
+      });
+
+      await step.step("a schema violation is a 422 validation_failed problem with field errors", async () => {
+        const app = probeApp();
+        const response = await app.request("/probe", postJson({ name: 42 }));
+        const body = await expectProblem(response, 422, "validation_failed");
+        assertEquals(body.errors.length, 1);
+        assertEquals(body.errors[0].path, "name");
+        assert(typeof body.errors[0].message === "string");
+      });
+
+      await step.step("a unique violation is a 409 conflict problem", async () => {
+        const app = probeApp();
+        await expectProblem(await app.request("/probe/conflict"), 409, "conflict");
+      });
+    } finally {
+      await t.close();
+      await database.close();
+    }
+  },
+});
+
+/** An app with extra contract routes that fail on purpose. */
+function probeApp() {
+  const app = createApp(t.deps);
+  const probe = defineRoute({
+    method: "post",
+    path: "/probe",
+    operationId: "probe",
+    tier: "public",
+    request: {
+      body: { required: true, content: { "application/json": { schema: z.object({ name: z.string() }) } } },
+    },
+    responses: { 200: { description: "ok", content: { "application/json": { schema: z.object({}) } } } },
+  });
+  const conflict = defineRoute({
+    method: "get",
+    path: "/probe/conflict",
+    operationId: "probeConflict",
+    tier: "public",
+    responses: { 200: { description: "ok" } },
+  });
+  app.openapi(probe, (c) => c.json({}, 200));
+  app.openapi(conflict, async (c) => {
+    const row = { email: "dup@example.com", email_normalized: "dup@example.com", password_hash: "x" };
+    const now = new Date();
+    const values = { ...row, created_at: now, updated_at: now };
+    await t.deps.database.db.insertInto("users").values(values).onConflict((oc) => oc.doNothing()).execute();
+    await t.deps.database.db.insertInto("users").values(values).execute();
+    return c.body(null, 200);
+  });
+  return app;
+}
+
+Deno.test({
+  name: "a forced 500 in production leaks no stack, SQL or library text and logs the cause with the request id",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const prod = await createTestApp({
+      env: {
+        ENVIRONMENT: "production",
+        DATABASE_URL: "postgres://unused.internal:5432/db",
+        SMTP_SERVER: "smtp.internal",
+        CORS_ALLOWED_ORIGINS: "https://app.example.com",
+        BCRYPT_COST: "10",
+      },
+    });
+    try {
+      const app = createApp(prod.deps);
+      const boom = defineRoute({
+        method: "get",
+        path: "/boom",
+        operationId: "boom",
+        tier: "public",
+        responses: { 200: { description: "ok" } },
+      });
+      app.openapi(boom, () => {
+        const error = new Error(
+          'syntax error at or near "SELEC" in SELECT * FROM users WHERE host=db.internal:5432 (postgres.js)',
+        );
+        throw error;
+      });
+      const response = await app.request("/boom", { headers: { "X-Request-ID": "leak-check-1" } });
+      const text = await response.text();
+      assertEquals(response.status, 500);
+      assertEquals(response.headers.get("content-type"), "application/problem+json");
+      const body = JSON.parse(text);
+      assertEquals(body.code, "internal_error");
+      assertEquals(body.detail, "An unexpected error occurred");
+      for (const leak of ["SELEC", "users", "db.internal", "5432", "postgres", "at ", "Error", ".ts"]) {
+        assert(!text.includes(leak), `body leaks ${leak}: ${text}`);
+      }
+      const logged = prod.logger.lines.find((line) => line.message === "request failed");
+      assert(logged, "the failure is logged");
+      assertEquals(logged.request_id, "leak-check-1");
+      assertMatch(JSON.stringify(logged.error), /SELEC/);
+    } finally {
+      await prod.close();
+    }
+  },
+});
