@@ -1,0 +1,33 @@
+import { sql } from "kysely";
+import { assertEquals } from "../helpers/assert.ts";
+import { createTestDatabase } from "../helpers/database.ts";
+import { migrateReset, migrateToLatest } from "../../src/db/migrate.ts";
+import { TEST_DATABASE_URL } from "../helpers/env.ts";
+
+async function tableNames(db: Parameters<typeof migrateToLatest>[0], schema: string): Promise<string[]> {
+  const result = await sql<{ table_name: string }>`
+    select table_name from information_schema.tables
+    where table_schema = ${schema} and table_name not in ('schema_migrations', 'kysely_migration_lock')
+    order by table_name`.execute(db);
+  return result.rows.map((row) => row.table_name);
+}
+
+Deno.test(`migrations go up, all the way down and up again (${TEST_DATABASE_URL ? "Postgres" : "PGlite"})`, async () => {
+  const database = await createTestDatabase({ migrate: false });
+  const schema = database.schema ?? "public";
+  try {
+    const up = await migrateToLatest(database.db);
+    assertEquals(up.every((line) => line.endsWith("Success")), true);
+    const tables = await tableNames(database.db, schema);
+    assertEquals(tables.includes("users") && tables.includes("refresh_tokens") && tables.includes("mail_outbox"), true);
+
+    await migrateReset(database.db);
+    assertEquals(await tableNames(database.db, schema), []);
+
+    await migrateToLatest(database.db);
+    assertEquals(await tableNames(database.db, schema), tables);
+    assertEquals(await migrateToLatest(database.db), [], "nothing left to apply");
+  } finally {
+    await database.close();
+  }
+});
