@@ -1,0 +1,73 @@
+import { createFallbackLimiter } from "./fallback.ts";
+import { createMemoryStore } from "./memory-store.ts";
+import { createRedisStore } from "./redis-store.ts";
+import type {
+  LimiterHealth,
+  LimiterStore,
+  LogFn,
+  RateLimiter,
+} from "./types.ts";
+import { createUpstashStore } from "./upstash-store.ts";
+
+/** Options for {@link createRateLimiter}. */
+export interface RateLimiterOptions {
+  /** Self-hosted Redis, `redis://` or `rediss://`. */
+  redisUrl?: string;
+  /** Upstash REST endpoint; used with `upstashToken`, and preferred over `redisUrl`. */
+  upstashUrl?: string;
+  upstashToken?: string;
+  /** Longest wait for the remote store before answering from memory. */
+  timeoutMs: number;
+  /** Clock of the in-memory store (epoch ms). */
+  now?: () => number;
+  /** Key prefix in the remote store. */
+  prefix?: string;
+  log: LogFn;
+}
+
+/**
+ * Builds the application's rate limiter: Upstash when its URL and token are set, else
+ * a self-hosted Redis when its URL is set (both backed by memory while unreachable),
+ * else memory alone. Never waits for a connection: it is made in the background.
+ */
+export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
+  const prefix = options.prefix ?? "jessy:rl";
+  const memory = createMemoryStore({ now: options.now });
+  let remote: LimiterStore | undefined;
+  if (options.upstashUrl && options.upstashToken) {
+    remote = createUpstashStore({
+      url: options.upstashUrl,
+      token: options.upstashToken,
+      prefix,
+    });
+  } else if (options.redisUrl) {
+    remote = createRedisStore({
+      url: options.redisUrl,
+      prefix,
+      log: options.log,
+      connectTimeoutMs: Math.max(options.timeoutMs, 1000),
+    });
+  }
+  if (!remote) return memoryLimiter(memory);
+  return createFallbackLimiter({
+    remote,
+    memory,
+    timeoutMs: options.timeoutMs,
+    log: options.log,
+  });
+}
+
+/** A limiter over the memory store alone, which cannot be down. */
+function memoryLimiter(memory: LimiterStore): RateLimiter {
+  const health: LimiterHealth = {
+    store: "memory",
+    configured: "memory",
+    status: "up",
+    latency_ms: 0,
+  };
+  return {
+    limit: (bucket, key, rule) => memory.limit(bucket, key, rule),
+    health: () => Promise.resolve({ ...health }),
+    close: () => memory.close(),
+  };
+}
