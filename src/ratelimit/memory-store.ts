@@ -11,6 +11,12 @@ export interface MemoryStoreOptions {
   sweepIntervalMs?: number;
 }
 
+/** The memory store, which can also tell how many subjects it tracks. */
+export interface MemoryStore extends LimiterStore {
+  /** Subjects currently tracked, expired ones included until the next sweep. */
+  size(): number;
+}
+
 interface Counter {
   windowMs: number;
   /** Index of the fixed window `current` belongs to: floor(now / windowMs). */
@@ -27,7 +33,7 @@ interface Counter {
  */
 export function createMemoryStore(
   options: MemoryStoreOptions = {},
-): LimiterStore {
+): MemoryStore {
   const now = options.now ?? Date.now;
   const maxEntries = options.maxEntries ?? 100_000;
   const sweepIntervalMs = options.sweepIntervalMs ?? 10_000;
@@ -109,6 +115,7 @@ export function createMemoryStore(
     kind: "memory",
     limit,
     ping: () => Promise.resolve(),
+    size: () => counters.size,
     close: () => {
       counters.clear();
       return Promise.resolve();
