@@ -1,12 +1,7 @@
 import { createFallbackLimiter } from "./fallback.ts";
 import { createMemoryStore } from "./memory-store.ts";
 import { createRedisStore } from "./redis-store.ts";
-import type {
-  LimiterHealth,
-  LimiterStore,
-  LogFn,
-  RateLimiter,
-} from "./types.ts";
+import type { LimiterHealth, LimiterStore, LogFn, RateLimiter } from "./types.ts";
 import { createUpstashStore } from "./upstash-store.ts";
 
 /** Options for {@link createRateLimiter}. */

@@ -1,12 +1,5 @@
 import { assertValidRule } from "./rule.ts";
-import type {
-  LimiterHealth,
-  LimiterStore,
-  LimitResult,
-  LimitRule,
-  LogFn,
-  RateLimiter,
-} from "./types.ts";
+import type { LimiterHealth, LimiterStore, LimitResult, LimitRule, LogFn, RateLimiter } from "./types.ts";
 import { withTimeout } from "./with-timeout.ts";
 
 /** Options for {@link createFallbackLimiter}. */

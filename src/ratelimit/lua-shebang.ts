@@ -21,9 +21,7 @@ export function rewriteShebang(script: string): string {
   // Without other flags the shebang is commented out rather than left bare: a script
   // without one keeps the pre-7 semantics the library was written against (and still
   // runs on Redis 6), and line numbers in Lua errors stay the same.
-  const header = kept.length > 0
-    ? `#!lua flags=${kept.join(",")}`
-    : `-- ${firstLine.slice(2)}`;
+  const header = kept.length > 0 ? `#!lua flags=${kept.join(",")}` : `-- ${firstLine.slice(2)}`;
   return header + rest;
 }
 

@@ -1,12 +1,7 @@
 import { Ratelimit } from "@upstash/ratelimit";
 import type { Redis } from "@upstash/redis";
 import { assertValidRule, encodeSubject } from "./rule.ts";
-import type {
-  LimiterStore,
-  LimiterStoreKind,
-  LimitResult,
-  LimitRule,
-} from "./types.ts";
+import type { LimiterStore, LimiterStoreKind, LimitResult, LimitRule } from "./types.ts";
 
 /** Options for {@link createRatelimitStore}. */
 export interface RatelimitStoreOptions {

@@ -1,8 +1,4 @@
-import type {
-  Requester,
-  UpstashRequest,
-  UpstashResponse,
-} from "@upstash/redis";
+import type { Requester, UpstashRequest, UpstashResponse } from "@upstash/redis";
 import { ErrorReply } from "redis";
 import { rewriteShebang, sha1Hex } from "./lua-shebang.ts";
 
@@ -77,13 +73,9 @@ export function createRespRequester(client: RespClient): Requester {
   function runMulti(commands: string[][]): Promise<Item[]> {
     return Promise.all(commands.map(rewrite)).then(async (rewritten) => {
       // Queued in one synchronous burst: nothing else can interleave on the connection.
-      const sent = [["MULTI"], ...rewritten, ["EXEC"]].map((args) =>
-        client.sendCommand(args)
-      );
+      const sent = [["MULTI"], ...rewritten, ["EXEC"]].map((args) => client.sendCommand(args));
       const settled = await Promise.allSettled(sent);
-      const failed = settled.find((s) =>
-        s.status === "rejected" && !(s.reason instanceof ErrorReply)
-      );
+      const failed = settled.find((s) => s.status === "rejected" && !(s.reason instanceof ErrorReply));
       if (failed?.status === "rejected") throw failed.reason;
       const exec = settled[settled.length - 1];
       if (exec.status === "rejected") {
@@ -91,11 +83,7 @@ export function createRespRequester(client: RespClient): Requester {
         return commands.map(() => ({ error: message }));
       }
       const replies = exec.value as unknown[];
-      return replies.map((reply) =>
-        reply instanceof Error
-          ? { error: reply.message }
-          : { result: plain(reply) }
-      );
+      return replies.map((reply) => reply instanceof Error ? { error: reply.message } : { result: plain(reply) });
     });
   }
 
@@ -134,11 +122,7 @@ function isScriptLoad(args: string[]): boolean {
 /** The REST body holds strings, numbers and booleans; RESP wants strings. */
 function toArgs(command: unknown[]): string[] {
   return command.map((arg) =>
-    typeof arg === "string"
-      ? arg
-      : typeof arg === "object"
-      ? JSON.stringify(arg)
-      : String(arg)
+    typeof arg === "string" ? arg : typeof arg === "object" ? JSON.stringify(arg) : String(arg)
   );
 }
 

@@ -34,12 +34,9 @@ export async function startUpstashFake(
     if (req.headers.get("authorization") !== `Bearer ${token}`) {
       return Response.json({ error: "Unauthorized" }, { status: 401 });
     }
-    const base64 =
-      req.headers.get("upstash-encoding")?.toLowerCase() === "base64";
+    const base64 = req.headers.get("upstash-encoding")?.toLowerCase() === "base64";
     const encode = (item: { result?: unknown; error?: string }) =>
-      item.error !== undefined
-        ? { error: item.error }
-        : { result: base64 ? toBase64(item.result) : item.result };
+      item.error !== undefined ? { error: item.error } : { result: base64 ? toBase64(item.result) : item.result };
     let body: unknown;
     try {
       body = await req.json();

@@ -1,13 +1,7 @@
 import assert from "node:assert/strict";
 import { createRateLimiter } from "../../src/ratelimit/create-limiter.ts";
 import type { RateLimiter } from "../../src/ratelimit/types.ts";
-import {
-  recordingLog,
-  resolveTestRedis,
-  uniquePrefix,
-  waitFor,
-  withRedisClient,
-} from "./_redis.ts";
+import { recordingLog, resolveTestRedis, uniquePrefix, waitFor, withRedisClient } from "./_redis.ts";
 import { startRedisServer } from "./_redis_server.ts";
 
 // These tests kill and pause a redis-server of their own, never the shared one; they
@@ -27,8 +21,7 @@ async function storeIsRedis(limiter: RateLimiter): Promise<boolean> {
 }
 
 Deno.test({
-  name:
-    "limiter keeps answering from memory while Redis is killed, and recovers when it restarts",
+  name: "limiter keeps answering from memory while Redis is killed, and recovers when it restarts",
   ignore: !redisUrl,
   async fn() {
     const server = await startRedisServer();
@@ -80,8 +73,7 @@ Deno.test({
 });
 
 Deno.test({
-  name:
-    "limiter calls resolve within the timeout while Redis is paused by CLIENT PAUSE",
+  name: "limiter calls resolve within the timeout while Redis is paused by CLIENT PAUSE",
   ignore: !redisUrl,
   async fn() {
     const server = await startRedisServer();
@@ -132,8 +124,7 @@ Deno.test({
 });
 
 Deno.test({
-  name:
-    "limiter starts without waiting for an unreachable Redis and limits from memory",
+  name: "limiter starts without waiting for an unreachable Redis and limits from memory",
   ignore: !redisUrl,
   async fn() {
     const server = await startRedisServer();

@@ -5,8 +5,7 @@ import { createRespRequester } from "../../src/ratelimit/resp-requester.ts";
 import { resolveTestRedis, uniquePrefix, withRedisClient } from "./_redis.ts";
 
 const redisUrl = await resolveTestRedis();
-const LOCKING_SCRIPT =
-  "#!lua flags=allow-key-locking\n  return redis.call('INCR', KEYS[1])\n";
+const LOCKING_SCRIPT = "#!lua flags=allow-key-locking\n  return redis.call('INCR', KEYS[1])\n";
 
 Deno.test("rewriteShebang drops the Upstash-only flag and keeps the rest of the script", () => {
   assert.equal(
@@ -33,8 +32,7 @@ Deno.test("sha1Hex names a script as Redis does", async () => {
 });
 
 Deno.test({
-  name:
-    "RESP requester runs allow-key-locking scripts that Redis 7 refuses, by EVAL, EVALSHA and SCRIPT LOAD",
+  name: "RESP requester runs allow-key-locking scripts that Redis 7 refuses, by EVAL, EVALSHA and SCRIPT LOAD",
   ignore: !redisUrl,
   async fn() {
     await withRedisClient(redisUrl!, async (client) => {

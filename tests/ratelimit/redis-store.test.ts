@@ -2,12 +2,7 @@ import assert from "node:assert/strict";
 import { createRateLimiter } from "../../src/ratelimit/create-limiter.ts";
 import { createRedisStore } from "../../src/ratelimit/redis-store.ts";
 import type { LimiterStore } from "../../src/ratelimit/types.ts";
-import {
-  recordingLog,
-  resolveTestRedis,
-  uniquePrefix,
-  waitFor,
-} from "./_redis.ts";
+import { recordingLog, resolveTestRedis, uniquePrefix, waitFor } from "./_redis.ts";
 
 const redisUrl = await resolveTestRedis();
 // An hour-long window: a count test never straddles a window boundary.
@@ -31,8 +26,7 @@ async function connectedStore(prefix: string): Promise<LimiterStore> {
 }
 
 Deno.test({
-  name:
-    "redis store allows `limit` requests, then denies with remaining 0 and reset at the window end",
+  name: "redis store allows `limit` requests, then denies with remaining 0 and reset at the window end",
   ignore: !redisUrl,
   async fn() {
     const store = await connectedStore(uniquePrefix());
@@ -77,9 +71,7 @@ Deno.test({
       const denied = await store.limit("b", "k", rule);
       assert.equal(denied.success, false);
       // After the next full window the previous one no longer weighs.
-      await new Promise((resolve) =>
-        setTimeout(resolve, denied.reset + 1000 - Date.now() + 20)
-      );
+      await new Promise((resolve) => setTimeout(resolve, denied.reset + 1000 - Date.now() + 20));
       const again = await store.limit("b", "k", rule);
       assert.equal(again.success, true);
       assert.equal(again.remaining, 1);

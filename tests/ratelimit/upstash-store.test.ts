@@ -43,8 +43,7 @@ Deno.test({
 });
 
 Deno.test({
-  name:
-    "upstash store fails on a wrong token, and the limiter then answers from memory",
+  name: "upstash store fails on a wrong token, and the limiter then answers from memory",
   ignore: !redisUrl,
   async fn() {
     const fake = await startUpstashFake(redisUrl!, TOKEN);
