@@ -22,9 +22,10 @@ export async function createTestDatabase(options: { migrate?: boolean } = {}): P
     if (migrate) await migrateToLatest(database.db);
     return database;
   }
-  const schema = `t_${crypto.randomUUID().replaceAll("-", "").slice(0, 16)}`;
+  const schema = `t_${Math.floor(Date.now() / 1000)}_${crypto.randomUUID().replaceAll("-", "").slice(0, 12)}`;
   const admin = postgres(TEST_DATABASE_URL, { max: 1, onnotice: () => {} });
   try {
+    await dropStaleSchemas(admin);
     await admin.unsafe(`create schema ${schema}`);
   } finally {
     await admin.end();
@@ -42,4 +43,17 @@ export async function createTestDatabase(options: { migrate?: boolean } = {}): P
       await database.close();
     },
   };
+}
+
+const STALE_AFTER_SECONDS = 3600;
+
+/** Drops schemas left by test runs that were killed before cleaning up. */
+async function dropStaleSchemas(admin: postgres.Sql): Promise<void> {
+  const rows = await admin<{ nspname: string }[]>`select nspname from pg_namespace where nspname ~ '^t_[0-9]+_'`;
+  const cutoff = Date.now() / 1000 - STALE_AFTER_SECONDS;
+  for (const { nspname } of rows) {
+    if (Number(nspname.split("_")[1]) < cutoff) {
+      await admin.unsafe(`drop schema if exists ${nspname} cascade`).catch(() => {});
+    }
+  }
 }
