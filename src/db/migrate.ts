@@ -1,10 +1,21 @@
-import type { Kysely } from "kysely";
+import { type Kysely, sql } from "kysely";
 import { type MigrationResultSet, Migrator, NO_MIGRATIONS } from "kysely/migration";
 import { migrationProvider } from "./migrations/index.ts";
 
+/**
+ * The migrator works in the connection's current schema. Naming it matters: without a
+ * schema, Kysely looks for its bookkeeping tables in every schema and can mistake another
+ * schema's for its own.
+ */
 // deno-lint-ignore no-explicit-any -- the migrator works on any schema
-function migratorFor(db: Kysely<any>): Migrator {
-  return new Migrator({ db, provider: migrationProvider, migrationTableName: "schema_migrations" });
+async function migratorFor(db: Kysely<any>): Promise<Migrator> {
+  const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
+  return new Migrator({
+    db,
+    provider: migrationProvider,
+    migrationTableName: "schema_migrations",
+    migrationTableSchema: rows[0].schema,
+  });
 }
 
 function unwrap(result: MigrationResultSet): string[] {
@@ -15,17 +26,17 @@ function unwrap(result: MigrationResultSet): string[] {
 /** Applies every pending migration; returns one line per migration run. */
 // deno-lint-ignore no-explicit-any -- see migratorFor
 export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
-  return unwrap(await migratorFor(db).migrateToLatest());
+  return unwrap(await (await migratorFor(db)).migrateToLatest());
 }
 
 /** Reverts the most recent migration. */
 // deno-lint-ignore no-explicit-any -- see migratorFor
 export async function migrateDown(db: Kysely<any>): Promise<string[]> {
-  return unwrap(await migratorFor(db).migrateDown());
+  return unwrap(await (await migratorFor(db)).migrateDown());
 }
 
 /** Reverts every migration. */
 // deno-lint-ignore no-explicit-any -- see migratorFor
 export async function migrateReset(db: Kysely<any>): Promise<string[]> {
-  return unwrap(await migratorFor(db).migrateTo(NO_MIGRATIONS));
+  return unwrap(await (await migratorFor(db)).migrateTo(NO_MIGRATIONS));
 }
