@@ -3,6 +3,8 @@ import type { Config } from "./config.ts";
 import type { Database } from "./db/database.ts";
 import type { AuthContext } from "./http/app-env.ts";
 import type { Logger } from "./logger.ts";
+import type { DevOutbox } from "./mail/dev-outbox.ts";
+import type { PasswordHasher } from "./services/passwords.ts";
 import type { SessionService } from "./services/session-service.ts";
 
 export type CheckStatus = "up" | "degraded" | "down";
@@ -31,4 +33,8 @@ export interface AppDeps {
   readonly authenticate?: (token: string) => Promise<AuthContext>;
   /** Starts sessions at sign-in and revokes them all at password reset */
   readonly sessions?: SessionService;
+  /** bcrypt with bounded concurrency (sign-up, sign-in, password reset) */
+  readonly passwords: PasswordHasher;
+  /** Development only: mail the worker delivered, listed by GET /dev/outbox */
+  readonly devOutbox?: DevOutbox;
 }

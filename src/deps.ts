@@ -4,6 +4,8 @@ import type { Config } from "./config.ts";
 import { createDatabase, type Database } from "./db/database.ts";
 import { migrateToLatest } from "./db/migrate.ts";
 import type { Logger } from "./logger.ts";
+import { startMail } from "./mail/mail-runtime.ts";
+import { createPasswordHasher } from "./services/passwords.ts";
 
 /** The running service's dependencies plus how to release them. */
 export interface Runtime {
@@ -33,17 +35,21 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
   if (options.migrate) {
     for (const line of await migrateToLatest(database.db)) logger.info("migration", { result: line });
   }
+  const mail = startMail(config, database, systemClock, logger);
   const deps: AppDeps = {
     config,
     logger,
     clock: systemClock,
     database,
-    probes: {},
+    probes: { mailer: mail.probe },
     features: securityFeatures(config),
+    passwords: createPasswordHasher({ cost: config.bcryptCost }),
+    devOutbox: mail.devOutbox,
   };
   return {
     deps,
     async close() {
+      await mail.close();
       await database.close();
     },
   };

@@ -3,6 +3,7 @@ import { loadConfig } from "../config.ts";
 import type { Database } from "../db/database.ts";
 import { createLogger } from "../logger.ts";
 import { systemClock } from "../clock.ts";
+import { createPasswordHasher } from "../services/passwords.ts";
 
 export const SPEC_PATH = "openapi/openapi.json";
 
@@ -18,6 +19,7 @@ export async function renderSpec(): Promise<string> {
     database: unusedDatabase,
     probes: {},
     features: {},
+    passwords: createPasswordHasher({ cost: config.bcryptCost }),
   });
   const response = await app.request("/openapi.json");
   return JSON.stringify(await response.json(), null, 2) + "\n";

@@ -31,3 +31,22 @@ export async function bumpTokenVersion(db: Executor, userId: string, now: Date):
     .executeTakeFirstOrThrow();
   return row.token_version;
 }
+
+/** Reads a user and locks the row until the transaction ends (serializes mail throttling per account). */
+export function lockUserByEmail(trx: Transaction<DB>, emailNormalized: string): Promise<UserRow | undefined> {
+  return trx
+    .selectFrom("users")
+    .selectAll()
+    .where("email_normalized", "=", emailNormalized)
+    .forUpdate()
+    .executeTakeFirst();
+}
+
+export async function markEmailVerified(db: Executor, userId: string, now: Date): Promise<void> {
+  await db.updateTable("users").set({ email_verified: true, updated_at: now }).where("id", "=", userId).execute();
+}
+
+export async function updatePasswordHash(db: Executor, userId: string, passwordHash: string, now: Date): Promise<void> {
+  await db.updateTable("users").set({ password_hash: passwordHash, updated_at: now }).where("id", "=", userId)
+    .execute();
+}

@@ -33,10 +33,6 @@ export async function startServer(env: Record<string, string> = {}): Promise<Ser
     stderr: "piped",
   }).spawn();
   const lines: Array<Record<string, unknown>> = [];
-  let errorOutput = "";
-  const stderr = process.stderr.pipeThrough(new TextDecoderStream()).pipeTo(
-    new WritableStream({ write: (chunk) => void (errorOutput += chunk) }),
-  );
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error("server did not start within 60 s")), 60_000);
     (async () => {
@@ -61,10 +57,10 @@ export async function startServer(env: Record<string, string> = {}): Promise<Ser
         }
       }
       clearTimeout(timer);
-      await stderr.catch(() => {});
-      reject(new Error(`server exited before listening: ${JSON.stringify(lines)}\n${errorOutput}`));
+      reject(new Error(`server exited before listening: ${JSON.stringify(lines)}`));
     })().catch(reject);
   });
+  const stderr = process.stderr.pipeTo(new WritableStream());
   return {
     url,
     process,

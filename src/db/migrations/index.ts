@@ -2,11 +2,13 @@ import type { Migration, MigrationProvider } from "kysely/migration";
 import * as accounts from "./2026_11_27_0001_accounts.ts";
 import * as sessions from "./2026_11_27_0002_sessions.ts";
 import * as mailOutbox from "./2026_11_27_0003_mail_outbox.ts";
+import * as accountLookups from "./2026_11_28_0004_account_lookups.ts";
 
 const MIGRATIONS: Record<string, Migration> = {
   "2026_11_27_0001_accounts": accounts,
   "2026_11_27_0002_sessions": sessions,
   "2026_11_27_0003_mail_outbox": mailOutbox,
+  "2026_11_28_0004_account_lookups": accountLookups,
 };
 
 /** Static provider: migrations are bundled with the code, no file-system scan at run time. */

@@ -38,16 +38,10 @@ export const asset = defineRoute({
   summary: "Swagger UI asset",
   description: "Scripts and styles of the Swagger UI page.",
   tier: "public",
-  request: {
-    params: z.object({
-      file: z.string().max(64).openapi({ example: "swagger-ui.css", param: { name: "file", in: "path" } }),
-    }),
-  },
+  hide: true,
+  request: { params: z.object({ file: z.string().max(64) }) },
   errors: ["not_found"],
   responses: {
-    200: {
-      description: "Asset",
-      content: { "text/css": { schema: z.string() }, "text/javascript": { schema: z.string() } },
-    },
+    200: { description: "Asset", content: { "text/plain": { schema: z.string() } } },
   },
 });

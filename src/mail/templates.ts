@@ -1,0 +1,112 @@
+import { escapeHtml, htmlDocument } from "./html.ts";
+import type { MailMessage } from "./mailer.ts";
+
+/** Template names stored on outbox rows (and used by the per-address throttle). */
+export type MailTemplate = "verification_code" | "signup_attempt" | "password_reset" | "password_changed";
+
+export interface RenderedMail extends MailMessage {
+  template: MailTemplate;
+}
+
+function greeting(name: string | null): string {
+  return name ? `Hello ${name},` : "Hello,";
+}
+
+function paragraphs(lines: string[]): string {
+  return lines.map((line) => `<p>${line}</p>`).join("\n");
+}
+
+/** The 6-digit code that verifies a new account's address. */
+export function verificationCodeMail(to: string, name: string | null, code: string, ttlMinutes: number): RenderedMail {
+  // The code stays out of the subject: subjects outlive the cleared bodies in the outbox table
+  const subject = "Your Jessy AI verification code";
+  return {
+    template: "verification_code",
+    to,
+    subject,
+    text: [
+      greeting(name),
+      "",
+      `Your verification code is ${code}`,
+      "",
+      `It expires in ${ttlMinutes} minutes and works once. If you did not sign up, ignore this mail.`,
+    ].join("\n"),
+    html: htmlDocument(
+      subject,
+      paragraphs([
+        escapeHtml(greeting(name)),
+        `Your verification code is <strong style="font-size: 24px; letter-spacing: 4px">${escapeHtml(code)}</strong>`,
+        `It expires in ${ttlMinutes} minutes and works once. If you did not sign up, ignore this mail.`,
+      ]),
+    ),
+  };
+}
+
+/** Sent to the owner of a verified address when someone tries to sign up with it again. */
+export function signupAttemptMail(to: string, name: string | null, appUrl: string): RenderedMail {
+  const subject = "Someone tried to sign up with your address";
+  const resetPage = `${appUrl}/reset-password`;
+  return {
+    template: "signup_attempt",
+    to,
+    subject,
+    text: [
+      greeting(name),
+      "",
+      "Someone tried to create a Jessy AI account with this address, which already has one. Nothing changed.",
+      `If it was you, sign in instead; if you forgot your password, reset it at ${resetPage}`,
+    ].join("\n"),
+    html: htmlDocument(
+      subject,
+      paragraphs([
+        escapeHtml(greeting(name)),
+        "Someone tried to create a Jessy AI account with this address, which already has one. Nothing changed.",
+        `If it was you, sign in instead; if you forgot your password, <a href="${escapeHtml(resetPage)}">reset it</a>.`,
+      ]),
+    ),
+  };
+}
+
+/** The reset link plus the bare token, for clients that paste it into their own form. */
+export function passwordResetMail(to: string, name: string | null, link: string, token: string): RenderedMail {
+  const subject = "Reset your Jessy AI password";
+  return {
+    template: "password_reset",
+    to,
+    subject,
+    text: [
+      greeting(name),
+      "",
+      `Reset your password with this link (valid for 15 minutes, once): ${link}`,
+      "",
+      `Or enter this reset token in the app: ${token}`,
+      "",
+      "If you did not ask for this, ignore this mail: your password stays as it is.",
+    ].join("\n"),
+    html: htmlDocument(
+      subject,
+      paragraphs([
+        escapeHtml(greeting(name)),
+        `<a href="${escapeHtml(link)}">Reset your password</a> (valid for 15 minutes, once).`,
+        `Or enter this reset token in the app: <code>${escapeHtml(token)}</code>`,
+        "If you did not ask for this, ignore this mail: your password stays as it is.",
+      ]),
+    ),
+  };
+}
+
+/** Confirms a password reset, so an owner who did not ask for it knows at once. */
+export function passwordChangedMail(to: string, name: string | null): RenderedMail {
+  const subject = "Your Jessy AI password was changed";
+  const lines = [
+    "Your password was just reset and every device was signed out.",
+    "If this was not you, reset your password again right away and contact security@jessy-ai.com.",
+  ];
+  return {
+    template: "password_changed",
+    to,
+    subject,
+    text: [greeting(name), "", ...lines].join("\n"),
+    html: htmlDocument(subject, paragraphs([escapeHtml(greeting(name)), ...lines.map(escapeHtml)])),
+  };
+}

@@ -1,0 +1,100 @@
+import type { Kysely, Transaction } from "kysely";
+import type { DB, MailOutboxRow } from "../db/schema.ts";
+
+type Executor = Kysely<DB> | Transaction<DB>;
+
+export interface NewOutboxMail {
+  to: string;
+  subject: string;
+  text: string;
+  html: string;
+  template: string;
+  now: Date;
+}
+
+/** Queues a mail; written in the caller's transaction so it commits with the code or token it carries. */
+export async function insertOutboxMail(db: Executor, mail: NewOutboxMail): Promise<void> {
+  await db
+    .insertInto("mail_outbox")
+    .values({
+      to_address: mail.to,
+      subject: mail.subject,
+      text_body: mail.text,
+      html_body: mail.html,
+      template: mail.template,
+      next_attempt_at: mail.now,
+      created_at: mail.now,
+    })
+    .execute();
+}
+
+/** True when a mail of this template to this address was queued at or after `since`. */
+export async function hasMailSince(db: Executor, to: string, template: string, since: Date): Promise<boolean> {
+  const row = await db
+    .selectFrom("mail_outbox")
+    .select("id")
+    .where("to_address", "=", to)
+    .where("template", "=", template)
+    .where("created_at", ">=", since)
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/**
+ * Leases up to `limit` due mails to one worker: rows other workers hold are skipped
+ * (FOR UPDATE SKIP LOCKED) and each claimed row gets `locked_until`, so a worker that dies
+ * mid-send gives its rows back when the lease ends. Claiming spends an attempt.
+ */
+export async function claimDueMail(
+  db: Kysely<DB>,
+  options: { now: Date; leaseUntil: Date; limit: number },
+): Promise<MailOutboxRow[]> {
+  return await db.transaction().execute(async (trx) => {
+    const due = await trx
+      .selectFrom("mail_outbox")
+      .select("id")
+      .where("status", "=", "pending")
+      .where("next_attempt_at", "<=", options.now)
+      .where((eb) => eb.or([eb("locked_until", "is", null), eb("locked_until", "<", options.now)]))
+      .orderBy("next_attempt_at")
+      .limit(options.limit)
+      .forUpdate()
+      .skipLocked()
+      .execute();
+    if (due.length === 0) return [];
+    return await trx
+      .updateTable("mail_outbox")
+      .set((eb) => ({ locked_until: options.leaseUntil, attempts: eb("attempts", "+", 1) }))
+      .where("id", "in", due.map((row) => row.id))
+      .returningAll()
+      .execute();
+  });
+}
+
+/** Records a delivery and clears the bodies: they hold codes and tokens. */
+export async function markMailSent(db: Executor, id: string, now: Date): Promise<void> {
+  await db
+    .updateTable("mail_outbox")
+    .set({ status: "sent", sent_at: now, text_body: null, html_body: null, locked_until: null, last_error: null })
+    .where("id", "=", id)
+    .execute();
+}
+
+/** Schedules another attempt after a failed delivery. */
+export async function rescheduleMail(db: Executor, id: string, nextAttemptAt: Date, error: string): Promise<void> {
+  await db
+    .updateTable("mail_outbox")
+    .set({ next_attempt_at: nextAttemptAt, locked_until: null, last_error: error })
+    .where("id", "=", id)
+    .execute();
+}
+
+/** Gives up on a mail after its last attempt; the bodies are cleared like a sent mail's. */
+export async function markMailFailed(db: Executor, id: string, error: string): Promise<void> {
+  await db
+    .updateTable("mail_outbox")
+    .set({ status: "failed", text_body: null, html_body: null, locked_until: null, last_error: error })
+    .where("id", "=", id)
+    .execute();
+}

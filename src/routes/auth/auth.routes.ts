@@ -1,0 +1,124 @@
+import { defineRoute } from "../../http/openapi.ts";
+import { TokenPairSchema } from "../../http/schemas.ts";
+import {
+  AcceptedSchema,
+  EmailRequestSchema,
+  PasswordResetResponseSchema,
+  ResetPasswordRequestSchema,
+  SigninRequestSchema,
+  SignupRequestSchema,
+  SignupResponseSchema,
+  VerifyEmailRequestSchema,
+  VerifyEmailResponseSchema,
+} from "./auth.schemas.ts";
+
+export const signup = defineRoute({
+  method: "post",
+  path: "/auth/signup",
+  operationId: "signUp",
+  tags: ["Auth"],
+  summary: "Create an account and email a verification code",
+  description: "Answers 201 with the same body whether the address is new, registered but unverified (a fresh " +
+    "code is sent, at most one a minute) or registered and verified (its owner is told someone tried). New " +
+    "accounts are unverified until POST /auth/verify-email. Fields other than email, password and name are " +
+    "ignored. A password is 8–128 characters and at most 72 bytes in UTF-8.",
+  tier: "auth",
+  errors: ["service_unavailable"],
+  request: { body: { content: { "application/json": { schema: SignupRequestSchema } } } },
+  responses: {
+    201: {
+      description: "Accepted; a code is on its way if the address can be registered",
+      content: { "application/json": { schema: SignupResponseSchema } },
+    },
+  },
+});
+
+export const verifyEmail = defineRoute({
+  method: "post",
+  path: "/auth/verify-email",
+  operationId: "verifyEmail",
+  tags: ["Auth"],
+  summary: "Verify an address with its 6-digit code",
+  description: "A code works once, expires after OTP_EXPIRATION_MINUTES (15 by default) and dies after 5 " +
+    "attempts, right or wrong. Wrong, expired, used and superseded codes, unknown addresses and already " +
+    "verified accounts all get the same `invalid_otp`.",
+  tier: "email_verification",
+  errors: ["invalid_otp", "service_unavailable"],
+  request: { body: { content: { "application/json": { schema: VerifyEmailRequestSchema } } } },
+  responses: {
+    200: {
+      description: "The address is verified",
+      content: { "application/json": { schema: VerifyEmailResponseSchema } },
+    },
+  },
+});
+
+export const resendVerificationCode = defineRoute({
+  method: "post",
+  path: "/auth/resend-email-verification-otp",
+  operationId: "resendEmailVerificationOtp",
+  tags: ["Auth"],
+  summary: "Send a new verification code",
+  description: "Only an existing unverified account gets mail, at most one per minute; the new code kills the " +
+    "earlier ones. The answer is the same 202 for every address.",
+  tier: "email_verification",
+  errors: ["service_unavailable"],
+  request: { body: { content: { "application/json": { schema: EmailRequestSchema } } } },
+  responses: {
+    202: { description: "Accepted", content: { "application/json": { schema: AcceptedSchema } } },
+  },
+});
+
+export const signin = defineRoute({
+  method: "post",
+  path: "/auth/signin",
+  operationId: "signIn",
+  tags: ["Auth"],
+  summary: "Exchange email and password for a token pair",
+  description: "An unknown address and a wrong password get the same 401 `invalid_credentials`. The right " +
+    "password on an unverified account gets 403 `email_not_verified`. 503 with Retry-After when too many " +
+    "password checks are queued.",
+  tier: "auth",
+  errors: ["invalid_credentials", "email_not_verified", "service_unavailable"],
+  request: { body: { content: { "application/json": { schema: SigninRequestSchema } } } },
+  responses: {
+    200: { description: "Signed in", content: { "application/json": { schema: TokenPairSchema } } },
+  },
+});
+
+export const requestPasswordReset = defineRoute({
+  method: "post",
+  path: "/auth/request-password-reset",
+  operationId: "requestPasswordReset",
+  tags: ["Auth"],
+  summary: "Email a single-use password reset link",
+  description: "An existing account gets a link to `{APP_URL}/reset-password?token=…` and the token itself, " +
+    "valid for 15 minutes and once; a new request kills the earlier token. The answer is the same 202 for " +
+    "every address.",
+  tier: "auth",
+  errors: ["service_unavailable"],
+  request: { body: { content: { "application/json": { schema: EmailRequestSchema } } } },
+  responses: {
+    202: { description: "Accepted", content: { "application/json": { schema: AcceptedSchema } } },
+  },
+});
+
+export const resetPassword = defineRoute({
+  method: "post",
+  path: "/auth/reset-password",
+  operationId: "resetPassword",
+  tags: ["Auth"],
+  summary: "Set a new password with a reset token",
+  description: "Uses the token up, signs out every session (all access and refresh tokens stop working), marks " +
+    "the address verified and mails a notice. Unknown, expired, used and superseded tokens all get the same " +
+    "`invalid_reset_token`.",
+  tier: "auth",
+  errors: ["invalid_reset_token", "service_unavailable"],
+  request: { body: { content: { "application/json": { schema: ResetPasswordRequestSchema } } } },
+  responses: {
+    200: {
+      description: "Password changed",
+      content: { "application/json": { schema: PasswordResetResponseSchema } },
+    },
+  },
+});

@@ -1,0 +1,27 @@
+import type { RouteHandler } from "@hono/zod-openapi";
+import type { AppEnv } from "../../http/app-env.ts";
+import type { OutboxEntry } from "../../mail/dev-outbox.ts";
+import type * as routes from "./dev.routes.ts";
+
+const OTP_IN_TEXT = /verification code is (\d{6})\b/;
+const TOKEN_IN_TEXT = /reset token in the app: ([A-Za-z0-9_-]+)/;
+
+function present(entry: OutboxEntry) {
+  const otp = OTP_IN_TEXT.exec(entry.text)?.[1];
+  const resetToken = TOKEN_IN_TEXT.exec(entry.text)?.[1];
+  return {
+    id: entry.id,
+    to: entry.to,
+    subject: entry.subject,
+    text: entry.text,
+    created_at: entry.created_at,
+    ...(otp ? { otp } : {}),
+    ...(resetToken ? { reset_token: resetToken } : {}),
+  };
+}
+
+export const outbox: RouteHandler<typeof routes.outbox, AppEnv> = (c) => {
+  const { limit } = c.req.valid("query");
+  const entries = c.var.deps.devOutbox?.list(limit) ?? [];
+  return c.json({ messages: entries.map(present) }, 200);
+};

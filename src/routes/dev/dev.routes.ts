@@ -1,0 +1,41 @@
+import { z } from "@hono/zod-openapi";
+import { defineRoute } from "../../http/openapi.ts";
+
+export const OutboxMessageSchema = z
+  .object({
+    id: z.string(),
+    to: z.string().openapi({ example: "alice@example.com" }),
+    subject: z.string().openapi({ example: "Your Jessy AI verification code" }),
+    text: z.string().openapi({ description: "The plain-text part" }),
+    created_at: z.string().openapi({ format: "date-time", description: "When the mail was delivered" }),
+    otp: z.string().optional().openapi({
+      description: "The verification code, when the mail has one",
+      example: "042917",
+    }),
+    reset_token: z.string().optional().openapi({ description: "The password reset token, when the mail has one" }),
+  })
+  .openapi("OutboxMessage");
+
+export const OutboxSchema = z
+  .object({ messages: z.array(OutboxMessageSchema) })
+  .openapi("Outbox");
+
+export const outbox = defineRoute({
+  method: "get",
+  path: "/dev/outbox",
+  operationId: "listDevOutbox",
+  tags: ["Development"],
+  summary: "Mail this instance delivered (development only)",
+  description: "Newest first. Lets testers finish sign-up and password reset from Swagger UI without an SMTP " +
+    "server: `otp` and `reset_token` are lifted out of the text for convenience. Absent when " +
+    "ENVIRONMENT=production.",
+  tier: "public",
+  request: {
+    query: z.object({
+      limit: z.coerce.number().int().min(1).max(100).default(20).openapi({ example: 20 }),
+    }),
+  },
+  responses: {
+    200: { description: "Recent mail", content: { "application/json": { schema: OutboxSchema } } },
+  },
+});

@@ -1,0 +1,8 @@
+import { createRouter } from "../../http/openapi.ts";
+import * as handlers from "./dev.handlers.ts";
+import * as routes from "./dev.routes.ts";
+
+/** Development-only routes; mountRoutes leaves them out of production entirely. */
+export function devRouter() {
+  return createRouter().openapi(routes.outbox, handlers.outbox);
+}

@@ -1,0 +1,71 @@
+import type { RequestMeta } from "../../http/client-ip.ts";
+import { AppError } from "../../http/errors.ts";
+import { passwordChangedMail, passwordResetMail } from "../../mail/templates.ts";
+import { findLiveResetToken, replaceResetToken, useResetToken } from "../../repositories/password-reset-tokens.ts";
+import { recordSecurityEvent } from "../../repositories/security-events.ts";
+import { findUserByEmail, findUserById, markEmailVerified, updatePasswordHash } from "../../repositories/users.ts";
+import { hashResetToken, newResetToken, RESET_TOKEN_TTL_MS } from "../reset-tokens.ts";
+import { type AccountDeps, sessionsOf } from "./account-deps.ts";
+import { normalizeEmail } from "./email-address.ts";
+import { queueMail } from "./verification-mail.ts";
+
+/** One error for unknown, expired, used and superseded tokens. */
+export function invalidResetTokenError(): AppError {
+  return new AppError("invalid_reset_token", "The reset token is invalid or has expired; request a new one");
+}
+
+/**
+ * Mails a single-use reset link to an existing account; unknown addresses get nothing and
+ * the caller answers the same. The link is built from APP_URL only: a Host or
+ * X-Forwarded-Host header must never choose where the token is sent. The database keeps
+ * only the token's SHA-256, and the new token kills older ones.
+ */
+export async function requestPasswordReset(deps: AccountDeps, email: string, meta: RequestMeta): Promise<void> {
+  const db = deps.database.db;
+  const user = await findUserByEmail(db, normalizeEmail(email));
+  if (!user) return;
+  const now = deps.clock.now();
+  const { token, tokenHash } = await newResetToken();
+  const link = `${deps.config.appUrl}/reset-password?token=${token}`;
+  await db.transaction().execute(async (trx) => {
+    await replaceResetToken(trx, {
+      userId: user.id,
+      tokenHash,
+      expiresAt: new Date(now.getTime() + RESET_TOKEN_TTL_MS),
+      now,
+    });
+    await queueMail(trx, passwordResetMail(user.email, user.name, link, token), now);
+    await recordSecurityEvent(trx, { userId: user.id, type: "password_reset_requested", ...meta, at: now });
+  });
+}
+
+/**
+ * Sets a new password with a reset token, in one transaction: uses the token up, stores
+ * the hash, revokes every session (bumping the token version), and queues a notice. The
+ * link proves control of the mailbox, so the address counts as verified afterwards.
+ */
+export async function resetPassword(
+  deps: AccountDeps,
+  input: { token: string; new_password: string },
+  meta: RequestMeta,
+): Promise<void> {
+  const db = deps.database.db;
+  const tokenHash = await hashResetToken(input.token);
+  // Cheap check first, so a guessed token costs no bcrypt; the UPDATE below decides races
+  if (!await findLiveResetToken(db, tokenHash, deps.clock.now())) throw invalidResetTokenError();
+  const passwordHash = await deps.passwords.hash(input.new_password);
+  const sessions = sessionsOf(deps);
+  const now = deps.clock.now();
+  const done = await db.transaction().execute(async (trx) => {
+    const userId = await useResetToken(trx, tokenHash, now);
+    const user = userId ? await findUserById(trx, userId) : undefined;
+    if (!user) return false;
+    await updatePasswordHash(trx, user.id, passwordHash, now);
+    await markEmailVerified(trx, user.id, now);
+    await sessions.revokeAllSessions(user.id, "password_reset", trx);
+    await queueMail(trx, passwordChangedMail(user.email, user.name), now);
+    await recordSecurityEvent(trx, { userId: user.id, type: "password_reset", ...meta, at: now });
+    return true;
+  });
+  if (!done) throw invalidResetTokenError();
+}

@@ -1,0 +1,43 @@
+const encoder = new TextEncoder();
+
+/**
+ * Derives a dedicated HMAC-SHA256 key from a server secret with HKDF, one per purpose
+ * (`label`), so a code digest can never be confused with, or help forge, a JWT signed
+ * with the same secret.
+ */
+export async function deriveHmacKey(secret: string, label: string): Promise<CryptoKey> {
+  const master = await crypto.subtle.importKey("raw", encoder.encode(secret), "HKDF", false, ["deriveKey"]);
+  return await crypto.subtle.deriveKey(
+    { name: "HKDF", hash: "SHA-256", salt: encoder.encode("jessy-api"), info: encoder.encode(label) },
+    master,
+    { name: "HMAC", hash: "SHA-256", length: 256 },
+    false,
+    ["sign"],
+  );
+}
+
+export async function hmacHex(key: CryptoKey, message: string): Promise<string> {
+  return toHex(new Uint8Array(await crypto.subtle.sign("HMAC", key, encoder.encode(message))));
+}
+
+export async function sha256Hex(message: string): Promise<string> {
+  return toHex(new Uint8Array(await crypto.subtle.digest("SHA-256", encoder.encode(message))));
+}
+
+/** Compares two strings in time that depends only on their length (digests have a fixed one). */
+export function constantTimeEqual(a: string, b: string): boolean {
+  const left = encoder.encode(a);
+  const right = encoder.encode(b);
+  if (left.length !== right.length) return false;
+  let difference = 0;
+  for (let i = 0; i < left.length; i++) difference |= left[i] ^ right[i];
+  return difference === 0;
+}
+
+function toHex(bytes: Uint8Array): string {
+  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
+}
+
+export function base64url(bytes: Uint8Array): string {
+  return btoa(String.fromCharCode(...bytes)).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+}

@@ -1,0 +1,71 @@
+import type { AppDeps } from "../../src/app-deps.ts";
+import { type Clock, ManualClock } from "../../src/clock.ts";
+import type { Mailer } from "../../src/mail/mailer.ts";
+import { createSmtpMailer } from "../../src/mail/smtp-mailer.ts";
+import { createMailWorker, type MailWorker } from "../../src/services/mail-worker.ts";
+import { createTestApp, postJson, type TestApp } from "../helpers/app.ts";
+import type { TestDatabase } from "../helpers/database.ts";
+import type { SmtpPeer } from "../helpers/smtp.ts";
+import { testSessions } from "./_sessions.ts";
+
+/** Limits high enough that only tests about limits meet them. */
+export const NO_RATE_LIMITS = {
+  RATE_LIMIT_AUTH_PER_MINUTE: "10000",
+  RATE_LIMIT_EMAIL_VERIFICATION_PER_MINUTE: "10000",
+};
+
+export interface AccountsApp extends TestApp {
+  clock: ManualClock;
+  mailer: Mailer;
+  worker: MailWorker;
+  /** Delivers every due mail through SMTP now */
+  deliverMail(): Promise<number>;
+  post(path: string, body: unknown, headers?: Record<string, string>): Promise<Response>;
+}
+
+/** An app on a shared database whose mail goes through the outbox to a real SMTP peer. */
+export async function accountsApp(
+  database: TestDatabase,
+  smtp: SmtpPeer,
+  options: { env?: Record<string, string>; deps?: Partial<AppDeps>; clock?: Clock } = {},
+): Promise<AccountsApp> {
+  const clock = (options.clock as ManualClock | undefined) ?? new ManualClock();
+  const test = await createTestApp({
+    database,
+    clock,
+    env: { ...NO_RATE_LIMITS, ...options.env },
+    deps: { sessions: testSessions(database, clock), ...options.deps },
+  });
+  const mailer = createSmtpMailer({ host: "127.0.0.1", port: smtp.port, from: "noreply@jessy-ai.com" });
+  const worker = createMailWorker({ db: database.db, mailer, clock, logger: test.logger, backoffBaseMs: 1000 });
+  return {
+    ...test,
+    clock,
+    mailer,
+    worker,
+    async deliverMail() {
+      let total = 0;
+      for (let sent = await worker.runOnce(); sent > 0; sent = await worker.runOnce()) total += sent;
+      return total;
+    },
+    post: (path, body, headers) => test.request(path, postJson(body, headers)),
+    async close() {
+      await worker.stop();
+      mailer.close();
+      await test.close();
+    },
+  };
+}
+
+let counter = 0;
+
+/** A unique address per test, so tests can share one database. */
+export function uniqueEmail(label = "user"): string {
+  return `${label}-${Date.now().toString(36)}-${(counter++).toString(36)}@example.com`;
+}
+
+/** The response body with its request id removed, for byte-for-byte comparisons. */
+export async function bodyWithoutRequestId(response: Response): Promise<string> {
+  const text = await response.text();
+  return text.replace(/"request_id":"[^"]*"/, '"request_id":""');
+}
