@@ -11,6 +11,7 @@ import { migrateDown, migrateToLatest } from "./db/migrate.ts";
 import { createDatabaseFromConfig, createRuntime } from "./deps.ts";
 import { writeOrCheckSpec } from "./http/spec-file.ts";
 import { createLogger, describeError } from "./logger.ts";
+import { installProcessGuards } from "./process-guards.ts";
 
 const SHUTDOWN_GRACE_MS = 10_000;
 const PGLITE_DEV_DIR = ".data/pglite";
@@ -32,6 +33,7 @@ async function serve() {
   const { config, warnings } = readConfig();
   const logger = createLogger({ level: config.debug ? "debug" : "info" });
   for (const warning of warnings) logger.warn(warning);
+  installProcessGuards(logger);
   const development = config.environment === "development";
   const started = performance.now();
   const runtime = await createRuntime(config, logger, {

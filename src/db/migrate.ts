@@ -3,10 +3,9 @@ import { type MigrationResultSet, Migrator, NO_MIGRATIONS } from "kysely/migrati
 import { migrationProvider } from "./migrations/index.ts";
 
 /**
- * The migrator for the connection's current schema. Naming the schema matters: without
- * it Kysely decides whether its tables exist by looking in every schema, so a second
- * schema in the same database (tests isolate themselves that way) makes it skip creating
- * them and fail with `relation "kysely_migration_lock" does not exist`.
+ * The migrator works in the connection's current schema. Naming it matters: without a
+ * schema, Kysely looks for its bookkeeping tables in every schema and can mistake another
+ * schema's for its own.
  */
 // deno-lint-ignore no-explicit-any -- the migrator works on any schema
 async function migratorFor(db: Kysely<any>): Promise<Migrator> {

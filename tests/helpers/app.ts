@@ -7,6 +7,7 @@ import { createLogger, type Logger } from "../../src/logger.ts";
 import { createPasswordHasher } from "../../src/services/passwords.ts";
 import { createTestDatabase, type TestDatabase } from "./database.ts";
 import { TEST_SECRETS } from "./env.ts";
+import { specValidator } from "./spec-validator.ts";
 
 /** A config as production would parse it, from test defaults plus overrides. */
 export function testConfig(overrides: Record<string, string> = {}): Config {
@@ -68,8 +69,14 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     deps,
     database,
     logger,
-    request: async (path, init, clientIp = "127.0.0.1") =>
-      await app.request(path, init, { remoteAddr: { transport: "tcp", hostname: clientIp, port: 40000 } }),
+    async request(path, init, clientIp = "127.0.0.1") {
+      const response = await app.request(path, init, {
+        remoteAddr: { transport: "tcp", hostname: clientIp, port: 40000 },
+      });
+      // Every response a test sees must match the published contract
+      await specValidator().check(init?.method ?? "GET", path, response);
+      return response;
+    },
     async close() {
       if (ownsDatabase) await database.close();
     },

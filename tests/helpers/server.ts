@@ -33,6 +33,10 @@ export async function startServer(env: Record<string, string> = {}): Promise<Ser
     stderr: "piped",
   }).spawn();
   const lines: Array<Record<string, unknown>> = [];
+  let errorOutput = "";
+  const stderr = process.stderr.pipeThrough(new TextDecoderStream()).pipeTo(
+    new WritableStream({ write: (chunk) => void (errorOutput += chunk) }),
+  );
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error("server did not start within 60 s")), 60_000);
     (async () => {
@@ -57,10 +61,10 @@ export async function startServer(env: Record<string, string> = {}): Promise<Ser
         }
       }
       clearTimeout(timer);
-      reject(new Error(`server exited before listening: ${JSON.stringify(lines)}`));
+      await stderr.catch(() => {});
+      reject(new Error(`server exited before listening: ${JSON.stringify(lines)}\n${errorOutput}`));
     })().catch(reject);
   });
-  const stderr = process.stderr.pipeTo(new WritableStream());
   return {
     url,
     process,

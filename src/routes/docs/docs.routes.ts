@@ -38,10 +38,16 @@ export const asset = defineRoute({
   summary: "Swagger UI asset",
   description: "Scripts and styles of the Swagger UI page.",
   tier: "public",
-  hide: true,
-  request: { params: z.object({ file: z.string().max(64) }) },
+  request: {
+    params: z.object({
+      file: z.string().max(64).openapi({ example: "swagger-ui.css", param: { name: "file", in: "path" } }),
+    }),
+  },
   errors: ["not_found"],
   responses: {
-    200: { description: "Asset", content: { "text/plain": { schema: z.string() } } },
+    200: {
+      description: "Asset",
+      content: { "text/css": { schema: z.string() }, "text/javascript": { schema: z.string() } },
+    },
   },
 });
