@@ -5,6 +5,7 @@ import type { AuthContext } from "./http/app-env.ts";
 import type { Logger } from "./logger.ts";
 import type { DevOutbox } from "./mail/dev-outbox.ts";
 import type { PasswordHasher } from "./services/passwords.ts";
+import type { SessionManager } from "./services/session-manager.ts";
 import type { SessionService } from "./services/session-service.ts";
 
 export type CheckStatus = "up" | "degraded" | "down";
@@ -37,4 +38,6 @@ export interface AppDeps {
   readonly passwords: PasswordHasher;
   /** Development only: mail the worker delivered, listed by GET /dev/outbox */
   readonly devOutbox?: DevOutbox;
+  /** Tokens and sessions behind the Sessions routes (the same object as `sessions` in production) */
+  readonly sessionManager?: SessionManager;
 }

@@ -6,6 +6,7 @@ import { migrateToLatest } from "./db/migrate.ts";
 import type { Logger } from "./logger.ts";
 import { startMail } from "./mail/mail-runtime.ts";
 import { createPasswordHasher } from "./services/passwords.ts";
+import { createSessionManager } from "./services/session-manager.ts";
 
 /** The running service's dependencies plus how to release them. */
 export interface Runtime {
@@ -36,6 +37,7 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
     for (const line of await migrateToLatest(database.db)) logger.info("migration", { result: line });
   }
   const mail = startMail(config, database, systemClock, logger);
+  const sessionManager = createSessionManager({ config, database, clock: systemClock, logger });
   const deps: AppDeps = {
     config,
     logger,
@@ -45,11 +47,15 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
     features: securityFeatures(config),
     passwords: createPasswordHasher({ cost: config.bcryptCost }),
     devOutbox: mail.devOutbox,
+    sessions: sessionManager,
+    sessionManager,
+    authenticate: sessionManager.authenticate,
   };
   return {
     deps,
     async close() {
       await mail.close();
+      await sessionManager.close();
       await database.close();
     },
   };

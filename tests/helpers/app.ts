@@ -5,8 +5,10 @@ import { type Config, loadConfig } from "../../src/config.ts";
 import { securityFeatures } from "../../src/deps.ts";
 import { createLogger, type Logger } from "../../src/logger.ts";
 import { createPasswordHasher } from "../../src/services/passwords.ts";
+import type { RevocationCache } from "../../src/services/revocation-cache.ts";
+import { createSessionManager } from "../../src/services/session-manager.ts";
 import { createTestDatabase, type TestDatabase } from "./database.ts";
-import { TEST_SECRETS } from "./env.ts";
+import { TEST_REDIS_URL, TEST_SECRETS } from "./env.ts";
 import { specValidator } from "./spec-validator.ts";
 
 /** A config as production would parse it, from test defaults plus overrides. */
@@ -45,6 +47,16 @@ export interface TestAppOptions {
   database?: TestDatabase;
   /** Replace parts of the dependencies */
   deps?: Partial<AppDeps>;
+  /**
+   * The revocation cache; by default a fresh one (Redis under a unique key prefix when
+   * TEST_REDIS_URL is set, memory otherwise). Pass one to share it between instances.
+   */
+  revocationCache?: RevocationCache;
+}
+
+/** A key prefix no other test uses, so tests can share one Redis and clean up after themselves. */
+export function uniqueCachePrefix(): string {
+  return `test:${crypto.randomUUID()}:`;
 }
 
 /** Builds the app on a private migrated database (PGlite or a Postgres schema). */
@@ -53,14 +65,29 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   const logger = memoryLogger();
   const ownsDatabase = !options.database;
   const database = options.database ?? await createTestDatabase();
+  const clock = options.clock ?? systemClock;
+  const sessionConfig = TEST_REDIS_URL && !options.env?.REDIS_URL
+    ? testConfig({ ...options.env, REDIS_URL: TEST_REDIS_URL })
+    : config;
+  const sessionManager = createSessionManager({
+    config: sessionConfig,
+    database,
+    clock,
+    logger,
+    cache: options.revocationCache,
+    cacheKeyPrefix: uniqueCachePrefix(),
+  });
   const deps: AppDeps = {
     config,
     logger,
-    clock: options.clock ?? systemClock,
+    clock,
     database,
     probes: {},
     features: securityFeatures(config),
     passwords: createPasswordHasher({ cost: config.bcryptCost }),
+    sessions: sessionManager,
+    sessionManager,
+    authenticate: sessionManager.authenticate,
     ...options.deps,
   };
   const app = createApp(deps);
@@ -78,6 +105,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
       return response;
     },
     async close() {
+      await sessionManager.close();
       if (ownsDatabase) await database.close();
     },
   };

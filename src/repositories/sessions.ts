@@ -1,0 +1,98 @@
+import type { Kysely, Transaction } from "kysely";
+import type { DB, SessionRow } from "../db/schema.ts";
+
+type Executor = Kysely<DB> | Transaction<DB>;
+
+export interface NewSession {
+  userId: string;
+  ip: string | null;
+  userAgent: string | null;
+  now: Date;
+  expiresAt: Date;
+}
+
+export async function insertSession(db: Executor, session: NewSession): Promise<SessionRow> {
+  return await db
+    .insertInto("sessions")
+    .values({
+      user_id: session.userId,
+      created_at: session.now,
+      last_used_at: session.now,
+      expires_at: session.expiresAt,
+      ip: session.ip,
+      user_agent: session.userAgent,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+/** The session when it belongs to the user, revoked or not. */
+export function findUserSession(db: Executor, userId: string, sessionId: string): Promise<SessionRow | undefined> {
+  return db.selectFrom("sessions").selectAll().where("id", "=", sessionId).where("user_id", "=", userId)
+    .executeTakeFirst();
+}
+
+/** Sessions that can still refresh: not revoked, not expired; newest use first. */
+export function listActiveSessions(db: Executor, userId: string, now: Date): Promise<SessionRow[]> {
+  return db
+    .selectFrom("sessions")
+    .selectAll()
+    .where("user_id", "=", userId)
+    .where("revoked_at", "is", null)
+    .where("expires_at", ">", now)
+    .orderBy("last_used_at", "desc")
+    .orderBy("id")
+    .execute();
+}
+
+/** Records one refresh on the session: when, from where, how often; extends its expiry. */
+export async function touchSession(
+  db: Executor,
+  sessionId: string,
+  use: { now: Date; expiresAt: Date; ip: string | null; userAgent: string | null },
+): Promise<void> {
+  await db
+    .updateTable("sessions")
+    .set((eb) => ({
+      last_used_at: use.now,
+      expires_at: use.expiresAt,
+      ip: use.ip,
+      user_agent: use.userAgent,
+      use_count: eb("use_count", "+", 1),
+    }))
+    .where("id", "=", sessionId)
+    .execute();
+}
+
+/** Revokes one session of the user; false when it was unknown, another user's or already revoked. */
+export async function revokeSession(
+  db: Executor,
+  userId: string,
+  sessionId: string,
+  revocation: { now: Date; reason: string },
+): Promise<boolean> {
+  const result = await db
+    .updateTable("sessions")
+    .set({ revoked_at: revocation.now, revoked_reason: revocation.reason })
+    .where("id", "=", sessionId)
+    .where("user_id", "=", userId)
+    .where("revoked_at", "is", null)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+/** Revokes every live session of the user; returns their ids. */
+export async function revokeUserSessions(
+  db: Executor,
+  userId: string,
+  revocation: { now: Date; reason: string },
+): Promise<string[]> {
+  const rows = await db
+    .updateTable("sessions")
+    .set({ revoked_at: revocation.now, revoked_reason: revocation.reason })
+    .where("user_id", "=", userId)
+    .where("revoked_at", "is", null)
+    .returning("id")
+    .execute();
+  return rows.map((row) => row.id);
+}

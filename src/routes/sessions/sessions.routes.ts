@@ -1,0 +1,137 @@
+import { defineRoute } from "../../http/openapi.ts";
+import { TokenPairSchema } from "../../http/schemas.ts";
+import {
+  CurrentUserSchema,
+  RefreshRequestSchema,
+  SecurityEventPageSchema,
+  SecurityEventQuerySchema,
+  SessionIdParamsSchema,
+  SessionListSchema,
+} from "./sessions.schemas.ts";
+
+const TAGS = ["Sessions"];
+
+export const refresh = defineRoute({
+  method: "post",
+  path: "/auth/refresh",
+  operationId: "refreshTokens",
+  tags: TAGS,
+  summary: "Rotate a refresh token",
+  description: "Exchanges a refresh token for a new access and refresh token; the presented refresh token is " +
+    "consumed and can never be used again (rotation, RFC 9700). Refresh tokens are single-use and tied to " +
+    "one session.\n\n" +
+    "**Reuse detection:** presenting a refresh token that was already exchanged revokes its whole " +
+    "session: every refresh token and every access token issued in it stop working, and a " +
+    "`refresh_token_reused` security event is recorded. Other sessions of the user are not affected.\n\n" +
+    "**Concurrent refreshes:** if a client sends the same refresh token twice at once, exactly one request " +
+    "gets a new pair and the other gets 401 `invalid_token` — and the second exchange counts as reuse, so the " +
+    "session is revoked and the pair the first request received stops working too. Clients must serialize " +
+    "refreshes (one in flight per session) and keep only the newest refresh token.\n\n" +
+    "401 `invalid_token` also covers an expired, tampered or unknown token, an access token sent instead of a " +
+    "refresh token, and a session ended by logout, logout-all or a password reset.",
+  tier: "general",
+  rateLimitKey: "ip",
+  errors: ["invalid_token"],
+  request: {
+    body: { required: true, content: { "application/json": { schema: RefreshRequestSchema } } },
+  },
+  responses: {
+    200: {
+      description: "A new token pair; the presented refresh token is spent",
+      content: { "application/json": { schema: TokenPairSchema } },
+    },
+  },
+});
+
+export const logout = defineRoute({
+  method: "post",
+  path: "/auth/logout",
+  operationId: "logout",
+  tags: TAGS,
+  summary: "Sign out of this session",
+  description: "Revokes the session of the presented access token: the access token is denylisted until it " +
+    "expires and the session's refresh token stops working, on every instance from the next request. " +
+    "Other sessions are unaffected. Records a `logout` security event.",
+  tier: "general",
+  auth: true,
+  responses: { 204: { description: "Signed out" } },
+});
+
+export const logoutAll = defineRoute({
+  method: "post",
+  path: "/auth/logout-all",
+  operationId: "logoutAll",
+  tags: TAGS,
+  summary: "Sign out everywhere",
+  description: "Increments the user's token version and revokes every session: every access and refresh token " +
+    "issued so far is refused from the next request, on every instance. Sign in again to get a new pair. " +
+    "Records a `logout_all` security event.",
+  tier: "general",
+  auth: true,
+  responses: { 204: { description: "Every session ended" } },
+});
+
+export const me = defineRoute({
+  method: "get",
+  path: "/auth/me",
+  operationId: "getCurrentUser",
+  tags: TAGS,
+  summary: "The signed-in user",
+  description: "Returns the account of the access token's user. A user deleted since the token was issued " +
+    "gets 401 `invalid_token`.",
+  tier: "general",
+  auth: true,
+  responses: {
+    200: { description: "The user", content: { "application/json": { schema: CurrentUserSchema } } },
+  },
+});
+
+export const listSessions = defineRoute({
+  method: "get",
+  path: "/auth/sessions",
+  operationId: "listSessions",
+  tags: TAGS,
+  summary: "List active sessions",
+  description: "The user's sessions that can still refresh (not revoked, not expired), most recently used " +
+    "first, with the address and user agent of their latest use. `current` marks the session making the " +
+    "request.",
+  tier: "general",
+  auth: true,
+  responses: {
+    200: { description: "Active sessions", content: { "application/json": { schema: SessionListSchema } } },
+  },
+});
+
+export const revokeSession = defineRoute({
+  method: "delete",
+  path: "/auth/sessions/{id}",
+  operationId: "revokeSession",
+  tags: TAGS,
+  summary: "Revoke one session",
+  description: "Ends one of the user's sessions (for example a lost device): its refresh token and access " +
+    "tokens stop working. Records a `session_revoked` security event. An id that is unknown, already " +
+    "ended or another user's is 404 `not_found` (never 403, so ids of other users cannot be probed); an id " +
+    "that is not a UUID is 422 `validation_failed`.",
+  tier: "general",
+  auth: true,
+  errors: ["not_found"],
+  request: { params: SessionIdParamsSchema },
+  responses: { 204: { description: "Session revoked" } },
+});
+
+export const securityEvents = defineRoute({
+  method: "get",
+  path: "/auth/security-events",
+  operationId: "listSecurityEvents",
+  tags: TAGS,
+  summary: "The user's security audit trail",
+  description: "The caller's own security events (sign-ins, failed sign-ins, verification, password resets, " +
+    "logouts, revoked sessions, refresh-token reuse), newest first. Paginate with the opaque `next_cursor`; " +
+    "a cursor this service did not issue is 422 `validation_failed`.",
+  tier: "general",
+  auth: true,
+  request: { query: SecurityEventQuerySchema },
+  responses: {
+    200: { description: "One page of events", content: { "application/json": { schema: SecurityEventPageSchema } } },
+  },
+});

@@ -1,0 +1,93 @@
+import type { RequestMeta } from "../http/client-ip.ts";
+import { AppError } from "../http/errors.ts";
+import {
+  consumeRefreshToken,
+  consumeSessionRefreshTokens,
+  findRefreshToken,
+  setReplacedBy,
+} from "../repositories/refresh-tokens.ts";
+import { recordSecurityEvent } from "../repositories/security-events.ts";
+import { findUserSession, revokeSession, touchSession } from "../repositories/sessions.ts";
+import { findUserById } from "../repositories/users.ts";
+import type { SessionContext } from "./session-context.ts";
+import type { TokenPair } from "./session-service.ts";
+import { auditEvent } from "./sessions.ts";
+import { hashToken, InvalidTokenError, type TokenClaims } from "./tokens.ts";
+import { issueTokenPair } from "./token-pairs.ts";
+
+function invalidRefreshToken(cause?: unknown): AppError {
+  return new AppError("invalid_token", "The refresh token is invalid, expired or revoked", { cause });
+}
+
+type Rotation = { rotated: TokenPair } | { rejected: true };
+
+/**
+ * Exchanges a refresh token for a new pair (RFC 9700 rotation). The presented token is
+ * consumed by one conditional UPDATE, so of concurrent requests with the same token exactly
+ * one rotates. Presenting a token that was already consumed while its session was live is
+ * reuse: the whole session (every refresh token and access token of the family) is revoked.
+ */
+export async function refreshSession(ctx: SessionContext, refreshToken: string, meta: RequestMeta): Promise<TokenPair> {
+  const now = ctx.clock.now();
+  let claims: TokenClaims;
+  try {
+    claims = await ctx.signer.verifyRefresh(refreshToken, now);
+  } catch (error) {
+    if (error instanceof InvalidTokenError) throw invalidRefreshToken(error);
+    throw error;
+  }
+  const tokenHash = await hashToken(refreshToken);
+  const rotation = await ctx.db.transaction().execute(async (trx): Promise<Rotation> => {
+    const consumed = await consumeRefreshToken(trx, { id: claims.jti, tokenHash, now });
+    if (!consumed || consumed.session_id !== claims.sessionId || consumed.user_id !== claims.userId) {
+      return { rejected: true };
+    }
+    const session = await findUserSession(trx, claims.userId, claims.sessionId);
+    const user = await findUserById(trx, claims.userId);
+    if (!session || session.revoked_at || session.expires_at <= now) return { rejected: true };
+    if (!user || user.token_version !== claims.tokenVersion) return { rejected: true };
+    const issued = await issueTokenPair(ctx, trx, {
+      userId: user.id,
+      sessionId: session.id,
+      tokenVersion: user.token_version,
+      now,
+    });
+    await setReplacedBy(trx, consumed.id, issued.refreshTokenId);
+    await touchSession(trx, session.id, {
+      now,
+      expiresAt: issued.refreshExpiresAt,
+      ip: meta.ip,
+      userAgent: meta.userAgent,
+    });
+    return { rotated: issued.pair };
+  });
+  if ("rotated" in rotation) return rotation.rotated;
+  await revokeFamilyOnReuse(ctx, claims, meta);
+  throw invalidRefreshToken();
+}
+
+/**
+ * When the token was consumed before and its session is still live, someone holds a copy
+ * of a rotated token: end the session and record it. A token consumed because its session
+ * was ended (logout, logout-all, password reset) is simply refused.
+ */
+async function revokeFamilyOnReuse(ctx: SessionContext, claims: TokenClaims, meta: RequestMeta): Promise<void> {
+  const now = ctx.clock.now();
+  const revoked = await ctx.db.transaction().execute(async (trx) => {
+    const row = await findRefreshToken(trx, claims.jti);
+    if (!row?.consumed_at || row.session_id !== claims.sessionId || row.user_id !== claims.userId) return false;
+    if (!await revokeSession(trx, claims.userId, claims.sessionId, { now, reason: "refresh_token_reused" })) {
+      return false;
+    }
+    await consumeSessionRefreshTokens(trx, [claims.sessionId], now);
+    await recordSecurityEvent(trx, auditEvent(claims.userId, "refresh_token_reused", meta, now));
+    return true;
+  });
+  if (!revoked) return;
+  ctx.logger.warn("refresh token reused, session revoked", {
+    user_id: claims.userId,
+    session_id: claims.sessionId,
+    request_id: meta.requestId,
+  });
+  await ctx.revocations.publish({ sessionIds: [claims.sessionId] });
+}

@@ -1,0 +1,145 @@
+import type { Transaction } from "kysely";
+import type { DB } from "../db/schema.ts";
+import type { AuthContext } from "../http/app-env.ts";
+import type { RequestMeta } from "../http/client-ip.ts";
+import { AppError } from "../http/errors.ts";
+import { consumeSessionRefreshTokens } from "../repositories/refresh-tokens.ts";
+import { denyAccessToken } from "../repositories/revoked-access-tokens.ts";
+import { recordSecurityEvent, type SecurityEventType } from "../repositories/security-events.ts";
+import { insertSession, listActiveSessions, revokeSession, revokeUserSessions } from "../repositories/sessions.ts";
+import { bumpTokenVersion } from "../repositories/users.ts";
+import type { Revocation } from "./revocation.ts";
+import type { SessionContext } from "./session-context.ts";
+import type { TokenPair } from "./session-service.ts";
+import { issueTokenPair } from "./token-pairs.ts";
+
+/** A session as its owner sees it in GET /auth/sessions. */
+export interface SessionView {
+  id: string;
+  created_at: string;
+  last_used_at: string;
+  ip: string | null;
+  user_agent: string | null;
+  current: boolean;
+}
+
+/** A security event of the user, stamped with who made the request. */
+export function auditEvent(userId: string, type: SecurityEventType, meta: RequestMeta, at: Date) {
+  return { userId, type, ip: meta.ip, userAgent: meta.userAgent, requestId: meta.requestId, at };
+}
+
+/** Creates a session (token family) and its first token pair. */
+export async function startSession(
+  ctx: SessionContext,
+  user: { id: string; token_version: number },
+  meta: RequestMeta,
+): Promise<TokenPair> {
+  const now = ctx.clock.now();
+  return await ctx.db.transaction().execute(async (trx) => {
+    const session = await insertSession(trx, {
+      userId: user.id,
+      ip: meta.ip,
+      userAgent: meta.userAgent,
+      now,
+      expiresAt: new Date(now.getTime() + ctx.config.jwt.refreshTtlSeconds * 1000),
+    });
+    const issued = await issueTokenPair(ctx, trx, {
+      userId: user.id,
+      sessionId: session.id,
+      tokenVersion: user.token_version,
+      now,
+    });
+    return issued.pair;
+  });
+}
+
+async function revokeEverything(trx: Transaction<DB>, userId: string, reason: string, now: Date) {
+  const tokenVersion = await bumpTokenVersion(trx, userId, now);
+  const sessionIds = await revokeUserSessions(trx, userId, { now, reason });
+  await consumeSessionRefreshTokens(trx, sessionIds, now);
+  return { userVersion: { userId, tokenVersion }, sessionIds } satisfies Revocation;
+}
+
+/**
+ * Bumps the user's token version and revokes every session and refresh token. Inside the
+ * caller's transaction only the new version is published before returning (the version
+ * check confirms with Postgres, so a rollback cannot lock the user out); on its own it
+ * commits, then publishes everything.
+ */
+export async function revokeAllSessions(
+  ctx: SessionContext,
+  userId: string,
+  reason: string,
+  trx?: Transaction<DB>,
+): Promise<void> {
+  const now = ctx.clock.now();
+  if (trx) {
+    const { userVersion } = await revokeEverything(trx, userId, reason, now);
+    await ctx.revocations.publish({ userVersion });
+    return;
+  }
+  const revocation = await ctx.db.transaction().execute((own) => revokeEverything(own, userId, reason, now));
+  await ctx.revocations.publish(revocation);
+}
+
+/** Ends the current session and denylists the presented access token until it expires. */
+export async function logout(ctx: SessionContext, auth: AuthContext, meta: RequestMeta): Promise<void> {
+  const now = ctx.clock.now();
+  await ctx.db.transaction().execute(async (trx) => {
+    await revokeSession(trx, auth.userId, auth.sessionId, { now, reason: "logout" });
+    await consumeSessionRefreshTokens(trx, [auth.sessionId], now);
+    await denyAccessToken(trx, {
+      jti: auth.jti,
+      userId: auth.userId,
+      expiresAt: new Date(auth.expiresAt * 1000),
+      now,
+    });
+    await recordSecurityEvent(trx, auditEvent(auth.userId, "logout", meta, now));
+  });
+  await ctx.revocations.publish({
+    jtis: [{ jti: auth.jti, expiresAt: auth.expiresAt }],
+    sessionIds: [auth.sessionId],
+  });
+}
+
+/** Ends every session of the user: every access and refresh token dies on its next use. */
+export async function logoutAll(ctx: SessionContext, auth: AuthContext, meta: RequestMeta): Promise<void> {
+  const now = ctx.clock.now();
+  const revocation = await ctx.db.transaction().execute(async (trx) => {
+    const revoked = await revokeEverything(trx, auth.userId, "logout_all", now);
+    await recordSecurityEvent(trx, auditEvent(auth.userId, "logout_all", meta, now));
+    return revoked;
+  });
+  await ctx.revocations.publish(revocation);
+}
+
+/** The user's sessions that can still refresh, flagging the one making the request. */
+export async function listSessions(ctx: SessionContext, auth: AuthContext): Promise<SessionView[]> {
+  const rows = await listActiveSessions(ctx.db, auth.userId, ctx.clock.now());
+  return rows.map((row) => ({
+    id: row.id,
+    created_at: row.created_at.toISOString(),
+    last_used_at: row.last_used_at.toISOString(),
+    ip: row.ip,
+    user_agent: row.user_agent,
+    current: row.id === auth.sessionId,
+  }));
+}
+
+/** Revokes one of the user's sessions; another user's, an unknown or an ended one is not_found. */
+export async function revokeSessionById(
+  ctx: SessionContext,
+  auth: AuthContext,
+  sessionId: string,
+  meta: RequestMeta,
+): Promise<void> {
+  const now = ctx.clock.now();
+  const revoked = await ctx.db.transaction().execute(async (trx) => {
+    if (!await revokeSession(trx, auth.userId, sessionId, { now, reason: "revoked_by_user" })) return false;
+    await consumeSessionRefreshTokens(trx, [sessionId], now);
+    await recordSecurityEvent(trx, auditEvent(auth.userId, "session_revoked", meta, now));
+    return true;
+  });
+  if (!revoked) throw new AppError("not_found", "No active session with this id");
+  await ctx.revocations.publish({ sessionIds: [sessionId] });
+}

@@ -1,0 +1,113 @@
+import { SignJWT } from "jose";
+import { createTestApp } from "../helpers/app.ts";
+import { assert, assertEquals } from "../helpers/assert.ts";
+import { TEST_SECRETS } from "../helpers/env.ts";
+import { createUser, getMe, MANY_REQUESTS_ENV, signIn } from "./helpers.ts";
+
+const ISSUER = "http://localhost:8000";
+const AUDIENCE = "jessy-api";
+const encoder = new TextEncoder();
+
+function base64url(value: unknown): string {
+  const text = typeof value === "string" ? value : JSON.stringify(value);
+  return btoa(text).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+}
+
+function decodePart(part: string): Record<string, unknown> {
+  return JSON.parse(atob(part.replaceAll("-", "+").replaceAll("_", "/")));
+}
+
+/** Claims of a real token, to forge variants that differ in one respect. */
+async function realClaims(accessToken: string) {
+  const [, payload] = accessToken.split(".");
+  return decodePart(payload);
+}
+
+function forge(claims: Record<string, unknown>, options: { alg?: string; typ?: string; secret?: string } = {}) {
+  return new SignJWT(claims)
+    .setProtectedHeader({ alg: options.alg ?? "HS256", typ: options.typ ?? "at+jwt" })
+    .sign(encoder.encode(options.secret ?? TEST_SECRETS.JWT_SECRET));
+}
+
+async function assertInvalidToken(response: Response, label: string) {
+  assertEquals(response.status, 401, label);
+  assertEquals(response.headers.get("Content-Type"), "application/problem+json", label);
+  assertEquals(response.headers.get("WWW-Authenticate"), 'Bearer error="invalid_token"', label);
+  const body = await response.json();
+  assertEquals(body.code, "invalid_token", label);
+  assert(typeof body.request_id === "string", `${label}: request_id`);
+}
+
+Deno.test("access tokens", async (t) => {
+  const testApp = await createTestApp({ env: MANY_REQUESTS_ENV });
+  try {
+    await t.step("a freshly issued access token opens /auth/me and carries the required claims", async () => {
+      const { deps } = testApp;
+      const user = await createUser(deps.database.db, "claims");
+      const pair = await signIn(testApp, user);
+      const [header] = pair.access_token.split(".");
+      assertEquals(decodePart(header), { alg: "HS256", typ: "at+jwt" });
+      const claims = await realClaims(pair.access_token);
+      for (const claim of ["sub", "sid", "jti", "iat", "exp", "iss", "aud", "ver"]) assert(claim in claims, claim);
+      assertEquals([claims.sub, claims.iss, claims.aud, claims.ver], [user.id, ISSUER, AUDIENCE, 0]);
+      assertEquals((claims.exp as number) - (claims.iat as number), 900);
+      const response = await getMe(testApp, pair.access_token);
+      assertEquals(response.status, 200);
+      assertEquals(await response.json(), {
+        id: user.id,
+        email: user.email,
+        name: user.name,
+        email_verified: false,
+        created_at: user.created_at.toISOString(),
+      });
+    });
+
+    await t.step(
+      "forged access tokens are refused with 401 invalid_token, problem+json and the Bearer challenge",
+      async () => {
+        const { deps } = testApp;
+        const user = await createUser(deps.database.db, "forged");
+        const pair = await signIn(testApp, user);
+        const claims = await realClaims(pair.access_token);
+        const { exp: _exp, ...withoutExp } = claims;
+        const [header, payload, signature] = pair.access_token.split(".");
+        const tampered = decodePart(payload);
+        tampered.sub = crypto.randomUUID();
+
+        const cases: Array<[string, string]> = [
+          ["alg none", `${base64url({ alg: "none", typ: "at+jwt" })}.${payload}.`],
+          ["HS384 with the access secret", await forge(claims, { alg: "HS384" })],
+          ["missing exp", await forge(withoutExp)],
+          ["wrong issuer", await forge({ ...claims, iss: "https://evil.example" })],
+          ["wrong audience", await forge({ ...claims, aud: "another-api" })],
+          ["wrong typ header", await forge(claims, { typ: "JWT" })],
+          ["refresh typ header", await forge(claims, { typ: "rt+jwt" })],
+          ["signed with the refresh secret", await forge(claims, { secret: TEST_SECRETS.JWT_REFRESH_SECRET })],
+          ["tampered payload", `${header}.${base64url(tampered)}.${signature}`],
+          ["expired", await forge({ ...claims, iat: 1_000, exp: 2_000 })],
+          ["refresh token as bearer", pair.refresh_token],
+          ["not a JWT", "not-a-token"],
+        ];
+        for (const [label, token] of cases) await assertInvalidToken(await getMe(testApp, token), label);
+        // The untouched token still works: each case failed for its own reason
+        assertEquals((await getMe(testApp, pair.access_token)).status, 200);
+        await (await getMe(testApp, pair.access_token)).body?.cancel();
+      },
+    );
+
+    await t.step("a missing or non-Bearer Authorization header is 401 invalid_token", async () => {
+      await assertInvalidToken(await testApp.request("/auth/me"), "no header");
+      await assertInvalidToken(await testApp.request("/auth/me", { headers: { Authorization: "Basic abc" } }), "basic");
+    });
+
+    await t.step("GET /auth/me for a user deleted after sign-in is 401", async () => {
+      const { deps } = testApp;
+      const user = await createUser(deps.database.db, "deleted");
+      const pair = await signIn(testApp, user);
+      await deps.database.db.deleteFrom("users").where("id", "=", user.id).execute();
+      await assertInvalidToken(await getMe(testApp, pair.access_token), "deleted user");
+    });
+  } finally {
+    await testApp.close();
+  }
+});

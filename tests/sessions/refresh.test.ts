@@ -1,0 +1,126 @@
+import { ManualClock } from "../../src/clock.ts";
+import { createTestApp } from "../helpers/app.ts";
+import { assert, assertEquals, assertNotEquals } from "../helpers/assert.ts";
+import { hashToken } from "../../src/services/tokens.ts";
+import { bearer, createUser, getMe, managerOf, MANY_REQUESTS_ENV, post, refresh, signIn, statusOf } from "./helpers.ts";
+
+const DAY_MS = 86_400_000;
+
+function claimsOf(token: string): Record<string, unknown> {
+  return JSON.parse(atob(token.split(".")[1].replaceAll("-", "+").replaceAll("_", "/")));
+}
+
+Deno.test("refresh-token rotation", async (t) => {
+  const clock = new ManualClock(new Date("2026-11-28T09:00:00Z"));
+  const testApp = await createTestApp({ env: MANY_REQUESTS_ENV, clock });
+  const { db } = testApp.database;
+  try {
+    await t.step("POST /auth/refresh returns a new pair and consumes the presented refresh token", async () => {
+      const user = await createUser(db, "rotate");
+      const first = await signIn(testApp, user);
+      clock.advance(60_000);
+      const response = await refresh(testApp, first.refresh_token, "Rotator/2.0");
+      assertEquals(response.status, 200);
+      const second = await response.json();
+      assertEquals(second.token_type, "Bearer");
+      assertEquals(second.expires_in, 900);
+      assertNotEquals(second.refresh_token, first.refresh_token);
+      assertNotEquals(second.access_token, first.access_token);
+      assertEquals(claimsOf(second.refresh_token).sid, claimsOf(first.refresh_token).sid);
+
+      const old = await db.selectFrom("refresh_tokens").selectAll()
+        .where("id", "=", claimsOf(first.refresh_token).jti as string).executeTakeFirstOrThrow();
+      assertEquals(old.consumed_at?.toISOString(), clock.now().toISOString());
+      assertEquals(old.replaced_by, claimsOf(second.refresh_token).jti);
+      assertEquals(old.token_hash, await hashToken(first.refresh_token));
+      const stored = await db.selectFrom("refresh_tokens").select("token_hash").where("user_id", "=", user.id)
+        .execute();
+      assert(stored.every((row) => !row.token_hash.includes(".")), "only hashes are stored");
+
+      const session = await db.selectFrom("sessions").selectAll()
+        .where("id", "=", claimsOf(first.refresh_token).sid as string).executeTakeFirstOrThrow();
+      assertEquals(session.use_count, 1);
+      assertEquals(session.last_used_at.toISOString(), clock.now().toISOString());
+      assertEquals([session.ip, session.user_agent], ["127.0.0.1", "Rotator/2.0"]);
+
+      assertEquals(await statusOf(getMe(testApp, second.access_token)), 200);
+      assertEquals(await statusOf(refresh(testApp, second.refresh_token)), 200);
+    });
+
+    await t.step("an expired refresh token is 401", async () => {
+      const user = await createUser(db, "expired");
+      const pair = await signIn(testApp, user);
+      clock.advance(30 * DAY_MS + 1000);
+      assertEquals(await statusOf(refresh(testApp, pair.refresh_token)), 401);
+    });
+
+    await t.step("a refresh token is 401 after logout, after logout-all and after a password reset", async () => {
+      const user = await createUser(db, "ended");
+      const loggedOut = await signIn(testApp, user);
+      assertEquals(await statusOf(post(testApp, "/auth/logout", loggedOut.access_token)), 204);
+      assertEquals(await statusOf(refresh(testApp, loggedOut.refresh_token)), 401);
+
+      const everywhere = await signIn(testApp, user);
+      assertEquals(await statusOf(post(testApp, "/auth/logout-all", everywhere.access_token)), 204);
+      assertEquals(await statusOf(refresh(testApp, everywhere.refresh_token)), 401);
+
+      const fresh = await db.selectFrom("users").selectAll().where("id", "=", user.id).executeTakeFirstOrThrow();
+      const beforeReset = await signIn(testApp, fresh);
+      await db.transaction().execute((trx) => managerOf(testApp).revokeAllSessions(user.id, "password_reset", trx));
+      assertEquals(await statusOf(refresh(testApp, beforeReset.refresh_token)), 401);
+      assertEquals(await statusOf(getMe(testApp, beforeReset.access_token)), 401);
+      // Neither ended session counts as reuse
+      const reused = await db.selectFrom("security_events").select("id").where("user_id", "=", user.id)
+        .where("type", "=", "refresh_token_reused").execute();
+      assertEquals(reused.length, 0);
+    });
+
+    await t.step("an access token on /auth/refresh and a refresh token as bearer are both 401", async () => {
+      const user = await createUser(db, "crossed");
+      const pair = await signIn(testApp, user);
+      assertEquals(await statusOf(refresh(testApp, pair.access_token)), 401);
+      assertEquals(await statusOf(testApp.request("/auth/me", bearer(pair.refresh_token))), 401);
+      // Neither mistake spent the refresh token
+      assertEquals(await statusOf(refresh(testApp, pair.refresh_token)), 200);
+    });
+
+    await t.step("replaying a rotated refresh token revokes its session and only its session", async () => {
+      const user = await createUser(db, "reuse");
+      const phone = await signIn(testApp, user, "Phone/1.0");
+      const laptop = await signIn(testApp, user, "Laptop/1.0");
+      const rt1 = await (await refresh(testApp, phone.refresh_token)).json();
+      const rt2 = await (await refresh(testApp, rt1.refresh_token)).json();
+      assertEquals(await statusOf(getMe(testApp, rt2.access_token)), 200);
+
+      const replay = await refresh(testApp, phone.refresh_token);
+      assertEquals(replay.status, 401);
+      assertEquals((await replay.json()).code, "invalid_token");
+      assertEquals(await statusOf(refresh(testApp, rt2.refresh_token)), 401, "the newest refresh token died too");
+      assertEquals(await statusOf(getMe(testApp, rt2.access_token)), 401, "access tokens of the session died");
+      assertEquals(await statusOf(getMe(testApp, phone.access_token)), 401);
+
+      assertEquals(await statusOf(getMe(testApp, laptop.access_token)), 200, "the other device still works");
+      assertEquals(await statusOf(refresh(testApp, laptop.refresh_token)), 200);
+
+      const events = await db.selectFrom("security_events").selectAll().where("user_id", "=", user.id)
+        .where("type", "=", "refresh_token_reused").execute();
+      assertEquals(events.length, 1);
+      assertEquals(events[0].ip, "127.0.0.1");
+      const session = await db.selectFrom("sessions").selectAll()
+        .where("id", "=", claimsOf(phone.refresh_token).sid as string).executeTakeFirstOrThrow();
+      assertEquals(session.revoked_reason, "refresh_token_reused");
+    });
+
+    await t.step("of 20 concurrent refreshes with one token exactly one gets a pair", async () => {
+      const user = await createUser(db, "race");
+      const pair = await signIn(testApp, user);
+      const statuses = await Promise.all(
+        Array.from({ length: 20 }, () => statusOf(refresh(testApp, pair.refresh_token))),
+      );
+      assertEquals(statuses.filter((status) => status === 200).length, 1);
+      assertEquals(statuses.filter((status) => status === 401).length, 19);
+    });
+  } finally {
+    await testApp.close();
+  }
+});
