@@ -50,3 +50,12 @@ export function isDatabaseUnavailable(error: unknown): boolean {
 export function isUniqueViolation(error: unknown): boolean {
   return codeOf(error) === "23505";
 }
+
+/**
+ * True when PostgreSQL refused a value's characters (NUL in text, or bytes invalid in the
+ * database encoding): the client sent text the service cannot store.
+ */
+export function isUnstorableText(error: unknown): boolean {
+  const code = codeOf(error);
+  return code === "22021" || code === "22P05";
+}

@@ -1,6 +1,6 @@
 import type { Context, ErrorHandler, NotFoundHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
-import { isDatabaseUnavailable, isUniqueViolation } from "../db/errors.ts";
+import { isDatabaseUnavailable, isUniqueViolation, isUnstorableText } from "../db/errors.ts";
 import { describeError, type Logger } from "../logger.ts";
 import type { AppEnv } from "./app-env.ts";
 import { AppError, PROBLEM_CONTENT_TYPE, toProblem } from "./errors.ts";
@@ -26,6 +26,12 @@ export function classifyError(error: unknown): AppError {
     return new AppError("service_unavailable", "The service is temporarily unavailable, retry shortly", {
       cause: error,
       headers: { "Retry-After": String(DATABASE_RETRY_AFTER_SECONDS) },
+    });
+  }
+  if (isUnstorableText(error)) {
+    return new AppError("validation_failed", "The request contains characters that cannot be stored", {
+      cause: error,
+      errors: [{ path: "", message: "Text must not contain NUL or invalid characters" }],
     });
   }
   if (isUniqueViolation(error)) {

@@ -17,6 +17,7 @@ export const NewPasswordSchema = z
   .string()
   .min(MIN_PASSWORD_LENGTH, `Password must be at least ${MIN_PASSWORD_LENGTH} characters`)
   .max(MAX_PASSWORD_LENGTH, `Password must be at most ${MAX_PASSWORD_LENGTH} characters`)
+  .refine((password) => !password.includes("\u0000"), { message: "Password must not contain NUL characters" })
   .refine((password) => utf8Length(password) <= MAX_PASSWORD_BYTES, {
     message: `Password must be at most ${MAX_PASSWORD_BYTES} bytes in UTF-8; accented letters and emoji take 2–4 bytes`,
   })
@@ -30,7 +31,15 @@ export const SignupRequestSchema = z
   .object({
     email: EmailSchema,
     password: NewPasswordSchema,
-    name: z.string().trim().min(1).max(100).optional().openapi({ example: "Alice" }),
+    name: z
+      .string()
+      .trim()
+      .min(1)
+      .max(100)
+      // PostgreSQL text cannot hold NUL, and control characters in a display name only do harm
+      .refine((name) => !/\p{Cc}/u.test(name), "Name must not contain control characters")
+      .optional()
+      .openapi({ example: "Alice" }),
   })
   .openapi("SignupRequest");
 

@@ -10,7 +10,9 @@ export function docsRouter(document: () => OpenApiDocument) {
     .openapi(routes.spec, (c) => c.json(document(), 200))
     .openapi(routes.docs, (c) => c.html(DOCS_HTML, 200))
     .openapi(routes.asset, (c) => {
-      const asset = SWAGGER_ASSETS[c.req.valid("param").file];
+      const file = c.req.valid("param").file;
+      // Own keys only: "constructor" or "valueOf" must not reach the object's prototype
+      const asset = Object.hasOwn(SWAGGER_ASSETS, file) ? SWAGGER_ASSETS[file] : undefined;
       if (!asset) throw new AppError("not_found", "No such asset");
       c.header("Cache-Control", "public, max-age=86400");
       return c.text(asset.body, 200, { "Content-Type": asset.type });
