@@ -9,6 +9,7 @@ import type { RevocationCache } from "../../src/services/revocation-cache.ts";
 import { createSessionManager } from "../../src/services/session-manager.ts";
 import { createTestDatabase, type TestDatabase } from "./database.ts";
 import { TEST_REDIS_URL, TEST_SECRETS } from "./env.ts";
+import { deleteKeysWithPrefix } from "./redis-keys.ts";
 import { specValidator } from "./spec-validator.ts";
 
 /** A config as production would parse it, from test defaults plus overrides. */
@@ -69,13 +70,14 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   const sessionConfig = TEST_REDIS_URL && !options.env?.REDIS_URL
     ? testConfig({ ...options.env, REDIS_URL: TEST_REDIS_URL })
     : config;
+  const cacheKeyPrefix = uniqueCachePrefix();
   const sessionManager = createSessionManager({
     config: sessionConfig,
     database,
     clock,
     logger,
     cache: options.revocationCache,
-    cacheKeyPrefix: uniqueCachePrefix(),
+    cacheKeyPrefix,
   });
   const deps: AppDeps = {
     config,
@@ -106,6 +108,8 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     },
     async close() {
       await sessionManager.close();
+      const redisUrl = options.revocationCache ? undefined : sessionConfig.rateLimit.redisUrl;
+      if (redisUrl) await deleteKeysWithPrefix(redisUrl, cacheKeyPrefix);
       if (ownsDatabase) await database.close();
     },
   };
