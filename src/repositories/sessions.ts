@@ -64,6 +64,15 @@ export async function touchSession(
     .execute();
 }
 
+/**
+ * Locks a session row until the transaction ends. Every transaction that changes a session
+ * and its refresh tokens takes this lock first, so logout and refresh never lock the two
+ * tables in opposite orders (which deadlocks).
+ */
+export async function lockSession(db: Executor, sessionId: string): Promise<void> {
+  await db.selectFrom("sessions").select("id").where("id", "=", sessionId).forUpdate().execute();
+}
+
 /** Revokes one session of the user; false when it was unknown, another user's or already revoked. */
 export async function revokeSession(
   db: Executor,

@@ -7,7 +7,7 @@ import {
   setReplacedBy,
 } from "../repositories/refresh-tokens.ts";
 import { recordSecurityEvent } from "../repositories/security-events.ts";
-import { findUserSession, revokeSession, touchSession } from "../repositories/sessions.ts";
+import { findUserSession, lockSession, revokeSession, touchSession } from "../repositories/sessions.ts";
 import { findUserById } from "../repositories/users.ts";
 import type { SessionContext } from "./session-context.ts";
 import type { TokenPair } from "./session-service.ts";
@@ -38,6 +38,7 @@ export async function refreshSession(ctx: SessionContext, refreshToken: string, 
   }
   const tokenHash = await hashToken(refreshToken);
   const rotation = await ctx.db.transaction().execute(async (trx): Promise<Rotation> => {
+    await lockSession(trx, claims.sessionId);
     const consumed = await consumeRefreshToken(trx, { id: claims.jti, tokenHash, now });
     if (!consumed || consumed.session_id !== claims.sessionId || consumed.user_id !== claims.userId) {
       return { rejected: true };
@@ -74,6 +75,7 @@ export async function refreshSession(ctx: SessionContext, refreshToken: string, 
 async function revokeFamilyOnReuse(ctx: SessionContext, claims: TokenClaims, meta: RequestMeta): Promise<void> {
   const now = ctx.clock.now();
   const revoked = await ctx.db.transaction().execute(async (trx) => {
+    await lockSession(trx, claims.sessionId);
     const row = await findRefreshToken(trx, claims.jti);
     if (!row?.consumed_at || row.session_id !== claims.sessionId || row.user_id !== claims.userId) return false;
     if (!await revokeSession(trx, claims.userId, claims.sessionId, { now, reason: "refresh_token_reused" })) {
