@@ -50,8 +50,10 @@ const db = t.deps.database.db;
 /** Normalized emails that must own exactly one users row at the end */
 const expectedUsers = new Set<string>();
 
+// Stack frames, SQL, driver names and validation internals; the bare word "postgres" is allowed
+// because /health names the database kind
 const LEAK =
-  /(\bat\s+\S+\.(ts|js):\d+)|(\bselect\b.*\bfrom\b)|(syntax error)|(postgres)|(kysely)|(node_modules)|(ZodError)/i;
+  /(\bat\s+\S+\.(ts|js):\d+)|(\bselect\b.*\bfrom\b)|(syntax error)|(postgres(ql)?:\/\/)|(PostgresError)|(postgres\.js)|(kysely)|(node_modules)|(ZodError)/i;
 
 async function mintBearer(): Promise<string | undefined> {
   if (!t.deps.sessions) return undefined;
