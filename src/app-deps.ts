@@ -6,6 +6,7 @@ import type { Logger } from "./logger.ts";
 import type { DevOutbox } from "./mail/dev-outbox.ts";
 import type { PasswordHasher } from "./services/passwords.ts";
 import type { SessionManager } from "./services/session-manager.ts";
+import type { RateLimiter } from "./ratelimit/mod.ts";
 import type { SessionService } from "./services/session-service.ts";
 
 export type CheckStatus = "up" | "degraded" | "down";
@@ -26,6 +27,8 @@ export interface AppDeps {
   readonly logger: Logger;
   readonly clock: Clock;
   readonly database: Database;
+  /** Counts requests per route tier; Redis or Upstash when configured, memory otherwise */
+  readonly rateLimiter: RateLimiter;
   /** Checks besides the database: rate-limit store, mailer */
   readonly probes: Readonly<Record<string, HealthProbe>>;
   /** Security features that are active, as reported by /health */

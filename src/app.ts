@@ -26,6 +26,7 @@ export function createApp(deps: AppDeps) {
   app.use("*", async function injectDeps(c, next) {
     c.set("deps", deps);
     c.set("auth", undefined);
+    c.set("rateLimit", undefined);
     await next();
   });
 

@@ -7,6 +7,8 @@ import type { Logger } from "./logger.ts";
 import { startMail } from "./mail/mail-runtime.ts";
 import { createPasswordHasher } from "./services/passwords.ts";
 import { createSessionManager } from "./services/session-manager.ts";
+import { createRateLimiter, type RateLimiter } from "./ratelimit/mod.ts";
+import { rateLimitStoreProbe } from "./services/rate-limit-probe.ts";
 
 /** The running service's dependencies plus how to release them. */
 export interface Runtime {
@@ -38,12 +40,14 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
   }
   const mail = startMail(config, database, systemClock, logger);
   const sessionManager = createSessionManager({ config, database, clock: systemClock, logger });
+  const rateLimiter = createLimiterFromConfig(config, logger);
   const deps: AppDeps = {
     config,
     logger,
     clock: systemClock,
     database,
-    probes: { mailer: mail.probe },
+    rateLimiter,
+    probes: { mailer: mail.probe, rate_limit_store: rateLimitStoreProbe(rateLimiter) },
     features: securityFeatures(config),
     passwords: createPasswordHasher({ cost: config.bcryptCost }),
     devOutbox: mail.devOutbox,
@@ -56,9 +60,34 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
     async close() {
       await mail.close();
       await sessionManager.close();
+      await rateLimiter.close();
       await database.close();
     },
   };
+}
+
+export interface LimiterOptions {
+  /** Epoch ms for the memory store (tests inject their clock) */
+  now?: () => number;
+  /** Key prefix in Redis (tests keep theirs apart) */
+  prefix?: string;
+}
+
+/**
+ * The rate limiter the configuration asks for: Upstash, a self-hosted Redis, or memory.
+ * It connects in the background and logs its store going away and coming back.
+ */
+export function createLimiterFromConfig(config: Config, logger: Logger, options: LimiterOptions = {}): RateLimiter {
+  const { redisUrl, upstashUrl, upstashToken, timeoutMs } = config.rateLimit;
+  return createRateLimiter({
+    redisUrl,
+    upstashUrl,
+    upstashToken,
+    timeoutMs,
+    now: options.now,
+    prefix: options.prefix,
+    log: (level, message, fields) => logger[level](message, fields),
+  });
 }
 
 /** What /health reports as active; booleans and kinds only, never a value. */

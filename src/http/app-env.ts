@@ -1,4 +1,5 @@
 import type { AppDeps } from "../app-deps.ts";
+import type { LimitResult } from "../ratelimit/mod.ts";
 
 /** Who the bearer token belongs to; set by the authenticate middleware. */
 export interface AuthContext {
@@ -14,6 +15,8 @@ export interface AppVariables {
   requestId: string;
   deps: AppDeps;
   auth: AuthContext | undefined;
+  /** The route tier's verdict for this request, set by the rate-limit middleware */
+  rateLimit: LimitResult | undefined;
 }
 
 /** Hono environment shared by every router and middleware. */

@@ -2,6 +2,8 @@ import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { Config } from "../config.ts";
 import { VERSION } from "../version.ts";
 import type { AppEnv } from "./app-env.ts";
+import { SHARED_HEADERS } from "./openapi.ts";
+import { type RateLimitExtension, rateLimitExtension } from "./rate-limit-policy.ts";
 
 export type OpenApiDocument = ReturnType<OpenAPIHono["getOpenAPI31Document"]>;
 
@@ -31,6 +33,9 @@ export function buildOpenApiDocument(app: OpenAPIHono<AppEnv>, config: Config): 
     bearerFormat: "JWT",
     description: "Access token from POST /auth/signin or POST /auth/refresh",
   });
+  for (const [name, header] of Object.entries(SHARED_HEADERS)) {
+    app.openAPIRegistry.registerComponent("headers", name, header);
+  }
   const document = app.getOpenAPI31Document({
     openapi: "3.1.0",
     info: {
@@ -44,11 +49,11 @@ export function buildOpenApiDocument(app: OpenAPIHono<AppEnv>, config: Config): 
     tags: TAGS.filter((tag) => tag.name !== "Development" || config.environment === "development"),
   });
   for (const pathItem of Object.values(document.paths ?? {})) {
-    for (const operation of Object.values(pathItem)) {
-      const limit = (operation as { "x-rate-limit"?: { tier: keyof Config["rateLimit"]["perMinute"]; limit: number } })[
-        "x-rate-limit"
-      ];
-      if (limit) limit.limit = config.rateLimit.perMinute[limit.tier];
+    for (const operation of Object.values(pathItem) as Record<string, unknown>[]) {
+      const declared = operation["x-rate-limit"] as RateLimitExtension | undefined;
+      if (declared) {
+        operation["x-rate-limit"] = rateLimitExtension(config.rateLimit.perMinute, declared.tier, declared.key);
+      }
     }
   }
   return document;

@@ -1,4 +1,4 @@
-import { createRoute, OpenAPIHono, type RouteConfig, type z } from "@hono/zod-openapi";
+import { createRoute, OpenAPIHono, type RouteConfig, z } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
 import type { Tier } from "../config.ts";
 import type { AppEnv } from "./app-env.ts";
@@ -7,6 +7,7 @@ import { PROBLEM_CODES, PROBLEM_TYPE_BASE, type ProblemCode } from "./problem-co
 import { ProblemSchema } from "./schemas.ts";
 import { requireBearer } from "./middleware/authenticate.ts";
 import { rateLimit } from "./middleware/rate-limit.ts";
+import { EMAIL_LIMITED_TIERS, rateLimitExtension } from "./rate-limit-policy.ts";
 
 /** Default per-minute limits; config may override them and the served spec follows. */
 export const DEFAULT_TIER_LIMITS: Record<Tier, number> = {
@@ -52,26 +53,48 @@ function problemExample(code: ProblemCode) {
   };
 }
 
-const RATE_LIMIT_HEADERS = {
+/** Response headers shared by many operations, emitted once under `components.headers`. */
+export const SHARED_HEADERS = {
+  "X-Request-ID": { description: "Request identifier, also in every error body", schema: { type: "string" as const } },
   "RateLimit-Policy": {
-    description: "Quota policy of this operation (IETF draft-ietf-httpapi-ratelimit-headers)",
-    schema: { type: "string" as const, example: '"auth";q=5;w=60' },
+    description: "Quota policies of this operation (IETF draft-ietf-httpapi-ratelimit-headers): name, " +
+      "quota `q` and window `w` in seconds; operations that take an email also list the per-email policy",
+    schema: { type: "string" as const, example: '"auth";q=5;w=60, "auth_email";q=10;w=900' },
   },
   RateLimit: {
-    description: "Remaining quota and seconds until it resets (IETF draft)",
-    schema: { type: "string" as const, example: '"auth";r=4;t=60' },
+    description: "Remaining quota `r` of each policy and seconds `t` until it resets (IETF draft)",
+    schema: { type: "string" as const, example: '"auth";r=4;t=37, "auth_email";r=9;t=512' },
   },
-  "X-RateLimit-Limit": { description: "Requests allowed per window", schema: { type: "integer" as const } },
-  "X-RateLimit-Remaining": { description: "Requests left in the window", schema: { type: "integer" as const } },
-  "X-RateLimit-Reset": {
-    description: "Seconds until the window resets",
+  "X-RateLimit-Limit": {
+    description: "Requests allowed per window by the policy closest to its limit",
     schema: { type: "integer" as const },
+  },
+  "X-RateLimit-Remaining": {
+    description: "Requests left in that policy's window",
+    schema: { type: "integer" as const },
+  },
+  "X-RateLimit-Reset": {
+    description: "Seconds until that policy's window resets",
+    schema: { type: "integer" as const },
+  },
+  "Retry-After": {
+    description: "Whole seconds to wait before retrying (at least 1)",
+    schema: { type: "integer" as const, minimum: 1 },
   },
 };
 
-const REQUEST_ID_HEADER = {
-  "X-Request-ID": { description: "Request identifier, also in every error body", schema: { type: "string" as const } },
-};
+function headerRefs(...names: (keyof typeof SHARED_HEADERS)[]) {
+  return Object.fromEntries(names.map((name) => [name, { $ref: `#/components/headers/${name}` }]));
+}
+
+const RATE_LIMIT_HEADERS = headerRefs(
+  "RateLimit-Policy",
+  "RateLimit",
+  "X-RateLimit-Limit",
+  "X-RateLimit-Remaining",
+  "X-RateLimit-Reset",
+);
+const REQUEST_ID_HEADER = headerRefs("X-Request-ID");
 
 /** Problem responses grouped by status, each listing the codes it can carry. */
 function problemResponses(codes: Iterable<ProblemCode>, headers: Record<string, unknown>) {
@@ -82,10 +105,8 @@ function problemResponses(codes: Iterable<ProblemCode>, headers: Record<string, 
   }
   const responses: Record<number, unknown> = {};
   for (const [status, list] of [...byStatus].sort(([a], [b]) => a - b)) {
-    const extraHeaders = status === 429
-      ? { "Retry-After": { description: "Seconds to wait before retrying", schema: { type: "integer" } } }
-      : status === 503
-      ? { "Retry-After": { description: "Seconds to wait before retrying", schema: { type: "integer" } } }
+    const extraHeaders = status === 429 || status === 503
+      ? headerRefs("Retry-After")
       : status === 405
       ? { Allow: { description: "Methods the path supports", schema: { type: "string" } } }
       : status === 401
@@ -111,7 +132,10 @@ export interface RouteDefinition<P extends string> extends Omit<RouteConfig, "pa
   path: P;
   operationId: string;
   tier: Tier;
-  /** What the limiter keys on; defaults to user for bearer routes, ip otherwise */
+  /**
+   * What the limiter keys on; defaults to user for bearer routes, ip+email for auth and
+   * email_verification routes whose JSON body has an `email`, ip otherwise
+   */
   rateLimitKey?: RateLimitKey;
   /** Requires a bearer access token */
   auth?: boolean;
@@ -127,7 +151,7 @@ export interface RouteDefinition<P extends string> extends Omit<RouteConfig, "pa
  */
 export function defineRoute<P extends string, R extends RouteDefinition<P>>(definition: R) {
   const { tier, auth, errors = [], rateLimitKey, middleware = [], responses, ...config } = definition;
-  const key: RateLimitKey = rateLimitKey ?? (auth ? "user" : "ip");
+  const key: RateLimitKey = rateLimitKey ?? defaultRateLimitKey(tier, Boolean(auth), config.request);
   const hasBody = Boolean(config.request?.body);
   const hasInput = hasBody || Boolean(config.request?.params || config.request?.query);
   const codes: ProblemCode[] = [
@@ -153,8 +177,17 @@ export function defineRoute<P extends string, R extends RouteDefinition<P>>(defi
   return createRoute({
     ...config,
     security: auth ? [{ bearerAuth: [] }] : [],
-    "x-rate-limit": { tier, limit: DEFAULT_TIER_LIMITS[tier], window_seconds: 60, key },
+    "x-rate-limit": rateLimitExtension(DEFAULT_TIER_LIMITS, tier, key),
     middleware: routeMiddleware,
     responses: { ...successResponses, ...problemResponses(codes, headers) },
   } as unknown as RouteConfig) as unknown as R;
+}
+
+/** Bearer routes count per user; unauthenticated routes that take an email count per email too. */
+function defaultRateLimitKey(tier: Tier, auth: boolean, request: RouteConfig["request"]): RateLimitKey {
+  if (auth) return "user";
+  if (!EMAIL_LIMITED_TIERS.includes(tier)) return "ip";
+  const media = request?.body?.content?.["application/json"];
+  const schema = media && "schema" in media ? media.schema : undefined;
+  return schema instanceof z.ZodObject && "email" in schema.shape ? "ip+email" : "ip";
 }

@@ -4,6 +4,7 @@ import type { Database } from "../db/database.ts";
 import { createLogger } from "../logger.ts";
 import { systemClock } from "../clock.ts";
 import { createPasswordHasher } from "../services/passwords.ts";
+import { createRateLimiter } from "../ratelimit/mod.ts";
 
 export const SPEC_PATH = "openapi/openapi.json";
 
@@ -12,17 +13,23 @@ export async function renderSpec(): Promise<string> {
   const { config } = loadConfig({});
   // The document needs the routes only; no request reaches this database
   const unusedDatabase = {} as Database;
+  const rateLimiter = createRateLimiter({ timeoutMs: config.rateLimit.timeoutMs, log: () => {} });
   const app = createApp({
     config,
     logger: createLogger({ level: "error" }),
     clock: systemClock,
     database: unusedDatabase,
+    rateLimiter,
     probes: {},
     features: {},
     passwords: createPasswordHasher({ cost: config.bcryptCost }),
   });
-  const response = await app.request("/openapi.json");
-  return JSON.stringify(await response.json(), null, 2) + "\n";
+  try {
+    const response = await app.request("/openapi.json");
+    return JSON.stringify(await response.json(), null, 2) + "\n";
+  } finally {
+    await rateLimiter.close();
+  }
 }
 
 /** Writes openapi/openapi.json, or with `check` reports whether it is up to date. */

@@ -4,6 +4,7 @@ import { accountRouter } from "./auth/index.ts";
 import { devRouter } from "./dev/index.ts";
 import { healthRouter } from "./health/index.ts";
 import { sessionsRouter } from "./sessions/index.ts";
+import { securityRouter } from "./security/index.ts";
 
 /** Mounts every contract router; /openapi.json and /docs are added by the app. */
 export function mountRoutes(app: OpenAPIHono<AppEnv>, options: { development: boolean }): void {
@@ -11,4 +12,5 @@ export function mountRoutes(app: OpenAPIHono<AppEnv>, options: { development: bo
   app.route("/", accountRouter());
   if (options.development) app.route("/", devRouter());
   app.route("/", sessionsRouter());
+  app.route("/", securityRouter());
 }

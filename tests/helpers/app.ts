@@ -2,11 +2,13 @@ import { createApp } from "../../src/app.ts";
 import type { AppDeps } from "../../src/app-deps.ts";
 import { type Clock, systemClock } from "../../src/clock.ts";
 import { type Config, loadConfig } from "../../src/config.ts";
-import { securityFeatures } from "../../src/deps.ts";
+import { createLimiterFromConfig, securityFeatures } from "../../src/deps.ts";
 import { createLogger, type Logger } from "../../src/logger.ts";
 import { createPasswordHasher } from "../../src/services/passwords.ts";
 import type { RevocationCache } from "../../src/services/revocation-cache.ts";
 import { createSessionManager } from "../../src/services/session-manager.ts";
+import type { RateLimiter } from "../../src/ratelimit/mod.ts";
+import { rateLimitStoreProbe } from "../../src/services/rate-limit-probe.ts";
 import { createTestDatabase, type TestDatabase } from "./database.ts";
 import { TEST_REDIS_URL, TEST_SECRETS } from "./env.ts";
 import { deleteKeysWithPrefix } from "./redis-keys.ts";
@@ -53,6 +55,13 @@ export interface TestAppOptions {
    * TEST_REDIS_URL is set, memory otherwise). Pass one to share it between instances.
    */
   revocationCache?: RevocationCache;
+  /**
+   * Rate limits on this Redis instead of memory (memory follows `clock`). The app is
+   * returned once the limiter answers from Redis, so no request is counted elsewhere.
+   */
+  rateLimitRedisUrl?: string;
+  /** Redis key prefix of the limiter; unique by default, shared to make instances share limits */
+  rateLimitPrefix?: string;
 }
 
 /** A key prefix no other test uses, so tests can share one Redis and clean up after themselves. */
@@ -62,14 +71,16 @@ export function uniqueCachePrefix(): string {
 
 /** Builds the app on a private migrated database (PGlite or a Postgres schema). */
 export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
-  const config = testConfig(options.env);
+  const limiterRedisUrl = options.rateLimitRedisUrl;
+  const baseConfig = testConfig(options.env);
+  const config = limiterRedisUrl ? testConfig({ ...options.env, REDIS_URL: limiterRedisUrl }) : baseConfig;
   const logger = memoryLogger();
   const ownsDatabase = !options.database;
   const database = options.database ?? await createTestDatabase();
   const clock = options.clock ?? systemClock;
   const sessionConfig = TEST_REDIS_URL && !options.env?.REDIS_URL
     ? testConfig({ ...options.env, REDIS_URL: TEST_REDIS_URL })
-    : config;
+    : baseConfig;
   const cacheKeyPrefix = uniqueCachePrefix();
   const sessionManager = createSessionManager({
     config: sessionConfig,
@@ -79,12 +90,19 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     cache: options.revocationCache,
     cacheKeyPrefix,
   });
+  const ownsLimiter = !options.deps?.rateLimiter;
+  const rateLimiter = options.deps?.rateLimiter ?? createLimiterFromConfig(config, logger, {
+    now: () => clock.now().getTime(),
+    prefix: options.rateLimitPrefix ?? `jessy:rl:test:${crypto.randomUUID()}`,
+  });
+  if (ownsLimiter && limiterRedisUrl) await waitForRemoteStore(rateLimiter);
   const deps: AppDeps = {
     config,
     logger,
     clock,
     database,
-    probes: {},
+    rateLimiter,
+    probes: { rate_limit_store: rateLimitStoreProbe(rateLimiter) },
     features: securityFeatures(config),
     passwords: createPasswordHasher({ cost: config.bcryptCost }),
     sessions: sessionManager,
@@ -110,9 +128,21 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
       await sessionManager.close();
       const redisUrl = options.revocationCache ? undefined : sessionConfig.rateLimit.redisUrl;
       if (redisUrl) await deleteKeysWithPrefix(redisUrl, cacheKeyPrefix);
+      if (ownsLimiter) await rateLimiter.close();
       if (ownsDatabase) await database.close();
     },
   };
+}
+
+/** Waits (up to 5 s) until a Redis-backed limiter answers from Redis rather than memory. */
+async function waitForRemoteStore(limiter: RateLimiter): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (Date.now() < deadline) {
+    if ((await limiter.health()).status === "up") return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  await limiter.close();
+  throw new Error("The rate limiter never reached Redis");
 }
 
 /** JSON POST helper. */
