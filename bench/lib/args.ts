@@ -1,0 +1,82 @@
+/** Command-line settings of `deno task bench`. */
+export interface BenchSettings {
+  quick: boolean;
+  repetitions: number;
+  durationSeconds: number;
+  warmupSeconds: number;
+  soakSeconds: number;
+  bcryptCost: number;
+  /** Scenario names to run; empty runs them all */
+  only: string[];
+  /** Rewrite the README's table (full runs only, unless asked) */
+  updateReadme: boolean;
+  port: number;
+  databaseName: string;
+  redisUrl: string;
+}
+
+const USAGE =
+  `deno task bench [--quick] [--cost N] [--reps N] [--duration S] [--soak S] [--only a,b] [--readme|--no-readme]
+
+  --quick        smoke run: 1 repetition × 3 s, soak 10 s
+  --cost N       bcrypt cost of the sign-in scenario (default 12, the configured default)
+  --reps N       repetitions per scenario (default 3)
+  --duration S   seconds per repetition (default 10)
+  --soak S       soak length in seconds (default 60)
+  --only LIST    scenarios: me-memory, me-redis, refresh, signin, soak, startup
+  --readme       update the README table even after a partial or quick run
+  --no-readme    leave the README alone`;
+
+function numberFlag(name: string, value: string | undefined, min: number, max: number): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < min || parsed > max) {
+    throw new Error(`${name} needs an integer between ${min} and ${max}`);
+  }
+  return parsed;
+}
+
+/** Parses the flags; prints usage and exits on --help or a bad flag. */
+export function parseArgs(args: readonly string[]): BenchSettings {
+  const quick = args.includes("--quick");
+  const settings: BenchSettings = {
+    quick,
+    repetitions: quick ? 1 : 3,
+    durationSeconds: quick ? 3 : 10,
+    warmupSeconds: quick ? 1 : 3,
+    soakSeconds: quick ? 10 : 60,
+    bcryptCost: 12,
+    only: [],
+    updateReadme: !quick,
+    port: 18_400,
+    databaseName: "jessy_bench",
+    redisUrl: "redis://127.0.0.1:6379/9",
+  };
+  try {
+    for (let i = 0; i < args.length; i++) {
+      const flag = args[i];
+      const next = () => args[++i];
+      if (flag === "--quick") continue;
+      else if (flag === "--cost") settings.bcryptCost = numberFlag(flag, next(), 4, 15);
+      else if (flag === "--reps") settings.repetitions = numberFlag(flag, next(), 1, 20);
+      else if (flag === "--duration") settings.durationSeconds = numberFlag(flag, next(), 1, 600);
+      else if (flag === "--soak") settings.soakSeconds = numberFlag(flag, next(), 10, 3600);
+      else if (flag === "--only") settings.only = (next() ?? "").split(",").filter(Boolean);
+      else if (flag === "--readme") settings.updateReadme = true;
+      else if (flag === "--no-readme") settings.updateReadme = false;
+      else if (flag === "--help" || flag === "-h") {
+        console.log(USAGE);
+        Deno.exit(0);
+      } else throw new Error(`unknown flag ${flag}`);
+    }
+  } catch (error) {
+    console.error(`${(error as Error).message}\n\n${USAGE}`);
+    Deno.exit(2);
+  }
+  if (settings.only.length > 0) settings.updateReadme = args.includes("--readme");
+  return settings;
+}
+
+/** True when the scenario is selected by --only (or no --only was given). */
+export function wants(settings: BenchSettings, scenario: string): boolean {
+  return settings.only.length === 0 || settings.only.includes(scenario);
+}

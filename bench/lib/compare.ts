@@ -1,0 +1,103 @@
+import type { BenchSettings } from "./args.ts";
+import { median, summarize, type Summary } from "./stats.ts";
+import { runWrk, type WrkResult } from "./wrk.ts";
+
+/** One side of a comparison: where to send load and how to prepare each run. */
+export interface Side {
+  url: string;
+  scripts: string[];
+  /** Script arguments for one run (e.g. a fresh file of live refresh tokens) */
+  prepare(): Promise<Prepared>;
+}
+
+/** What one run of a side needs, and how to tidy up after it. */
+export interface Prepared {
+  args: string[];
+  /** Temporary files to remove after the run */
+  files?: string[];
+}
+
+/** A side whose runs all take the same arguments. */
+export function fixedArgs(args: string[]): () => Promise<Prepared> {
+  return () => Promise.resolve({ args });
+}
+
+/** Our route and its ceiling, measured turn about in one run. */
+export interface Comparison {
+  ours: SideFigures;
+  ceiling: SideFigures;
+  /** Median of ours over median of the ceiling */
+  ratio: number;
+}
+
+export interface SideFigures {
+  rps: Summary;
+  p50Ms: number;
+  p99Ms: number;
+  /** Non-2xx answers and socket errors over all repetitions */
+  failures: number;
+  requests: number;
+}
+
+export interface CompareOptions {
+  label: string;
+  connections: number;
+  /** CPU list of the load generator; undefined leaves it unpinned */
+  cpus?: string;
+  timeoutSeconds?: number;
+}
+
+function figures(runs: WrkResult[]): SideFigures {
+  return {
+    rps: summarize(runs.map((run) => run.rps)),
+    p50Ms: median(runs.map((run) => run.p50Ms)),
+    p99Ms: median(runs.map((run) => run.p99Ms)),
+    failures: runs.reduce((sum, run) => sum + run.non2xx + run.socketErrors + run.timeouts, 0),
+    requests: runs.reduce((sum, run) => sum + run.requests, 0),
+  };
+}
+
+async function once(side: Side, options: CompareOptions, seconds: number): Promise<WrkResult> {
+  const prepared = await side.prepare();
+  try {
+    return await runWrk({
+      url: side.url,
+      scripts: side.scripts,
+      scriptArgs: prepared.args,
+      connections: options.connections,
+      durationSeconds: seconds,
+      timeoutSeconds: options.timeoutSeconds,
+      cpus: options.cpus,
+    });
+  } finally {
+    for (const file of prepared.files ?? []) await Deno.remove(file).catch(() => {});
+  }
+}
+
+/**
+ * Warms both sides up, then alternates ceiling and ours for each repetition, so drift on a
+ * shared machine hits both alike. The ratio is of the medians.
+ */
+export async function compare(settings: BenchSettings, options: CompareOptions, ours: Side, ceiling: Side) {
+  await once(ceiling, options, settings.warmupSeconds);
+  await once(ours, options, settings.warmupSeconds);
+  const oursRuns: WrkResult[] = [];
+  const ceilingRuns: WrkResult[] = [];
+  for (let rep = 1; rep <= settings.repetitions; rep++) {
+    const c = await once(ceiling, options, settings.durationSeconds);
+    ceilingRuns.push(c);
+    const o = await once(ours, options, settings.durationSeconds);
+    oursRuns.push(o);
+    console.log(
+      `  ${options.label} #${rep}: ours ${o.rps.toFixed(0)} req/s (p99 ${o.p99Ms.toFixed(1)} ms, ` +
+        `${o.non2xx + o.socketErrors + o.timeouts} failed) · ceiling ${c.rps.toFixed(0)} req/s ` +
+        `(p99 ${c.p99Ms.toFixed(1)} ms, ${c.non2xx + c.socketErrors + c.timeouts} failed)`,
+    );
+  }
+  const result: Comparison = {
+    ours: figures(oursRuns),
+    ceiling: figures(ceilingRuns),
+    ratio: median(oursRuns.map((run) => run.rps)) / median(ceilingRuns.map((run) => run.rps)),
+  };
+  return result;
+}

@@ -1,0 +1,7 @@
+/** A file URL as a path (node:url's fileURLToPath without the import). */
+export function fromFileUrl(url: URL): string {
+  return decodeURIComponent(url.pathname);
+}
+
+/** The repository root: bench/ sits directly under it. */
+export const REPO_ROOT = fromFileUrl(new URL("../../", import.meta.url));

@@ -1,0 +1,88 @@
+import type { Comparison } from "./compare.ts";
+import { type BenchResults, isSkipped, PEER, type Skipped, type Target } from "./results.ts";
+
+const MAX_FAILURE_SHARE = 0.01;
+
+function percent(value: number): string {
+  return `${(value * 100).toFixed(0)}%`;
+}
+
+function failureNote(comparison: Comparison): string | undefined {
+  const { failures, requests } = comparison.ours;
+  return failures > requests * MAX_FAILURE_SHARE ? `${failures} of ${requests} requests failed` : undefined;
+}
+
+function ratioTarget(label: string, comparison: Comparison | Skipped | undefined, minimum: number): Target {
+  const goal = `≥ ${percent(minimum)} of ceiling`;
+  if (!comparison || isSkipped(comparison)) {
+    return { label, measured: "—", goal, pass: null, note: comparison?.skipped ?? "not run" };
+  }
+  const note = failureNote(comparison);
+  return {
+    label,
+    measured: `${percent(comparison.ratio)} (${comparison.ours.rps.median.toFixed(0)} / ${
+      comparison.ceiling.rps.median.toFixed(0)
+    } req/s)`,
+    goal,
+    pass: comparison.ratio >= minimum && !note,
+    note,
+  };
+}
+
+function boundTarget(
+  label: string,
+  value: number | undefined,
+  goal: string,
+  pass: (value: number) => boolean,
+  unit: string,
+) {
+  if (value === undefined || Number.isNaN(value)) return { label, measured: "—", goal, pass: null, note: "not run" };
+  return { label, measured: `${value.toFixed(1)} ${unit}`, goal, pass: pass(value) };
+}
+
+function peerTarget(label: string, comparison: Comparison | Skipped | undefined, multiple: number): Target {
+  const floor = PEER.getSessionRps.high * multiple;
+  const goal = `≥ ${multiple}× ${PEER.name} get-session (${PEER.getSessionRps.low}–${PEER.getSessionRps.high} req/s)`;
+  if (!comparison || isSkipped(comparison)) return { label, measured: "—", goal, pass: null, note: "not run" };
+  const rps = comparison.ours.rps.median;
+  return {
+    label,
+    measured: `${rps.toFixed(0)} req/s = ${(rps / PEER.getSessionRps.high).toFixed(1)}× the peer's best`,
+    goal,
+    pass: rps >= floor && !failureNote(comparison),
+  };
+}
+
+/** Every target of the benchmark, judged from one run's results. */
+export function judge(results: Omit<BenchResults, "targets">): Target[] {
+  const c = results.comparisons;
+  const soak = results.soak && !isSkipped(results.soak) ? results.soak : undefined;
+  const health = results.signinHealth && !isSkipped(results.signinHealth) ? results.signinHealth : undefined;
+  const firstWindow = soak?.windowsRps[0];
+  const lastWindow = soak?.windowsRps.at(-1);
+  return [
+    ratioTarget("/auth/me (memory store) vs ceiling", c["me-memory"], 0.7),
+    ratioTarget("/auth/me (Redis store) vs ceiling", c["me-redis"], 0.5),
+    ratioTarget("/auth/refresh vs rotation ceiling", c.refresh, 0.7),
+    ratioTarget("/auth/signin vs bcrypt ceiling", c.signin, 0.9),
+    boundTarget("/health/live p99 while sign-in is saturated", health?.health.p99Ms, "≤ 25 ms", (v) => v <= 25, "ms"),
+    boundTarget(
+      "soak: last 5 s window vs first",
+      firstWindow && lastWindow !== undefined ? (lastWindow / firstWindow) * 100 : undefined,
+      "≥ 90%",
+      (v) => v >= 90,
+      "%",
+    ),
+    boundTarget(
+      "soak: RSS growth",
+      soak ? ((soak.rssEndMb - soak.rssStartMb) / soak.rssStartMb) * 100 : undefined,
+      "≤ 10%",
+      (v) => v <= 10,
+      "%",
+    ),
+    boundTarget("idle RSS (Postgres backend)", results.startup?.idleRssMb, "≤ 150 MB", (v) => v <= 150, "MB"),
+    boundTarget("cold start to ready", results.startup?.coldStartMs, "≤ 2000 ms", (v) => v <= 2000, "ms"),
+    peerTarget("token-checked throughput (Redis store) vs peer", c["me-redis"], 5),
+    peerTarget("refresh throughput vs peer", c.refresh, 1),
+  ];
+}

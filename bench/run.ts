@@ -1,0 +1,269 @@
+/**
+ * `deno task bench`: the service against its ceilings, side by side on this machine.
+ * Server pinned to core 0, wrk to core 1 (sign-in unpinned); see README "Benchmarks".
+ */
+import { hash } from "@node-rs/bcrypt";
+import { type BenchSettings, parseArgs, wants } from "./lib/args.ts";
+import { recreateDatabase, seedCeilingRefreshTokens, seedUsers } from "./lib/bench-db.ts";
+import { compare, fixedArgs } from "./lib/compare.ts";
+import { describeMachine, flushRedis } from "./lib/machine.ts";
+import { linesFile, mintPairs } from "./lib/mint.ts";
+import type { ServerProcess } from "./lib/processes.ts";
+import { renderText, updateReadme, writeResults } from "./lib/report.ts";
+import type { BenchResults } from "./lib/results.ts";
+import { appEnv, BENCH_SECRETS, migrate, startApp, startCeiling } from "./lib/servers.ts";
+import { judge } from "./lib/targets.ts";
+import { ensureWrk, runWrk } from "./lib/wrk.ts";
+
+const SERVER_CPU = "0";
+const LOAD_CPU = "1";
+const TOKEN_USERS = 64;
+const SIGNIN_USERS = 32;
+const PASSWORD = "bench-password-correct-horse";
+const CHEAP_COST = 4;
+const HTTP_CONNECTIONS = 32;
+const REFRESH_CONNECTIONS = 16;
+const SIGNIN_CONNECTIONS = 8;
+
+type Partial = Omit<BenchResults, "targets">;
+
+async function main(settings: BenchSettings): Promise<void> {
+  await ensureWrk();
+  const started = new Date();
+  const results: Partial = {
+    date: started.toISOString(),
+    quick: settings.quick,
+    machine: await describeMachine(settings.redisUrl),
+    settings: {
+      repetitions: settings.repetitions,
+      durationSeconds: settings.durationSeconds,
+      warmupSeconds: settings.warmupSeconds,
+      soakSeconds: settings.soakSeconds,
+      bcryptCost: settings.bcryptCost,
+      httpConnections: HTTP_CONNECTIONS,
+      refreshConnections: REFRESH_CONNECTIONS,
+      signinConnections: SIGNIN_CONNECTIONS,
+      serverCpu: SERVER_CPU,
+      loadCpu: LOAD_CPU,
+    },
+    comparisons: {},
+  };
+  const servers: ServerProcess[] = [];
+  const files: string[] = [];
+  console.log(`Machine: ${JSON.stringify(results.machine)}`);
+  const database = await recreateDatabase(settings.databaseName);
+  await flushRedis(settings.redisUrl);
+  try {
+    const port = settings.port;
+    const envFor = (offset: number, redisUrl?: string) =>
+      appEnv({ port: port + offset, databaseUrl: database.url, redisUrl, bcryptCost: settings.bcryptCost });
+
+    const migrateMs = await migrate(envFor(0));
+    console.log(`Migrated ${settings.databaseName} in ${migrateMs.toFixed(0)} ms`);
+    const [cheapHash, realHash] = await Promise.all([hash(PASSWORD, CHEAP_COST), hash(PASSWORD, settings.bcryptCost)]);
+    const tokenUsers = await seedUsers(database.url, {
+      prefix: "bench-token",
+      count: TOKEN_USERS,
+      passwordHash: cheapHash,
+      password: PASSWORD,
+    });
+    const signinUsers = await seedUsers(database.url, {
+      prefix: "bench-signin",
+      count: SIGNIN_USERS,
+      passwordHash: realHash,
+      password: PASSWORD,
+    });
+
+    const appMemory = await startApp("app-memory", envFor(0), SERVER_CPU);
+    servers.push(appMemory);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    results.startup = { migrateMs, coldStartMs: appMemory.readyMs, idleRssMb: await appMemory.rssMb() };
+    console.log(
+      `Cold start to ready ${appMemory.readyMs.toFixed(0)} ms; idle RSS ${results.startup.idleRssMb.toFixed(1)} MB`,
+    );
+
+    let accessTokensFile: string | undefined;
+    let unavailable: string | undefined;
+    try {
+      const pairs = await mintPairs(appMemory.url, tokenUsers.emails, PASSWORD, TOKEN_USERS);
+      accessTokensFile = await linesFile(pairs.map((pair) => pair.access_token));
+      files.push(accessTokensFile);
+    } catch (error) {
+      unavailable = `sign-in hands out no tokens (${(error as Error).message})`;
+      console.log(`Token scenarios skipped: ${unavailable}`);
+    }
+
+    const needsTokens = ["me-memory", "me-redis", "refresh", "soak"].filter((name) => wants(settings, name));
+    if (unavailable) { for (const name of needsTokens) results.comparisons[name] = { skipped: unavailable }; }
+
+    if (accessTokensFile && (wants(settings, "me-memory") || wants(settings, "me-redis"))) {
+      const ceiling = await startCeiling("verify-select.ts", port + 10, {
+        DATABASE_URL: database.url,
+        JWT_SECRET: BENCH_SECRETS.JWT_SECRET,
+      }, SERVER_CPU);
+      servers.push(ceiling);
+      const ceilingSide = {
+        url: `${ceiling.url}/auth/me`,
+        scripts: ["bearer.lua"],
+        prepare: fixedArgs([accessTokensFile]),
+      };
+      const options = { connections: HTTP_CONNECTIONS, cpus: LOAD_CPU };
+      if (wants(settings, "me-memory")) {
+        console.log("GET /auth/me, memory store");
+        results.comparisons["me-memory"] = await compare(settings, { ...options, label: "me-memory" }, {
+          url: `${appMemory.url}/auth/me`,
+          scripts: ["bearer.lua"],
+          prepare: fixedArgs([accessTokensFile]),
+        }, ceilingSide);
+      }
+      if (wants(settings, "me-redis")) {
+        console.log("GET /auth/me, Redis store");
+        const appRedis = await startApp("app-redis", envFor(1, settings.redisUrl), SERVER_CPU);
+        servers.push(appRedis);
+        results.comparisons["me-redis"] = await compare(settings, { ...options, label: "me-redis" }, {
+          url: `${appRedis.url}/auth/me`,
+          scripts: ["bearer.lua"],
+          prepare: fixedArgs([accessTokensFile]),
+        }, ceilingSide);
+        await stop(servers, appRedis);
+      }
+      await stop(servers, ceiling);
+    }
+
+    if (!unavailable && wants(settings, "refresh")) {
+      console.log("POST /auth/refresh");
+      const ceiling = await startCeiling("rotation.ts", port + 11, { DATABASE_URL: database.url }, SERVER_CPU);
+      servers.push(ceiling);
+      results.comparisons.refresh = await compare(
+        settings,
+        { label: "refresh", connections: REFRESH_CONNECTIONS, cpus: LOAD_CPU },
+        {
+          url: `${appMemory.url}/auth/refresh`,
+          scripts: ["refresh.lua"],
+          async prepare() {
+            const pairs = await mintPairs(appMemory.url, tokenUsers.emails, PASSWORD, REFRESH_CONNECTIONS);
+            const file = await linesFile(pairs.map((pair) => pair.refresh_token));
+            return { args: [file], files: [file] };
+          },
+        },
+        {
+          url: `${ceiling.url}/auth/refresh`,
+          scripts: ["refresh.lua"],
+          async prepare() {
+            const tokens = await seedCeilingRefreshTokens(database.url, tokenUsers.emails, REFRESH_CONNECTIONS);
+            const file = await linesFile(tokens);
+            return { args: [file], files: [file] };
+          },
+        },
+      );
+      await stop(servers, ceiling);
+    }
+
+    if (accessTokensFile && wants(settings, "soak")) {
+      console.log(`Soak: ${settings.soakSeconds} s of GET /auth/me`);
+      const rssStartMb = await appMemory.rssMb();
+      const run = await runWrk({
+        url: `${appMemory.url}/auth/me`,
+        scripts: ["bearer.lua", "windows.lua"],
+        scriptArgs: [accessTokensFile],
+        connections: HTTP_CONNECTIONS,
+        durationSeconds: settings.soakSeconds,
+        cpus: LOAD_CPU,
+      });
+      const windowsRps = run.windows.map((count) => count / 5);
+      results.soak = {
+        seconds: settings.soakSeconds,
+        windowsRps,
+        rps: run.rps,
+        failures: run.non2xx + run.socketErrors + run.timeouts,
+        rssStartMb,
+        rssEndMb: await appMemory.rssMb(),
+      };
+      console.log(`  windows ${windowsRps.map((value) => value.toFixed(0)).join(", ")} req/s`);
+    }
+    await stop(servers, appMemory);
+
+    if (wants(settings, "signin")) {
+      await measureSignin(settings, results, envFor(2), signinUsers.emails, servers, files);
+    }
+  } finally {
+    for (const server of [...servers].reverse()) await server.stop();
+    for (const file of files) await Deno.remove(file).catch(() => {});
+    await database.drop();
+    await flushRedis(settings.redisUrl);
+  }
+
+  const final: BenchResults = { ...results, targets: judge(results) };
+  const resultFile = await writeResults(final);
+  console.log(`\n${renderText(final)}\n\nWritten to ${resultFile}`);
+  if (settings.updateReadme) {
+    console.log(await updateReadme(final, resultFile) ? "README table updated" : "README has no bench markers");
+  }
+  if (final.targets.some((target) => target.pass === false)) Deno.exitCode = 1;
+}
+
+async function stop(servers: ServerProcess[], server: ServerProcess): Promise<void> {
+  servers.splice(servers.indexOf(server), 1);
+  await server.stop();
+}
+
+/**
+ * Sign-in at the configured cost against the bcrypt ceiling, both unpinned (bcrypt runs on
+ * worker threads; the load generator needs almost nothing at these rates); then
+ * /health/live latency while sign-in stays saturated.
+ */
+async function measureSignin(
+  settings: BenchSettings,
+  results: Partial,
+  env: Record<string, string>,
+  emails: string[],
+  servers: ServerProcess[],
+  files: string[],
+): Promise<void> {
+  console.log(`POST /auth/signin at cost ${settings.bcryptCost}, ${SIGNIN_CONNECTIONS} connections`);
+  const app = await startApp("app-signin", env);
+  servers.push(app);
+  const ceiling = await startCeiling("bcrypt.ts", Number(env.PORT) + 10, {
+    PASSWORD_HASH: await hash(PASSWORD, settings.bcryptCost),
+  });
+  servers.push(ceiling);
+  const emailsFile = await linesFile(emails);
+  files.push(emailsFile);
+  const signinArgs = fixedArgs([emailsFile, PASSWORD]);
+  const options = { label: "signin", connections: SIGNIN_CONNECTIONS, timeoutSeconds: 30 };
+  results.comparisons.signin = await compare(
+    settings,
+    options,
+    { url: `${app.url}/auth/signin`, scripts: ["signin.lua"], prepare: signinArgs },
+    { url: `${ceiling.url}/auth/signin`, scripts: ["signin.lua"], prepare: signinArgs },
+  );
+  await stop(servers, ceiling);
+
+  console.log("GET /health/live while sign-in is saturated");
+  const [signin, health] = await Promise.all([
+    runWrk({
+      url: `${app.url}/auth/signin`,
+      scripts: ["signin.lua"],
+      scriptArgs: [emailsFile, PASSWORD],
+      connections: SIGNIN_CONNECTIONS,
+      durationSeconds: settings.durationSeconds,
+      timeoutSeconds: 30,
+    }),
+    runWrk({
+      url: `${app.url}/health/live`,
+      scripts: ["plain.lua"],
+      connections: 1,
+      durationSeconds: settings.durationSeconds,
+    }),
+  ]);
+  results.signinHealth = { signin, health };
+  console.log(
+    `  sign-in ${signin.rps.toFixed(1)}/s (${signin.non2xx} non-2xx) · /health/live p50 ${
+      health.p50Ms.toFixed(2)
+    } ms, ` +
+      `p99 ${health.p99Ms.toFixed(2)} ms, ${health.rps.toFixed(0)} req/s`,
+  );
+  await stop(servers, app);
+}
+
+if (import.meta.main) await main(parseArgs(Deno.args));
