@@ -24,6 +24,10 @@ const CHEAP_COST = 4;
 const HTTP_CONNECTIONS = 32;
 const REFRESH_CONNECTIONS = 16;
 const SIGNIN_CONNECTIONS = 8;
+// wrk calls request() once to check the script, before the connections take theirs
+const REFRESH_TOKENS = REFRESH_CONNECTIONS + 4;
+// A few sign-ins per second at cost 12: shorter runs leave too few samples
+const SIGNIN_MIN_SECONDS = 10;
 
 type Partial = Omit<BenchResults, "targets">;
 
@@ -56,7 +60,13 @@ async function main(settings: BenchSettings): Promise<void> {
   try {
     const port = settings.port;
     const envFor = (offset: number, redisUrl?: string) =>
-      appEnv({ port: port + offset, databaseUrl: database.url, redisUrl, bcryptCost: settings.bcryptCost });
+      appEnv({
+        port: port + offset,
+        appUrl: `http://127.0.0.1:${port}`,
+        databaseUrl: database.url,
+        redisUrl,
+        bcryptCost: settings.bcryptCost,
+      });
 
     const migrateMs = await migrate(envFor(0));
     console.log(`Migrated ${settings.databaseName} in ${migrateMs.toFixed(0)} ms`);
@@ -141,7 +151,7 @@ async function main(settings: BenchSettings): Promise<void> {
           url: `${appMemory.url}/auth/refresh`,
           scripts: ["refresh.lua"],
           async prepare() {
-            const pairs = await mintPairs(appMemory.url, tokenUsers.emails, PASSWORD, REFRESH_CONNECTIONS);
+            const pairs = await mintPairs(appMemory.url, tokenUsers.emails, PASSWORD, REFRESH_TOKENS);
             const file = await linesFile(pairs.map((pair) => pair.refresh_token));
             return { args: [file], files: [file] };
           },
@@ -150,7 +160,7 @@ async function main(settings: BenchSettings): Promise<void> {
           url: `${ceiling.url}/auth/refresh`,
           scripts: ["refresh.lua"],
           async prepare() {
-            const tokens = await seedCeilingRefreshTokens(database.url, tokenUsers.emails, REFRESH_CONNECTIONS);
+            const tokens = await seedCeilingRefreshTokens(database.url, tokenUsers.emails, REFRESH_TOKENS);
             const file = await linesFile(tokens);
             return { args: [file], files: [file] };
           },
@@ -231,8 +241,9 @@ async function measureSignin(
   files.push(emailsFile);
   const signinArgs = fixedArgs([emailsFile, PASSWORD]);
   const options = { label: "signin", connections: SIGNIN_CONNECTIONS, timeoutSeconds: 30 };
+  const seconds = Math.max(settings.durationSeconds, SIGNIN_MIN_SECONDS);
   results.comparisons.signin = await compare(
-    settings,
+    { ...settings, durationSeconds: seconds, warmupSeconds: Math.max(settings.warmupSeconds, 3) },
     options,
     { url: `${app.url}/auth/signin`, scripts: ["signin.lua"], prepare: signinArgs },
     { url: `${ceiling.url}/auth/signin`, scripts: ["signin.lua"], prepare: signinArgs },

@@ -16,8 +16,11 @@ async function sha256Hex(text: string): Promise<string> {
   return Array.from(new Uint8Array(digest), (byte) => byte.toString(16).padStart(2, "0")).join("");
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
 function rotate(token: string, tokenHash: string): Promise<string | undefined> {
   const id = token.split(".")[0];
+  if (!UUID.test(id)) return Promise.resolve(undefined);
   const now = new Date();
   const expiresAt = new Date(now.getTime() + TTL_MS);
   return gated(() =>

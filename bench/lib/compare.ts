@@ -1,6 +1,6 @@
 import type { BenchSettings } from "./args.ts";
 import { median, summarize, type Summary } from "./stats.ts";
-import { runWrk, type WrkResult } from "./wrk.ts";
+import { describeFailures, runWrk, type WrkResult } from "./wrk.ts";
 
 /** One side of a comparison: where to send load and how to prepare each run. */
 export interface Side {
@@ -57,6 +57,13 @@ function figures(runs: WrkResult[]): SideFigures {
   };
 }
 
+function line(run: WrkResult): string {
+  const failures = describeFailures(run);
+  return `${run.rps.toFixed(run.rps < 100 ? 1 : 0)} req/s, p50 ${run.p50Ms.toFixed(1)} ms, p99 ${
+    run.p99Ms.toFixed(1)
+  } ms${failures ? ` (failed: ${failures})` : ""}`;
+}
+
 async function once(side: Side, options: CompareOptions, seconds: number): Promise<WrkResult> {
   const prepared = await side.prepare();
   try {
@@ -88,11 +95,7 @@ export async function compare(settings: BenchSettings, options: CompareOptions, 
     ceilingRuns.push(c);
     const o = await once(ours, options, settings.durationSeconds);
     oursRuns.push(o);
-    console.log(
-      `  ${options.label} #${rep}: ours ${o.rps.toFixed(0)} req/s (p99 ${o.p99Ms.toFixed(1)} ms, ` +
-        `${o.non2xx + o.socketErrors + o.timeouts} failed) · ceiling ${c.rps.toFixed(0)} req/s ` +
-        `(p99 ${c.p99Ms.toFixed(1)} ms, ${c.non2xx + c.socketErrors + c.timeouts} failed)`,
-    );
+    console.log(`  ${options.label} #${rep}: ours ${line(o)} · ceiling ${line(c)}`);
   }
   const result: Comparison = {
     ours: figures(oursRuns),

@@ -21,6 +21,8 @@ function baseEnv(): Record<string, string> {
 
 export interface AppEnvOptions {
   port: number;
+  /** One APP_URL for every instance: it is the tokens' issuer, so tokens work on each */
+  appUrl: string;
   databaseUrl: string;
   /** Unset keeps rate limits and the revocation cache in memory */
   redisUrl?: string;
@@ -29,7 +31,7 @@ export interface AppEnvOptions {
 
 /** The production environment of a benchmarked instance, rate limits raised out of the way. */
 export function appEnv(options: AppEnvOptions): Record<string, string> {
-  const url = `http://127.0.0.1:${options.port}`;
+  const url = options.appUrl;
   const env: Record<string, string> = {
     ...baseEnv(),
     ...BENCH_SECRETS,

@@ -17,6 +17,9 @@ function ratioTarget(label: string, comparison: Comparison | Skipped | undefined
   if (!comparison || isSkipped(comparison)) {
     return { label, measured: "—", goal, pass: null, note: comparison?.skipped ?? "not run" };
   }
+  if (!Number.isFinite(comparison.ratio) || comparison.ceiling.rps.median === 0) {
+    return { label, measured: "—", goal, pass: false, note: "no request completed: machine saturated?" };
+  }
   const note = failureNote(comparison);
   return {
     label,

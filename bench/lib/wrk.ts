@@ -15,6 +15,8 @@ export interface WrkResult {
   timeouts: number;
   /** Successful responses per 5-second window (scripts that track windows) */
   windows: number[];
+  /** Failed responses by status (scripts that read responses) */
+  statuses: Record<string, number>;
 }
 
 export interface WrkRun {
@@ -104,6 +106,7 @@ interface RawSummary {
   write_errors: number;
   timeouts: number;
   windows: Record<string, number>;
+  statuses: Record<string, number>;
 }
 
 function parseSummary(raw: RawSummary): WrkResult {
@@ -122,5 +125,16 @@ function parseSummary(raw: RawSummary): WrkResult {
     socketErrors: raw.connect_errors + raw.read_errors + raw.write_errors,
     timeouts: raw.timeouts,
     windows,
+    statuses: raw.statuses,
   };
+}
+
+/** A short account of one run's failures: statuses, socket errors, timeouts ("" when none). */
+export function describeFailures(run: WrkResult): string {
+  const parts = Object.entries(run.statuses).map(([status, count]) => `${count}×${status}`);
+  const unread = run.non2xx - Object.values(run.statuses).reduce((sum, count) => sum + count, 0);
+  if (unread > 0) parts.push(`${unread}×4xx/5xx`);
+  if (run.socketErrors > 0) parts.push(`${run.socketErrors} socket errors`);
+  if (run.timeouts > 0) parts.push(`${run.timeouts} timeouts`);
+  return parts.join(", ");
 }

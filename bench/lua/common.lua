@@ -28,25 +28,34 @@ end
 
 -- Counts of responses per 5-second window, filled by scripts that track windows
 windows = {}
+-- Counts of failed responses per status, filled by scripts that read responses
+statuses = {}
 
--- One machine-readable line for the harness: totals, latency percentiles, error counts
-function done(summary, latency, requests)
+function count_status(status)
+  if status < 200 or status > 299 then statuses[status] = (statuses[status] or 0) + 1 end
+end
+
+local function merge(name)
   local merged = {}
   for _, thread in ipairs(threads) do
-    local counts = thread:get("windows") or {}
-    for index, count in pairs(counts) do
-      merged[index] = (merged[index] or 0) + count
+    for key, count in pairs(thread:get(name) or {}) do
+      merged[key] = (merged[key] or 0) + count
     end
   end
   local parts = {}
-  for index, count in pairs(merged) do
-    parts[#parts + 1] = '"' .. index .. '":' .. count
+  for key, count in pairs(merged) do
+    parts[#parts + 1] = '"' .. key .. '":' .. count
   end
+  return "{" .. table.concat(parts, ",") .. "}"
+end
+
+-- One machine-readable line for the harness: totals, latency percentiles, error counts
+function done(summary, latency, requests)
   local e = summary.errors
   io.write(string.format(
     'BENCH_JSON {"requests":%d,"duration_us":%d,"p50_us":%d,"p90_us":%d,"p99_us":%d,"max_us":%d,' ..
-    '"non2xx":%d,"connect_errors":%d,"read_errors":%d,"write_errors":%d,"timeouts":%d,"windows":{%s}}\n',
+    '"non2xx":%d,"connect_errors":%d,"read_errors":%d,"write_errors":%d,"timeouts":%d,"windows":%s,"statuses":%s}\n',
     summary.requests, summary.duration, latency:percentile(50), latency:percentile(90),
     latency:percentile(99), latency.max, e.status, e.connect, e.read, e.write, e.timeout,
-    table.concat(parts, ",")))
+    merge("windows"), merge("statuses")))
 end

@@ -1,5 +1,6 @@
 -- POST a refresh token and chain: each 200 answer's refresh_token goes back in the queue,
--- so every request rotates a live token. args[1] holds at least one token per connection.
+-- so every request rotates a live token. args[1] holds more tokens than connections: wrk
+-- calls request() once more than it sends, to check the script.
 local queue
 local head = 1
 local tail = 0
@@ -24,6 +25,7 @@ function request()
 end
 
 function response(status, headers, body)
+  count_status(status)
   if status == 200 then
     local token = body:match('"refresh_token"%s*:%s*"([^"]+)"')
     if token then

@@ -11,6 +11,7 @@ function init(args)
 end
 
 function response(status, headers, body)
+  count_status(status)
   if status >= 200 and status < 300 then
     local index = math.floor((os.time() - started) / 5)
     windows[index] = (windows[index] or 0) + 1
