@@ -1,5 +1,5 @@
 import { assert, assertEquals } from "../helpers/assert.ts";
-import { postJson, verifiedAccount } from "../helpers/http-flows.ts";
+import { verifiedAccount } from "../helpers/http-flows.ts";
 import { startServer } from "../helpers/server.ts";
 
 Deno.test({
@@ -17,38 +17,46 @@ Deno.test({
     let exited = false;
     try {
       const { email, password } = await verifiedAccount(server.url, "sigterm");
-      const signins = Array.from(
-        { length: 20 },
-        () =>
-          postJson(`${server.url}/auth/signin`, { email, password }).then(async (response) => {
-            const body = await response.json();
-            return { status: response.status, hasToken: typeof body.access_token === "string" };
-          }, (error) => ({ status: 0, hasToken: false, error: String(error).slice(0, 120) })),
+      // Connect and send every request before the signal, so all 20 are in flight at the server
+      const body = JSON.stringify({ email, password });
+      const { port } = new URL(server.url);
+      const connections = await Promise.all(
+        Array.from({ length: 20 }, () => Deno.connect({ hostname: "127.0.0.1", port: Number(port) })),
       );
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      const request = `POST /auth/signin HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n` +
+        `Content-Length: ${new TextEncoder().encode(body).length}\r\nConnection: close\r\n\r\n${body}`;
+      await Promise.all(connections.map((connection) => connection.write(new TextEncoder().encode(request))));
+      let completed = 0;
+      const signins = connections.map((connection) => readResponse(connection).finally(() => completed++));
+      await new Promise((resolve) => setTimeout(resolve, 300));
       const signalled = performance.now();
       server.process.kill("SIGTERM");
-      await new Promise((resolve) => setTimeout(resolve, 200));
-
-      const { port } = new URL(server.url);
+      // The listener closes as soon as the signal is handled; keep knocking until it does
       let refused = false;
-      try {
-        const connection = await Deno.connect({ hostname: "127.0.0.1", port: Number(port) });
-        connection.close();
-      } catch (error) {
-        refused = error instanceof Deno.errors.ConnectionRefused;
+      const knockUntil = performance.now() + 5000;
+      while (!refused && performance.now() < knockUntil) {
+        try {
+          const connection = await Deno.connect({ hostname: "127.0.0.1", port: Number(port) });
+          connection.close();
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        } catch (error) {
+          refused = error instanceof Deno.errors.ConnectionRefused;
+        }
       }
+      const pendingWhenRefused = 20 - completed;
 
       const results = await Promise.all(signins);
       const status = await server.process.status;
       exited = true;
       const seconds = (performance.now() - signalled) / 1000;
       console.log(
-        `sign-ins: ${results.map((r) => r.status).join(",")}; exit ${status.code} after ${seconds.toFixed(1)} s`,
+        `sign-ins: ${results.map((r) => r.status).join(",")}; ${pendingWhenRefused} in flight when refused; ` +
+          `exit ${status.code} after ${seconds.toFixed(1)} s`,
       );
       assertEquals(results.map((r) => r.status), Array(20).fill(200));
       assert(results.every((r) => r.hasToken));
       assert(refused, "a new connection after SIGTERM is refused");
+      assert(pendingWhenRefused > 0, "connections were refused while sign-ins were still in flight");
       assertEquals(status.code, 0);
       assert(seconds < 10, `exited within 10 s (${seconds.toFixed(1)} s)`);
       assert(server.lines.some((line) => line.message === "stopped"));
@@ -58,3 +66,23 @@ Deno.test({
     }
   },
 });
+
+/** Reads one HTTP/1.1 response to the end (Connection: close) and reports its status. */
+async function readResponse(connection: Deno.Conn) {
+  let text = "";
+  try {
+    const decoder = new TextDecoder();
+    const buffer = new Uint8Array(8192);
+    for (let read = await connection.read(buffer); read !== null; read = await connection.read(buffer)) {
+      text += decoder.decode(buffer.subarray(0, read), { stream: true });
+    }
+  } catch {
+    // reset by the peer: reported as status 0 below
+  } finally {
+    try {
+      connection.close();
+    } catch { /* already closed */ }
+  }
+  const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1] ?? 0);
+  return { status, hasToken: text.includes('"access_token"') };
+}
