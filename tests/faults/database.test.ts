@@ -1,8 +1,8 @@
 import { sql } from "kysely";
 import { assert, assertEquals } from "../helpers/assert.ts";
-import { createTestApp } from "../helpers/app.ts";
-import { startPostgresCluster } from "../helpers/postgres-cluster.ts";
-import { createDatabase } from "../../src/db/database.ts";
+import { createTestApp, type TestApp } from "../helpers/app.ts";
+import { type PostgresCluster, startPostgresCluster } from "../helpers/postgres-cluster.ts";
+import { createDatabase, type Database } from "../../src/db/database.ts";
 import { migrateToLatest } from "../../src/db/migrate.ts";
 import { installProcessGuards } from "../../src/process-guards.ts";
 import { memoryLogger } from "../helpers/app.ts";
@@ -31,17 +31,36 @@ async function statuses(request: (path: string) => Promise<Response>) {
   return { ready, health: body.checks.database.status as string };
 }
 
+/** An app on a throwaway cluster of its own, torn down whatever the test does. */
+async function onOwnCluster(
+  options: { poolSize?: number; acquireTimeoutMs?: number },
+  body: (t: TestApp, cluster: PostgresCluster, database: Database) => Promise<void>,
+) {
+  const cluster = await startPostgresCluster();
+  const database = await createDatabase({
+    url: cluster.url,
+    connectTimeoutSeconds: 2,
+    poolSize: options.poolSize,
+    acquireTimeoutMs: options.acquireTimeoutMs ?? 2000,
+  });
+  await migrateToLatest(database.db);
+  const t = await createTestApp({ database });
+  try {
+    await body(t, cluster, database);
+  } finally {
+    await t.close();
+    await database.close();
+    await cluster.destroy();
+  }
+}
+
 Deno.test({
   name: "faults: PostgreSQL stopped mid-run → 503 with Retry-After and no driver text, then recovery by itself",
   sanitizeResources: false,
   sanitizeOps: false,
-  async fn() {
-    const cluster = await startPostgresCluster();
-    const database = await createDatabase({ url: cluster.url, connectTimeoutSeconds: 2, acquireTimeoutMs: 2000 });
-    await migrateToLatest(database.db);
-    const t = await createTestApp({ database });
-    const observed: string[] = [];
-    try {
+  fn: () =>
+    onOwnCluster({}, async (t, cluster) => {
+      const observed: string[] = [];
       const before = await statuses(t.request);
       observed.push(`before: ready ${before.ready.status}, database ${before.health}`);
       assertEquals(before.ready.status, 200);
@@ -62,24 +81,15 @@ Deno.test({
       assertEquals(after.ready.status, 200);
       assertEquals(after.health, "up");
       console.log(observed.join("\n"));
-    } finally {
-      await t.close();
-      await database.close();
-      await cluster.destroy();
-    }
-  },
+    }),
 });
 
 Deno.test({
   name: "faults: backends terminated (pg_terminate_backend) → no 500, the pool reconnects",
   sanitizeResources: false,
   sanitizeOps: false,
-  async fn() {
-    const cluster = await startPostgresCluster();
-    const database = await createDatabase({ url: cluster.url, connectTimeoutSeconds: 2, acquireTimeoutMs: 2000 });
-    await migrateToLatest(database.db);
-    const t = await createTestApp({ database });
-    try {
+  fn: () =>
+    onOwnCluster({}, async (t, cluster) => {
       assertEquals((await statuses(t.request)).ready.status, 200);
       const terminated = await cluster.terminateBackends();
       assert(terminated >= 1, "the app had a connection to terminate");
@@ -93,24 +103,15 @@ Deno.test({
       console.log(`after pg_terminate_backend: ${seen.join(", ")}`);
       assert(seen.every((status) => status === 200 || status === 503));
       assertEquals(seen.at(-1), 200, "recovered");
-    } finally {
-      await t.close();
-      await database.close();
-      await cluster.destroy();
-    }
-  },
+    }),
 });
 
 Deno.test({
   name: "faults: an exhausted pool answers 503 within the acquire timeout instead of hanging",
   sanitizeResources: false,
   sanitizeOps: false,
-  async fn() {
-    const cluster = await startPostgresCluster();
-    const database = await createDatabase({ url: cluster.url, poolSize: 2, acquireTimeoutMs: 500 });
-    await migrateToLatest(database.db);
-    const t = await createTestApp({ database });
-    try {
+  fn: () =>
+    onOwnCluster({ poolSize: 2, acquireTimeoutMs: 500 }, async (t, cluster, database) => {
       // Hold both connections with slow queries
       const holders = [1, 2].map(() => sql`select pg_sleep(3)`.execute(database.db));
       await new Promise((resolve) => setTimeout(resolve, 200));
@@ -121,10 +122,5 @@ Deno.test({
       assert(elapsed < 2900, `answered while the pool was still held (${Math.round(elapsed)} ms)`);
       await Promise.all(holders);
       assertEquals((await t.request("/health/ready")).status, 200);
-    } finally {
-      await t.close();
-      await database.close();
-      await cluster.destroy();
-    }
-  },
+    }),
 });
