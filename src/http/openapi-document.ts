@@ -4,6 +4,7 @@ import { VERSION } from "../version.ts";
 import type { AppEnv } from "./app-env.ts";
 import { SHARED_HEADERS } from "./openapi.ts";
 import { type RateLimitExtension, rateLimitExtension } from "./rate-limit-policy.ts";
+import { addMediaExamples } from "./openapi-examples.ts";
 
 export type OpenApiDocument = ReturnType<OpenAPIHono["getOpenAPI31Document"]>;
 
@@ -56,5 +57,6 @@ export function buildOpenApiDocument(app: OpenAPIHono<AppEnv>, config: Config): 
       }
     }
   }
+  addMediaExamples(document as unknown as Record<string, unknown>);
   return document;
 }

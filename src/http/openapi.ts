@@ -176,6 +176,10 @@ export function defineRoute<P extends string, R extends RouteDefinition<P>>(defi
   ];
   return createRoute({
     ...config,
+    // A body that is not `required` is skipped by the validator when absent: handlers would see {}
+    ...(config.request?.body
+      ? { request: { ...config.request, body: { required: true, ...config.request.body } } }
+      : {}),
     security: auth ? [{ bearerAuth: [] }] : [],
     "x-rate-limit": rateLimitExtension(DEFAULT_TIER_LIMITS, tier, key),
     middleware: routeMiddleware,

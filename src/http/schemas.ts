@@ -17,19 +17,28 @@ export const ProblemSchema = z
     title: z.string().openapi({ example: "Validation failed" }),
     status: z.number().int().openapi({ example: 422 }),
     detail: z.string().openapi({ example: "The request body does not match the schema" }),
-    code: z.enum(problemCodes).openapi({ description: "Stable machine-readable error code" }),
+    code: z.enum(problemCodes).openapi({
+      description: "Stable machine-readable error code",
+      example: "validation_failed",
+    }),
     request_id: z.string().openapi({ description: "Echoes the X-Request-ID response header", example: "01J9Z…" }),
     errors: z.array(FieldErrorSchema).optional().openapi({ description: "Present on validation failures" }),
-    retry_after: z.number().int().optional().openapi({ description: "Seconds to wait; present on 429" }),
+    retry_after: z.number().int().optional().openapi({ description: "Seconds to wait; present on 429", example: 42 }),
   })
   .openapi("Problem", { description: "RFC 9457 problem details" });
 
 /** OAuth-style token pair returned by sign-in and refresh. */
 export const TokenPairSchema = z
   .object({
-    access_token: z.string().openapi({ description: "JWT (HS256) to send as `Authorization: Bearer …`" }),
-    refresh_token: z.string().openapi({ description: "Single-use token for POST /auth/refresh" }),
-    token_type: z.literal("Bearer"),
+    access_token: z.string().openapi({
+      description: "JWT (HS256) to send as `Authorization: Bearer …`",
+      example: "eyJhbGciOiJIUzI1NiIsInR5cCI6ImF0K2p3dCJ9.eyJzdWIiOiIuLi4ifQ.c2lnbmF0dXJl",
+    }),
+    refresh_token: z.string().openapi({
+      description: "Single-use token for POST /auth/refresh",
+      example: "eyJhbGciOiJIUzI1NiIsInR5cCI6InJ0K2p3dCJ9.eyJzdWIiOiIuLi4ifQ.c2lnbmF0dXJl",
+    }),
+    token_type: z.literal("Bearer").openapi({ example: "Bearer" }),
     expires_in: z.number().int().openapi({ description: "Access-token lifetime in seconds", example: 900 }),
   })
   .openapi("TokenPair", {
@@ -40,3 +49,28 @@ export const TokenPairSchema = z
       expires_in: 900,
     },
   });
+
+/**
+ * OpenAPI links from a response carrying a token pair (sign-in, refresh) to what a client
+ * does next: refresh with the refresh token, or call a bearer operation with the access token
+ * (links cannot set headers, so those say which field to send as `Authorization: Bearer`).
+ */
+export const SIGNED_IN_LINKS = {
+  refreshTokens: {
+    operationId: "refreshTokens",
+    description: "Rotate the pair before the access token expires (`expires_in` seconds)",
+    requestBody: { refresh_token: "$response.body#/refresh_token" },
+  },
+  getCurrentUser: {
+    operationId: "getCurrentUser",
+    description: "The signed-in user; send `access_token` as `Authorization: Bearer …`",
+  },
+  listSessions: {
+    operationId: "listSessions",
+    description: "The user's active sessions; send `access_token` as `Authorization: Bearer …`",
+  },
+  logout: {
+    operationId: "logout",
+    description: "End this session; send `access_token` as `Authorization: Bearer …`",
+  },
+};

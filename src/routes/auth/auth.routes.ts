@@ -1,5 +1,5 @@
 import { defineRoute } from "../../http/openapi.ts";
-import { TokenPairSchema } from "../../http/schemas.ts";
+import { SIGNED_IN_LINKS, TokenPairSchema } from "../../http/schemas.ts";
 import {
   AcceptedSchema,
   EmailRequestSchema,
@@ -29,6 +29,18 @@ export const signup = defineRoute({
     201: {
       description: "Accepted; a code is on its way if the address can be registered",
       content: { "application/json": { schema: SignupResponseSchema } },
+      links: {
+        verifyEmail: {
+          operationId: "verifyEmail",
+          description: "Verify the address with the 6-digit code from the mail (GET /dev/outbox in development)",
+          requestBody: { email: "$response.body#/email" },
+        },
+        resendEmailVerificationOtp: {
+          operationId: "resendEmailVerificationOtp",
+          description: "Ask for a new code when the first one expired or never arrived",
+          requestBody: { email: "$response.body#/email" },
+        },
+      },
     },
   },
 });
@@ -49,6 +61,13 @@ export const verifyEmail = defineRoute({
     200: {
       description: "The address is verified",
       content: { "application/json": { schema: VerifyEmailResponseSchema } },
+      links: {
+        signIn: {
+          operationId: "signIn",
+          description: "Sign in with the verified address and the password chosen at sign-up",
+          requestBody: { email: "$request.body#/email" },
+        },
+      },
     },
   },
 });
@@ -82,7 +101,11 @@ export const signin = defineRoute({
   errors: ["invalid_credentials", "email_not_verified", "service_unavailable"],
   request: { body: { content: { "application/json": { schema: SigninRequestSchema } } } },
   responses: {
-    200: { description: "Signed in", content: { "application/json": { schema: TokenPairSchema } } },
+    200: {
+      description: "Signed in",
+      content: { "application/json": { schema: TokenPairSchema } },
+      links: SIGNED_IN_LINKS,
+    },
   },
 });
 
@@ -99,7 +122,16 @@ export const requestPasswordReset = defineRoute({
   errors: ["service_unavailable"],
   request: { body: { content: { "application/json": { schema: EmailRequestSchema } } } },
   responses: {
-    202: { description: "Accepted", content: { "application/json": { schema: AcceptedSchema } } },
+    202: {
+      description: "Accepted",
+      content: { "application/json": { schema: AcceptedSchema } },
+      links: {
+        resetPassword: {
+          operationId: "resetPassword",
+          description: "Set a new password with the token from the mail (GET /dev/outbox in development)",
+        },
+      },
+    },
   },
 });
 
@@ -119,6 +151,13 @@ export const resetPassword = defineRoute({
     200: {
       description: "Password changed",
       content: { "application/json": { schema: PasswordResetResponseSchema } },
+      links: {
+        signIn: {
+          operationId: "signIn",
+          description: "Sign in again with the new password",
+          requestBody: { password: "$request.body#/new_password" },
+        },
+      },
     },
   },
 });

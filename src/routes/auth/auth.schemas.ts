@@ -46,7 +46,9 @@ export const SignupRequestSchema = z
 export const SignupResponseSchema = z
   .object({
     email: z.string().openapi({ description: "The address, normalized", example: "alice@example.com" }),
-    message: z.string(),
+    message: z.string().openapi({
+      example: "If this address can be registered, a 6-digit verification code is on its way to it",
+    }),
   })
   .openapi("SignupResponse", {
     example: {
@@ -63,14 +65,14 @@ export const VerifyEmailRequestSchema = z
   .openapi("VerifyEmailRequest");
 
 export const VerifyEmailResponseSchema = z
-  .object({ email_verified: z.literal(true) })
+  .object({ email_verified: z.literal(true).openapi({ example: true }) })
   .openapi("VerifyEmailResponse", { example: { email_verified: true } });
 
 export const EmailRequestSchema = z.object({ email: EmailSchema }).openapi("EmailRequest");
 
 /** The one body of every 202: it must not differ between known and unknown addresses. */
 export const AcceptedSchema = z
-  .object({ message: z.string() })
+  .object({ message: z.string().openapi({ example: "If an account needs it, a mail is on its way to this address" }) })
   .openapi("Accepted", {
     example: { message: "If an account needs it, a mail is on its way to this address" },
   });
@@ -93,7 +95,10 @@ export const ResetPasswordRequestSchema = z
   .openapi("ResetPasswordRequest");
 
 export const PasswordResetResponseSchema = z
-  .object({ password_reset: z.literal(true), message: z.string() })
+  .object({
+    password_reset: z.literal(true).openapi({ example: true }),
+    message: z.string().openapi({ example: "Password changed; every session was signed out" }),
+  })
   .openapi("PasswordResetResponse", {
     example: { password_reset: true, message: "Password changed; every session was signed out" },
   });

@@ -3,16 +3,26 @@ import { defineRoute } from "../../http/openapi.ts";
 
 export const OutboxMessageSchema = z
   .object({
-    id: z.string(),
+    id: z.string().openapi({ example: "0b6f1f9e-4c1a-4d5e-8f3b-7a2c9d1e6f40" }),
     to: z.string().openapi({ example: "alice@example.com" }),
     subject: z.string().openapi({ example: "Your Jessy AI verification code" }),
-    text: z.string().openapi({ description: "The plain-text part" }),
-    created_at: z.string().openapi({ format: "date-time", description: "When the mail was delivered" }),
+    text: z.string().openapi({
+      description: "The plain-text part",
+      example: "Hello Alice,\n\nYour verification code is 042917\n\nIt expires in 15 minutes and works once.",
+    }),
+    created_at: z.string().openapi({
+      format: "date-time",
+      description: "When the mail was delivered",
+      example: "2026-11-28T09:30:00.000Z",
+    }),
     otp: z.string().optional().openapi({
       description: "The verification code, when the mail has one",
       example: "042917",
     }),
-    reset_token: z.string().optional().openapi({ description: "The password reset token, when the mail has one" }),
+    reset_token: z.string().optional().openapi({
+      description: "The password reset token, when the mail has one",
+      example: "q3J8m0Vh2cX9yYz1pL5nT7wK4rB6sD8fG0hJ2kM4nP6",
+    }),
   })
   .openapi("OutboxMessage");
 

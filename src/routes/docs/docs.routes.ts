@@ -1,6 +1,13 @@
 import { z } from "@hono/zod-openapi";
 import { defineRoute } from "../../http/openapi.ts";
 
+const OpenApiDocumentSchema = z
+  .looseObject({})
+  .openapi("OpenApiDocument", {
+    description: "An OpenAPI 3.1 document",
+    example: { openapi: "3.1.0", info: { title: "Jessy API", version: "1.0.0" }, paths: {} },
+  });
+
 export const spec = defineRoute({
   method: "get",
   path: "/openapi.json",
@@ -12,7 +19,7 @@ export const spec = defineRoute({
   responses: {
     200: {
       description: "OpenAPI 3.1 document",
-      content: { "application/json": { schema: z.object({}).passthrough().openapi({ type: "object" }) } },
+      content: { "application/json": { schema: OpenApiDocumentSchema } },
     },
   },
 });
@@ -26,7 +33,15 @@ export const docs = defineRoute({
   description: "Interactive documentation; every asset is served by this service.",
   tier: "public",
   responses: {
-    200: { description: "Swagger UI page", content: { "text/html": { schema: z.string() } } },
+    200: {
+      description: "Swagger UI page",
+      content: {
+        "text/html": {
+          schema: z.string(),
+          example: '<!doctype html>\n<html lang="en">…<div id="swagger-ui"></div>…</html>',
+        },
+      },
+    },
   },
 });
 
@@ -47,7 +62,10 @@ export const asset = defineRoute({
   responses: {
     200: {
       description: "Asset",
-      content: { "text/css": { schema: z.string() }, "text/javascript": { schema: z.string() } },
+      content: {
+        "text/css": { schema: z.string(), example: ".swagger-ui{font-family:sans-serif}" },
+        "text/javascript": { schema: z.string(), example: 'window.ui = SwaggerUIBundle({ url: "/openapi.json" });' },
+      },
     },
   },
 });

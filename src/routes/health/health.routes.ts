@@ -3,7 +3,7 @@ import { defineRoute } from "../../http/openapi.ts";
 
 const CheckSchema = z
   .object({
-    status: z.enum(["up", "degraded", "down"]),
+    status: z.enum(["up", "degraded", "down"]).openapi({ example: "up" }),
     latency_ms: z.number().openapi({ example: 1.4 }),
     detail: z.string().optional().openapi({ example: "postgres" }),
   })
@@ -11,22 +11,31 @@ const CheckSchema = z
 
 export const HealthSchema = z
   .object({
-    status: z.enum(["ok", "degraded"]).openapi({ description: "degraded when any check is not up" }),
+    status: z.enum(["ok", "degraded"]).openapi({ description: "degraded when any check is not up", example: "ok" }),
     version: z.string().openapi({ example: "1.0.0" }),
-    environment: z.enum(["development", "production"]),
+    environment: z.enum(["development", "production"]).openapi({ example: "production" }),
     checks: z.record(z.string(), CheckSchema).openapi({
       description: "database, rate_limit_store, mailer",
+      example: {
+        database: { status: "up", latency_ms: 1.4, detail: "postgres" },
+        rate_limit_store: { status: "up", latency_ms: 0.6, detail: "redis" },
+        mailer: { status: "up", latency_ms: 12.1, detail: "smtp" },
+      },
     }),
     security: z.record(z.string(), z.union([z.boolean(), z.string()])).openapi({
       description: "Security features active in this instance",
       example: { rate_limiting: true, cors_restricted: true, hsts: false },
     }),
-    time: z.string().openapi({ format: "date-time" }),
+    time: z.string().openapi({ format: "date-time", example: "2026-11-28T09:30:00.000Z" }),
   })
   .openapi("Health");
 
-export const LivenessSchema = z.object({ status: z.literal("alive") }).openapi("Liveness");
-export const ReadinessSchema = z.object({ status: z.literal("ready") }).openapi("Readiness");
+export const LivenessSchema = z.object({ status: z.literal("alive").openapi({ example: "alive" }) }).openapi(
+  "Liveness",
+);
+export const ReadinessSchema = z.object({ status: z.literal("ready").openapi({ example: "ready" }) }).openapi(
+  "Readiness",
+);
 
 export const health = defineRoute({
   method: "get",

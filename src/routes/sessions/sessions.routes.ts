@@ -1,5 +1,5 @@
 import { defineRoute } from "../../http/openapi.ts";
-import { TokenPairSchema } from "../../http/schemas.ts";
+import { SIGNED_IN_LINKS, TokenPairSchema } from "../../http/schemas.ts";
 import {
   CurrentUserSchema,
   RefreshRequestSchema,
@@ -39,6 +39,7 @@ export const refresh = defineRoute({
     200: {
       description: "A new token pair; the presented refresh token is spent",
       content: { "application/json": { schema: TokenPairSchema } },
+      links: SIGNED_IN_LINKS,
     },
   },
 });
@@ -98,7 +99,17 @@ export const listSessions = defineRoute({
   tier: "general",
   auth: true,
   responses: {
-    200: { description: "Active sessions", content: { "application/json": { schema: SessionListSchema } } },
+    200: {
+      description: "Active sessions",
+      content: { "application/json": { schema: SessionListSchema } },
+      links: {
+        revokeSession: {
+          operationId: "revokeSession",
+          description: "Revoke a listed session, for example the first one",
+          parameters: { id: "$response.body#/sessions/0/id" },
+        },
+      },
+    },
   },
 });
 
@@ -132,6 +143,16 @@ export const securityEvents = defineRoute({
   auth: true,
   request: { query: SecurityEventQuerySchema },
   responses: {
-    200: { description: "One page of events", content: { "application/json": { schema: SecurityEventPageSchema } } },
+    200: {
+      description: "One page of events",
+      content: { "application/json": { schema: SecurityEventPageSchema } },
+      links: {
+        nextPage: {
+          operationId: "listSecurityEvents",
+          description: "The next page, while `next_cursor` is not null",
+          parameters: { cursor: "$response.body#/next_cursor" },
+        },
+      },
+    },
   },
 });

@@ -33,7 +33,10 @@ export const SessionSchema = z
     }),
     ip: z.string().nullable().openapi({ description: "Client address at the latest use", example: "203.0.113.7" }),
     user_agent: z.string().nullable().openapi({ example: "JessyApp/2.3 (iOS 18.1)" }),
-    current: z.boolean().openapi({ description: "True for the session of the access token making this request" }),
+    current: z.boolean().openapi({
+      description: "True for the session of the access token making this request",
+      example: true,
+    }),
   })
   .openapi("Session");
 
@@ -55,7 +58,10 @@ export const SecurityEventSchema = z
     type: z.enum(SECURITY_EVENT_TYPES).openapi({ example: "signin_succeeded" }),
     ip: z.string().nullable().openapi({ example: "203.0.113.7" }),
     user_agent: z.string().nullable().openapi({ example: "JessyApp/2.3 (iOS 18.1)" }),
-    request_id: z.string().nullable().openapi({ description: "X-Request-ID of the request that caused it" }),
+    request_id: z.string().nullable().openapi({
+      description: "X-Request-ID of the request that caused it",
+      example: "2c3b0b8e-5b0e-4a8e-9a59-8d1f1f6a9c11",
+    }),
     created_at: z.string().openapi({ format: "date-time", example: "2026-11-28T09:30:00.000Z" }),
   })
   .openapi("SecurityEvent");
