@@ -6,6 +6,7 @@ import { migrateToLatest } from "./db/migrate.ts";
 import type { Logger } from "./logger.ts";
 import { startMail } from "./mail/mail-runtime.ts";
 import { createPasswordHasher } from "./services/passwords.ts";
+import { startHousekeeping } from "./services/housekeeping.ts";
 import { createSessionManager } from "./services/session-manager.ts";
 import { createRateLimiter, type RateLimiter } from "./ratelimit/mod.ts";
 import { rateLimitStoreProbe } from "./services/rate-limit-probe.ts";
@@ -41,6 +42,7 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
   const mail = startMail(config, database, systemClock, logger);
   const sessionManager = createSessionManager({ config, database, clock: systemClock, logger });
   const rateLimiter = createLimiterFromConfig(config, logger);
+  const housekeeping = startHousekeeping({ db: database.db, clock: systemClock, logger });
   const deps: AppDeps = {
     config,
     logger,
@@ -59,6 +61,7 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
     deps,
     async close() {
       await mail.close();
+      await housekeeping.stop();
       await sessionManager.close();
       await rateLimiter.close();
       await database.close();
@@ -103,5 +106,8 @@ export function securityFeatures(config: Config): Record<string, boolean | strin
     problem_details: true,
     body_limit_bytes: String(config.bodyLimitBytes),
     separate_refresh_secret: config.jwt.accessSecret !== config.jwt.refreshSecret,
+    refresh_token_rotation: true,
+    refresh_token_reuse_detection: true,
+    token_revocation_cache: config.rateLimit.redisUrl ? "redis" : "memory",
   };
 }

@@ -1,0 +1,80 @@
+import type { Kysely } from "kysely";
+import type { Clock } from "../clock.ts";
+import type { DB } from "../db/schema.ts";
+import { describeError, type Logger } from "../logger.ts";
+import { deleteExpiredBatch, EXPIRING_TABLES, type ExpiringTable } from "../repositories/housekeeping.ts";
+
+/** Rows deleted per table by one run. */
+export type PurgeReport = Record<ExpiringTable, number>;
+
+export interface HousekeepingOptions {
+  db: Kysely<DB>;
+  clock: Clock;
+  logger: Logger;
+  /** Time between runs; the first run comes one interval after start */
+  intervalMs?: number;
+  /** Rows per DELETE: short statements, short locks */
+  batchSize?: number;
+  /** Batches per table per run; what is left waits for the next run */
+  maxBatchesPerRun?: number;
+}
+
+export interface Housekeeping {
+  /** Purges now; used by the timer and by tests */
+  runOnce(): Promise<PurgeReport>;
+  /** Stops the timer and waits for a run in progress */
+  stop(): Promise<void>;
+}
+
+const DEFAULTS = { intervalMs: 10 * 60_000, batchSize: 500, maxBatchesPerRun: 20 };
+
+/**
+ * Periodically deletes expired refresh tokens, denylist entries, email codes, reset tokens
+ * and sessions, in bounded batches. Consumed refresh tokens stay until they expire: reuse
+ * detection needs them. Expiry is read from the injected clock.
+ */
+export function startHousekeeping(options: HousekeepingOptions): Housekeeping {
+  const { db, clock, logger } = options;
+  const intervalMs = options.intervalMs ?? DEFAULTS.intervalMs;
+  const batchSize = options.batchSize ?? DEFAULTS.batchSize;
+  const maxBatches = options.maxBatchesPerRun ?? DEFAULTS.maxBatchesPerRun;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let running: Promise<unknown> = Promise.resolve();
+  let stopped = false;
+
+  async function runOnce(): Promise<PurgeReport> {
+    const now = clock.now();
+    const report = {} as PurgeReport;
+    for (const table of Object.keys(EXPIRING_TABLES) as ExpiringTable[]) {
+      report[table] = 0;
+      for (let batch = 0; batch < maxBatches && !stopped; batch++) {
+        const deleted = await deleteExpiredBatch(db, table, now, batchSize);
+        report[table] += deleted;
+        if (deleted < batchSize) break;
+      }
+    }
+    return report;
+  }
+
+  function schedule() {
+    if (stopped) return;
+    timer = setTimeout(() => {
+      running = runOnce()
+        .then((report) => {
+          if (Object.values(report).some((count) => count > 0)) logger.info("housekeeping", { deleted: report });
+        })
+        .catch((error) => logger.warn("housekeeping failed, retrying next interval", { error: describeError(error) }))
+        .finally(schedule);
+    }, intervalMs);
+  }
+  schedule();
+
+  return {
+    runOnce,
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await running;
+    },
+  };
+}

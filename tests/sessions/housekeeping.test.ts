@@ -1,0 +1,129 @@
+import { ManualClock } from "../../src/clock.ts";
+import type { Kysely } from "kysely";
+import type { DB } from "../../src/db/schema.ts";
+import { startHousekeeping } from "../../src/services/housekeeping.ts";
+import { memoryLogger } from "../helpers/app.ts";
+import { assert, assertEquals } from "../helpers/assert.ts";
+import { createTestDatabase } from "../helpers/database.ts";
+import { createUser } from "./helpers.ts";
+
+const HOUR_MS = 3_600_000;
+
+/** One row of every expiring kind for the user, expiring at `expiresAt`. */
+async function seed(db: Kysely<DB>, userId: string, createdAt: Date, expiresAt: Date) {
+  const session = await db.insertInto("sessions").values({
+    user_id: userId,
+    created_at: createdAt,
+    last_used_at: createdAt,
+    expires_at: expiresAt,
+  }).returning("id").executeTakeFirstOrThrow();
+  const unique = crypto.randomUUID();
+  await db.insertInto("refresh_tokens").values({
+    id: crypto.randomUUID(),
+    session_id: session.id,
+    user_id: userId,
+    token_hash: `hash-${unique}`,
+    created_at: createdAt,
+    expires_at: expiresAt,
+    consumed_at: createdAt,
+  }).execute();
+  await db.insertInto("revoked_access_tokens").values({
+    jti: unique,
+    user_id: userId,
+    expires_at: expiresAt,
+    created_at: createdAt,
+  }).execute();
+  await db.insertInto("email_otps").values({
+    user_id: userId,
+    code_hmac: `hmac-${unique}`,
+    expires_at: expiresAt,
+    created_at: createdAt,
+  }).execute();
+  await db.insertInto("password_reset_tokens").values({
+    user_id: userId,
+    token_hash: `reset-${unique}`,
+    expires_at: expiresAt,
+    created_at: createdAt,
+  }).execute();
+}
+
+async function counts(db: Kysely<DB>, userId: string) {
+  const tables = ["sessions", "refresh_tokens", "revoked_access_tokens", "email_otps", "password_reset_tokens"] as const;
+  const result: Record<string, number> = {};
+  for (const table of tables) {
+    const rows = await db.selectFrom(table).select("user_id").where("user_id", "=", userId).execute();
+    result[table] = rows.length;
+  }
+  return result;
+}
+
+Deno.test("housekeeping", async (t) => {
+  const database = await createTestDatabase();
+  const { db } = database;
+  try {
+    await t.step("a run deletes expired rows of every kind in bounded batches and keeps live ones", async () => {
+      const clock = new ManualClock(new Date("2026-11-28T12:00:00Z"));
+      const user = await createUser(db, "purge");
+      const start = clock.now();
+      for (let i = 0; i < 5; i++) await seed(db, user.id, start, new Date(start.getTime() + HOUR_MS));
+      await seed(db, user.id, start, new Date(start.getTime() + 48 * HOUR_MS));
+      const housekeeping = startHousekeeping({
+        db,
+        clock,
+        logger: memoryLogger(),
+        intervalMs: 3_600_000,
+        batchSize: 2,
+        maxBatchesPerRun: 2,
+      });
+      try {
+        const untouched = await housekeeping.runOnce();
+        assertEquals(Object.values(untouched).every((count) => count === 0), true, "nothing has expired yet");
+
+        clock.advance(2 * HOUR_MS);
+        const first = await housekeeping.runOnce();
+        // Two batches of two per table: one expired row of each kind is left for the next run
+        assertEquals(first.revoked_access_tokens, 4);
+        assertEquals(first.email_otps, 4);
+        assertEquals(first.password_reset_tokens, 4);
+        const second = await housekeeping.runOnce();
+        assertEquals(second.revoked_access_tokens, 1);
+        assertEquals(await counts(db, user.id), {
+          sessions: 1,
+          refresh_tokens: 1,
+          revoked_access_tokens: 1,
+          email_otps: 1,
+          password_reset_tokens: 1,
+        });
+      } finally {
+        await housekeeping.stop();
+      }
+    });
+
+    await t.step("the job runs by itself every interval and stops cleanly", async () => {
+      const clock = new ManualClock(new Date("2026-11-28T12:00:00Z"));
+      const user = await createUser(db, "timer");
+      await seed(db, user.id, clock.now(), new Date(clock.now().getTime() + HOUR_MS));
+      clock.advance(2 * HOUR_MS);
+      const logger = memoryLogger();
+      const housekeeping = startHousekeeping({ db, clock, logger, intervalMs: 20 });
+      try {
+        for (let waited = 0; waited < 5000; waited += 50) {
+          if ((await counts(db, user.id)).sessions === 0) break;
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+        assertEquals(await counts(db, user.id), {
+          sessions: 0,
+          refresh_tokens: 0,
+          revoked_access_tokens: 0,
+          email_otps: 0,
+          password_reset_tokens: 0,
+        });
+      } finally {
+        await housekeeping.stop();
+      }
+      assert(logger.lines.some((line) => line.message === "housekeeping"), "a run that deleted rows is logged");
+    });
+  } finally {
+    await database.close();
+  }
+});
