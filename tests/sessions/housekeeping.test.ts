@@ -48,7 +48,13 @@ async function seed(db: Kysely<DB>, userId: string, createdAt: Date, expiresAt: 
 }
 
 async function counts(db: Kysely<DB>, userId: string) {
-  const tables = ["sessions", "refresh_tokens", "revoked_access_tokens", "email_otps", "password_reset_tokens"] as const;
+  const tables = [
+    "sessions",
+    "refresh_tokens",
+    "revoked_access_tokens",
+    "email_otps",
+    "password_reset_tokens",
+  ] as const;
   const result: Record<string, number> = {};
   for (const table of tables) {
     const rows = await db.selectFrom(table).select("user_id").where("user_id", "=", userId).execute();
