@@ -8,7 +8,7 @@ import { recreateDatabase, seedCeilingRefreshTokens, seedUsers } from "./lib/ben
 import { compare, fixedArgs } from "./lib/compare.ts";
 import { describeMachine, flushRedis } from "./lib/machine.ts";
 import { linesFile, mintPairs } from "./lib/mint.ts";
-import type { ServerProcess } from "./lib/processes.ts";
+import { type ServerProcess, waitIdle } from "./lib/processes.ts";
 import { renderText, updateReadme, writeResults } from "./lib/report.ts";
 import type { BenchResults } from "./lib/results.ts";
 import { appEnv, BENCH_SECRETS, migrate, startApp, startCeiling } from "./lib/servers.ts";
@@ -114,6 +114,7 @@ async function main(settings: BenchSettings): Promise<void> {
       servers.push(ceiling);
       const ceilingSide = {
         url: `${ceiling.url}/auth/me`,
+        pid: ceiling.pid,
         scripts: ["bearer.lua"],
         prepare: fixedArgs([accessTokensFile]),
       };
@@ -122,6 +123,7 @@ async function main(settings: BenchSettings): Promise<void> {
         console.log("GET /auth/me, memory store");
         results.comparisons["me-memory"] = await compare(settings, { ...options, label: "me-memory" }, {
           url: `${appMemory.url}/auth/me`,
+          pid: appMemory.pid,
           scripts: ["bearer.lua"],
           prepare: fixedArgs([accessTokensFile]),
         }, ceilingSide);
@@ -132,6 +134,7 @@ async function main(settings: BenchSettings): Promise<void> {
         servers.push(appRedis);
         results.comparisons["me-redis"] = await compare(settings, { ...options, label: "me-redis" }, {
           url: `${appRedis.url}/auth/me`,
+          pid: appRedis.pid,
           scripts: ["bearer.lua"],
           prepare: fixedArgs([accessTokensFile]),
         }, ceilingSide);
@@ -149,6 +152,7 @@ async function main(settings: BenchSettings): Promise<void> {
         { label: "refresh", connections: REFRESH_CONNECTIONS, cpus: LOAD_CPU },
         {
           url: `${appMemory.url}/auth/refresh`,
+          pid: appMemory.pid,
           scripts: ["refresh.lua"],
           async prepare() {
             const pairs = await mintPairs(appMemory.url, tokenUsers.emails, PASSWORD, REFRESH_TOKENS);
@@ -158,6 +162,7 @@ async function main(settings: BenchSettings): Promise<void> {
         },
         {
           url: `${ceiling.url}/auth/refresh`,
+          pid: ceiling.pid,
           scripts: ["refresh.lua"],
           async prepare() {
             const tokens = await seedCeilingRefreshTokens(database.url, tokenUsers.emails, REFRESH_TOKENS);
@@ -245,12 +250,19 @@ async function measureSignin(
   results.comparisons.signin = await compare(
     { ...settings, durationSeconds: seconds, warmupSeconds: Math.max(settings.warmupSeconds, 3) },
     options,
-    { url: `${app.url}/auth/signin`, scripts: ["signin.lua"], prepare: signinArgs },
-    { url: `${ceiling.url}/auth/signin`, scripts: ["signin.lua"], prepare: signinArgs },
+    { url: `${app.url}/auth/signin`, pid: app.pid, scripts: ["signin.lua"], prepare: signinArgs },
+    { url: `${ceiling.url}/auth/signin`, pid: ceiling.pid, scripts: ["signin.lua"], prepare: signinArgs },
   );
   await stop(servers, ceiling);
 
-  console.log("GET /health/live while sign-in is saturated");
+  console.log("GET /health/live alone, then while sign-in is saturated");
+  await waitIdle(app.pid);
+  const idleHealth = await runWrk({
+    url: `${app.url}/health/live`,
+    scripts: ["plain.lua"],
+    connections: 1,
+    durationSeconds: seconds,
+  });
   const [signin, health] = await Promise.all([
     runWrk({
       url: `${app.url}/auth/signin`,
@@ -267,7 +279,7 @@ async function measureSignin(
       durationSeconds: settings.durationSeconds,
     }),
   ]);
-  results.signinHealth = { signin, health };
+  results.signinHealth = { signin, health, idleHealth };
   console.log(
     `  sign-in ${signin.rps.toFixed(1)}/s (${signin.non2xx} non-2xx) · /health/live p50 ${
       health.p50Ms.toFixed(2)

@@ -1,11 +1,14 @@
 import type { BenchSettings } from "./args.ts";
 import { median, summarize, type Summary } from "./stats.ts";
+import { waitIdle } from "./processes.ts";
 import { describeFailures, runWrk, type WrkResult } from "./wrk.ts";
 
 /** One side of a comparison: where to send load and how to prepare each run. */
 export interface Side {
   url: string;
   scripts: string[];
+  /** The server's pid: each run starts once it is idle again */
+  pid: number;
   /** Script arguments for one run (e.g. a fresh file of live refresh tokens) */
   prepare(): Promise<Prepared>;
 }
@@ -66,6 +69,7 @@ function line(run: WrkResult): string {
 
 async function once(side: Side, options: CompareOptions, seconds: number): Promise<WrkResult> {
   const prepared = await side.prepare();
+  await waitIdle(side.pid);
   try {
     return await runWrk({
       url: side.url,

@@ -98,3 +98,26 @@ export async function startServer(options: StartOptions): Promise<ServerProcess>
     },
   };
 }
+
+/** CPU time a process has used so far, in clock ticks (utime + stime of /proc/<pid>/stat). */
+async function cpuTicks(pid: number): Promise<number> {
+  const stat = await Deno.readTextFile(`/proc/${pid}/stat`);
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return Number(fields[11]) + Number(fields[12]);
+}
+
+/**
+ * Waits until the process stops using CPU: wrk leaves requests in flight when it stops, and
+ * a server still hashing the last run's passwords would slow the next run down.
+ */
+export async function waitIdle(pid: number, maxMs = 60_000): Promise<void> {
+  const deadline = performance.now() + maxMs;
+  let before = await cpuTicks(pid);
+  while (performance.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    const now = await cpuTicks(pid);
+    // At most 5% of a core over the last quarter second
+    if (now - before <= 1) return;
+    before = now;
+  }
+}

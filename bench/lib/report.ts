@@ -10,7 +10,7 @@ function verdict(target: Target): string {
 
 function rate(comparison: Comparison, side: "ours" | "ceiling"): string {
   const figures = comparison[side];
-  return `${figures.rps.median.toFixed(0)} ±${(figures.rps.spread * 100).toFixed(0)}%`;
+  return `${figures.rps.median.toFixed(figures.rps.median < 100 ? 1 : 0)} ±${(figures.rps.spread * 100).toFixed(0)}%`;
 }
 
 function latency(comparison: Comparison, side: "ours" | "ceiling"): string {
@@ -31,7 +31,7 @@ function throughputTable(results: BenchResults): Table {
       scenario.ceiling,
       rate(comparison, "ceiling"),
       latency(comparison, "ceiling"),
-      `${(comparison.ratio * 100).toFixed(0)}%`,
+      Number.isFinite(comparison.ratio) ? `${(comparison.ratio * 100).toFixed(0)}%` : "—",
     ];
   });
   return {
@@ -135,5 +135,7 @@ export async function updateReadme(results: BenchResults, resultFile: string): P
     readme.slice(end)
   }`;
   await Deno.writeTextFile(path, updated);
+  // The table's lines are as long as they come; let the formatter wrap them as it does the rest
+  await new Deno.Command("deno", { args: ["fmt", "--quiet", path], stdout: "null", stderr: "null" }).output();
   return true;
 }

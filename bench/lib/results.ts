@@ -26,6 +26,8 @@ export interface SoakFigures {
 export interface SigninHealthFigures {
   signin: WrkResult;
   health: WrkResult;
+  /** /health/live with no other load, just before: what the machine allows */
+  idleHealth?: WrkResult;
 }
 
 /** Everything one run measured, as written to bench/results/<date>.json. */
