@@ -80,8 +80,7 @@ export function createPasswordHasher(options: PasswordHasherOptions): PasswordHa
       return limited(() => bcryptHash(password, options.cost));
     },
     async verify(password, passwordHash) {
-      const target = passwordHash ?? await dummy();
-      const matches = await limited(() => bcryptVerify(password, target));
+      const matches = await limited(async () => await bcryptVerify(password, passwordHash ?? await dummy()));
       // bcrypt ignores bytes past 72: a longer candidate must never match a stored prefix
       return matches && passwordHash !== undefined && utf8Length(password) <= MAX_PASSWORD_BYTES;
     },

@@ -26,8 +26,8 @@ export interface AccountsApp extends TestApp {
 /** An app on a shared database whose mail goes through the outbox to a real SMTP peer. */
 export async function accountsApp(
   database: TestDatabase,
-  smtp: SmtpPeer,
-  options: { env?: Record<string, string>; deps?: Partial<AppDeps>; clock?: Clock } = {},
+  smtp: Pick<SmtpPeer, "port">,
+  options: { env?: Record<string, string>; deps?: Partial<AppDeps>; clock?: Clock; maxAttempts?: number } = {},
 ): Promise<AccountsApp> {
   const clock = (options.clock as ManualClock | undefined) ?? new ManualClock();
   const test = await createTestApp({
@@ -37,7 +37,14 @@ export async function accountsApp(
     deps: { sessions: testSessions(database, clock), ...options.deps },
   });
   const mailer = createSmtpMailer({ host: "127.0.0.1", port: smtp.port, from: "noreply@jessy-ai.com" });
-  const worker = createMailWorker({ db: database.db, mailer, clock, logger: test.logger, backoffBaseMs: 1000 });
+  const worker = createMailWorker({
+    db: database.db,
+    mailer,
+    clock,
+    logger: test.logger,
+    backoffBaseMs: 1000,
+    maxAttempts: options.maxAttempts,
+  });
   return {
     ...test,
     clock,

@@ -1,0 +1,184 @@
+import { AppError } from "../../src/http/errors.ts";
+import { createPasswordHasher, type PasswordHasher } from "../../src/services/passwords.ts";
+import { SaturatedError, WorkLimiter } from "../../src/services/work-limiter.ts";
+import { assert, assertEquals, assertRejects, assertStringIncludes } from "../helpers/assert.ts";
+import { createTestDatabase } from "../helpers/database.ts";
+import { otpOf, startSmtpPeer } from "../helpers/smtp.ts";
+import { type AccountsApp, accountsApp, uniqueEmail } from "./_harness.ts";
+
+const database = await createTestDatabase();
+const smtp = await startSmtpPeer();
+
+Deno.test.afterAll(async () => {
+  await smtp.close();
+  await database.close();
+});
+
+async function verifiedAccount(app: AccountsApp, password: string): Promise<string> {
+  const email = uniqueEmail("pw");
+  assertEquals((await app.post("/auth/signup", { email, password })).status, 201);
+  await app.deliverMail();
+  const otp = otpOf((await smtp.waitForMail(email))[0]);
+  assertEquals((await app.post("/auth/verify-email", { email, otp })).status, 200);
+  return email;
+}
+
+async function signupStatus(app: AccountsApp, password: string): Promise<[number, string]> {
+  const response = await app.post("/auth/signup", { email: uniqueEmail("len"), password });
+  return [response.status, await response.text()];
+}
+
+Deno.test("a password of exactly 72 UTF-8 bytes is accepted and one byte more is a clear 422, ASCII and multi-byte", async () => {
+  const app = await accountsApp(database, smtp);
+  try {
+    assertEquals((await signupStatus(app, "a".repeat(72)))[0], 201);
+    assertEquals((await signupStatus(app, "é".repeat(36)))[0], 201, "36 × 2 bytes");
+    for (const password of ["a".repeat(73), "é".repeat(37), "🔑".repeat(19), "a".repeat(71) + "é"]) {
+      const [status, body] = await signupStatus(app, password);
+      assertEquals(status, 422, `${password.length} characters`);
+      assertStringIncludes(body, "72 bytes");
+      assertStringIncludes(body, '"path":"password"');
+    }
+  } finally {
+    await app.close();
+  }
+});
+
+Deno.test("two passwords that share their first 72 bytes never both verify", async () => {
+  const app = await accountsApp(database, smtp);
+  try {
+    for (const password of ["p".repeat(72), "ß".repeat(36)]) {
+      const email = await verifiedAccount(app, password);
+      assertEquals((await app.post("/auth/signin", { email, password })).status, 200);
+      for (const longer of [password + "x", password + "ß", password + password.slice(0, 10)]) {
+        const response = await app.post("/auth/signin", { email, password: longer });
+        assertEquals(response.status, 401, `${new TextEncoder().encode(longer).length} bytes`);
+      }
+    }
+    const hasher = createPasswordHasher({ cost: 4 });
+    const hash = await hasher.hash("q".repeat(72));
+    assertEquals(await hasher.verify("q".repeat(72), hash), true);
+    assertEquals(await hasher.verify("q".repeat(80), hash), false, "bcrypt alone would say true");
+  } finally {
+    await app.close();
+  }
+});
+
+Deno.test("a 1 MB password is refused quickly, before any hashing", async () => {
+  const app = await accountsApp(database, smtp);
+  try {
+    const started = performance.now();
+    const [status] = await signupStatus(app, "x".repeat(1_048_576));
+    assert(status === 413 || status === 422, String(status));
+    assert(performance.now() - started < 2000, "refused within a generous bound");
+    const signin = await app.post("/auth/signin", { email: uniqueEmail("big"), password: "x".repeat(1_048_576) });
+    assertEquals(signin.status, 413);
+  } finally {
+    await app.close();
+  }
+});
+
+Deno.test("passwords of 8 and 64 characters are accepted; 7 and 129 characters are refused", async () => {
+  const app = await accountsApp(database, smtp);
+  try {
+    assertEquals((await signupStatus(app, "12345678"))[0], 201);
+    const sixtyFour = "Tr0ub4dor&3-".repeat(6).slice(0, 64);
+    const email = await verifiedAccount(app, sixtyFour);
+    assertEquals((await app.post("/auth/signin", { email, password: sixtyFour })).status, 200);
+    assertEquals((await signupStatus(app, "1234567"))[0], 422);
+    assertEquals((await signupStatus(app, "a".repeat(129)))[0], 422);
+  } finally {
+    await app.close();
+  }
+});
+
+Deno.test("signin with an unknown address still runs one bcrypt verification", async () => {
+  const real = createPasswordHasher({ cost: 4 });
+  const calls: Array<string | undefined> = [];
+  const counting: PasswordHasher = {
+    hash: (password) => real.hash(password),
+    verify(password, hash) {
+      calls.push(hash);
+      return real.verify(password, hash);
+    },
+  };
+  const app = await accountsApp(database, smtp, { deps: { passwords: counting } });
+  try {
+    assertEquals((await app.post("/auth/signin", { email: uniqueEmail("ghost"), password: "whatever1" })).status, 401);
+    assertEquals(calls, [undefined]);
+  } finally {
+    await app.close();
+  }
+});
+
+Deno.test("the dummy verification of an unknown address takes a bcrypt slot like a real one", async () => {
+  const hasher = createPasswordHasher({ cost: 10, concurrency: 1, maxQueue: 0 });
+  const busy = hasher.hash("occupies the only slot");
+  const error = await assertRejects(() => hasher.verify("whatever1", undefined), AppError);
+  assertEquals(error.code, "service_unavailable");
+  await busy;
+  assertEquals(await hasher.verify("whatever1", undefined), false);
+});
+
+Deno.test("a sign-in flood beyond the bcrypt queue gets fast 503s with Retry-After while cheap routes answer", async () => {
+  const passwords = createPasswordHasher({ cost: 10, concurrency: 1, maxQueue: 2 });
+  const app = await accountsApp(database, smtp, { deps: { passwords } });
+  try {
+    const email = uniqueEmail("flood");
+    await app.post("/auth/signup", { email, password: "the real password" });
+    let floodDone = 0;
+    const flood = Promise.all(
+      Array.from(
+        { length: 12 },
+        () =>
+          app.post("/auth/signin", { email, password: "a wrong password" }).then((response) => {
+            floodDone = performance.now();
+            return response;
+          }),
+      ),
+    );
+    const live = await app.request("/health/live");
+    const liveDone = performance.now();
+    assertEquals(live.status, 200);
+    const responses = await flood;
+    assert(liveDone < floodDone, "the liveness probe did not wait for the flood");
+    const refused = responses.filter((r) => r.status === 503);
+    assert(refused.length >= 6, `only ${refused.length} of 12 refused`);
+    assertEquals(responses.filter((r) => r.status !== 503).map((r) => r.status), Array(12 - refused.length).fill(401));
+    for (const response of refused) {
+      assertEquals(response.headers.get("Retry-After"), "2");
+      assertEquals((await response.json()).code, "service_unavailable");
+    }
+    for (const response of responses) if (!response.bodyUsed) await response.text();
+  } finally {
+    await app.close();
+  }
+});
+
+Deno.test("WorkLimiter runs at most `concurrency` tasks, queues up to `maxQueue` and refuses the rest", async () => {
+  const limiter = new WorkLimiter(2, 1);
+  let running = 0;
+  let peak = 0;
+  const releases: Array<() => void> = [];
+  const task = () =>
+    new Promise<void>((resolve) => {
+      running++;
+      peak = Math.max(peak, running);
+      releases.push(() => {
+        running--;
+        resolve();
+      });
+    });
+  const first = limiter.run(task);
+  const second = limiter.run(task);
+  const queued = limiter.run(task);
+  await assertRejects(() => limiter.run(task), SaturatedError);
+  assertEquals(limiter.load, 3);
+  releases.shift()!();
+  await first;
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  assertEquals(running, 2, "the queued task took the freed slot");
+  while (releases.length) releases.shift()!();
+  await Promise.all([second, queued]);
+  assertEquals([peak, limiter.load], [2, 0]);
+});

@@ -1,0 +1,125 @@
+import { ManualClock } from "../../src/clock.ts";
+import { startMail } from "../../src/mail/mail-runtime.ts";
+import { mailerProbe } from "../../src/mail/mailer-probe.ts";
+import { createSmtpMailer } from "../../src/mail/smtp-mailer.ts";
+import { passwordResetMail, signupAttemptMail, verificationCodeMail } from "../../src/mail/templates.ts";
+import { createTestApp, postJson, testConfig } from "../helpers/app.ts";
+import { assert, assertEquals, assertMatch } from "../helpers/assert.ts";
+import { createTestDatabase } from "../helpers/database.ts";
+import { startSmtpPeer } from "../helpers/smtp.ts";
+import { NO_RATE_LIMITS, uniqueEmail } from "../accounts/_harness.ts";
+import { testSessions } from "../accounts/_sessions.ts";
+
+const database = await createTestDatabase();
+
+Deno.test.afterAll(async () => {
+  await database.close();
+});
+
+Deno.test("without SMTP, development delivers into /dev/outbox and a tester can finish sign-up and reset from it", async () => {
+  const config = testConfig(NO_RATE_LIMITS);
+  const clock = new ManualClock();
+  const test = await createTestApp({ database, clock, env: NO_RATE_LIMITS });
+  const mail = startMail(config, database, clock, test.logger, { intervalMs: 10 });
+  const app = await createTestApp({
+    database,
+    clock,
+    env: NO_RATE_LIMITS,
+    deps: { devOutbox: mail.devOutbox, sessions: testSessions(database, clock) },
+  });
+  try {
+    assert(mail.devOutbox, "development has an outbox");
+    assertEquals(mail.mailer.kind, "outbox");
+    const email = uniqueEmail("tester");
+    await app.request("/auth/signup", postJson({ email, password: "correct horse battery" }));
+    const otp = await waitFor(async () => (await outbox(app)).find((m) => m.to === email)?.otp);
+    assertMatch(otp, /^\d{6}$/);
+    assertEquals((await app.request("/auth/verify-email", postJson({ email, otp }))).status, 200);
+
+    await app.request("/auth/request-password-reset", postJson({ email }));
+    const token = await waitFor(async () => (await outbox(app)).find((m) => m.to === email)?.reset_token);
+    const messages = await outbox(app);
+    assertEquals(messages[0].reset_token, token, "newest first");
+    assertEquals(messages[0].subject, "Reset your Jessy AI password");
+    const reset = await app.request("/auth/reset-password", postJson({ token, new_password: "a new passphrase" }));
+    assertEquals(reset.status, 200);
+  } finally {
+    await mail.close();
+    await app.close();
+    await test.close();
+  }
+});
+
+Deno.test("GET /dev/outbox does not exist in production", async () => {
+  const prod = await createTestApp({
+    database,
+    env: {
+      ENVIRONMENT: "production",
+      DATABASE_URL: "postgres://unused.internal:5432/db",
+      SMTP_SERVER: "smtp.internal",
+      BCRYPT_COST: "10",
+    },
+  });
+  try {
+    // Straight to the app: the committed (development) document does describe the route
+    const response = await prod.app.request("/dev/outbox");
+    assertEquals(response.status, 404);
+    await response.body?.cancel();
+    const spec = await (await prod.app.request("/openapi.json")).json();
+    assert(!("/dev/outbox" in spec.paths), "nor in the production document");
+  } finally {
+    await prod.close();
+  }
+});
+
+Deno.test("the mailer check is up with a reachable SMTP server, degraded (not down) without one, and cached", async () => {
+  const peer = await startSmtpPeer();
+  const up = createSmtpMailer({ host: "127.0.0.1", port: peer.port, from: "noreply@jessy-ai.com" });
+  let now = 0;
+  try {
+    const probe = mailerProbe(up, { now: () => now, cacheMs: 30_000 });
+    const first = await probe();
+    assertEquals([first.status, first.detail], ["up", "smtp"]);
+    await peer.close();
+    assertEquals((await probe()).status, "up", "cached within 30 s");
+    now = 30_000;
+    const second = await probe();
+    assertEquals([second.status, second.detail], ["degraded", "smtp"]);
+    assert(!JSON.stringify(second).includes("127.0.0.1"), "no host in the report");
+  } finally {
+    up.close();
+  }
+});
+
+Deno.test("mail templates escape user-supplied text in the HTML part", () => {
+  const name = `<img src=x onerror="alert(1)">&`;
+  for (
+    const mail of [
+      verificationCodeMail("a@example.com", name, "123456", 15),
+      signupAttemptMail("a@example.com", name, "https://api.jessy-ai.com"),
+      passwordResetMail("a@example.com", name, "https://api.jessy-ai.com/reset-password?token=a&b", "tok"),
+    ]
+  ) {
+    assert(!mail.html.includes("<img"), mail.template);
+    assert(mail.html.includes("&lt;img src=x onerror=&quot;alert(1)&quot;&gt;&amp;"), mail.template);
+    assert(mail.text.includes(name), "the text part is plain text");
+  }
+});
+
+async function outbox(app: Awaited<ReturnType<typeof createTestApp>>) {
+  const response = await app.request("/dev/outbox");
+  assertEquals(response.status, 200);
+  return (await response.json()).messages as Array<
+    { to: string; subject: string; otp?: string; reset_token?: string }
+  >;
+}
+
+async function waitFor<T>(read: () => Promise<T | undefined>, timeoutMs = 5000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error("Timed out");
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
