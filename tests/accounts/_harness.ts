@@ -6,7 +6,6 @@ import { createMailWorker, type MailWorker } from "../../src/services/mail-worke
 import { createTestApp, postJson, type TestApp } from "../helpers/app.ts";
 import type { TestDatabase } from "../helpers/database.ts";
 import type { SmtpPeer } from "../helpers/smtp.ts";
-import { testSessions } from "./_sessions.ts";
 
 /** Limits high enough that only tests about limits meet them. */
 export const NO_RATE_LIMITS = {
@@ -34,7 +33,7 @@ export async function accountsApp(
     database,
     clock,
     env: { ...NO_RATE_LIMITS, ...options.env },
-    deps: { sessions: testSessions(database, clock), ...options.deps },
+    deps: options.deps,
   });
   const mailer = createSmtpMailer({ host: "127.0.0.1", port: smtp.port, from: "noreply@jessy-ai.com" });
   const worker = createMailWorker({

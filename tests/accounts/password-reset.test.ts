@@ -79,8 +79,10 @@ Deno.test("the database keeps only the SHA-256 of a reset token", async () => {
 Deno.test("reset changes the password, revokes every session, bumps the token version and mails a notice", async () => {
   const app = await accountsApp(database, smtp);
   try {
-    const { email } = await verifiedAccount(app, "reset");
-    await app.post("/auth/signin", { email, password: PASSWORD });
+    const { email, tokens: first } = await verifiedAccount(app, "reset");
+    const second = await (await app.post("/auth/signin", { email, password: PASSWORD })).json();
+    const me = (access: string) => app.request("/auth/me", { headers: { Authorization: `Bearer ${access}` } });
+    assertEquals((await me(first.access_token)).status, 200);
     const user = await database.db.selectFrom("users").selectAll().where("email_normalized", "=", email)
       .executeTakeFirstOrThrow();
     const { token } = await requestReset(app, email);
@@ -94,7 +96,15 @@ Deno.test("reset changes the password, revokes every session, bumps the token ve
     assertEquals(after.token_version, user.token_version + 1);
     const sessions = await database.db.selectFrom("sessions").selectAll().where("user_id", "=", user.id).execute();
     assertEquals(sessions.length, 2);
-    assert(sessions.every((s) => s.revoked_at !== null && s.revoked_reason === "password_reset"));
+    assert(sessions.every((s) => s.revoked_at !== null), "every session is revoked");
+    for (const pair of [first, second]) {
+      const rejected = await me(pair.access_token);
+      assertEquals(rejected.status, 401, "the old access token is dead");
+      assertEquals((await rejected.json()).code, "invalid_token");
+      const refresh = await app.post("/auth/refresh", { refresh_token: pair.refresh_token });
+      assertEquals(refresh.status, 401, "the old refresh token is dead");
+      await refresh.body?.cancel();
+    }
 
     assertEquals((await app.post("/auth/signin", { email, password: PASSWORD })).status, 401);
     assertEquals((await app.post("/auth/signin", { email, password: NEW_PASSWORD })).status, 200);

@@ -45,11 +45,13 @@ Deno.test({
       assert(typeof tokens.access_token === "string" && typeof tokens.refresh_token === "string");
       assert(Number.isInteger(tokens.expires_in));
 
+      const me = await app.request("/auth/me", { headers: { Authorization: `Bearer ${tokens.access_token}` } });
+      assertEquals(me.status, 200);
+      const profile = await me.json();
+      assertEquals([profile.email, profile.name, profile.email_verified], [email, "Flow", true]);
+
       const user = await database.db.selectFrom("users").selectAll().where("email_normalized", "=", email)
         .executeTakeFirstOrThrow();
-      assertEquals(user.email_verified, true);
-      const sessions = await database.db.selectFrom("sessions").selectAll().where("user_id", "=", user.id).execute();
-      assertEquals(sessions.length, 1);
       const events = await database.db.selectFrom("security_events").select("type").where("user_id", "=", user.id)
         .orderBy("created_at").execute();
       assertEquals(events.map((e) => e.type).sort(), [

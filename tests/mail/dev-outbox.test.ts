@@ -8,7 +8,6 @@ import { assert, assertEquals, assertMatch } from "../helpers/assert.ts";
 import { createTestDatabase } from "../helpers/database.ts";
 import { startSmtpPeer } from "../helpers/smtp.ts";
 import { NO_RATE_LIMITS, uniqueEmail } from "../accounts/_harness.ts";
-import { testSessions } from "../accounts/_sessions.ts";
 
 const database = await createTestDatabase();
 
@@ -25,7 +24,7 @@ Deno.test("without SMTP, development delivers into /dev/outbox and a tester can 
     database,
     clock,
     env: NO_RATE_LIMITS,
-    deps: { devOutbox: mail.devOutbox, sessions: testSessions(database, clock) },
+    deps: { devOutbox: mail.devOutbox },
   });
   try {
     assert(mail.devOutbox, "development has an outbox");
