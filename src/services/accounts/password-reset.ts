@@ -3,11 +3,11 @@ import { AppError } from "../../http/errors.ts";
 import { passwordChangedMail, passwordResetMail } from "../../mail/templates.ts";
 import { findLiveResetToken, replaceResetToken, useResetToken } from "../../repositories/password-reset-tokens.ts";
 import { recordSecurityEvent } from "../../repositories/security-events.ts";
-import { findUserByEmail, findUserById, markEmailVerified, updatePasswordHash } from "../../repositories/users.ts";
+import { findUserById, lockUserByEmail, markEmailVerified, updatePasswordHash } from "../../repositories/users.ts";
 import { hashResetToken, newResetToken, RESET_TOKEN_TTL_MS } from "../reset-tokens.ts";
 import { type AccountDeps, sessionsOf } from "./account-deps.ts";
 import { normalizeEmail } from "./email-address.ts";
-import { queueMail } from "./verification-mail.ts";
+import { mailedRecently, queueMail } from "./verification-mail.ts";
 
 /** One error for unknown, expired, used and superseded tokens. */
 export function invalidResetTokenError(): AppError {
@@ -18,16 +18,16 @@ export function invalidResetTokenError(): AppError {
  * Mails a single-use reset link to an existing account; unknown addresses get nothing and
  * the caller answers the same. The link is built from APP_URL only: a Host or
  * X-Forwarded-Host header must never choose where the token is sent. The database keeps
- * only the token's SHA-256, and the new token kills older ones.
+ * only the token's SHA-256, and the new token kills older ones. Like codes, an address gets
+ * at most one reset mail a minute (the earlier link stays valid), so nobody can flood it.
  */
 export async function requestPasswordReset(deps: AccountDeps, email: string, meta: RequestMeta): Promise<void> {
-  const db = deps.database.db;
-  const user = await findUserByEmail(db, normalizeEmail(email));
-  if (!user) return;
-  const now = deps.clock.now();
   const { token, tokenHash } = await newResetToken();
   const link = `${deps.config.appUrl}/reset-password?token=${token}`;
-  await db.transaction().execute(async (trx) => {
+  const now = deps.clock.now();
+  await deps.database.db.transaction().execute(async (trx) => {
+    const user = await lockUserByEmail(trx, normalizeEmail(email));
+    if (!user || await mailedRecently(trx, user.email, "password_reset", now)) return;
     await replaceResetToken(trx, {
       userId: user.id,
       tokenHash,
