@@ -66,7 +66,7 @@ export const VerifyEmailRequestSchema = z
 
 export const VerifyEmailResponseSchema = z
   .object({ email_verified: z.literal(true).openapi({ example: true }) })
-  .openapi("VerifyEmailResponse", { example: { email_verified: true } });
+  .openapi("EmailVerified", { example: { email_verified: true } });
 
 export const EmailRequestSchema = z.object({ email: EmailSchema }).openapi("EmailRequest");
 

@@ -1,0 +1,157 @@
+/**
+ * The SDK a client team generates from openapi/openapi.json, proven against a live server:
+ * openapi-typescript + openapi-fetch generate at test time into a temporary directory (nothing
+ * generated is committed), `deno check` type-checks the generated types with client code that
+ * uses them, and that code drives every account flow and one problem of each kind. Every
+ * response it receives is validated against the spec. @hey-api/openapi-ts must generate from
+ * the same file too.
+ */
+import openapiTS, { astToString } from "openapi-typescript";
+import { createClient as heyApiGenerate } from "@hey-api/openapi-ts";
+import { assert, assertEquals, assertMatch } from "../helpers/assert.ts";
+import { startSandbox } from "../helpers/sandbox.ts";
+import { validatingFetch } from "../helpers/validating-fetch.ts";
+
+const ROOT = new URL("../../", import.meta.url);
+const SPEC = new URL("openapi/openapi.json", ROOT);
+const TEMPLATE = new URL("client/fixtures/sdk-flow.ts.template", new URL("../", import.meta.url));
+
+interface ProblemBody {
+  code: string;
+  status: number;
+  request_id: string;
+  errors?: Array<{ path: string; message: string }>;
+  retry_after?: number;
+}
+interface SdkModule {
+  accountFlow(baseUrl: string, fetch: typeof globalThis.fetch, account: Record<string, string>): Promise<{
+    signedUp: string;
+    verified: boolean;
+    user: { email: string; email_verified: boolean; name: string | null };
+    sessions: Array<{ current: boolean }>;
+    firstPair: { access_token: string; refresh_token: string; token_type: string };
+    rotatedPair: { access_token: string; refresh_token: string; token_type: string };
+    afterLogout: ProblemBody;
+  }>;
+  problemCases(baseUrl: string, fetch: typeof globalThis.fetch): Promise<{
+    validation: { status: number; problem: ProblemBody };
+    unauthorized: { status: number; problem: ProblemBody };
+    rateLimited: { status: number; problem: ProblemBody; retryAfter: string | null };
+  }>;
+}
+
+async function denoCheck(...files: string[]): Promise<string> {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["check", "--quiet", "--config", new URL("deno.json", ROOT).pathname, ...files],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder().decode(output.stderr) + new TextDecoder().decode(output.stdout);
+  assert(output.success, `deno check failed:\n${text}`);
+  return text;
+}
+
+/** Generates the openapi-typescript SDK and the client code next to it; returns the directory. */
+async function generateSdk(): Promise<string> {
+  const dir = await Deno.makeTempDir({ prefix: "jessy-sdk-" });
+  const ast = await openapiTS(SPEC);
+  await Deno.writeTextFile(`${dir}/schema.d.ts`, astToString(ast));
+  await Deno.copyFile(TEMPLATE, `${dir}/client.ts`);
+  return dir;
+}
+
+Deno.test({
+  name: "generated client: openapi-typescript + openapi-fetch type-check and drive every flow against a live server",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn(t) {
+    const dir = await generateSdk();
+    const sandbox = await startSandbox();
+    const validated = validatingFetch();
+    try {
+      await t.step("the generated types and the client code pass deno check", async () => {
+        const schema = await Deno.readTextFile(`${dir}/schema.d.ts`);
+        for (const id of ["signUp", "verifyEmail", "signIn", "refreshTokens", "getCurrentUser", "listSessions"]) {
+          assert(schema.includes(`${id}: {`), `operation ${id} in the generated types`);
+        }
+        await denoCheck(`${dir}/client.ts`);
+      });
+      const sdk: SdkModule = await import(new URL(`file://${dir}/client.ts`).href);
+
+      await t.step("signup → outbox code → verify → signin → me → sessions → refresh → logout", async () => {
+        const email = `sdk-${crypto.randomUUID()}@example.com`;
+        const report = await sdk.accountFlow(sandbox.url, validated.fetch, {
+          email,
+          password: "correct horse battery staple",
+          name: "Ada",
+        });
+        assertEquals(report.signedUp, email);
+        assertEquals(report.verified, true);
+        assertEquals([report.user.email, report.user.email_verified, report.user.name], [email, true, "Ada"]);
+        assertEquals(report.sessions.map((session) => session.current), [true]);
+        assertEquals(report.firstPair.token_type, "Bearer");
+        assert(report.rotatedPair.refresh_token !== report.firstPair.refresh_token, "refresh rotates the token");
+        assertEquals([report.afterLogout.status, report.afterLogout.code], [401, "invalid_token"]);
+      });
+
+      await t.step("422, 401 and 429 arrive as typed problems", async () => {
+        const { validation, unauthorized, rateLimited } = await sdk.problemCases(sandbox.url, validated.fetch);
+        assertEquals([validation.status, validation.problem.code], [422, "validation_failed"]);
+        assertEquals(validation.problem.errors?.map((error) => error.path).sort(), ["email", "password"]);
+        assertEquals([unauthorized.status, unauthorized.problem.code], [401, "invalid_token"]);
+        assertEquals([rateLimited.status, rateLimited.problem.code], [429, "rate_limited"]);
+        assertMatch(rateLimited.retryAfter ?? "", /^[1-9]\d*$/);
+        for (const problem of [validation.problem, unauthorized.problem, rateLimited.problem]) {
+          assertMatch(problem.request_id, /\S/);
+        }
+      });
+
+      await t.step("every response the client received matched the spec", () => {
+        for (const expected of ["POST /auth/signup → 201", "GET /dev/outbox → 200", "POST /auth/verify-email → 200"]) {
+          assert(validated.seen.includes(expected), `validated ${expected}`);
+        }
+        for (const expected of ["POST /auth/logout → 204", "GET /auth/me → 401", "GET /security-test → 429"]) {
+          assert(validated.seen.includes(expected), `validated ${expected}`);
+        }
+      });
+    } finally {
+      await sandbox.close();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test("generated client: @hey-api/openapi-ts generates a fetch SDK from the same file that passes deno check", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "jessy-hey-api-" });
+  try {
+    await heyApiGenerate({
+      input: SPEC.pathname,
+      output: { path: dir },
+      plugins: ["@hey-api/client-fetch", "@hey-api/typescript", "@hey-api/sdk"],
+      logs: { level: "silent", file: false },
+    });
+    const sdk = await Deno.readTextFile(`${dir}/sdk.gen.ts`);
+    const types = await Deno.readTextFile(`${dir}/types.gen.ts`);
+    for (const id of ["signUp", "verifyEmail", "signIn", "refreshTokens", "getCurrentUser", "listSessions"]) {
+      assert(sdk.includes(`export const ${id} =`), `${id} in the generated SDK`);
+    }
+    // A numbered type means two names collided (a schema named like an operation's response)
+    assertEquals([...types.matchAll(/export type (\w+?\d+) =/g)].map((match) => match[1]), []);
+    // The generator writes extensionless relative imports, as bundlers resolve them
+    const output = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "check",
+        "--quiet",
+        "--unstable-sloppy-imports",
+        "--config",
+        new URL("deno.json", ROOT).pathname,
+        `${dir}/index.ts`,
+      ],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert(output.success, `deno check failed:\n${new TextDecoder().decode(output.stderr)}`);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

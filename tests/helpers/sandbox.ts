@@ -1,0 +1,45 @@
+import { systemClock } from "../../src/clock.ts";
+import { startMail } from "../../src/mail/mail-runtime.ts";
+import { createTestApp, memoryLogger, type TestApp, testConfig } from "./app.ts";
+import { createTestDatabase } from "./database.ts";
+import { type LiveServer, serveLive } from "./live.ts";
+
+/** Per-minute limits no flow reaches; the security_test tier keeps its 2 so a 429 is one call away. */
+export const SANDBOX_LIMITS = {
+  RATE_LIMIT_AUTH_PER_MINUTE: "10000",
+  RATE_LIMIT_EMAIL_VERIFICATION_PER_MINUTE: "10000",
+  RATE_LIMIT_GENERAL_PER_MINUTE: "10000",
+  RATE_LIMIT_PUBLIC_PER_MINUTE: "10000",
+};
+
+export interface Sandbox extends LiveServer {
+  app: TestApp;
+  close(): Promise<void>;
+}
+
+/**
+ * The development sandbox a tester or an SDK meets: a live server on a random port with
+ * the outbox worker delivering mail to GET /dev/outbox, as `deno task dev` runs it.
+ */
+export async function startSandbox(env: Record<string, string> = {}): Promise<Sandbox> {
+  const database = await createTestDatabase();
+  const mail = startMail(testConfig({ ...SANDBOX_LIMITS, ...env }), database, systemClock, memoryLogger(), {
+    intervalMs: 50,
+  });
+  const app = await createTestApp({
+    database,
+    env: { ...SANDBOX_LIMITS, ...env },
+    deps: { devOutbox: mail.devOutbox },
+  });
+  const live = serveLive(app);
+  return {
+    app,
+    url: live.url,
+    async close() {
+      await live.close();
+      await mail.close();
+      await app.close();
+      await database.close();
+    },
+  };
+}
