@@ -15,6 +15,13 @@ export const SWAGGER_ASSETS: Record<string, { body: string; type: string }> = {
   displayRequestDuration: true,
   validatorUrl: null,
   withCredentials: false,
+  // "Try it out" calls the instance that served this page, whatever host APP_URL names:
+  // a tester on 127.0.0.1, another port or a LAN address would otherwise hit CORS or nothing
+  requestInterceptor: (request) => {
+    const url = new URL(request.url, window.location.href);
+    if (url.origin !== window.location.origin) request.url = window.location.origin + url.pathname + url.search;
+    return request;
+  },
 });
 `,
     type: "text/javascript; charset=utf-8",

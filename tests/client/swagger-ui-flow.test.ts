@@ -1,0 +1,122 @@
+/**
+ * A tester's walk-through in Swagger UI, in Debian's headless chromium against the development
+ * sandbox: "Try it out" on sign-up, the code from the development outbox, verify, sign in,
+ * "Authorize" with the access token, then GET /auth/me. Every response the page receives is
+ * checked against the spec, and no request leaves the server's host.
+ */
+import type { Page, Response as PageResponse } from "playwright-core";
+import { assert, assertEquals } from "../helpers/assert.ts";
+import { launchBrowser, recordRequests, screenshot } from "../helpers/browser.ts";
+import { startSandbox } from "../helpers/sandbox.ts";
+import { specValidator } from "../helpers/spec-validator.ts";
+
+const TIMEOUT_MS = 30_000;
+
+interface Execution {
+  status: number;
+  body: Record<string, unknown>;
+}
+
+/** Expands an operation, presses "Try it out", optionally types the JSON body, and executes it. */
+async function tryItOut(page: Page, tag: string, operationId: string, body?: unknown): Promise<Execution> {
+  const block = page.locator(`#operations-${tag}-${operationId}`);
+  await block.locator(".opblock-summary").first().click();
+  await block.locator("button.try-out__btn").click({ timeout: TIMEOUT_MS });
+  if (body !== undefined) await block.locator("textarea.body-param__text").fill(JSON.stringify(body, null, 2));
+  await block.locator("button.execute").click();
+  const status = block.locator(".responses-wrapper .live-responses-table .response .response-col_status");
+  await status.first().waitFor({ timeout: TIMEOUT_MS });
+  const text = await block.locator(".live-responses-table .response-col_description .highlight-code pre")
+    .first().innerText({ timeout: TIMEOUT_MS });
+  const result = { status: Number((await status.first().innerText()).trim()), body: JSON.parse(text) };
+  // Collapse again so the next operation's selectors stay unambiguous on screen
+  await block.locator(".opblock-summary").first().click();
+  return result;
+}
+
+/** Presses "Authorize", enters the bearer token and closes the dialog. */
+async function authorize(page: Page, token: string): Promise<void> {
+  await page.locator(".auth-wrapper button.authorize").click();
+  const dialog = page.locator(".auth-container").filter({ hasText: "bearerAuth" });
+  await dialog.locator("input").fill(token);
+  await dialog.locator("button.modal-btn.auth.authorize").click();
+  await page.locator("button.btn-done").first().click();
+}
+
+Deno.test({
+  name: "swagger ui: try-out signup, outbox code, verify, sign in, Authorize with the token, then /auth/me is 200",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const sandbox = await startSandbox();
+    const browser = await launchBrowser();
+    const page = await browser.newPage({ viewport: { width: 1280, height: 1600 } });
+    const requests = recordRequests(page);
+    const responses: PageResponse[] = [];
+    page.on("response", (response) => void responses.push(response));
+    const email = `swagger-${crypto.randomUUID()}@example.com`;
+    const password = "correct horse battery staple";
+    try {
+      await page.goto(`${sandbox.url}/docs`);
+      await page.waitForSelector("#operations-Auth-signUp", { timeout: TIMEOUT_MS });
+
+      const signup = await tryItOut(page, "Auth", "signUp", { email, password, name: "Tess" });
+      assertEquals([signup.status, signup.body.email], [201, email], "sign-up in Swagger UI");
+
+      const code = await codeFromOutboxInUi(page, email);
+      const verified = await tryItOut(page, "Auth", "verifyEmail", { email, otp: code });
+      assertEquals([verified.status, verified.body.email_verified], [200, true], "verify with the outbox code");
+
+      const signin = await tryItOut(page, "Auth", "signIn", { email, password });
+      assertEquals(signin.status, 200, "sign-in");
+      await authorize(page, String(signin.body.access_token));
+
+      const me = await tryItOut(page, "Sessions", "getCurrentUser");
+      assertEquals([me.status, me.body.email, me.body.email_verified], [200, email, true], "GET /auth/me");
+
+      const foreign = requests.filter((url) => !url.startsWith(sandbox.url) && !url.startsWith("data:"));
+      assertEquals(foreign, [], "requests to other hosts");
+      const checked = await checkAgainstSpec(responses, sandbox.url);
+      for (const call of ["POST /auth/signup → 201", "GET /dev/outbox → 200", "GET /auth/me → 200"]) {
+        assert(checked.includes(call), `the page's ${call} was checked against the spec`);
+      }
+    } catch (error) {
+      console.error(`screenshot: ${await screenshot(page, "swagger-ui-flow")}`);
+      throw error;
+    } finally {
+      await browser.close();
+      await sandbox.close();
+    }
+  },
+});
+
+/** Runs GET /dev/outbox from its own operation block until the mail for `email` is listed. */
+async function codeFromOutboxInUi(page: Page, email: string): Promise<string> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const outbox = await tryItOut(page, "Development", "listDevOutbox");
+    assertEquals(outbox.status, 200, "GET /dev/outbox");
+    const messages = outbox.body.messages as Array<{ to: string; otp?: string }>;
+    const code = messages.find((message) => message.to === email && message.otp)?.otp;
+    if (code) return code;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error("the code never reached the outbox");
+}
+
+/** Validates every same-host response the page received; returns `METHOD path → status` of each. */
+async function checkAgainstSpec(responses: PageResponse[], origin: string): Promise<string[]> {
+  const checked: string[] = [];
+  for (const response of responses) {
+    if (!response.url().startsWith(origin)) continue;
+    const method = response.request().method();
+    const path = new URL(response.url()).pathname;
+    const body = [204, 304].includes(response.status()) ? null : new Uint8Array(await response.body());
+    await specValidator().check(
+      method,
+      path,
+      new Response(body, { status: response.status(), headers: response.headers() }),
+    );
+    checked.push(`${method} ${path} → ${response.status()}`);
+  }
+  return checked;
+}
