@@ -8,6 +8,21 @@ import type { DB } from "./schema.ts";
 
 export type DatabaseKind = "postgres" | "pglite";
 
+/** A dedicated connection that receives NOTIFY messages, reopened by the caller when lost. */
+export interface NotificationListener {
+  /** Issues LISTEN on the channel (opening the connection); rejects when the database is unreachable */
+  listen(channel: string): Promise<void>;
+  /** Sends a NOTIFY through the pool */
+  notify(channel: string, payload: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface NotificationHandlers {
+  onMessage(channel: string, payload: string): void;
+  /** The listening connection closed: messages may have been missed */
+  onClose(): void;
+}
+
 /** The Kysely instance plus what the app needs to check on and close it. */
 export interface Database {
   readonly db: Kysely<DB>;
@@ -15,6 +30,8 @@ export interface Database {
   /** Resolves when a trivial query succeeds within `timeoutMs` */
   ping(timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
+  /** PostgreSQL only: a connection for LISTEN/NOTIFY between instances */
+  openListener?(handlers: NotificationHandlers): NotificationListener;
 }
 
 export interface DatabaseOptions {
@@ -35,10 +52,16 @@ export async function createDatabase(options: DatabaseOptions): Promise<Database
   return options.url ? createPostgres(options.url, options) : await createPglite(options.dataDir);
 }
 
-function withPing(db: Kysely<DB>, kind: DatabaseKind, close: () => Promise<void>): Database {
+function withPing(
+  db: Kysely<DB>,
+  kind: DatabaseKind,
+  close: () => Promise<void>,
+  openListener?: Database["openListener"],
+): Database {
   return {
     db,
     kind,
+    openListener,
     async ping(timeoutMs = 2000) {
       let timer: ReturnType<typeof setTimeout> | undefined;
       const timeout = new Promise<never>((_, reject) => {
@@ -78,11 +101,38 @@ function createPostgres(url: string, options: DatabaseOptions): Database {
       createQueryCompiler: () => dialect.createQueryCompiler(),
     },
   });
+  const openListener = (handlers: NotificationHandlers): NotificationListener => {
+    // Its own single connection, never idle-closed: LISTEN lives as long as the session
+    // onnotify is a runtime option of postgres.js that its type declarations leave out
+    const listenerOptions = {
+      max: 1,
+      idle_timeout: 0,
+      max_lifetime: 0,
+      connect_timeout: options.connectTimeoutSeconds ?? 5,
+      fetch_types: false,
+      onnotice: () => {},
+      onnotify: (channel: string, payload: string) => handlers.onMessage(channel, payload),
+      onclose: () => handlers.onClose(),
+      connection: { application_name: "jessy-api-listener" },
+    };
+    const listener = postgres(url, listenerOptions as postgres.Options<Record<string, never>>);
+    return {
+      async listen(channel) {
+        await listener.unsafe(`listen "${channel.replaceAll('"', '""')}"`);
+      },
+      async notify(channel, payload) {
+        await sql`select pg_notify(${channel}, ${payload})`.execute(db);
+      },
+      async close() {
+        await listener.end({ timeout: 2 });
+      },
+    };
+  };
   return withPing(db, "postgres", async () => {
     // end() with a timeout: a plain end() waits forever on a connection still retrying a dead server
     await client.end({ timeout: 2 });
     await db.destroy();
-  });
+  }, openListener);
 }
 
 async function createPglite(dataDir?: string): Promise<Database> {

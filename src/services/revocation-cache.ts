@@ -1,5 +1,12 @@
 import type { Clock } from "../clock.ts";
 
+export interface RaiseOptions {
+  /** A fresh revocation rather than a refill: caches that keep instances in step broadcast it */
+  publish?: boolean;
+  /** The cache's epoch when the refilled facts were read from Postgres */
+  epoch?: number;
+}
+
 /** One cached fact about a token: an integer that only ever goes up. */
 export interface CacheEntry {
   key: string;
@@ -22,15 +29,24 @@ export interface RevocationCache {
   /** Values of the keys, undefined where absent; throws when the cache cannot answer */
   read(keys: string[]): Promise<(number | undefined)[]>;
   /** Raises each entry to at least its value, refreshing the TTL of those it raises */
-  raise(entries: CacheEntry[]): Promise<void>;
+  raise(entries: CacheEntry[], options?: RaiseOptions): Promise<void>;
+  /**
+   * Changes whenever the cache may have missed revocations (a cache kept in step by
+   * messages, after its listener reconnects). A refill read from Postgres under an older
+   * epoch is dropped: it may predate a revocation the cache never heard of.
+   */
+  readonly epoch?: number;
   close(): Promise<void>;
 }
 
 const SWEEP_ABOVE_ENTRIES = 10_000;
 const CLEAR_ABOVE_ENTRIES = 100_000;
 
-/** A process-local cache with the same semantics, timed by the injected clock. */
-export function createMemoryRevocationCache(clock: Clock): RevocationCache {
+/**
+ * A process-local cache with the same semantics, timed by the injected clock. `shared`
+ * says this process is the only instance (embedded PGlite), so "still valid" is trusted.
+ */
+export function createMemoryRevocationCache(clock: Clock, options: { shared?: boolean } = {}): RevocationCache {
   const entries = new Map<string, { value: number; expiresAtMs: number }>();
 
   function live(key: string, nowMs: number) {
@@ -50,7 +66,7 @@ export function createMemoryRevocationCache(clock: Clock): RevocationCache {
 
   return {
     kind: "memory",
-    shared: false,
+    shared: options.shared ?? false,
     read(keys) {
       const nowMs = clock.now().getTime();
       return Promise.resolve(keys.map((key) => live(key, nowMs)?.value));

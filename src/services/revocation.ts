@@ -100,8 +100,9 @@ export function createRevocationList(options: RevocationListOptions): Revocation
       const trusted = cache.shared && pending.length === 0;
       if (trusted && jti === VALID && session === VALID && version === claims.tokenVersion) return true;
     }
+    const epoch = cache.epoch;
     const standing = await readTokenStanding(db, { ...claims, now: clock.now() });
-    if (cached) await cache.raise(refillEntries(claims, standing)).catch(() => {});
+    if (cached) await cache.raise(refillEntries(claims, standing), { epoch }).catch(() => {});
     return !standing.jtiDenied && standing.sessionActive && standing.tokenVersion === claims.tokenVersion;
   }
 
@@ -137,7 +138,7 @@ export function createRevocationList(options: RevocationListOptions): Revocation
       pending = [];
       for (const item of due) {
         try {
-          await cache.raise(item.entries);
+          await cache.raise(item.entries, { publish: true });
         } catch {
           pending.push(item);
         }
@@ -150,7 +151,7 @@ export function createRevocationList(options: RevocationListOptions): Revocation
     const entries = revocationEntries(revocation);
     if (entries.length === 0) return;
     try {
-      await cache.raise(entries);
+      await cache.raise(entries, { publish: true });
     } catch (error) {
       // Postgres already holds the revocation. Until the cache takes it, this instance stops
       // trusting cached "valid" answers, and cached ones elsewhere expire within validTtl.

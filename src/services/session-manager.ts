@@ -1,3 +1,4 @@
+import { createNotifiedRevocationCache } from "./notified-revocation-cache.ts";
 import type { Transaction } from "kysely";
 import type { Clock } from "../clock.ts";
 import type { Config } from "../config.ts";
@@ -50,18 +51,42 @@ export interface SessionManagerOptions {
   cache?: RevocationCache;
   /** Prefix of the cache's Redis keys */
   cacheKeyPrefix?: string;
+  /** NOTIFY channel of the cache without Redis */
+  revocationChannel?: string;
   newId?: () => string;
 }
 
 /** Default namespace of the revocation keys in a Redis shared with the rate limiter. */
 export const DEFAULT_CACHE_KEY_PREFIX = "jessy:revocation:";
 
-/** The revocation cache the configuration asks for: Redis when REDIS_URL is set. */
+/** Default NOTIFY channel of the instances of one deployment without Redis. */
+export const DEFAULT_REVOCATION_CHANNEL = "jessy_revocations";
+
+/**
+ * The revocation cache the configuration asks for: Redis when REDIS_URL is set; without
+ * it, memory kept in step between instances by PostgreSQL NOTIFY, or plain memory over
+ * embedded PGlite, which only one process can open.
+ */
 export function createRevocationCache(
-  options: { config: Config; clock: Clock; logger: Logger; keyPrefix?: string },
+  options: {
+    config: Config;
+    database: Database;
+    clock: Clock;
+    logger: Logger;
+    keyPrefix?: string;
+    channel?: string;
+  },
 ): RevocationCache {
   const url = options.config.rateLimit.redisUrl;
-  if (!url) return createMemoryRevocationCache(options.clock);
+  if (!url) {
+    if (!options.database.openListener) return createMemoryRevocationCache(options.clock, { shared: true });
+    return createNotifiedRevocationCache({
+      database: options.database,
+      clock: options.clock,
+      logger: options.logger,
+      channel: options.channel ?? DEFAULT_REVOCATION_CHANNEL,
+    });
+  }
   return createRedisRevocationCache({
     url,
     keyPrefix: options.keyPrefix ?? DEFAULT_CACHE_KEY_PREFIX,
@@ -74,7 +99,14 @@ export function createRevocationCache(
 export function createSessionManager(options: SessionManagerOptions): SessionManager {
   const { config, clock, logger } = options;
   const cache = options.cache ??
-    createRevocationCache({ config, clock, logger, keyPrefix: options.cacheKeyPrefix });
+    createRevocationCache({
+      config,
+      database: options.database,
+      clock,
+      logger,
+      keyPrefix: options.cacheKeyPrefix,
+      channel: options.revocationChannel,
+    });
   const ctx: SessionContext = {
     db: options.database.db,
     config,
