@@ -75,7 +75,10 @@ export function createRedisRevocationCache(options: RedisRevocationCacheOptions)
       } catch {
         // Already closed
       }
-      await connecting;
+      // A handshake stuck on a server that never answers may never settle: wait briefly only
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([connecting, new Promise<void>((resolve) => timer = setTimeout(resolve, 1000))]);
+      clearTimeout(timer);
     },
   };
 }
