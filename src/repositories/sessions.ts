@@ -26,9 +26,18 @@ export async function insertSession(db: Executor, session: NewSession): Promise<
     .executeTakeFirstOrThrow();
 }
 
-/** The session when it belongs to the user, revoked or not. */
-export function findUserSession(db: Executor, userId: string, sessionId: string): Promise<SessionRow | undefined> {
-  return db.selectFrom("sessions").selectAll().where("id", "=", sessionId).where("user_id", "=", userId)
+/**
+ * Locks the user's session row (see lockSession) and reads what a refresh decides on in
+ * the same round trip: the session's state and the user's current token version.
+ */
+export function lockUserSessionForRefresh(db: Executor, userId: string, sessionId: string) {
+  return db
+    .selectFrom("sessions")
+    .innerJoin("users", "users.id", "sessions.user_id")
+    .select(["sessions.id", "sessions.revoked_at", "sessions.expires_at", "users.token_version"])
+    .where("sessions.id", "=", sessionId)
+    .where("sessions.user_id", "=", userId)
+    .forUpdate("sessions")
     .executeTakeFirst();
 }
 

@@ -7,8 +7,7 @@ import {
   setReplacedBy,
 } from "../repositories/refresh-tokens.ts";
 import { recordSecurityEvent } from "../repositories/security-events.ts";
-import { findUserSession, lockSession, revokeSession, touchSession } from "../repositories/sessions.ts";
-import { findUserById } from "../repositories/users.ts";
+import { lockSession, lockUserSessionForRefresh, revokeSession, touchSession } from "../repositories/sessions.ts";
 import type { SessionContext } from "./session-context.ts";
 import type { TokenPair } from "./session-service.ts";
 import { auditEvent } from "./sessions.ts";
@@ -38,19 +37,18 @@ export async function refreshSession(ctx: SessionContext, refreshToken: string, 
   }
   const tokenHash = await hashToken(refreshToken);
   const rotation = await ctx.db.transaction().execute(async (trx): Promise<Rotation> => {
-    await lockSession(trx, claims.sessionId);
+    // The session lock comes first, as in logout, so the two never deadlock
+    const session = await lockUserSessionForRefresh(trx, claims.userId, claims.sessionId);
     const consumed = await consumeRefreshToken(trx, { id: claims.jti, tokenHash, now });
     if (!consumed || consumed.session_id !== claims.sessionId || consumed.user_id !== claims.userId) {
       return { rejected: true };
     }
-    const session = await findUserSession(trx, claims.userId, claims.sessionId);
-    const user = await findUserById(trx, claims.userId);
     if (!session || session.revoked_at || session.expires_at <= now) return { rejected: true };
-    if (!user || user.token_version !== claims.tokenVersion) return { rejected: true };
+    if (session.token_version !== claims.tokenVersion) return { rejected: true };
     const issued = await issueTokenPair(ctx, trx, {
-      userId: user.id,
+      userId: claims.userId,
       sessionId: session.id,
-      tokenVersion: user.token_version,
+      tokenVersion: session.token_version,
       now,
     });
     await setReplacedBy(trx, consumed.id, issued.refreshTokenId);
