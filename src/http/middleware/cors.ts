@@ -13,7 +13,7 @@ export interface CorsOptions {
  */
 export function cors(options: CorsOptions): MiddlewareHandler<AppEnv> {
   const allowed = new Set(options.origins);
-  return honoCors({
+  const handle = honoCors({
     origin: (origin) => (origin && origin !== "null" && allowed.has(origin) ? origin : null),
     credentials: options.allowCredentials,
     allowMethods: ["GET", "POST", "DELETE", "OPTIONS"],
@@ -29,4 +29,12 @@ export function cors(options: CorsOptions): MiddlewareHandler<AppEnv> {
     ],
     maxAge: 600,
   });
+  return async function corsMiddleware(c, next) {
+    // Most calls come from servers and apps that send no Origin: no CORS headers to compute
+    if (c.req.header("Origin") === undefined) {
+      c.header("Vary", "Origin");
+      return await next();
+    }
+    return await handle(c, next);
+  };
 }

@@ -21,6 +21,7 @@ export function requestId(options: RequestIdOptions = {}): MiddlewareHandler<App
     c.set("requestId", id);
     c.header(headerName, id);
     await next();
-    c.res.headers.set(headerName, id);
+    // Responses built outside the context (preflights, some errors) still get the id
+    if (!c.res.headers.has(headerName)) c.res.headers.set(headerName, id);
   };
 }

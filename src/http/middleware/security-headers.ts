@@ -26,12 +26,16 @@ export function securityHeaders(options: SecurityHeadersOptions): MiddlewareHand
     await next();
     const headers = c.res.headers;
     const path = c.req.path;
+    const docs = path === "/docs" || path.startsWith("/docs/");
     headers.set("X-Content-Type-Options", "nosniff");
     headers.set("Referrer-Policy", "no-referrer");
-    headers.set("X-Frame-Options", "DENY");
-    headers.set("Cross-Origin-Opener-Policy", "same-origin");
     headers.set("Cross-Origin-Resource-Policy", "same-origin");
-    headers.set("Content-Security-Policy", path === "/docs" || path.startsWith("/docs/") ? DOCS_CSP : API_CSP);
+    headers.set("Content-Security-Policy", docs ? DOCS_CSP : API_CSP);
+    // Only the docs page is a document a browser could frame or open (frame-ancestors covers the API)
+    if (docs) {
+      headers.set("X-Frame-Options", "DENY");
+      headers.set("Cross-Origin-Opener-Policy", "same-origin");
+    }
     if (options.hsts) headers.set("Strict-Transport-Security", "max-age=31536000; includeSubDomains");
     if (path.startsWith("/auth/") || path.startsWith("/dev/")) headers.set("Cache-Control", "no-store");
   };
