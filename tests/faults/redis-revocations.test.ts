@@ -1,0 +1,77 @@
+/**
+ * The revocation cache on a Redis of the test's own, stopped, paused and restarted: a
+ * revoked token is never let through and nothing answers 500 — Postgres decides whenever
+ * Redis cannot.
+ */
+import { createRedisRevocationCache } from "../../src/services/redis-revocation-cache.ts";
+import { createTestApp, memoryLogger } from "../helpers/app.ts";
+import { assertEquals } from "../helpers/assert.ts";
+import { createTestDatabase } from "../helpers/database.ts";
+import { startRedisServer } from "../ratelimit/_redis_server.ts";
+import { createUser, getMe, MANY_REQUESTS_ENV, post, signIn, statusOf } from "../sessions/helpers.ts";
+
+async function redisCli(port: number, ...args: string[]) {
+  await new Deno.Command("redis-cli", { args: ["-p", String(port), ...args], stdout: "null", stderr: "null" }).output();
+}
+
+Deno.test({
+  name: "faults: Redis stopped, paused and restarted under the revocation cache → revoked tokens stay 401, no 5xx",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const redis = await startRedisServer();
+    const database = await createTestDatabase();
+    const cache = createRedisRevocationCache({
+      url: redis.url,
+      keyPrefix: "faults:",
+      timeoutMs: 100,
+      logger: memoryLogger(),
+    });
+    const t = await createTestApp({ env: MANY_REQUESTS_ENV, database, revocationCache: cache });
+    const observed: string[] = [];
+    const check = async (phase: string, token: string, expected: number) => {
+      const status = await statusOf(getMe(t, token));
+      observed.push(`${phase}: ${status}`);
+      assertEquals(status, expected, phase);
+    };
+    try {
+      const user = await createUser(database.db, "redis-faults");
+      const [revokedBefore, revokedDuring, revokedPaused, kept] = [
+        await signIn(t, user),
+        await signIn(t, user),
+        await signIn(t, user),
+        await signIn(t, user),
+      ];
+      await check("up, valid", kept.access_token, 200);
+      await statusOf(post(t, "/auth/logout", revokedBefore.access_token));
+      await check("up, revoked", revokedBefore.access_token, 401);
+
+      await redis.stop();
+      await check("stopped, revoked before", revokedBefore.access_token, 401);
+      await statusOf(post(t, "/auth/logout", revokedDuring.access_token));
+      await check("stopped, revoked while stopped", revokedDuring.access_token, 401);
+      await check("stopped, valid", kept.access_token, 200);
+
+      await redis.start();
+      // The restarted Redis is empty: every answer must come from Postgres until refilled
+      await check("restarted, revoked before", revokedBefore.access_token, 401);
+      await check("restarted, revoked while stopped", revokedDuring.access_token, 401);
+      await check("restarted, valid", kept.access_token, 200);
+
+      await redisCli(redis.port, "CLIENT", "PAUSE", "2000", "ALL");
+      await statusOf(post(t, "/auth/logout", revokedPaused.access_token));
+      await check("paused, revoked while paused", revokedPaused.access_token, 401);
+      await check("paused, revoked before", revokedBefore.access_token, 401);
+      await check("paused, valid", kept.access_token, 200);
+      await new Promise((resolve) => setTimeout(resolve, 2200));
+      await check("resumed, revoked while paused", revokedPaused.access_token, 401);
+      await check("resumed, valid", kept.access_token, 200);
+      console.log(observed.join("\n"));
+    } finally {
+      await t.close();
+      await cache.close();
+      await database.close();
+      await redis.stop();
+    }
+  },
+});
