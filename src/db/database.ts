@@ -3,6 +3,7 @@ import { PostgresJSDialect } from "kysely-postgres-js";
 import postgres from "postgres";
 import { PGlite } from "@electric-sql/pglite";
 import { PGliteDialect } from "kysely-pglite-dialect";
+import { withTimeout } from "../timeout.ts";
 import { BoundedDriver } from "./bounded-driver.ts";
 import type { DB } from "./schema.ts";
 
@@ -63,15 +64,7 @@ function withPing(
     kind,
     openListener,
     async ping(timeoutMs = 2000) {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error("Database ping timed out")), timeoutMs);
-      });
-      try {
-        await Promise.race([sql`select 1`.execute(db), timeout]);
-      } finally {
-        clearTimeout(timer);
-      }
+      await withTimeout(sql`select 1`.execute(db), timeoutMs, "The database");
     },
     close,
   };

@@ -1,3 +1,4 @@
+import { withTimeout } from "../timeout.ts";
 import type { CheckResult, HealthProbe } from "../app-deps.ts";
 import type { Mailer } from "./mailer.ts";
 
@@ -21,17 +22,11 @@ export function mailerProbe(mailer: Mailer, options: MailerProbeOptions = {}): H
 
   async function check(): Promise<CheckResult> {
     const started = performance.now();
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error("Mailer check timed out")), timeoutMs);
-    });
     let status: CheckResult["status"] = "up";
     try {
-      await Promise.race([mailer.verify(), timeout]);
+      await withTimeout(mailer.verify(), timeoutMs, "The mailer");
     } catch {
       status = "degraded";
-    } finally {
-      clearTimeout(timer);
     }
     return { status, latency_ms: Math.round(performance.now() - started), detail: mailer.kind };
   }

@@ -1,6 +1,6 @@
 import { assertValidRule } from "./rule.ts";
 import type { LimiterHealth, LimiterStore, LimitResult, LimitRule, LogFn, RateLimiter } from "./types.ts";
-import { withTimeout } from "./with-timeout.ts";
+import { withTimeout } from "../timeout.ts";
 
 /** Options for {@link createFallbackLimiter}. */
 export interface FallbackOptions {
@@ -87,7 +87,7 @@ export function createFallbackLimiter(options: FallbackOptions): RateLimiter {
       return memory.limit(bucket, key, rule);
     }
     try {
-      return await withTimeout(remote.limit(bucket, key, rule), timeoutMs);
+      return await withTimeout(remote.limit(bucket, key, rule), timeoutMs, "The rate-limit store");
     } catch (error) {
       fallBack(error);
       return memory.limit(bucket, key, rule);

@@ -76,6 +76,7 @@ Deno.test("request bodies: a POST with no body at all is a 422 validation_failed
   }
 });
 
-globalThis.addEventListener("unload", () => {
-  t.close();
+// Awaited, so a Postgres run drops its schema and closes its pool
+Deno.test.afterAll(async () => {
+  await t.close();
 });

@@ -147,9 +147,6 @@ Deno.test("races: logout racing refresh leaves no token of the session alive", a
   }
 });
 
-Deno.test({
-  name: "races: close the shared app",
-  sanitizeResources: false,
-  sanitizeOps: false,
-  fn: () => t.close(),
+Deno.test.afterAll(async () => {
+  await t.close();
 });

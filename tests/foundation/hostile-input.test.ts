@@ -24,9 +24,6 @@ Deno.test("hostile input: NUL and control characters in a name or password are a
   }
 });
 
-Deno.test({
-  name: "hostile input: close the shared app",
-  sanitizeResources: false,
-  sanitizeOps: false,
-  fn: () => t.close(),
+Deno.test.afterAll(async () => {
+  await t.close();
 });

@@ -169,6 +169,7 @@ Deno.test("body limit: a body under the limit passes", async () => {
   assertEquals(await response.json(), { length: 500 });
 });
 
-globalThis.addEventListener("unload", () => {
-  t.close();
+// Awaited, so a Postgres run drops its schema and closes its pool
+Deno.test.afterAll(async () => {
+  await t.close();
 });

@@ -76,6 +76,7 @@ Deno.test("docs: an unknown asset is a 404 problem", async () => {
   await response.body?.cancel();
 });
 
-globalThis.addEventListener("unload", () => {
-  t.close();
+// Awaited, so a Postgres run drops its schema and closes its pool
+Deno.test.afterAll(async () => {
+  await t.close();
 });

@@ -92,6 +92,7 @@ Deno.test("auth routes: exhausting sign-in from one IP leaves /health, /security
   }
 });
 
-globalThis.addEventListener("unload", () => {
-  database.close();
+// Awaited, so a Postgres run drops its schema and closes its pool
+Deno.test.afterAll(async () => {
+  await database.close();
 });

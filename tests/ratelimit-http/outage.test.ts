@@ -91,6 +91,7 @@ Deno.test({
   },
 });
 
-globalThis.addEventListener("unload", () => {
-  database?.close();
+// Awaited, so a Postgres run drops its schema and closes its pool
+Deno.test.afterAll(async () => {
+  await database?.close();
 });

@@ -72,6 +72,7 @@ Deno.test("spec: the served x-rate-limit follows the configured limits and the k
   }
 });
 
-globalThis.addEventListener("unload", () => {
-  database.close();
+// Awaited, so a Postgres run drops its schema and closes its pool
+Deno.test.afterAll(async () => {
+  await database.close();
 });

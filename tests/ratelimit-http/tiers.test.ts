@@ -182,6 +182,7 @@ Deno.test("limited routes keep their rate-limit headers on error responses, and 
   }
 });
 
-globalThis.addEventListener("unload", () => {
-  database.close();
+// Awaited, so a Postgres run drops its schema and closes its pool
+Deno.test.afterAll(async () => {
+  await database.close();
 });
