@@ -62,19 +62,22 @@ Deno.test({
         assertEquals(await statusOf(getMe(a, pair.access_token)), 401);
       });
 
-      await t.step("a lost listening connection stops the trust until listening resumes", async () => {
+      await t.step("a lost listening connection makes the cache forget what it held, then listen again", async () => {
         const user = await createUser(database.db, "notified-lost");
         const pair = await signIn(a, user);
+        // A caches the token as valid before its listener is cut
+        assertEquals(await statusOf(getMe(a, pair.access_token)), 200);
+        assertEquals(await statusOf(getMe(a, pair.access_token)), 200);
+        const epochBefore = caches[0].epoch!;
         const { rows } = await sql<{ n: number }>`
           select count(pg_terminate_backend(pid))::int as n from pg_stat_activity
           where application_name = 'jessy-api-listener'`.execute(database.db);
         assert(rows[0].n >= 2, "both listeners were connected");
-        await until(() => !caches[0].shared);
-        // Meanwhile answers come from Postgres, and stay right
-        assertEquals(await statusOf(getMe(a, pair.access_token)), 200);
-        assertEquals(await statusOf(post(b, "/auth/logout", pair.access_token)), 204);
-        assertEquals(await statusOf(getMe(a, pair.access_token)), 401);
+        // Reconnecting can be quick enough that the untrusted spell is never seen: the epoch shows the forgetting
+        await until(() => caches[0].epoch! > epochBefore);
         await until(() => caches.every((cache) => cache.shared));
+        assertEquals(await statusOf(post(b, "/auth/logout", pair.access_token)), 204);
+        assertEquals(await statusOf(getMe(a, pair.access_token)), 401, "A hears revocations again");
       });
     } finally {
       await a.close();
