@@ -1,4 +1,4 @@
-import { type Kysely, sql } from "kysely";
+import { type DatabaseIntrospector, type Kysely, sql, type TableMetadata } from "kysely";
 import { type MigrationResultSet, Migrator, NO_MIGRATIONS } from "kysely/migration";
 import { migrationProvider } from "./migrations/index.ts";
 
@@ -10,11 +10,40 @@ import { migrationProvider } from "./migrations/index.ts";
 // deno-lint-ignore no-explicit-any -- the migrator works on any schema
 async function migratorFor(db: Kysely<any>): Promise<Migrator> {
   const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
+  const schema = rows[0].schema;
   return new Migrator({
-    db,
+    db: withIntrospectionOf(db, schema),
     provider: migrationProvider,
     migrationTableName: "schema_migrations",
-    migrationTableSchema: rows[0].schema,
+    migrationTableSchema: schema,
+  });
+}
+
+/**
+ * The migrator asks the introspector whether its tables exist. Kysely's lists the columns of
+ * every table in every schema, and that query fails when another schema is dropped meanwhile
+ * (another service, or a parallel test run on the same database); this one looks at one schema.
+ */
+// deno-lint-ignore no-explicit-any -- see migratorFor
+function withIntrospectionOf<T extends Kysely<any>>(db: T, schema: string): T {
+  const getTables = async (): Promise<TableMetadata[]> => {
+    const { rows } = await sql<{ name: string }>`
+      select c.relname as name from pg_catalog.pg_class c
+      join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+      where n.nspname = ${schema} and c.relkind in ('r', 'p')`.execute(db);
+    return rows.map(({ name }) => ({ name, schema, isView: false, isForeign: false, columns: [] }));
+  };
+  const introspection: DatabaseIntrospector = {
+    getSchemas: () => Promise.resolve([{ name: schema }]),
+    getTables,
+  };
+  return new Proxy(db, {
+    get(target, property) {
+      if (property === "introspection") return introspection;
+      const value = Reflect.get(target, property, target);
+      // Kysely keeps its state in private fields: methods must run on the real instance
+      return typeof value === "function" ? value.bind(target) : value;
+    },
   });
 }
 

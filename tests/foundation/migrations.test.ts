@@ -1,4 +1,5 @@
 import { sql } from "kysely";
+import postgres from "postgres";
 import { assertEquals } from "../helpers/assert.ts";
 import { createTestDatabase } from "../helpers/database.ts";
 import { migrateReset, migrateToLatest } from "../../src/db/migrate.ts";
@@ -30,4 +31,35 @@ Deno.test(`migrations go up, all the way down and up again (${TEST_DATABASE_URL 
   } finally {
     await database.close();
   }
+});
+
+Deno.test({
+  name: "migrations run while other schemas of the same database are created and dropped (Postgres)",
+  ignore: !TEST_DATABASE_URL,
+  async fn() {
+    const database = await createTestDatabase({ migrate: false });
+    // Another service (or test run) churning its own schema next to ours
+    const neighbour = postgres(TEST_DATABASE_URL!, { max: 3, onnotice: () => {} });
+    let churning = true;
+    const churn = async (worker: number) => {
+      while (churning) {
+        const name = `churn_${worker}_${crypto.randomUUID().slice(0, 8)}`;
+        await neighbour.unsafe(`create schema ${name}; create table ${name}.users (id serial primary key, email text)`);
+        await neighbour.unsafe(`drop schema ${name} cascade`);
+      }
+    };
+    const churners = [0, 1, 2].map(churn);
+    try {
+      for (let cycle = 0; cycle < 8; cycle++) {
+        await migrateToLatest(database.db);
+        await migrateReset(database.db);
+      }
+      assertEquals((await migrateToLatest(database.db)).length > 0, true);
+    } finally {
+      churning = false;
+      await Promise.all(churners);
+      await neighbour.end();
+      await database.close();
+    }
+  },
 });
