@@ -24,6 +24,12 @@ export function describeError(error: unknown, depth = 0): LogFields | string {
   };
 }
 
+/** Where log lines go: `write` takes one line; `flush` pushes out whatever is held back. */
+export interface LineSink {
+  write(line: string): void;
+  flush(): void;
+}
+
 /** Creates a logger writing JSON lines through `write` (stdout by default). */
 export function createLogger(
   options: { level?: LogLevel; write?: (line: string) => void } = {},
@@ -35,4 +41,41 @@ export function createLogger(
     write(JSON.stringify({ time: new Date().toISOString(), level, message, ...fields }));
   };
   return { debug: emit("debug"), info: emit("info"), warn: emit("warn"), error: emit("error") };
+}
+
+/**
+ * Holds lines for at most `maxDelayMs` (or until `maxBytes` pile up) and writes them in one
+ * call. One write per request was the access log's main cost; a batch per few milliseconds
+ * is not. Whoever exits the process calls `flush()` first, so nothing written is lost.
+ */
+export function createBatchedSink(
+  output: { writeSync(bytes: Uint8Array): number },
+  options: { maxDelayMs?: number; maxBytes?: number } = {},
+): LineSink {
+  const maxDelayMs = options.maxDelayMs ?? 10;
+  const maxBytes = options.maxBytes ?? 64 * 1024;
+  const encoder = new TextEncoder();
+  let pending: string[] = [];
+  let pendingBytes = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+
+  function flush() {
+    if (timer !== undefined) clearTimeout(timer);
+    timer = undefined;
+    if (pending.length === 0) return;
+    let bytes = encoder.encode(pending.join("\n") + "\n");
+    pending = [];
+    pendingBytes = 0;
+    while (bytes.length > 0) bytes = bytes.subarray(output.writeSync(bytes));
+  }
+
+  return {
+    write(line) {
+      pending.push(line);
+      pendingBytes += line.length + 1;
+      if (pendingBytes >= maxBytes) flush();
+      else timer ??= setTimeout(flush, maxDelayMs);
+    },
+    flush,
+  };
 }

@@ -10,7 +10,7 @@ import { ConfigError, loadConfig } from "./config.ts";
 import { migrateDown, migrateToLatest } from "./db/migrate.ts";
 import { createDatabaseFromConfig, createRuntime } from "./deps.ts";
 import { writeOrCheckSpec } from "./http/spec-file.ts";
-import { createLogger, describeError } from "./logger.ts";
+import { createBatchedSink, createLogger, describeError } from "./logger.ts";
 import { installProcessGuards } from "./process-guards.ts";
 
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -31,7 +31,9 @@ function readConfig() {
 
 async function serve() {
   const { config, warnings } = readConfig();
-  const logger = createLogger({ level: config.debug ? "debug" : "info" });
+  const sink = createBatchedSink(Deno.stdout);
+  globalThis.addEventListener("unload", () => sink.flush());
+  const logger = createLogger({ level: config.debug ? "debug" : "info", write: sink.write });
   for (const warning of warnings) logger.warn(warning);
   installProcessGuards(logger);
   const development = config.environment === "development";
@@ -71,6 +73,7 @@ async function serve() {
       logger.error("error while closing", { error: describeError(error) });
     }
     logger.info("stopped");
+    sink.flush();
     Deno.exit(0);
   };
   Deno.addSignalListener("SIGTERM", () => stop("SIGTERM"));

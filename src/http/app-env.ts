@@ -11,6 +11,10 @@ export interface AuthContext {
   expiresAt: number;
 }
 
+/**
+ * Per-request variables. Read them with `c.get(name)`: Hono's `c.var` builds a fresh object
+ * of every variable on each access, a cost paid several times on every request.
+ */
 export interface AppVariables {
   requestId: string;
   deps: AppDeps;

@@ -11,12 +11,12 @@ export function invalidTokenError(detail = "The access token is missing, invalid
   });
 }
 
-/** Requires a valid access token and puts its claims in `c.var.auth`. */
+/** Requires a valid access token and puts its claims in the `auth` variable. */
 export function requireBearer(): MiddlewareHandler<AppEnv> {
   return async function requireBearerMiddleware(c, next) {
     const match = BEARER.exec(c.req.header("Authorization") ?? "");
     if (!match) throw invalidTokenError("A bearer access token is required");
-    const authenticate = c.var.deps.authenticate;
+    const authenticate = c.get("deps").authenticate;
     if (!authenticate) throw invalidTokenError();
     c.set("auth", await authenticate(match[1]));
     await next();

@@ -26,12 +26,12 @@ export interface RateLimitOptions {
 export function rateLimit(options: RateLimitOptions): MiddlewareHandler<AppEnv> {
   const { tier, key } = options;
   return async function rateLimitMiddleware(c, next) {
-    const { config, rateLimiter, clock } = c.var.deps;
+    const { config, rateLimiter, clock } = c.get("deps");
     const limits = config.rateLimit.perMinute;
     const checks: LimitCheck[] = [];
 
     const rule = tierRule(limits, tier);
-    const auth = c.var.auth;
+    const auth = c.get("auth");
     const subject = key === "user" && auth ? `user:${auth.userId}` : `ip:${ipSubject(clientIp(c, config.trustProxy))}`;
     const result = await rateLimiter.limit(`tier:${tier}`, subject, rule);
     c.set("rateLimit", result);

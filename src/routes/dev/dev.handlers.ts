@@ -22,6 +22,6 @@ function present(entry: OutboxEntry) {
 
 export const outbox: RouteHandler<typeof routes.outbox, AppEnv> = (c) => {
   const { limit } = c.req.valid("query");
-  const entries = c.var.deps.devOutbox?.list(limit) ?? [];
+  const entries = c.get("deps").devOutbox?.list(limit) ?? [];
   return c.json({ messages: entries.map(present) }, 200);
 };

@@ -5,14 +5,14 @@ import { runHealthChecks } from "../../services/health.ts";
 import type * as routes from "./health.routes.ts";
 
 export const health: RouteHandler<typeof routes.health, AppEnv> = async (c) => {
-  return c.json(await runHealthChecks(c.var.deps), 200);
+  return c.json(await runHealthChecks(c.get("deps")), 200);
 };
 
 export const live: RouteHandler<typeof routes.live, AppEnv> = (c) => c.json({ status: "alive" as const }, 200);
 
 export const ready: RouteHandler<typeof routes.ready, AppEnv> = async (c) => {
   try {
-    await c.var.deps.database.ping(2000);
+    await c.get("deps").database.ping(2000);
   } catch (error) {
     throw new AppError("service_unavailable", "The database is not reachable", {
       cause: error,

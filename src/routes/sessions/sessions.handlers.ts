@@ -6,19 +6,19 @@ import type { SessionManager } from "../../services/session-manager.ts";
 import type * as routes from "./sessions.routes.ts";
 
 function sessionsOf(c: Context<AppEnv>): SessionManager {
-  const manager = c.var.deps.sessionManager;
+  const manager = c.get("deps").sessionManager;
   if (!manager) throw new Error("The session manager is not configured");
   return manager;
 }
 
 function bearerOf(c: Context<AppEnv>): AuthContext {
-  const auth = c.var.auth;
+  const auth = c.get("auth");
   if (!auth) throw new Error("Bearer route reached without authentication");
   return auth;
 }
 
 function metaOf(c: Context<AppEnv>) {
-  return requestMeta(c, c.var.deps.config.trustProxy);
+  return requestMeta(c, c.get("deps").config.trustProxy);
 }
 
 export const refresh: RouteHandler<typeof routes.refresh, AppEnv> = async (c) => {
