@@ -1,14 +1,25 @@
 import type { DatabaseConnection, Driver, TransactionSettings } from "kysely";
 import { DatabaseUnavailableError } from "./errors.ts";
 
+interface Waiter {
+  grant(): void;
+  refuse(error: Error): void;
+  deadline: number;
+}
+
 /**
  * Wraps a driver so at most `size` connections are in use and a caller waits at most
  * `acquireTimeoutMs` for one. postgres.js would queue without bound (and slows down while
  * its queue grows); here an exhausted pool becomes a fast 503 instead of a hang.
+ *
+ * Under load most queries wait a moment, so waiting must be cheap: one sweep timer checks
+ * the deadlines (FIFO with one timeout: the oldest waiter expires first) instead of a timer
+ * per waiter.
  */
 export class BoundedDriver implements Driver {
   #inUse = 0;
-  #waiters: Array<() => void> = [];
+  #waiters: Waiter[] = [];
+  #sweeper: ReturnType<typeof setInterval> | undefined;
 
   constructor(
     private readonly inner: Driver,
@@ -59,22 +70,31 @@ export class BoundedDriver implements Driver {
       this.#inUse++;
       return Promise.resolve();
     }
-    return new Promise((resolve, reject) => {
-      const waiter = () => {
-        clearTimeout(timer);
-        this.#inUse++;
-        resolve();
-      };
-      const timer = setTimeout(() => {
-        this.#waiters.splice(this.#waiters.indexOf(waiter), 1);
-        reject(new DatabaseUnavailableError("Timed out waiting for a database connection"));
-      }, this.acquireTimeoutMs);
-      this.#waiters.push(waiter);
+    return new Promise((grant, refuse) => {
+      this.#waiters.push({ grant, refuse, deadline: performance.now() + this.acquireTimeoutMs });
+      this.#sweeper ??= setInterval(() => this.#expireWaiters(), Math.min(100, this.acquireTimeoutMs / 4));
     });
   }
 
   #freeSlot(): void {
-    this.#inUse--;
-    this.#waiters.shift()?.();
+    const next = this.#waiters.shift();
+    // The slot passes straight to the next waiter: the count of connections in use stays
+    if (next) next.grant();
+    else this.#inUse--;
+    this.#stopSweepingWhenIdle();
+  }
+
+  #expireWaiters(): void {
+    const now = performance.now();
+    while (this.#waiters.length > 0 && this.#waiters[0].deadline <= now) {
+      this.#waiters.shift()!.refuse(new DatabaseUnavailableError("Timed out waiting for a database connection"));
+    }
+    this.#stopSweepingWhenIdle();
+  }
+
+  #stopSweepingWhenIdle(): void {
+    if (this.#waiters.length > 0 || this.#sweeper === undefined) return;
+    clearInterval(this.#sweeper);
+    this.#sweeper = undefined;
   }
 }

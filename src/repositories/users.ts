@@ -7,6 +7,15 @@ export function findUserById(db: Executor, id: string): Promise<UserRow | undefi
   return db.selectFrom("users").selectAll().where("id", "=", id).executeTakeFirst();
 }
 
+/** What a user may see of their own account: no hash, no counters. */
+export type UserProfile = Pick<UserRow, "id" | "email" | "name" | "email_verified" | "created_at">;
+
+/** The profile columns only: the read behind every GET /auth/me. */
+export function findUserProfile(db: Executor, id: string): Promise<UserProfile | undefined> {
+  return db.selectFrom("users").select(["id", "email", "name", "email_verified", "created_at"]).where("id", "=", id)
+    .executeTakeFirst();
+}
+
 export function findUserByEmail(db: Executor, emailNormalized: string): Promise<UserRow | undefined> {
   return db.selectFrom("users").selectAll().where("email_normalized", "=", emailNormalized).executeTakeFirst();
 }

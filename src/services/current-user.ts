@@ -1,6 +1,6 @@
 import type { AuthContext } from "../http/app-env.ts";
 import { invalidTokenError } from "../http/middleware/authenticate.ts";
-import { findUserById } from "../repositories/users.ts";
+import { findUserProfile } from "../repositories/users.ts";
 import type { SessionContext } from "./session-context.ts";
 
 /** The signed-in user as GET /auth/me returns it. */
@@ -14,7 +14,7 @@ export interface CurrentUser {
 
 /** Reads the bearer's user row once; a user deleted since the token was issued is a 401. */
 export async function currentUser(ctx: SessionContext, auth: AuthContext): Promise<CurrentUser> {
-  const user = await findUserById(ctx.db, auth.userId);
+  const user = await findUserProfile(ctx.db, auth.userId);
   if (!user) throw invalidTokenError();
   return {
     id: user.id,
