@@ -12,47 +12,72 @@ export interface NewRefreshToken {
   expiresAt: Date;
 }
 
+function refreshTokenRow(token: NewRefreshToken) {
+  return {
+    id: token.id,
+    session_id: token.sessionId,
+    user_id: token.userId,
+    token_hash: token.tokenHash,
+    created_at: token.now,
+    expires_at: token.expiresAt,
+  };
+}
+
 export async function insertRefreshToken(db: Executor, token: NewRefreshToken): Promise<void> {
+  await db.insertInto("refresh_tokens").values(refreshTokenRow(token)).execute();
+}
+
+/** One refresh of a session: when, from where; the session lives as long as its new token. */
+export interface SessionUse {
+  now: Date;
+  ip: string | null;
+  userAgent: string | null;
+}
+
+/**
+ * Stores the successor token and records the refresh on its session in one statement (a
+ * data-modifying CTE): one round trip less while the session row is locked.
+ */
+export async function storeSuccessor(db: Executor, successor: NewRefreshToken, use: SessionUse): Promise<void> {
   await db
-    .insertInto("refresh_tokens")
-    .values({
-      id: token.id,
-      session_id: token.sessionId,
-      user_id: token.userId,
-      token_hash: token.tokenHash,
-      created_at: token.now,
-      expires_at: token.expiresAt,
-    })
+    .with("successor", (cte) => cte.insertInto("refresh_tokens").values(refreshTokenRow(successor)))
+    .updateTable("sessions")
+    .set((eb) => ({
+      last_used_at: use.now,
+      expires_at: successor.expiresAt,
+      ip: use.ip,
+      user_agent: use.userAgent,
+      use_count: eb("use_count", "+", 1),
+    }))
+    .where("id", "=", successor.sessionId)
     .execute();
 }
 
 /**
- * Consumes a live refresh token in one conditional UPDATE: of any number of concurrent
- * callers with the same token exactly one gets the row back (Postgres re-checks
- * `consumed_at is null` after waiting on the row lock), the others get undefined.
+ * Consumes a live refresh token of the given session and user, recording its successor, in
+ * one conditional UPDATE: of any number of concurrent callers with the same token exactly one
+ * gets true (Postgres re-checks `consumed_at is null` after waiting on the row lock).
  */
-export function consumeRefreshToken(
+export async function consumeRefreshToken(
   db: Executor,
-  token: { id: string; tokenHash: string; now: Date },
-): Promise<RefreshTokenRow | undefined> {
-  return db
+  token: { id: string; tokenHash: string; sessionId: string; userId: string; successorId: string; now: Date },
+): Promise<boolean> {
+  const consumed = await db
     .updateTable("refresh_tokens")
-    .set({ consumed_at: token.now })
+    .set({ consumed_at: token.now, replaced_by: token.successorId })
     .where("id", "=", token.id)
     .where("token_hash", "=", token.tokenHash)
+    .where("session_id", "=", token.sessionId)
+    .where("user_id", "=", token.userId)
     .where("consumed_at", "is", null)
     .where("expires_at", ">", token.now)
-    .returningAll()
+    .returning("id")
     .executeTakeFirst();
+  return consumed !== undefined;
 }
 
 export function findRefreshToken(db: Executor, id: string): Promise<RefreshTokenRow | undefined> {
   return db.selectFrom("refresh_tokens").selectAll().where("id", "=", id).executeTakeFirst();
-}
-
-/** Links a consumed token to the token that replaced it (the family's chain). */
-export async function setReplacedBy(db: Executor, id: string, successorId: string): Promise<void> {
-  await db.updateTable("refresh_tokens").set({ replaced_by: successorId }).where("id", "=", id).execute();
 }
 
 /** Consumes every live refresh token of the sessions so none can be exchanged again. */

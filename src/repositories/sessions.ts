@@ -54,25 +54,6 @@ export function listActiveSessions(db: Executor, userId: string, now: Date): Pro
     .execute();
 }
 
-/** Records one refresh on the session: when, from where, how often; extends its expiry. */
-export async function touchSession(
-  db: Executor,
-  sessionId: string,
-  use: { now: Date; expiresAt: Date; ip: string | null; userAgent: string | null },
-): Promise<void> {
-  await db
-    .updateTable("sessions")
-    .set((eb) => ({
-      last_used_at: use.now,
-      expires_at: use.expiresAt,
-      ip: use.ip,
-      user_agent: use.userAgent,
-      use_count: eb("use_count", "+", 1),
-    }))
-    .where("id", "=", sessionId)
-    .execute();
-}
-
 /**
  * Locks a session row until the transaction ends. Every transaction that changes a session
  * and its refresh tokens takes this lock first, so logout and refresh never lock the two

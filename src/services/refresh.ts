@@ -4,21 +4,19 @@ import {
   consumeRefreshToken,
   consumeSessionRefreshTokens,
   findRefreshToken,
-  setReplacedBy,
+  storeSuccessor,
 } from "../repositories/refresh-tokens.ts";
 import { recordSecurityEvent } from "../repositories/security-events.ts";
-import { lockSession, lockUserSessionForRefresh, revokeSession, touchSession } from "../repositories/sessions.ts";
+import { lockSession, lockUserSessionForRefresh, revokeSession } from "../repositories/sessions.ts";
 import type { SessionContext } from "./session-context.ts";
 import type { TokenPair } from "./session-service.ts";
 import { auditEvent } from "./sessions.ts";
 import { hashToken, InvalidTokenError, type TokenClaims } from "./tokens.ts";
-import { issueTokenPair } from "./token-pairs.ts";
+import { signTokenPair } from "./token-pairs.ts";
 
 function invalidRefreshToken(cause?: unknown): AppError {
   return new AppError("invalid_token", "The refresh token is invalid, expired or revoked", { cause });
 }
-
-type Rotation = { rotated: TokenPair } | { rejected: true };
 
 /**
  * Exchanges a refresh token for a new pair (RFC 9700 rotation). The presented token is
@@ -36,31 +34,31 @@ export async function refreshSession(ctx: SessionContext, refreshToken: string, 
     throw error;
   }
   const tokenHash = await hashToken(refreshToken);
-  const rotation = await ctx.db.transaction().execute(async (trx): Promise<Rotation> => {
+  // Signed before the transaction, so the session row stays locked only for the statements
+  const successor = await signTokenPair(ctx, {
+    userId: claims.userId,
+    sessionId: claims.sessionId,
+    tokenVersion: claims.tokenVersion,
+    now,
+  });
+  const rotated = await ctx.db.transaction().execute(async (trx) => {
     // The session lock comes first, as in logout, so the two never deadlock
     const session = await lockUserSessionForRefresh(trx, claims.userId, claims.sessionId);
-    const consumed = await consumeRefreshToken(trx, { id: claims.jti, tokenHash, now });
-    if (!consumed || consumed.session_id !== claims.sessionId || consumed.user_id !== claims.userId) {
-      return { rejected: true };
-    }
-    if (!session || session.revoked_at || session.expires_at <= now) return { rejected: true };
-    if (session.token_version !== claims.tokenVersion) return { rejected: true };
-    const issued = await issueTokenPair(ctx, trx, {
+    if (!session || session.revoked_at || session.expires_at <= now) return false;
+    if (session.token_version !== claims.tokenVersion) return false;
+    const consumed = await consumeRefreshToken(trx, {
+      id: claims.jti,
+      tokenHash,
+      sessionId: claims.sessionId,
       userId: claims.userId,
-      sessionId: session.id,
-      tokenVersion: session.token_version,
+      successorId: successor.refreshToken.id,
       now,
     });
-    await setReplacedBy(trx, consumed.id, issued.refreshTokenId);
-    await touchSession(trx, session.id, {
-      now,
-      expiresAt: issued.refreshExpiresAt,
-      ip: meta.ip,
-      userAgent: meta.userAgent,
-    });
-    return { rotated: issued.pair };
+    if (!consumed) return false;
+    await storeSuccessor(trx, successor.refreshToken, { now, ip: meta.ip, userAgent: meta.userAgent });
+    return true;
   });
-  if ("rotated" in rotation) return rotation.rotated;
+  if (rotated) return successor.pair;
   await revokeFamilyOnReuse(ctx, claims, meta);
   throw invalidRefreshToken();
 }

@@ -122,8 +122,13 @@ export function createTokenSigner(jwt: Config["jwt"]): TokenSigner {
   };
 }
 
+const HEX = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, "0"));
+const encoder = new TextEncoder();
+
 /** SHA-256 of a token, hex: how refresh tokens are stored. */
 export async function hashToken(token: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(token));
-  return Array.from(new Uint8Array(digest), (byte) => byte.toString(16).padStart(2, "0")).join("");
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", encoder.encode(token)));
+  let hex = "";
+  for (const byte of digest) hex += HEX[byte];
+  return hex;
 }
