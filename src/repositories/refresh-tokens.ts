@@ -1,4 +1,5 @@
 import type { Kysely, Transaction } from "kysely";
+import { compiledOnce } from "../db/compiled-once.ts";
 import type { DB, RefreshTokenRow } from "../db/schema.ts";
 
 type Executor = Kysely<DB> | Transaction<DB>;
@@ -38,20 +39,63 @@ export interface SessionUse {
  * Stores the successor token and records the refresh on its session in one statement (a
  * data-modifying CTE): one round trip less while the session row is locked.
  */
-export async function storeSuccessor(db: Executor, successor: NewRefreshToken, use: SessionUse): Promise<void> {
-  await db
-    .with("successor", (cte) => cte.insertInto("refresh_tokens").values(refreshTokenRow(successor)))
+const insertSuccessorTouchSession = compiledOnce((
+  db,
+  id: string,
+  sessionId: string,
+  userId: string,
+  tokenHash: string,
+  now: Date,
+  expiresAt: Date,
+  ip: string | null,
+  userAgent: string | null,
+) =>
+  db
+    .with("successor", (cte) =>
+      cte.insertInto("refresh_tokens").values({
+        id,
+        session_id: sessionId,
+        user_id: userId,
+        token_hash: tokenHash,
+        created_at: now,
+        expires_at: expiresAt,
+      }))
     .updateTable("sessions")
     .set((eb) => ({
-      last_used_at: use.now,
-      expires_at: successor.expiresAt,
-      ip: use.ip,
-      user_agent: use.userAgent,
+      last_used_at: now,
+      expires_at: expiresAt,
+      ip,
+      user_agent: userAgent,
       use_count: eb("use_count", "+", 1),
     }))
-    .where("id", "=", successor.sessionId)
-    .execute();
+    .where("id", "=", sessionId)
+);
+
+export async function storeSuccessor(db: Executor, successor: NewRefreshToken, use: SessionUse): Promise<void> {
+  const { id, sessionId, userId, tokenHash, now, expiresAt } = successor;
+  await insertSuccessorTouchSession(db, id, sessionId, userId, tokenHash, now, expiresAt, use.ip, use.userAgent);
 }
+
+const consumeLiveToken = compiledOnce((
+  db,
+  id: string,
+  tokenHash: string,
+  sessionId: string,
+  userId: string,
+  successorId: string,
+  now: Date,
+) =>
+  db
+    .updateTable("refresh_tokens")
+    .set({ consumed_at: now, replaced_by: successorId })
+    .where("id", "=", id)
+    .where("token_hash", "=", tokenHash)
+    .where("session_id", "=", sessionId)
+    .where("user_id", "=", userId)
+    .where("consumed_at", "is", null)
+    .where("expires_at", ">", now)
+    .returning("id")
+);
 
 /**
  * Consumes a live refresh token of the given session and user, recording its successor, in
@@ -62,18 +106,9 @@ export async function consumeRefreshToken(
   db: Executor,
   token: { id: string; tokenHash: string; sessionId: string; userId: string; successorId: string; now: Date },
 ): Promise<boolean> {
-  const consumed = await db
-    .updateTable("refresh_tokens")
-    .set({ consumed_at: token.now, replaced_by: token.successorId })
-    .where("id", "=", token.id)
-    .where("token_hash", "=", token.tokenHash)
-    .where("session_id", "=", token.sessionId)
-    .where("user_id", "=", token.userId)
-    .where("consumed_at", "is", null)
-    .where("expires_at", ">", token.now)
-    .returning("id")
-    .executeTakeFirst();
-  return consumed !== undefined;
+  const { id, tokenHash, sessionId, userId, successorId, now } = token;
+  const result = await consumeLiveToken(db, id, tokenHash, sessionId, userId, successorId, now);
+  return result.rows.length === 1;
 }
 
 export function findRefreshToken(db: Executor, id: string): Promise<RefreshTokenRow | undefined> {

@@ -1,4 +1,5 @@
 import type { Kysely, Transaction } from "kysely";
+import { compiledOnce } from "../db/compiled-once.ts";
 import type { DB, SessionRow } from "../db/schema.ts";
 
 type Executor = Kysely<DB> | Transaction<DB>;
@@ -30,15 +31,18 @@ export async function insertSession(db: Executor, session: NewSession): Promise<
  * Locks the user's session row (see lockSession) and reads what a refresh decides on in
  * the same round trip: the session's state and the user's current token version.
  */
-export function lockUserSessionForRefresh(db: Executor, userId: string, sessionId: string) {
-  return db
+const selectSessionForRefresh = compiledOnce((db, userId: string, sessionId: string) =>
+  db
     .selectFrom("sessions")
     .innerJoin("users", "users.id", "sessions.user_id")
     .select(["sessions.id", "sessions.revoked_at", "sessions.expires_at", "users.token_version"])
     .where("sessions.id", "=", sessionId)
     .where("sessions.user_id", "=", userId)
     .forUpdate("sessions")
-    .executeTakeFirst();
+);
+
+export async function lockUserSessionForRefresh(db: Executor, userId: string, sessionId: string) {
+  return (await selectSessionForRefresh(db, userId, sessionId)).rows[0];
 }
 
 /** Sessions that can still refresh: not revoked, not expired; newest use first. */

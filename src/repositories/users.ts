@@ -1,4 +1,5 @@
 import type { Kysely, Transaction } from "kysely";
+import { compiledOnce } from "../db/compiled-once.ts";
 import type { DB, NewUser, UserRow } from "../db/schema.ts";
 
 type Executor = Kysely<DB> | Transaction<DB>;
@@ -10,10 +11,13 @@ export function findUserById(db: Executor, id: string): Promise<UserRow | undefi
 /** What a user may see of their own account: no hash, no counters. */
 export type UserProfile = Pick<UserRow, "id" | "email" | "name" | "email_verified" | "created_at">;
 
+const selectUserProfile = compiledOnce((db, id: string) =>
+  db.selectFrom("users").select(["id", "email", "name", "email_verified", "created_at"]).where("id", "=", id)
+);
+
 /** The profile columns only: the read behind every GET /auth/me. */
-export function findUserProfile(db: Executor, id: string): Promise<UserProfile | undefined> {
-  return db.selectFrom("users").select(["id", "email", "name", "email_verified", "created_at"]).where("id", "=", id)
-    .executeTakeFirst();
+export async function findUserProfile(db: Executor, id: string): Promise<UserProfile | undefined> {
+  return (await selectUserProfile(db, id)).rows[0];
 }
 
 export function findUserByEmail(db: Executor, emailNormalized: string): Promise<UserRow | undefined> {
