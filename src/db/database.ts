@@ -75,7 +75,9 @@ function createPostgres(url: string, options: DatabaseOptions): Database {
   const client = postgres(url, {
     max: poolSize,
     connect_timeout: options.connectTimeoutSeconds ?? 5,
-    idle_timeout: 60,
+    // No idle timeout: postgres.js would arm a timer each time a connection goes back to the
+    // pool, on every query; a small pool kept open costs nothing (max_lifetime still recycles)
+    idle_timeout: 0,
     onnotice: () => {},
     // Dates and numbers come back as JS types on both drivers
     types: { bigint: postgres.BigInt },
