@@ -1,5 +1,6 @@
 import { createClient } from "redis";
 import { describeError, type Logger } from "../logger.ts";
+import { createDeadline } from "../timeout.ts";
 import type { CacheEntry, RevocationCache } from "./revocation-cache.ts";
 
 // Sets each key to its value unless it already holds an equal or higher one
@@ -52,22 +53,24 @@ export function createRedisRevocationCache(options: RedisRevocationCacheOptions)
   });
   // Not awaited: while Redis is down connect() keeps retrying, and commands fail fast meanwhile
   const connecting = client.connect().catch(() => {});
-  const commands = client.withCommandOptions({ timeout: options.timeoutMs });
+  // Our own deadline: node-redis times commands out with AbortSignal.timeout, whose timer
+  // fires (and builds an exception) even after the command answered, on every request
+  const withinDeadline = createDeadline(options.timeoutMs, "The revocation cache");
   const prefixed = (key: string) => options.keyPrefix + key;
 
   return {
     kind: "redis",
     shared: true,
     async read(keys) {
-      const values = await commands.mGet(keys.map(prefixed));
+      const values = await withinDeadline(client.mGet(keys.map(prefixed)));
       return values.map((value) => value === null ? undefined : Number(value));
     },
     async raise(entries: CacheEntry[]) {
       if (entries.length === 0) return;
-      await commands.eval(RAISE_SCRIPT, {
+      await withinDeadline(client.eval(RAISE_SCRIPT, {
         keys: entries.map((entry) => prefixed(entry.key)),
         arguments: entries.flatMap((entry) => [String(entry.value), String(Math.max(1, Math.ceil(entry.ttlSeconds)))]),
-      });
+      }));
     },
     async close() {
       try {
