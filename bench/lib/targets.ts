@@ -94,6 +94,8 @@ export function judge(results: Omit<BenchResults, "targets">): Target[] {
     ),
     boundTarget("idle RSS (Postgres backend)", results.startup?.idleRssMb, "≤ 150 MB", (v) => v <= 150, "MB"),
     boundTarget("cold start to ready", results.startup?.coldStartMs, "≤ 2000 ms", (v) => v <= 2000, "ms"),
+    // Both stores: memory is the single-instance default, Redis what several instances share
+    peerTarget("token-checked throughput (memory store) vs peer", c["me-memory"], 5),
     peerTarget("token-checked throughput (Redis store) vs peer", c["me-redis"], 5),
     peerTarget("refresh throughput vs peer", c.refresh, 1),
   ];
