@@ -5,6 +5,7 @@ import { PGlite } from "@electric-sql/pglite";
 import { PGliteDialect } from "kysely-pglite-dialect";
 import { withTimeout } from "../timeout.ts";
 import { BoundedDriver } from "./bounded-driver.ts";
+import { PipelinedBeginDriver } from "./pipelined-begin-driver.ts";
 import type { DB } from "./schema.ts";
 
 export type DatabaseKind = "postgres" | "pglite";
@@ -91,7 +92,8 @@ function createPostgres(url: string, options: DatabaseOptions): Database {
   const db = new Kysely<DB>({
     dialect: {
       createAdapter: () => dialect.createAdapter(),
-      createDriver: () => new BoundedDriver(dialect.createDriver(), poolSize, acquireTimeoutMs),
+      createDriver: () =>
+        new BoundedDriver(new PipelinedBeginDriver(dialect.createDriver()), poolSize, acquireTimeoutMs),
       createIntrospector: (kysely) => dialect.createIntrospector(kysely),
       createQueryCompiler: () => dialect.createQueryCompiler(),
     },
