@@ -41,10 +41,18 @@ Deno.test("median of an even count is the mean of the middle two, and spread is 
 
 Deno.test("--quick means one repetition of 3 s and a 10 s soak, and leaves the README alone", () => {
   const settings = parseArgs(["--quick"]);
-  assertEquals([settings.repetitions, settings.durationSeconds, settings.soakSeconds], [1, 3, 10]);
+  assertEquals([settings.repetitions, settings.durationSeconds, settings.warmupSeconds, settings.soakSeconds], [
+    1,
+    3,
+    1,
+    10,
+  ]);
   assertEquals(settings.updateReadme, false);
   const full = parseArgs([]);
-  assertEquals([full.repetitions, full.durationSeconds, full.soakSeconds, full.bcryptCost], [3, 10, 60, 12]);
+  assertEquals(
+    [full.repetitions, full.durationSeconds, full.warmupSeconds, full.soakSeconds, full.bcryptCost],
+    [5, 10, 10, 60, 12],
+  );
   assertEquals(full.updateReadme, true);
 });
 
