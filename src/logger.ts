@@ -66,7 +66,12 @@ export function createBatchedSink(
     let bytes = encoder.encode(pending.join("\n") + "\n");
     pending = [];
     pendingBytes = 0;
-    while (bytes.length > 0) bytes = bytes.subarray(output.writeSync(bytes));
+    try {
+      while (bytes.length > 0) bytes = bytes.subarray(output.writeSync(bytes));
+    } catch {
+      // Output gone (a closed pipe): the batch is lost either way, and logging the failure
+      // through this same sink would only fail again
+    }
   }
 
   return {

@@ -31,7 +31,11 @@ export function createDeadline(ms: number, what: string): <T>(promise: Promise<T
 
   function sweep() {
     const now = performance.now();
-    while (pending.length > 0 && !pending[0].settled && pending[0].expiresAt <= now) pending.shift()!.expire();
+    // Answered calls may sit between hung ones: step over them, expire every call past its time
+    while (pending.length > 0 && (pending[0].settled || pending[0].expiresAt <= now)) {
+      const head = pending.shift()!;
+      if (!head.settled) head.expire();
+    }
     dropSettled();
   }
 

@@ -62,6 +62,10 @@ export class BoundedDriver implements Driver {
   }
 
   destroy(): Promise<void> {
+    for (const waiter of this.#waiters.splice(0)) {
+      waiter.refuse(new DatabaseUnavailableError("The database is closing"));
+    }
+    this.#stopSweepingWhenIdle();
     return this.inner.destroy();
   }
 

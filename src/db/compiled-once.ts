@@ -10,13 +10,14 @@ type Executor = Kysely<DB> | Transaction<DB>;
  *
  * `build` gets stand-ins for the values and must pass them straight to the builder: each
  * becomes one bound parameter, replaced by the real value on every run. Values written in
- * the query itself (constants) stay as compiled.
+ * the query itself (constants) stay as compiled. The SQL is kept for the process: every
+ * executor must compile alike (one dialect, no plugins), as the service's do.
  */
 export function compiledOnce<Values extends unknown[], Row>(
   build: (db: Executor, ...values: Values) => Compilable<Row>,
 ): (db: Executor, ...values: Values) => Promise<QueryResult<Row>> {
   let compiled: { query: CompiledQuery<Row>; slots: number[] } | undefined;
-  return (db, ...values) => {
+  return async (db, ...values) => {
     if (!compiled) {
       const standIns = values.map(() => Object.freeze({}));
       const query = build(db, ...standIns as Values).compile();
@@ -28,6 +29,6 @@ export function compiledOnce<Values extends unknown[], Row>(
     }
     const { query, slots } = compiled;
     const parameters = slots.map((slot, index) => slot < 0 ? query.parameters[index] : values[slot]);
-    return db.executeQuery<Row>({ ...query, parameters });
+    return await db.executeQuery<Row>({ ...query, parameters });
   };
 }

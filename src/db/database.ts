@@ -5,7 +5,6 @@ import { PGlite } from "@electric-sql/pglite";
 import { PGliteDialect } from "kysely-pglite-dialect";
 import { withTimeout } from "../timeout.ts";
 import { BoundedDriver } from "./bounded-driver.ts";
-import { PipelinedBeginDriver } from "./pipelined-begin-driver.ts";
 import type { DB } from "./schema.ts";
 
 export type DatabaseKind = "postgres" | "pglite";
@@ -76,9 +75,7 @@ function createPostgres(url: string, options: DatabaseOptions): Database {
   const client = postgres(url, {
     max: poolSize,
     connect_timeout: options.connectTimeoutSeconds ?? 5,
-    // No idle timeout: postgres.js would arm a timer each time a connection goes back to the
-    // pool, on every query; a small pool kept open costs nothing (max_lifetime still recycles)
-    idle_timeout: 0,
+    idle_timeout: 60,
     onnotice: () => {},
     // Dates and numbers come back as JS types on both drivers
     types: { bigint: postgres.BigInt },
@@ -92,8 +89,7 @@ function createPostgres(url: string, options: DatabaseOptions): Database {
   const db = new Kysely<DB>({
     dialect: {
       createAdapter: () => dialect.createAdapter(),
-      createDriver: () =>
-        new BoundedDriver(new PipelinedBeginDriver(dialect.createDriver()), poolSize, acquireTimeoutMs),
+      createDriver: () => new BoundedDriver(dialect.createDriver(), poolSize, acquireTimeoutMs),
       createIntrospector: (kysely) => dialect.createIntrospector(kysely),
       createQueryCompiler: () => dialect.createQueryCompiler(),
     },

@@ -1,6 +1,6 @@
 import { assertValidRule } from "./rule.ts";
 import type { LimiterHealth, LimiterStore, LimitResult, LimitRule, LogFn, RateLimiter } from "./types.ts";
-import { createDeadline, withTimeout } from "../timeout.ts";
+import { withTimeout } from "../timeout.ts";
 
 /** Options for {@link createFallbackLimiter}. */
 export interface FallbackOptions {
@@ -28,7 +28,6 @@ export interface FallbackOptions {
 export function createFallbackLimiter(options: FallbackOptions): RateLimiter {
   const { remote, memory, log } = options;
   const timeoutMs = options.timeoutMs ?? 250;
-  const withinDeadline = createDeadline(timeoutMs, "The rate-limit store");
   const baseProbeMs = options.probeIntervalMs ?? 500;
   const maxProbeMs = options.maxProbeIntervalMs ?? 5000;
   let downSince: number | undefined;
@@ -88,7 +87,7 @@ export function createFallbackLimiter(options: FallbackOptions): RateLimiter {
       return memory.limit(bucket, key, rule);
     }
     try {
-      return await withinDeadline(remote.limit(bucket, key, rule));
+      return await withTimeout(remote.limit(bucket, key, rule), timeoutMs, "The rate-limit store");
     } catch (error) {
       fallBack(error);
       return memory.limit(bucket, key, rule);

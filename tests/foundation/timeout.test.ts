@@ -36,3 +36,15 @@ Deno.test("a deadline stops its sweep timer once nothing is pending", async () =
   await assertRejects(() => within(never()), TimeoutError);
   // Deno's leak check fails this test if the sweep interval were still armed
 });
+
+Deno.test("a deadline expires every hung call on time, however answered calls interleave with them", async () => {
+  const within = createDeadline(40, "The store");
+  const started = performance.now();
+  const calls = Array.from({ length: 30 }, (_, i) => i % 3 === 0 ? within(never()) : within(after(1, i)));
+  const outcomes = await Promise.allSettled(calls);
+  const waited = performance.now() - started;
+  const expired = outcomes.filter((outcome) => outcome.status === "rejected");
+  assertEquals(expired.length, 10);
+  for (const outcome of expired) assert((outcome as PromiseRejectedResult).reason instanceof TimeoutError);
+  assert(waited < 40 * 1.25 + 40, `the last hung call expired after ${waited} ms`);
+});
