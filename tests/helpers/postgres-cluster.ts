@@ -1,3 +1,4 @@
+import { freeServicePort } from "./free-port.ts";
 /** A throwaway PostgreSQL cluster of a test's own, safe to stop, restart and starve. */
 export interface PostgresCluster {
   readonly port: number;
@@ -26,19 +27,12 @@ async function run(command: string, args: string[]): Promise<string> {
   return text;
 }
 
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = listener.addr as Deno.NetAddr;
-  listener.close();
-  return port;
-}
-
 /** initdb in a temporary directory, then pg_ctl start on a free loopback port. */
 export async function startPostgresCluster(): Promise<PostgresCluster> {
   const dir = await Deno.makeTempDir({ prefix: "jessy-pg-" });
   if (IS_ROOT) await new Deno.Command("chown", { args: ["-R", "postgres:postgres", dir] }).output();
   const data = `${dir}/data`;
-  const port = freePort();
+  const port = freeServicePort();
   await run("initdb", ["-D", data, "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8"]);
   const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=40`;
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`;

@@ -1,3 +1,4 @@
+import { freeServicePort } from "../helpers/free-port.ts";
 /** A throwaway redis-server of our own, safe to kill, pause and restart. */
 export interface RedisServer {
   readonly port: number;
@@ -8,7 +9,7 @@ export interface RedisServer {
 
 /** Starts Debian's redis-server on a free loopback port, without persistence. */
 export async function startRedisServer(): Promise<RedisServer> {
-  const port = freePort();
+  const port = freeServicePort();
   let child: Deno.ChildProcess | undefined;
 
   async function start(): Promise<void> {
@@ -41,13 +42,6 @@ export async function startRedisServer(): Promise<RedisServer> {
 
   await start();
   return { port, url: `redis://127.0.0.1:${port}`, start, stop };
-}
-
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = listener.addr as Deno.NetAddr;
-  listener.close();
-  return port;
 }
 
 async function answersPing(port: number, timeoutMs: number): Promise<boolean> {

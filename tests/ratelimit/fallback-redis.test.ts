@@ -58,7 +58,7 @@ Deno.test({
       await server.start();
       // Same limiter: node-redis reconnects and the next probe brings Redis back.
       assert.ok(
-        await waitFor(() => storeIsRedis(limiter), 10_000),
+        await waitFor(() => storeIsRedis(limiter), 30_000),
         "did not recover",
       );
       assert.equal((await limiter.health()).status, "up");
@@ -112,7 +112,7 @@ Deno.test({
       assert.ok(health.latency_ms < TIMEOUT_MS + 500);
 
       assert.ok(
-        await waitFor(() => storeIsRedis(limiter), 10_000),
+        await waitFor(() => storeIsRedis(limiter), 30_000),
         "did not recover after the pause",
       );
       assert.deepEqual(entries.map((e) => e.level), ["warn", "info"]);
@@ -142,7 +142,7 @@ Deno.test({
       assert.ok(ms < TIMEOUT_MS + 500, `took ${ms} ms`);
       await server.start();
       assert.ok(
-        await waitFor(() => storeIsRedis(limiter), 10_000),
+        await waitFor(() => storeIsRedis(limiter), 30_000),
         "did not connect once Redis came up",
       );
     } finally {
