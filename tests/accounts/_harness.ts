@@ -4,8 +4,22 @@ import type { Mailer } from "../../src/mail/mailer.ts";
 import { createSmtpMailer } from "../../src/mail/smtp-mailer.ts";
 import { createMailWorker, type MailWorker } from "../../src/services/mail-worker.ts";
 import { createTestApp, postJson, type TestApp } from "../helpers/app.ts";
-import type { TestDatabase } from "../helpers/database.ts";
-import type { SmtpPeer } from "../helpers/smtp.ts";
+import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
+import { type SmtpPeer, startSmtpPeer } from "../helpers/smtp.ts";
+
+/** The password every account test signs up with. */
+export const PASSWORD = "correct horse battery";
+
+/** A private database and an SMTP peer for one test module, closed after its last test. */
+export async function accountsBackends(): Promise<{ database: TestDatabase; smtp: SmtpPeer }> {
+  const database = await createTestDatabase();
+  const smtp = await startSmtpPeer();
+  Deno.test.afterAll(async () => {
+    await smtp.close();
+    await database.close();
+  });
+  return { database, smtp };
+}
 
 /** Limits high enough that only tests about limits meet them. */
 export const NO_RATE_LIMITS = {

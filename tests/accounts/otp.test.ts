@@ -1,17 +1,16 @@
 import { generateOtp } from "../../src/services/otp.ts";
 import { assert, assertEquals, assertMatch } from "../helpers/assert.ts";
-import { createTestDatabase } from "../helpers/database.ts";
-import { otpOf, startSmtpPeer } from "../helpers/smtp.ts";
-import { type AccountsApp, accountsApp, bodyWithoutRequestId, uniqueEmail } from "./_harness.ts";
+import { otpOf } from "../helpers/smtp.ts";
+import {
+  type AccountsApp,
+  accountsApp,
+  accountsBackends,
+  bodyWithoutRequestId,
+  PASSWORD,
+  uniqueEmail,
+} from "./_harness.ts";
 
-const database = await createTestDatabase();
-const smtp = await startSmtpPeer();
-const PASSWORD = "correct horse battery";
-
-Deno.test.afterAll(async () => {
-  await smtp.close();
-  await database.close();
-});
+const { database, smtp } = await accountsBackends();
 
 /** Signs up `email` and returns the code the SMTP peer received (the `nth` mail to it). */
 async function signupWithCode(app: AccountsApp, email: string): Promise<string> {

@@ -1,16 +1,8 @@
 import { assert, assertEquals, assertMatch } from "../helpers/assert.ts";
-import { createTestDatabase } from "../helpers/database.ts";
-import { otpOf, startSmtpPeer } from "../helpers/smtp.ts";
-import { accountsApp, bodyWithoutRequestId, uniqueEmail } from "./_harness.ts";
+import { otpOf } from "../helpers/smtp.ts";
+import { accountsApp, accountsBackends, bodyWithoutRequestId, PASSWORD, uniqueEmail } from "./_harness.ts";
 
-const database = await createTestDatabase();
-const smtp = await startSmtpPeer();
-const PASSWORD = "correct horse battery";
-
-Deno.test.afterAll(async () => {
-  await smtp.close();
-  await database.close();
-});
+const { database, smtp } = await accountsBackends();
 
 Deno.test({
   name: "signup → code by SMTP → verify → signin gives a working token pair",

@@ -3,18 +3,10 @@ import { createSmtpMailer } from "../../src/mail/smtp-mailer.ts";
 import { claimDueMail } from "../../src/repositories/mail-outbox.ts";
 import { backoffMs, createMailWorker } from "../../src/services/mail-worker.ts";
 import { assert, assertEquals } from "../helpers/assert.ts";
-import { createTestDatabase } from "../helpers/database.ts";
 import { otpOf, startSmtpPeer } from "../helpers/smtp.ts";
-import { accountsApp, uniqueEmail } from "../accounts/_harness.ts";
+import { accountsApp, accountsBackends, PASSWORD, uniqueEmail } from "../accounts/_harness.ts";
 
-const database = await createTestDatabase();
-const smtp = await startSmtpPeer();
-const PASSWORD = "correct horse battery";
-
-Deno.test.afterAll(async () => {
-  await smtp.close();
-  await database.close();
-});
+const { database, smtp } = await accountsBackends();
 
 /** Runs a worker's poll 20 times and counts what it sent. */
 async function drain(run: () => Promise<number>): Promise<number> {
