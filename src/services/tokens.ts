@@ -1,5 +1,6 @@
 import { errors as joseErrors, type JWTPayload, jwtVerify, SignJWT } from "jose";
 import type { Config } from "../config.ts";
+import { createVerifiedTokenMemo } from "./verified-tokens.ts";
 
 /** JOSE `typ` header of access tokens (RFC 9068) and of refresh tokens. */
 export const ACCESS_TOKEN_TYPE = "at+jwt";
@@ -49,6 +50,8 @@ export interface TokenSigner {
 const ALGORITHM = "HS256";
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const REQUIRED_CLAIMS = ["exp", "iat", "sub", "jti", "sid", "ver"];
+/** Verified access tokens remembered per process: a few MB at most */
+export const VERIFIED_ACCESS_TOKENS = 10_000;
 
 function importHmacKey(secret: string): Promise<CryptoKey> {
   return crypto.subtle.importKey(
@@ -75,10 +78,16 @@ function toClaims(payload: JWTPayload): TokenClaims {
  * Builds the signer from the JWT configuration. Verification pins HS256 (jose would
  * otherwise accept HS384/HS512 with the same secret), requires exp, iat, sub, jti, sid and
  * ver, and checks iss, aud and the `typ` header, so neither token kind passes for the other.
+ * Access tokens already verified are remembered (see verified-tokens.ts); refresh tokens
+ * are used once each, so they are always verified in full.
  */
-export function createTokenSigner(jwt: Config["jwt"]): TokenSigner {
+export function createTokenSigner(
+  jwt: Config["jwt"],
+  options: { verifiedAccessTokens?: number } = {},
+): TokenSigner {
   const accessKey = importHmacKey(jwt.accessSecret);
   const refreshKey = importHmacKey(jwt.refreshSecret);
+  const verifiedAccess = createVerifiedTokenMemo(options.verifiedAccessTokens ?? VERIFIED_ACCESS_TOKENS);
 
   async function sign(key: Promise<CryptoKey>, typ: string, ttlSeconds: number, token: TokenToSign) {
     const issuedAt = Math.floor(token.now.getTime() / 1000);
@@ -117,7 +126,13 @@ export function createTokenSigner(jwt: Config["jwt"]): TokenSigner {
   return {
     signAccess: (token) => sign(accessKey, ACCESS_TOKEN_TYPE, jwt.accessTtlSeconds, token),
     signRefresh: (token) => sign(refreshKey, REFRESH_TOKEN_TYPE, jwt.refreshTtlSeconds, token),
-    verifyAccess: (token, now) => verify(accessKey, ACCESS_TOKEN_TYPE, token, now),
+    async verifyAccess(token, now) {
+      const remembered = verifiedAccess.get(token, now.getTime() / 1000);
+      if (remembered) return { ...remembered };
+      const claims = await verify(accessKey, ACCESS_TOKEN_TYPE, token, now);
+      verifiedAccess.remember(token, claims);
+      return claims;
+    },
     verifyRefresh: (token, now) => verify(refreshKey, REFRESH_TOKEN_TYPE, token, now),
   };
 }
