@@ -3,6 +3,7 @@
  * service runs (consume the presented token, read the session and the user, insert the
  * successor, link it, touch the session) and no JWT: tokens are opaque `<row id>.<secret>`.
  */
+import { createHash } from "node:crypto";
 import postgres from "postgres";
 import { createGate, json, setting } from "./gate.ts";
 
@@ -11,9 +12,8 @@ const sql = postgres(setting("DATABASE_URL"), { max: poolSize, onnotice: () => {
 const gated = createGate(poolSize);
 const TTL_MS = 30 * 24 * 3600 * 1000;
 
-async function sha256Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return Array.from(new Uint8Array(digest), (byte) => byte.toString(16).padStart(2, "0")).join("");
+function sha256Hex(text: string): string {
+  return createHash("sha256").update(text).digest("hex");
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -38,7 +38,7 @@ function rotate(token: string, tokenHash: string): Promise<string | undefined> {
       const successor = `${successorId}.${crypto.randomUUID()}`;
       await tx`
         insert into refresh_tokens (id, session_id, user_id, token_hash, created_at, expires_at)
-        values (${successorId}, ${consumed.session_id}, ${consumed.user_id}, ${await sha256Hex(successor)}, ${now},
+        values (${successorId}, ${consumed.session_id}, ${consumed.user_id}, ${sha256Hex(successor)}, ${now},
                 ${expiresAt})`;
       await tx`update refresh_tokens set replaced_by = ${successorId} where id = ${consumed.id}`;
       await tx`
@@ -52,7 +52,7 @@ function rotate(token: string, tokenHash: string): Promise<string | undefined> {
 async function refresh(request: Request): Promise<Response> {
   const body = await request.json().catch(() => ({})) as { refresh_token?: unknown };
   const token = typeof body.refresh_token === "string" ? body.refresh_token : "";
-  const successor = await rotate(token, await sha256Hex(token));
+  const successor = await rotate(token, sha256Hex(token));
   return successor ? json({ refresh_token: successor }) : json({ code: "invalid_token" }, 401);
 }
 

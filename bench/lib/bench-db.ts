@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import postgres from "postgres";
 
 /** Where the benchmark's own database lives; never the `test` database. */
@@ -61,9 +62,8 @@ export async function seedUsers(
   }
 }
 
-async function sha256Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return Array.from(new Uint8Array(digest), (byte) => byte.toString(16).padStart(2, "0")).join("");
+function sha256Hex(text: string): string {
+  return createHash("sha256").update(text).digest("hex");
 }
 
 /**
@@ -83,7 +83,7 @@ export async function seedCeilingRefreshTokens(url: string, emails: string[], co
       await sql`insert into sessions (id, user_id, expires_at) values (${sessionId}, ${userId}, now() + interval '30 days')`;
       await sql`
         insert into refresh_tokens (id, session_id, user_id, token_hash, expires_at)
-        values (${tokenId}, ${sessionId}, ${userId}, ${await sha256Hex(token)}, now() + interval '30 days')`;
+        values (${tokenId}, ${sessionId}, ${userId}, ${sha256Hex(token)}, now() + interval '30 days')`;
       tokens.push(token);
     }
     return tokens;

@@ -33,7 +33,7 @@ export async function refreshSession(ctx: SessionContext, refreshToken: string, 
     if (error instanceof InvalidTokenError) throw invalidRefreshToken(error);
     throw error;
   }
-  const tokenHash = await hashToken(refreshToken);
+  const tokenHash = hashToken(refreshToken);
   // Signed before the transaction, so the session row stays locked only for the statements
   const successor = await signTokenPair(ctx, {
     userId: claims.userId,

@@ -37,7 +37,7 @@ export async function signTokenPair(ctx: SessionContext, subject: PairSubject): 
       id: refreshTokenId,
       sessionId: subject.sessionId,
       userId: subject.userId,
-      tokenHash: await hashToken(refresh.token),
+      tokenHash: hashToken(refresh.token),
       now: subject.now,
       expiresAt: new Date(refresh.expiresAt * 1000),
     },

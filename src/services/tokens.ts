@@ -1,5 +1,6 @@
 import { errors as joseErrors, type JWTPayload, jwtVerify, SignJWT } from "jose";
 import type { Config } from "../config.ts";
+import { sha256Hex } from "./secrets.ts";
 import { createVerifiedTokenMemo } from "./verified-tokens.ts";
 
 /** JOSE `typ` header of access tokens (RFC 9068) and of refresh tokens. */
@@ -137,13 +138,7 @@ export function createTokenSigner(
   };
 }
 
-const HEX = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, "0"));
-const encoder = new TextEncoder();
-
 /** SHA-256 of a token, hex: how refresh tokens are stored. */
-export async function hashToken(token: string): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", encoder.encode(token)));
-  let hex = "";
-  for (const byte of digest) hex += HEX[byte];
-  return hex;
+export function hashToken(token: string): string {
+  return sha256Hex(token);
 }

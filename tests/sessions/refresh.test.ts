@@ -32,7 +32,7 @@ Deno.test("refresh-token rotation", async (t) => {
         .where("id", "=", claimsOf(first.refresh_token).jti as string).executeTakeFirstOrThrow();
       assertEquals(old.consumed_at?.toISOString(), clock.now().toISOString());
       assertEquals(old.replaced_by, claimsOf(second.refresh_token).jti);
-      assertEquals(old.token_hash, await hashToken(first.refresh_token));
+      assertEquals(old.token_hash, hashToken(first.refresh_token));
       const stored = await db.selectFrom("refresh_tokens").select("token_hash").where("user_id", "=", user.id)
         .execute();
       assert(stored.every((row) => !row.token_hash.includes(".")), "only hashes are stored");

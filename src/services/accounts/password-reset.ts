@@ -22,7 +22,7 @@ export function invalidResetTokenError(): AppError {
  * at most one reset mail a minute (the earlier link stays valid), so nobody can flood it.
  */
 export async function requestPasswordReset(deps: AccountDeps, email: string, meta: RequestMeta): Promise<void> {
-  const { token, tokenHash } = await newResetToken();
+  const { token, tokenHash } = newResetToken();
   const link = `${deps.config.appUrl}/reset-password?token=${token}`;
   const now = deps.clock.now();
   await deps.database.db.transaction().execute(async (trx) => {
@@ -50,7 +50,7 @@ export async function resetPassword(
   meta: RequestMeta,
 ): Promise<void> {
   const db = deps.database.db;
-  const tokenHash = await hashResetToken(input.token);
+  const tokenHash = hashResetToken(input.token);
   // Cheap check first, so a guessed token costs no bcrypt; the UPDATE below decides races
   if (!await findLiveResetToken(db, tokenHash, deps.clock.now())) throw invalidResetTokenError();
   const passwordHash = await deps.passwords.hash(input.new_password);
