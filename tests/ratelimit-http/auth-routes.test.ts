@@ -3,7 +3,7 @@ import { assert, assertEquals } from "../helpers/assert.ts";
 import { createTestApp, postJson, type TestApp } from "../helpers/app.ts";
 import { createTestDatabase } from "../helpers/database.ts";
 import { resolveTestRedis } from "../ratelimit/_redis.ts";
-import { expectRateLimited } from "./_probe.ts";
+import { awayFromWindowEdge, expectRateLimited } from "./_probe.ts";
 
 // The real account routes with the default limits, on real Redis when TEST_REDIS_URL is set.
 const redisUrl = await resolveTestRedis();
@@ -36,6 +36,7 @@ async function comparable(response: Response): Promise<string> {
 
 Deno.test("auth routes: per-email sign-in limit holds across rotating IPs and answers alike for unknown addresses", async () => {
   const t = await createTestApp({ database, rateLimitRedisUrl: redisUrl });
+  await awayFromWindowEdge();
   try {
     const known = await createAccount(t, "known");
     const unknown = `unknown-${crypto.randomUUID().slice(0, 8)}@example.com`;
@@ -63,6 +64,7 @@ Deno.test("auth routes: per-email sign-in limit holds across rotating IPs and an
 
 Deno.test("auth routes: exhausting sign-in from one IP leaves /health, /security-test and other tiers working", async () => {
   const t = await createTestApp({ database, rateLimitRedisUrl: redisUrl });
+  await awayFromWindowEdge();
   const ip = "203.0.113.77";
   try {
     for (let i = 0; i < 5; i++) {
