@@ -66,6 +66,9 @@ function importHmacKey(secret: string): Promise<CryptoKey> {
 
 function toClaims(payload: JWTPayload): TokenClaims {
   const { sub, jti, sid, ver, iat, exp } = payload as JWTPayload & { sid?: unknown; ver?: unknown };
+  // Never issued here; refusing it keeps remembered tokens valid exactly when jose would say so
+  // (jose compares nbf with the clock on every check, the memo only exp)
+  if (payload.nbf !== undefined) throw new InvalidTokenError("nbf is not used by this service");
   if (typeof sub !== "string" || !UUID.test(sub)) throw new InvalidTokenError("sub is not a user id");
   if (typeof sid !== "string" || !UUID.test(sid)) throw new InvalidTokenError("sid is not a session id");
   if (typeof jti !== "string" || !UUID.test(jti)) throw new InvalidTokenError("jti is not a token id");

@@ -72,11 +72,6 @@ function from(clientIp: string) {
   return { remoteAddr: { transport: "tcp" as const, hostname: clientIp, port: 40000 } };
 }
 
-/**
- * A test app with the probe routes mounted (before any request, as Hono requires).
- * Its responses are checked against the document this app serves, which documents
- * the probe routes too.
- */
 const MINUTE_MS = 60_000;
 const EDGE_MS = 5_000;
 
@@ -91,6 +86,11 @@ export async function awayFromWindowEdge(): Promise<void> {
   if (left < EDGE_MS) await new Promise((resolve) => setTimeout(resolve, left + 50));
 }
 
+/**
+ * A test app with the probe routes mounted (before any request, as Hono requires).
+ * Its responses are checked against the document this app serves, which documents
+ * the probe routes too.
+ */
 export async function createProbeApp(options: TestAppOptions = {}): Promise<TestApp> {
   const t = await createTestApp({ ...options, deps: { authenticate: authenticateProbe, ...options.deps } });
   t.app

@@ -36,10 +36,10 @@ async function comparable(response: Response): Promise<string> {
 
 Deno.test("auth routes: per-email sign-in limit holds across rotating IPs and answers alike for unknown addresses", async () => {
   const t = await createTestApp({ database, rateLimitRedisUrl: redisUrl });
-  await awayFromWindowEdge();
   try {
     const known = await createAccount(t, "known");
     const unknown = `unknown-${crypto.randomUUID().slice(0, 8)}@example.com`;
+    await awayFromWindowEdge();
     const denials: string[] = [];
     const limited: string[] = [];
     for (const [n, email] of [known, unknown].entries()) {
@@ -64,9 +64,9 @@ Deno.test("auth routes: per-email sign-in limit holds across rotating IPs and an
 
 Deno.test("auth routes: exhausting sign-in from one IP leaves /health, /security-test and other tiers working", async () => {
   const t = await createTestApp({ database, rateLimitRedisUrl: redisUrl });
-  await awayFromWindowEdge();
   const ip = "203.0.113.77";
   try {
+    await awayFromWindowEdge();
     for (let i = 0; i < 5; i++) {
       const response = await t.request("/auth/signin", signin(`flood-${i}@example.com`), ip);
       assertEquals(response.status, 401);

@@ -85,6 +85,7 @@ Deno.test("access tokens", async (t) => {
           ["signed with the refresh secret", await forge(claims, { secret: TEST_SECRETS.JWT_REFRESH_SECRET })],
           ["tampered payload", `${header}.${base64url(tampered)}.${signature}`],
           ["expired", await forge({ ...claims, iat: 1_000, exp: 2_000 })],
+          ["not-before claim (never issued)", await forge({ ...claims, nbf: claims.iat })],
           ["refresh token as bearer", pair.refresh_token],
           ["not a JWT", "not-a-token"],
         ];

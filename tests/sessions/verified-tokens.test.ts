@@ -102,6 +102,8 @@ Deno.test("token signer with remembered access tokens", async (t) => {
     assertEquals([first.verifications, second.verifications], [1, 0]);
     assertEquals(second.result, first.result);
     assertEquals(second.result.tokenVersion, 3);
+    second.result.userId = "changed by a caller";
+    assertEquals((await signer.verifyAccess(token, START)).userId, first.result.userId);
   });
 
   await t.step("without a memo every check verifies the signature", async () => {
