@@ -1,5 +1,5 @@
-import { createHash } from "node:crypto";
 import postgres from "postgres";
+import { sha256Hex } from "../../src/services/secrets.ts";
 
 /** Where the benchmark's own database lives; never the `test` database. */
 export interface BenchDatabase {
@@ -60,10 +60,6 @@ export async function seedUsers(
   } finally {
     await sql.end();
   }
-}
-
-function sha256Hex(text: string): string {
-  return createHash("sha256").update(text).digest("hex");
 }
 
 /**
