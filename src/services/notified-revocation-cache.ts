@@ -10,10 +10,23 @@ export interface NotifiedCacheOptions {
   logger: Logger;
   /** NOTIFY channel; instances of one deployment share it */
   channel: string;
-  /** How often each instance proves to itself that it still hears the channel */
+  /**
+   * How often each instance proves to itself that it still hears the channel. Every
+   * instance on a channel must use the same value: three of these are the trust window.
+   */
   heartbeatMs?: number;
-  /** How long a publication waits to hear itself back before it counts as failed */
-  echoTimeoutMs?: number;
+}
+
+/** One of this instance's messages on its way round the channel. */
+interface Publication {
+  sentMs: number;
+  /** A revocation waits for peers' acknowledgements, a heartbeat only for its echo */
+  revocation: boolean;
+  acked: Set<string>;
+  /** Peers whose acknowledgement is needed, decided when the echo arrives */
+  awaited?: Set<string>;
+  settled: boolean;
+  settle: () => void;
 }
 
 /** A heartbeat (no entries), a revocation (entries), or an acknowledgement of one (ack). */
@@ -22,24 +35,35 @@ type Message = { from: string; id: number; entries?: CacheEntry[]; ack?: { to: s
 /**
  * A per-process cache that every instance keeps in step through PostgreSQL LISTEN/NOTIFY,
  * for deployments without Redis. A revocation is raised locally and broadcast; `raise`
- * returns once every instance heard lately has acknowledged it, so none answers from the
- * old facts afterwards. "Still valid" entries are trusted only while the instance demonstrably hears the
- * channel (its own heartbeat came back recently); after the listening connection drops,
- * everything cached is forgotten, since a revocation may have been missed.
+ * returns once no instance can answer from the old facts any more. After the listening
+ * connection drops, everything cached is forgotten, since a revocation may have been missed.
+ *
+ * "Still valid" entries are trusted only while the instance demonstrably hears the channel.
+ * PostgreSQL hands every listener the notifications in commit order, and nothing is heard
+ * before it was sent, so with W the trust window:
+ * - an instance trusts its cache for W after *sending* a heartbeat it heard back (not after
+ *   hearing it: an echo that comes back late, after a stall, would stretch the trust);
+ * - W after a revocation is committed, every instance still trusting its cache does so on a
+ *   heartbeat sent after that commit, so it heard the revocation first. A publication waits
+ *   at most that long;
+ * - it returns sooner once every peer heard within W of its own echo has acknowledged it:
+ *   by that echo it has heard everything committed before, so a peer trusting its cache on
+ *   an older heartbeat is among them.
  */
 export function createNotifiedRevocationCache(options: NotifiedCacheOptions): RevocationCache {
   const { database, clock, logger, channel } = options;
   const heartbeatMs = options.heartbeatMs ?? 1000;
-  const echoTimeoutMs = options.echoTimeoutMs ?? 1000;
   const self = crypto.randomUUID();
   let memory = createMemoryRevocationCache(clock);
   let nextId = 0;
-  let lastEchoMs = Number.NEGATIVE_INFINITY;
+  /** When this instance sent the latest of its messages that it has heard back */
+  let lastEchoedSendMs = Number.NEGATIVE_INFINITY;
   let listening = false;
   let epoch = 0;
   let closed = false;
-  /** Publications awaiting their echo and every peer's acknowledgement */
-  const waiting = new Map<number, { pending: Set<string>; done: () => void }>();
+  const trustWindowMs = heartbeatMs * 3;
+  /** Messages awaiting their echo and, for revocations, every live peer's acknowledgement */
+  const waiting = new Map<number, Publication>();
   /** Other instances on the channel, by when they were last heard */
   const peers = new Map<string, number>();
 
@@ -54,17 +78,16 @@ export function createNotifiedRevocationCache(options: NotifiedCacheOptions): Re
       const nowMs = performance.now();
       if (message.from !== self) peers.set(message.from, nowMs);
       if (message.ack) {
-        if (message.ack.to === self) settle(message.ack.id, message.from);
+        if (message.ack.to === self) acknowledge(message.ack.id, message.from);
         return;
       }
       if (message.entries) {
         void memory.raise(message.entries);
-        if (message.from !== self) void notify({ from: self, id: nextId++, ack: { to: message.from, id: message.id } });
+        // A lost acknowledgement only makes the publisher wait out the trust window
+        const ack = { from: self, id: nextId++, ack: { to: message.from, id: message.id } };
+        if (message.from !== self) notify(ack).catch(() => {});
       }
-      if (message.from === self) {
-        lastEchoMs = nowMs;
-        settle(message.id, self);
-      }
+      if (message.from === self) heardBack(message.id, nowMs);
     },
     onClose() {
       if (closed) return;
@@ -80,11 +103,36 @@ export function createNotifiedRevocationCache(options: NotifiedCacheOptions): Re
     memory = createMemoryRevocationCache(clock);
   }
 
-  function settle(id: number, from: string) {
-    const entry = waiting.get(id);
-    if (!entry) return;
-    entry.pending.delete(from);
-    if (entry.pending.size === 0) entry.done();
+  function acknowledge(id: number, from: string) {
+    const publication = waiting.get(id);
+    if (!publication) return;
+    publication.acked.add(from);
+    if (publication.awaited?.isSubsetOf(publication.acked)) publication.settle();
+  }
+
+  /** Peers heard within the trust window; the others are forgotten until they speak again */
+  function livePeers(nowMs: number): Set<string> {
+    for (const [peer, seenMs] of peers) if (nowMs - seenMs >= trustWindowMs) peers.delete(peer);
+    return new Set(peers.keys());
+  }
+
+  function heardBack(id: number, nowMs: number) {
+    const publication = waiting.get(id);
+    if (!publication) return;
+    lastEchoedSendMs = Math.max(lastEchoedSendMs, publication.sentMs);
+    publication.awaited = publication.revocation ? livePeers(nowMs) : new Set();
+    if (publication.awaited.isSubsetOf(publication.acked)) publication.settle();
+  }
+
+  function warnUnacknowledged(publication: Publication) {
+    if (!publication.awaited) {
+      logger.warn("revocation not heard back on its channel; waited out the trust window instead");
+      return;
+    }
+    const silent = [...publication.awaited].filter((peer) => !publication.acked.has(peer));
+    logger.warn("revocation not acknowledged by every instance; waited out the trust window instead", {
+      instances: silent.length,
+    });
   }
 
   function notify(message: Message): Promise<void> {
@@ -93,39 +141,41 @@ export function createNotifiedRevocationCache(options: NotifiedCacheOptions): Re
 
   /**
    * Broadcasts and waits until this instance heard its own message and every peer heard
-   * from lately acknowledged applying it: then no instance answers from the old facts.
+   * from lately acknowledged applying it, or until the trust window after the commit has
+   * passed: either way no instance answers from the old facts any more.
    */
   async function send(entries?: CacheEntry[]): Promise<void> {
     const id = nextId++;
-    const nowMs = performance.now();
-    const expected = new Set<string>([self]);
-    if (entries) {
-      for (const [peer, seenMs] of peers) {
-        if (nowMs - seenMs < heartbeatMs * 3) expected.add(peer);
-        else peers.delete(peer);
-      }
-    }
-    const heard = new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
+    let windowOver: ReturnType<typeof setTimeout> | undefined;
+    const publication: Publication = {
+      sentMs: performance.now(),
+      revocation: entries !== undefined,
+      acked: new Set(),
+      settled: false,
+      settle: () => {},
+    };
+    const settled = new Promise<void>((resolve) => {
+      publication.settle = () => {
+        publication.settled = true;
+        clearTimeout(windowOver);
         waiting.delete(id);
-        reject(new Error("revocation broadcast was not acknowledged in time"));
-      }, echoTimeoutMs);
-      waiting.set(id, {
-        pending: expected,
-        done: () => {
-          clearTimeout(timer);
-          waiting.delete(id);
-          resolve();
-        },
-      });
+        resolve();
+      };
     });
+    waiting.set(id, publication);
     try {
       await notify({ from: self, id, ...(entries ? { entries } : {}) });
     } catch (error) {
-      waiting.get(id)?.done();
+      publication.settle();
       throw error;
     }
-    await heard;
+    if (!publication.settled) {
+      windowOver = setTimeout(() => {
+        if (publication.revocation) warnUnacknowledged(publication);
+        publication.settle();
+      }, trustWindowMs);
+    }
+    await settled;
   }
 
   async function keepListening() {
@@ -150,7 +200,7 @@ export function createNotifiedRevocationCache(options: NotifiedCacheOptions): Re
   return {
     kind: "memory",
     get shared() {
-      return listening && performance.now() - lastEchoMs < heartbeatMs * 3;
+      return listening && performance.now() - lastEchoedSendMs < trustWindowMs;
     },
     get epoch() {
       return epoch;
@@ -164,7 +214,7 @@ export function createNotifiedRevocationCache(options: NotifiedCacheOptions): Re
     async close() {
       closed = true;
       clearInterval(heartbeat);
-      for (const entry of waiting.values()) entry.done();
+      for (const publication of waiting.values()) publication.settle();
       await listener.close();
       await memory.close();
     },

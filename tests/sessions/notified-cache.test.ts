@@ -5,20 +5,69 @@
  */
 import { sql } from "kysely";
 import { systemClock } from "../../src/clock.ts";
-import { createDatabase } from "../../src/db/database.ts";
+import { createDatabase, type Database } from "../../src/db/database.ts";
 import { migrateToLatest } from "../../src/db/migrate.ts";
 import { createNotifiedRevocationCache } from "../../src/services/notified-revocation-cache.ts";
 import type { RevocationCache } from "../../src/services/revocation-cache.ts";
+import type { Logger } from "../../src/logger.ts";
 import { createTestApp, memoryLogger } from "../helpers/app.ts";
 import { assert, assertEquals } from "../helpers/assert.ts";
 import { startPostgresCluster } from "../helpers/postgres-cluster.ts";
+import { startTcpProxy, type TcpProxy } from "../helpers/tcp-proxy.ts";
 import { createUser, getMe, MANY_REQUESTS_ENV, post, signIn, statusOf } from "./helpers.ts";
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * An instance whose channel traffic runs through two proxies a step can disturb apart: it
+ * hears (LISTEN) through `hear` and speaks (NOTIFY) through `speak`. Its SQL goes straight
+ * to PostgreSQL through `database`.
+ */
+async function startInstanceBehindProxies(
+  port: number,
+  database: Database,
+  options: { logger: Logger; channel: string; heartbeatMs: number },
+) {
+  const hear = startTcpProxy(port);
+  const speak = startTcpProxy(port);
+  const url = (proxy: TcpProxy) => `postgres://postgres@127.0.0.1:${proxy.port}/postgres`;
+  const hearing = await createDatabase({ url: url(hear), connectTimeoutSeconds: 2 });
+  const speaking = await createDatabase({ url: url(speak), connectTimeoutSeconds: 2 });
+  // Never listens, so it never connects: only its NOTIFY (through speaking's pool) is used
+  const speaker = speaking.openListener!({ onMessage() {}, onClose() {} });
+  const cache = createNotifiedRevocationCache({
+    ...options,
+    clock: systemClock,
+    database: {
+      ...hearing,
+      openListener: (handlers) => ({ ...hearing.openListener!(handlers), notify: speaker.notify }),
+    },
+  });
+  const app = await createTestApp({ env: MANY_REQUESTS_ENV, database, revocationCache: cache });
+  return {
+    app,
+    cache,
+    hear,
+    speak,
+    async close() {
+      hear.delayDownstream(0);
+      speak.resumeUpstream();
+      await app.close();
+      await cache.close();
+      await speaker.close();
+      await hearing.close();
+      await speaking.close();
+      hear.close();
+      speak.close();
+    },
+  };
+}
 
 async function until(condition: () => boolean, timeoutMs = 10_000) {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
     if (Date.now() > deadline) throw new Error("condition not reached in time");
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await sleep(50);
   }
 }
 
@@ -37,6 +86,19 @@ Deno.test({
     );
     const a = await createTestApp({ env: MANY_REQUESTS_ENV, database, revocationCache: caches[0] });
     const b = await createTestApp({ env: MANY_REQUESTS_ENV, database, revocationCache: caches[1] });
+    /** Two instances on a channel of their own, with a token Q has cached as valid */
+    async function startPeersWithCachedToken(name: string, heartbeatMs: number) {
+      const options = { logger, channel: `${channel}_${name}`, heartbeatMs };
+      const p = await startInstanceBehindProxies(cluster.port, database, options);
+      const q = await startInstanceBehindProxies(cluster.port, database, options);
+      await until(() => p.cache.shared && q.cache.shared);
+      // Each has heard the other's heartbeats by now
+      await sleep(heartbeatMs + 100);
+      const pair = await signIn(p.app, await createUser(database.db, `notified-${name}`));
+      assertEquals(await statusOf(getMe(q.app, pair.access_token)), 200);
+      assertEquals(await statusOf(getMe(q.app, pair.access_token)), 200);
+      return { p, q, pair };
+    }
     try {
       await t.step("each instance trusts its cache once it hears its own heartbeat", async () => {
         await until(() => caches.every((cache) => cache.shared));
@@ -78,6 +140,83 @@ Deno.test({
         await until(() => caches.every((cache) => cache.shared));
         assertEquals(await statusOf(post(b, "/auth/logout", pair.access_token)), 204);
         assertEquals(await statusOf(getMe(a, pair.access_token)), 401, "A hears revocations again");
+      });
+
+      await t.step("an instance that hears late and can no longer speak stops trusting its cache", async () => {
+        const c = await startInstanceBehindProxies(cluster.port, database, { logger, channel, heartbeatMs: 200 });
+        try {
+          await until(() => c.cache.shared);
+          const user = await createUser(database.db, "notified-late");
+          const pair = await signIn(a, user);
+          assertEquals(await statusOf(getMe(c.app, pair.access_token)), 200);
+          assertEquals(await statusOf(getMe(c.app, pair.access_token)), 200);
+          // C hears everything a second late, heartbeats included
+          c.hear.delayDownstream(1000);
+          await sleep(1100);
+          // Then its heartbeats stop reaching PostgreSQL: A stops waiting for C, while
+          // C still hears, late, echoes of heartbeats it sent before
+          c.speak.holdUpstream();
+          await sleep(800);
+          assertEquals(await statusOf(post(a, "/auth/logout", pair.access_token)), 204);
+          assert(!c.cache.shared, "echoes of heartbeats sent too long ago vouch for nothing");
+          assertEquals(await statusOf(getMe(c.app, pair.access_token)), 401);
+
+          c.hear.delayDownstream(0);
+          c.speak.resumeUpstream();
+          await until(() => c.cache.shared);
+          const next = await signIn(a, user);
+          assertEquals(await statusOf(getMe(c.app, next.access_token)), 200);
+          assertEquals(await statusOf(getMe(c.app, next.access_token)), 200);
+          assertEquals(await statusOf(post(a, "/auth/logout", next.access_token)), 204);
+          assertEquals(await statusOf(getMe(c.app, next.access_token)), 401, "C hears revocations again");
+        } finally {
+          await c.close();
+        }
+      });
+
+      await t.step("a publication waits out the trust window of a peer that suddenly stops hearing", async () => {
+        // A trust window (3 × 500 ms) longer than a second, so a publisher giving up on a
+        // missing acknowledgement after a fixed second would leave Q trusting the old facts
+        const { p, q, pair } = await startPeersWithCachedToken("wide", 500);
+        try {
+          q.hear.delayDownstream(10_000);
+          assertEquals(await statusOf(post(p.app, "/auth/logout", pair.access_token)), 204);
+          assertEquals(await statusOf(getMe(q.app, pair.access_token)), 401);
+          assert(
+            logger.lines.some((line) =>
+              line.message === "revocation not acknowledged by every instance; waited out the trust window instead" &&
+              line.instances === 1
+            ),
+            "the publisher reports the silent instance",
+          );
+        } finally {
+          await p.close();
+          await q.close();
+        }
+      });
+
+      await t.step("a peer heard again just before a revocation's commit is waited for", async () => {
+        const { p, q, pair } = await startPeersWithCachedToken("back", 200);
+        try {
+          // Q falls silent long enough for P to stop counting it
+          q.speak.holdUpstream();
+          await sleep(800);
+          // P starts publishing while Q is silent; its NOTIFY waits on the way out
+          p.speak.holdUpstream();
+          const logout = post(p.app, "/auth/logout", pair.access_token);
+          await sleep(200);
+          // Q's heartbeats reach PostgreSQL, ahead of the revocation, and Q trusts its cache again
+          q.speak.resumeUpstream();
+          await until(() => q.cache.shared);
+          // From now on Q hears everything late, the revocation included
+          q.hear.delayDownstream(1500);
+          p.speak.resumeUpstream();
+          assertEquals(await statusOf(logout), 204);
+          assertEquals(await statusOf(getMe(q.app, pair.access_token)), 401);
+        } finally {
+          await p.close();
+          await q.close();
+        }
       });
     } finally {
       await a.close();

@@ -1,0 +1,111 @@
+/**
+ * A loopback TCP proxy in front of a real server that can slow or stop the traffic of every
+ * connection through it, keeping the byte order: a congested or stalled network, on demand.
+ */
+export interface TcpProxy {
+  readonly port: number;
+  /** Delivers what the server sends this many milliseconds late (0: at once) */
+  delayDownstream(ms: number): void;
+  /** Stops passing what clients send until `resumeUpstream` */
+  holdUpstream(): void;
+  resumeUpstream(): void;
+  close(): void;
+}
+
+function closeQuietly(conn: Deno.Conn) {
+  try {
+    conn.close();
+  } catch {
+    // Already closed
+  }
+}
+
+/**
+ * Copies `from` to `to`. Reading never waits for writing, so each chunk's delay counts
+ * from when it arrived, not from when the one before it left; `gate` says when it may go.
+ */
+function pipe(from: Deno.Conn, to: Deno.Conn, gate: (receivedMs: number) => Promise<void>) {
+  const queue: { chunk: Uint8Array; receivedMs: number }[] = [];
+  let ended = false;
+  let wake = () => {};
+  (async () => {
+    const buffer = new Uint8Array(64 * 1024);
+    try {
+      while (true) {
+        const read = await from.read(buffer);
+        if (read === null) break;
+        queue.push({ chunk: buffer.slice(0, read), receivedMs: performance.now() });
+        wake();
+      }
+    } catch {
+      // Closed
+    }
+    ended = true;
+    wake();
+  })();
+  (async () => {
+    try {
+      while (true) {
+        if (queue.length === 0) {
+          if (ended) break;
+          await new Promise<void>((resolve) => wake = resolve);
+          continue;
+        }
+        const { chunk, receivedMs } = queue.shift()!;
+        await gate(receivedMs);
+        let written = 0;
+        while (written < chunk.length) written += await to.write(chunk.subarray(written));
+      }
+    } catch {
+      // Closed
+    }
+    closeQuietly(from);
+    closeQuietly(to);
+  })();
+}
+
+export function startTcpProxy(targetPort: number): TcpProxy {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const connections = new Set<Deno.Conn>();
+  let downstreamDelayMs = 0;
+  let upstreamOpen: Promise<void> = Promise.resolve();
+  let openUpstream = () => {};
+
+  const downstreamGate = async (receivedMs: number) => {
+    const waitMs = receivedMs + downstreamDelayMs - performance.now();
+    if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
+  };
+  const upstreamGate = () => upstreamOpen;
+
+  (async () => {
+    try {
+      for await (const client of listener) {
+        const server = await Deno.connect({ hostname: "127.0.0.1", port: targetPort });
+        connections.add(client).add(server);
+        void pipe(client, server, upstreamGate);
+        void pipe(server, client, downstreamGate);
+      }
+    } catch {
+      // Listener closed
+    }
+  })();
+
+  return {
+    port: (listener.addr as Deno.NetAddr).port,
+    delayDownstream(ms) {
+      downstreamDelayMs = ms;
+    },
+    holdUpstream() {
+      upstreamOpen = new Promise((resolve) => openUpstream = resolve);
+    },
+    resumeUpstream() {
+      openUpstream();
+      upstreamOpen = Promise.resolve();
+    },
+    close() {
+      this.resumeUpstream();
+      listener.close();
+      for (const conn of connections) closeQuietly(conn);
+    },
+  };
+}
