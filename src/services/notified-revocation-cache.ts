@@ -2,6 +2,7 @@ import type { Clock } from "../clock.ts";
 import type { NotificationListener } from "../db/database.ts";
 import type { Database } from "../db/database.ts";
 import { describeError, type Logger } from "../logger.ts";
+import { withTimeout } from "../timeout.ts";
 import { type CacheEntry, createMemoryRevocationCache, type RevocationCache } from "./revocation-cache.ts";
 
 export interface NotifiedCacheOptions {
@@ -29,8 +30,22 @@ interface Publication {
   settle: () => void;
 }
 
-/** A heartbeat (no entries), a revocation (entries), or an acknowledgement of one (ack). */
-type Message = { from: string; id: number; entries?: CacheEntry[]; ack?: { to: string; id: number } };
+/**
+ * A heartbeat (no entries), a revocation (entries), an acknowledgement of one (ack), or an
+ * instance's last word before it shuts down (leaving).
+ */
+type Message = {
+  from: string;
+  id: number;
+  entries?: CacheEntry[];
+  ack?: { to: string; id: number };
+  leaving?: true;
+};
+
+/** How long a closing instance tries to say it is leaving before it just goes */
+const LEAVING_TIMEOUT_MS = 1000;
+/** Departed instances remembered, so that a straggling heartbeat does not bring one back */
+const DEPARTED_REMEMBERED = 1000;
 
 /**
  * A per-process cache that every instance keeps in step through PostgreSQL LISTEN/NOTIFY,
@@ -66,6 +81,7 @@ export function createNotifiedRevocationCache(options: NotifiedCacheOptions): Re
   const waiting = new Map<number, Publication>();
   /** Other instances on the channel, by when they were last heard */
   const peers = new Map<string, number>();
+  const departed = new Set<string>();
 
   const listener: NotificationListener = database.openListener!({
     onMessage(_channel, payload) {
@@ -73,6 +89,11 @@ export function createNotifiedRevocationCache(options: NotifiedCacheOptions): Re
       try {
         message = JSON.parse(payload);
       } catch {
+        return;
+      }
+      if (departed.has(message.from)) return;
+      if (message.leaving) {
+        if (message.from !== self) depart(message.from);
         return;
       }
       const nowMs = performance.now();
@@ -108,6 +129,14 @@ export function createNotifiedRevocationCache(options: NotifiedCacheOptions): Re
     if (!publication) return;
     publication.acked.add(from);
     if (publication.awaited?.isSubsetOf(publication.acked)) publication.settle();
+  }
+
+  /** A peer that shut down trusts no cache any more: nothing waits for it */
+  function depart(peer: string) {
+    if (departed.size >= DEPARTED_REMEMBERED) departed.clear();
+    departed.add(peer);
+    peers.delete(peer);
+    for (const id of [...waiting.keys()]) acknowledge(id, peer);
   }
 
   /** Peers heard within the trust window; the others are forgotten until they speak again */
@@ -200,7 +229,7 @@ export function createNotifiedRevocationCache(options: NotifiedCacheOptions): Re
   return {
     kind: "memory",
     get shared() {
-      return listening && performance.now() - lastEchoedSendMs < trustWindowMs;
+      return !closed && listening && performance.now() - lastEchoedSendMs < trustWindowMs;
     },
     get epoch() {
       return epoch;
@@ -212,9 +241,14 @@ export function createNotifiedRevocationCache(options: NotifiedCacheOptions): Re
       if (raiseOptions?.publish) await send(entries);
     },
     async close() {
+      // From here on no cached "valid" answer is trusted, so peers need not wait for this one
       closed = true;
       clearInterval(heartbeat);
       for (const publication of waiting.values()) publication.settle();
+      if (listening) {
+        const leaving = notify({ from: self, id: nextId++, leaving: true });
+        await withTimeout(leaving, LEAVING_TIMEOUT_MS).catch(() => {});
+      }
       await listener.close();
       await memory.close();
     },

@@ -87,8 +87,8 @@ Deno.test({
     const a = await createTestApp({ env: MANY_REQUESTS_ENV, database, revocationCache: caches[0] });
     const b = await createTestApp({ env: MANY_REQUESTS_ENV, database, revocationCache: caches[1] });
     /** Two instances on a channel of their own, with a token Q has cached as valid */
-    async function startPeersWithCachedToken(name: string, heartbeatMs: number) {
-      const options = { logger, channel: `${channel}_${name}`, heartbeatMs };
+    async function startPeersWithCachedToken(name: string, heartbeatMs: number, peerLogger: Logger = logger) {
+      const options = { logger: peerLogger, channel: `${channel}_${name}`, heartbeatMs };
       const p = await startInstanceBehindProxies(cluster.port, database, options);
       const q = await startInstanceBehindProxies(cluster.port, database, options);
       await until(() => p.cache.shared && q.cache.shared);
@@ -216,6 +216,20 @@ Deno.test({
         } finally {
           await p.close();
           await q.close();
+        }
+      });
+
+      await t.step("an instance that shuts down says so, and nobody waits for its acknowledgement", async () => {
+        const stepLogger = memoryLogger();
+        const { p, q, pair } = await startPeersWithCachedToken("leaving", 500, stepLogger);
+        try {
+          await q.close();
+          assert(!q.cache.shared, "a closed instance trusts no cached valid answer");
+          assertEquals(await statusOf(post(p.app, "/auth/logout", pair.access_token)), 204);
+          const waitedOut = stepLogger.lines.filter((line) => String(line.message).startsWith("revocation not"));
+          assertEquals(waitedOut, [], "no trust window waited out for an instance that left");
+        } finally {
+          await p.close();
         }
       });
     } finally {
