@@ -13,7 +13,10 @@ export type DatabaseKind = "postgres" | "pglite";
 export interface NotificationListener {
   /** Issues LISTEN on the channel (opening the connection); rejects when the database is unreachable */
   listen(channel: string): Promise<void>;
-  /** Sends a NOTIFY through the pool */
+  /**
+   * Sends a NOTIFY on the same dedicated connection, so that a revocation's broadcast never
+   * queues behind requests for a pool connection
+   */
   notify(channel: string, payload: string): Promise<void>;
   close(): Promise<void>;
 }
@@ -118,7 +121,7 @@ function createPostgres(url: string, options: DatabaseOptions): Database {
         await listener.unsafe(`listen "${channel.replaceAll('"', '""')}"`);
       },
       async notify(channel, payload) {
-        await sql`select pg_notify(${channel}, ${payload})`.execute(db);
+        await listener`select pg_notify(${channel}, ${payload})`;
       },
       async close() {
         await listener.end({ timeout: 2 });

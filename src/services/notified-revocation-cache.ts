@@ -1,8 +1,9 @@
 import type { Clock } from "../clock.ts";
-import type { NotificationListener } from "../db/database.ts";
-import type { Database } from "../db/database.ts";
+import type { Database, NotificationListener } from "../db/database.ts";
 import { describeError, type Logger } from "../logger.ts";
 import { withTimeout } from "../timeout.ts";
+import { type ChannelMessage, parseChannelMessage } from "./notified-messages.ts";
+import { type Publication, startPublication } from "./publication.ts";
 import { type CacheEntry, createMemoryRevocationCache, type RevocationCache } from "./revocation-cache.ts";
 
 export interface NotifiedCacheOptions {
@@ -18,34 +19,12 @@ export interface NotifiedCacheOptions {
   heartbeatMs?: number;
 }
 
-/** One of this instance's messages on its way round the channel. */
-interface Publication {
-  sentMs: number;
-  /** A revocation waits for peers' acknowledgements, a heartbeat only for its echo */
-  revocation: boolean;
-  acked: Set<string>;
-  /** Peers whose acknowledgement is needed, decided when the echo arrives */
-  awaited?: Set<string>;
-  settled: boolean;
-  settle: () => void;
-}
-
-/**
- * A heartbeat (no entries), a revocation (entries), an acknowledgement of one (ack), or an
- * instance's last word before it shuts down (leaving).
- */
-type Message = {
-  from: string;
-  id: number;
-  entries?: CacheEntry[];
-  ack?: { to: string; id: number };
-  leaving?: true;
-};
-
 /** How long a closing instance tries to say it is leaving before it just goes */
 const LEAVING_TIMEOUT_MS = 1000;
 /** Departed instances remembered, so that a straggling heartbeat does not bring one back */
 const DEPARTED_REMEMBERED = 1000;
+/** Two processes' timers may disagree by a hair: a window is waited out a little past its end */
+const WINDOW_MARGIN_MS = 20;
 
 /**
  * A per-process cache that every instance keeps in step through PostgreSQL LISTEN/NOTIFY,
@@ -61,23 +40,27 @@ const DEPARTED_REMEMBERED = 1000;
  * - W after a revocation is committed, every instance still trusting its cache does so on a
  *   heartbeat sent after that commit, so it heard the revocation first. A publication waits
  *   at most that long;
- * - it returns sooner once every peer heard within W of its own echo has acknowledged it:
- *   by that echo it has heard everything committed before, so a peer trusting its cache on
- *   an older heartbeat is among them.
+ * - it returns sooner once every peer heard within W of its own echo has acknowledged it,
+ *   provided it has listened for W by then: it has heard every heartbeat that can still
+ *   vouch for a peer's cache, so a peer trusting its cache is among those it waits for.
+ * An instance that shuts down stops trusting its cache, then says so: nobody waits for it.
  */
 export function createNotifiedRevocationCache(options: NotifiedCacheOptions): RevocationCache {
   const { database, clock, logger, channel } = options;
   const heartbeatMs = options.heartbeatMs ?? 1000;
+  const trustWindowMs = heartbeatMs * 3;
   const self = crypto.randomUUID();
   let memory = createMemoryRevocationCache(clock);
   let nextId = 0;
   /** When this instance sent the latest of its messages that it has heard back */
   let lastEchoedSendMs = Number.NEGATIVE_INFINITY;
   let listening = false;
+  let connecting = false;
+  /** When the current LISTEN was confirmed */
+  let listeningSinceMs = Number.POSITIVE_INFINITY;
   let epoch = 0;
   let closed = false;
-  const trustWindowMs = heartbeatMs * 3;
-  /** Messages awaiting their echo and, for revocations, every live peer's acknowledgement */
+  /** This instance's messages on their way round the channel */
   const waiting = new Map<number, Publication>();
   /** Other instances on the channel, by when they were last heard */
   const peers = new Map<string, number>();
@@ -85,37 +68,31 @@ export function createNotifiedRevocationCache(options: NotifiedCacheOptions): Re
 
   const listener: NotificationListener = database.openListener!({
     onMessage(_channel, payload) {
-      let message: Message;
-      try {
-        message = JSON.parse(payload);
-      } catch {
-        return;
-      }
-      if (departed.has(message.from)) return;
-      if (message.leaving) {
-        if (message.from !== self) depart(message.from);
-        return;
-      }
-      const nowMs = performance.now();
-      if (message.from !== self) peers.set(message.from, nowMs);
-      if (message.ack) {
-        if (message.ack.to === self) acknowledge(message.ack.id, message.from);
-        return;
-      }
-      if (message.entries) {
-        void memory.raise(message.entries);
-        // A lost acknowledgement only makes the publisher wait out the trust window
-        const ack = { from: self, id: nextId++, ack: { to: message.from, id: message.id } };
-        if (message.from !== self) notify(ack).catch(() => {});
-      }
-      if (message.from === self) heardBack(message.id, nowMs);
+      const message = parseChannelMessage(payload);
+      if (message) receive(message, performance.now());
     },
     onClose() {
       if (closed) return;
       listening = false;
+      listeningSinceMs = Number.POSITIVE_INFINITY;
       forget();
     },
   });
+
+  function receive(message: ChannelMessage, nowMs: number) {
+    // A revocation is applied whoever sent it, even an instance that has left since
+    if (message.entries) void memory.raise(message.entries);
+    if (message.from === self) return heardBack(message.id, nowMs);
+    if (departed.has(message.from)) return;
+    if (message.leaving) return depart(message.from);
+    peers.set(message.from, nowMs);
+    if (message.ack) {
+      if (message.ack.to === self) acknowledge(message.ack.id, message.from);
+    } else if (message.entries) {
+      // A lost acknowledgement only makes the publisher wait out the trust window
+      notify({ from: self, id: nextId++, ack: { to: message.from, id: message.id } }).catch(() => {});
+    }
+  }
 
   /** Messages sent while nobody listened are gone: start again from Postgres */
   function forget() {
@@ -124,19 +101,19 @@ export function createNotifiedRevocationCache(options: NotifiedCacheOptions): Re
     memory = createMemoryRevocationCache(clock);
   }
 
-  function acknowledge(id: number, from: string) {
-    const publication = waiting.get(id);
-    if (!publication) return;
-    publication.acked.add(from);
-    if (publication.awaited?.isSubsetOf(publication.acked)) publication.settle();
-  }
-
   /** A peer that shut down trusts no cache any more: nothing waits for it */
   function depart(peer: string) {
     if (departed.size >= DEPARTED_REMEMBERED) departed.clear();
     departed.add(peer);
     peers.delete(peer);
     for (const id of [...waiting.keys()]) acknowledge(id, peer);
+  }
+
+  function acknowledge(id: number, from: string) {
+    const publication = waiting.get(id);
+    if (!publication) return;
+    publication.acked.add(from);
+    if (publication.awaited?.isSubsetOf(publication.acked)) publication.settle();
   }
 
   /** Peers heard within the trust window; the others are forgotten until they speak again */
@@ -148,24 +125,43 @@ export function createNotifiedRevocationCache(options: NotifiedCacheOptions): Re
   function heardBack(id: number, nowMs: number) {
     const publication = waiting.get(id);
     if (!publication) return;
+    publication.echoed = true;
     lastEchoedSendMs = Math.max(lastEchoedSendMs, publication.sentMs);
-    publication.awaited = publication.revocation ? livePeers(nowMs) : new Set();
+    if (!publication.revocation) return publication.settle();
+    // Listening for less than a window, it may have missed the heartbeat of a peer that still
+    // trusts its cache: only the window itself settles the publication then
+    if (nowMs - listeningSinceMs < trustWindowMs) return;
+    publication.awaited = livePeers(nowMs);
     if (publication.awaited.isSubsetOf(publication.acked)) publication.settle();
   }
 
-  function warnUnacknowledged(publication: Publication) {
-    if (!publication.awaited) {
+  function windowOver(publication: Publication) {
+    if (publication.revocation && !publication.echoed) {
       logger.warn("revocation not heard back on its channel; waited out the trust window instead");
-      return;
+    } else if (publication.awaited) {
+      const silent = [...publication.awaited].filter((peer) => !publication.acked.has(peer));
+      logger.warn("revocation not acknowledged by every instance; waited out the trust window instead", {
+        instances: silent.length,
+      });
     }
-    const silent = [...publication.awaited].filter((peer) => !publication.acked.has(peer));
-    logger.warn("revocation not acknowledged by every instance; waited out the trust window instead", {
-      instances: silent.length,
-    });
+    publication.settle();
   }
 
-  function notify(message: Message): Promise<void> {
+  function notify(message: ChannelMessage): Promise<void> {
     return listener.notify(channel, JSON.stringify(message));
+  }
+
+  /** A revocation's NOTIFY is retried for a window before its request hears it failed */
+  async function notifyPersistently(message: ChannelMessage): Promise<void> {
+    const giveUpAtMs = performance.now() + trustWindowMs;
+    for (let pauseMs = 50;; pauseMs *= 2) {
+      try {
+        return await notify(message);
+      } catch (error) {
+        if (closed || performance.now() + pauseMs > giveUpAtMs) throw error;
+        await new Promise((resolve) => setTimeout(resolve, pauseMs));
+      }
+    }
   }
 
   /**
@@ -174,50 +170,40 @@ export function createNotifiedRevocationCache(options: NotifiedCacheOptions): Re
    * passed: either way no instance answers from the old facts any more.
    */
   async function send(entries?: CacheEntry[]): Promise<void> {
+    if (closed) throw new Error("the revocation channel is closed");
     const id = nextId++;
-    let windowOver: ReturnType<typeof setTimeout> | undefined;
-    const publication: Publication = {
-      sentMs: performance.now(),
-      revocation: entries !== undefined,
-      acked: new Set(),
-      settled: false,
-      settle: () => {},
-    };
-    const settled = new Promise<void>((resolve) => {
-      publication.settle = () => {
-        publication.settled = true;
-        clearTimeout(windowOver);
-        waiting.delete(id);
-        resolve();
-      };
-    });
+    const publication = startPublication(entries !== undefined, () => waiting.delete(id));
     waiting.set(id, publication);
+    const message = { from: self, id, ...(entries ? { entries } : {}) };
     try {
-      await notify({ from: self, id, ...(entries ? { entries } : {}) });
+      await (entries ? notifyPersistently(message) : notify(message));
     } catch (error) {
       publication.settle();
       throw error;
     }
-    if (!publication.settled) {
-      windowOver = setTimeout(() => {
-        if (publication.revocation) warnUnacknowledged(publication);
-        publication.settle();
-      }, trustWindowMs);
-    }
-    await settled;
+    // Committed by now: past the window nobody trusts a cache that has not applied it
+    publication.settleAfter(trustWindowMs + WINDOW_MARGIN_MS, () => windowOver(publication));
+    await publication.settled;
   }
 
   async function keepListening() {
     if (closed) return;
+    livePeers(performance.now());
     if (!listening) {
+      if (connecting) return;
+      connecting = true;
       try {
         await listener.listen(channel);
+        if (closed) return;
         // Anything cached while not listening may have missed a revocation
         forget();
         listening = true;
+        listeningSinceMs = performance.now();
       } catch (error) {
         logger.debug("revocation channel not listening yet", { error: describeError(error) });
         return;
+      } finally {
+        connecting = false;
       }
     }
     await send().catch(() => {});
@@ -225,6 +211,24 @@ export function createNotifiedRevocationCache(options: NotifiedCacheOptions): Re
 
   const heartbeat = setInterval(keepListening, heartbeatMs);
   void keepListening();
+
+  async function close() {
+    // From here on no cached "valid" answer is trusted, so peers need not wait for this one
+    closed = true;
+    clearInterval(heartbeat);
+    const publications = [...waiting.values()];
+    for (const publication of publications) if (!publication.revocation) publication.settle();
+    // Revocations still on their way hold up the requests that made them: let them finish
+    const revocations = publications.filter((publication) => publication.revocation);
+    await withTimeout(Promise.all(revocations.map((publication) => publication.settled)), 2 * trustWindowMs)
+      .catch(() => {});
+    if (listening) {
+      const leaving = notify({ from: self, id: nextId++, leaving: true });
+      await withTimeout(leaving, LEAVING_TIMEOUT_MS).catch(() => {});
+    }
+    await listener.close();
+    await memory.close();
+  }
 
   return {
     kind: "memory",
@@ -240,17 +244,6 @@ export function createNotifiedRevocationCache(options: NotifiedCacheOptions): Re
       await memory.raise(entries);
       if (raiseOptions?.publish) await send(entries);
     },
-    async close() {
-      // From here on no cached "valid" answer is trusted, so peers need not wait for this one
-      closed = true;
-      clearInterval(heartbeat);
-      for (const publication of waiting.values()) publication.settle();
-      if (listening) {
-        const leaving = notify({ from: self, id: nextId++, leaving: true });
-        await withTimeout(leaving, LEAVING_TIMEOUT_MS).catch(() => {});
-      }
-      await listener.close();
-      await memory.close();
-    },
+    close,
   };
 }

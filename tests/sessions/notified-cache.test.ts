@@ -10,7 +10,7 @@ import { migrateToLatest } from "../../src/db/migrate.ts";
 import { createNotifiedRevocationCache } from "../../src/services/notified-revocation-cache.ts";
 import type { RevocationCache } from "../../src/services/revocation-cache.ts";
 import type { Logger } from "../../src/logger.ts";
-import { createTestApp, memoryLogger } from "../helpers/app.ts";
+import { createTestApp, memoryLogger, type TestApp } from "../helpers/app.ts";
 import { assert, assertEquals } from "../helpers/assert.ts";
 import { startPostgresCluster } from "../helpers/postgres-cluster.ts";
 import { startTcpProxy, type TcpProxy } from "../helpers/tcp-proxy.ts";
@@ -86,18 +86,30 @@ Deno.test({
     );
     const a = await createTestApp({ env: MANY_REQUESTS_ENV, database, revocationCache: caches[0] });
     const b = await createTestApp({ env: MANY_REQUESTS_ENV, database, revocationCache: caches[1] });
+    /** A token the holder has cached as valid is 401 there right after the revoker revokes it */
+    async function assertRevocationReaches(
+      { holder, revoker, path, name }: { holder: TestApp; revoker: TestApp; path: string; name: string },
+    ) {
+      const pair = await signIn(revoker, await createUser(database.db, `notified-${name}`));
+      assertEquals(await statusOf(getMe(holder, pair.access_token)), 200);
+      assertEquals(await statusOf(getMe(holder, pair.access_token)), 200);
+      assertEquals(await statusOf(post(revoker, path, pair.access_token)), 204);
+      assertEquals(await statusOf(getMe(holder, pair.access_token)), 401);
+    }
+
     /** Two instances on a channel of their own, with a token Q has cached as valid */
-    async function startPeersWithCachedToken(name: string, heartbeatMs: number, peerLogger: Logger = logger) {
+    async function startPeersWithCachedToken(name: string, heartbeatMs: number, peerLogger: Logger) {
       const options = { logger: peerLogger, channel: `${channel}_${name}`, heartbeatMs };
       const p = await startInstanceBehindProxies(cluster.port, database, options);
       const q = await startInstanceBehindProxies(cluster.port, database, options);
       await until(() => p.cache.shared && q.cache.shared);
-      // Each has heard the other's heartbeats by now
-      await sleep(heartbeatMs + 100);
-      const pair = await signIn(p.app, await createUser(database.db, `notified-${name}`));
+      // Each has listened for a whole trust window by now, so it can tell who may still trust a cache
+      await sleep(3 * heartbeatMs + 100);
+      const user = await createUser(database.db, `notified-${name}`);
+      const pair = await signIn(p.app, user);
       assertEquals(await statusOf(getMe(q.app, pair.access_token)), 200);
       assertEquals(await statusOf(getMe(q.app, pair.access_token)), 200);
-      return { p, q, pair };
+      return { p, q, user, pair };
     }
     try {
       await t.step("each instance trusts its cache once it hears its own heartbeat", async () => {
@@ -116,12 +128,7 @@ Deno.test({
       });
 
       await t.step("logout-all on B reaches A's cached tokens at once", async () => {
-        const user = await createUser(database.db, "notified-all");
-        const pair = await signIn(a, user);
-        assertEquals(await statusOf(getMe(a, pair.access_token)), 200);
-        assertEquals(await statusOf(getMe(a, pair.access_token)), 200);
-        assertEquals(await statusOf(post(b, "/auth/logout-all", pair.access_token)), 204);
-        assertEquals(await statusOf(getMe(a, pair.access_token)), 401);
+        await assertRevocationReaches({ holder: a, revoker: b, path: "/auth/logout-all", name: "all" });
       });
 
       await t.step("a lost listening connection makes the cache forget what it held, then listen again", async () => {
@@ -138,6 +145,9 @@ Deno.test({
         // Reconnecting can be quick enough that the untrusted spell is never seen: the epoch shows the forgetting
         await until(() => caches[0].epoch! > epochBefore);
         await until(() => caches.every((cache) => cache.shared));
+        // A caches the token as valid again, then must hear that B revoked it
+        assertEquals(await statusOf(getMe(a, pair.access_token)), 200);
+        assertEquals(await statusOf(getMe(a, pair.access_token)), 200);
         assertEquals(await statusOf(post(b, "/auth/logout", pair.access_token)), 204);
         assertEquals(await statusOf(getMe(a, pair.access_token)), 401, "A hears revocations again");
       });
@@ -177,13 +187,15 @@ Deno.test({
       await t.step("a publication waits out the trust window of a peer that suddenly stops hearing", async () => {
         // A trust window (3 × 500 ms) longer than a second, so a publisher giving up on a
         // missing acknowledgement after a fixed second would leave Q trusting the old facts
-        const { p, q, pair } = await startPeersWithCachedToken("wide", 500);
+        const stepLogger = memoryLogger();
+        const { p, q, pair } = await startPeersWithCachedToken("wide", 500, stepLogger);
         try {
+          assert(q.cache.shared, "Q trusts its cache before it stops hearing");
           q.hear.delayDownstream(10_000);
           assertEquals(await statusOf(post(p.app, "/auth/logout", pair.access_token)), 204);
           assertEquals(await statusOf(getMe(q.app, pair.access_token)), 401);
           assert(
-            logger.lines.some((line) =>
+            stepLogger.lines.some((line) =>
               line.message === "revocation not acknowledged by every instance; waited out the trust window instead" &&
               line.instances === 1
             ),
@@ -196,7 +208,7 @@ Deno.test({
       });
 
       await t.step("a peer heard again just before a revocation's commit is waited for", async () => {
-        const { p, q, pair } = await startPeersWithCachedToken("back", 200);
+        const { p, q, pair } = await startPeersWithCachedToken("back", 200, logger);
         try {
           // Q falls silent long enough for P to stop counting it
           q.speak.holdUpstream();
@@ -219,15 +231,87 @@ Deno.test({
         }
       });
 
-      await t.step("an instance that shuts down says so, and nobody waits for its acknowledgement", async () => {
-        const stepLogger = memoryLogger();
-        const { p, q, pair } = await startPeersWithCachedToken("leaving", 500, stepLogger);
+      await t.step(
+        "a broadcast needs no pool connection: it goes out while a transaction holds the only one",
+        async () => {
+          const narrow = await createDatabase({
+            url: cluster.url,
+            connectTimeoutSeconds: 2,
+            poolSize: 1,
+            acquireTimeoutMs: 500,
+          });
+          const options = { logger, channel: `${channel}_narrow`, heartbeatMs: 200 };
+          const cache = createNotifiedRevocationCache({ ...options, clock: systemClock, database: narrow });
+          let release = () => {};
+          const held = new Promise<void>((resolve) => release = resolve);
+          try {
+            await until(() => cache.shared);
+            // Like a password reset, which publishes the new token version inside its transaction
+            const transaction = narrow.db.transaction().execute(async (trx) => {
+              await sql`select 1`.execute(trx);
+              await held;
+            });
+            await cache.raise([{ key: "sid:narrow", value: 1, ttlSeconds: 60 }], { publish: true });
+            release();
+            await transaction;
+            assertEquals(await cache.read(["sid:narrow"]), [1]);
+          } finally {
+            release();
+            await cache.close();
+            await narrow.close();
+          }
+        },
+      );
+
+      await t.step("what is not a message on the channel is ignored, and the channel keeps working", async () => {
+        const garbage = ["", "null", "[]", "42", '{"from":1,"id":1}', '{"from":"x","id":1,"entries":"all"}'];
+        garbage.push('{"from":"x","id":1,"entries":[{"key":"k","value":"1","ttlSeconds":1}]}');
+        garbage.push('{"from":"x","id":1,"ack":null}', '{"from":"x","id":1,"leaving":"yes"}');
+        const epochs = caches.map((cache) => cache.epoch);
+        for (const payload of garbage) await sql`select pg_notify(${channel}, ${payload})`.execute(database.db);
+        await assertRevocationReaches({ holder: b, revoker: a, path: "/auth/logout", name: "garbage" });
+        assert(caches.every((cache) => cache.shared), "both still hear the channel");
+        assertEquals(caches.map((cache) => cache.epoch), epochs, "no listening connection was lost over it");
+      });
+
+      await t.step("a publisher that has only just started listening waits out the whole trust window", async () => {
+        const options = { logger, channel: `${channel}_fresh`, heartbeatMs: 1000 };
+        const { p, q, user, pair } = await startPeersWithCachedToken("fresh", 1000, logger);
+        let fresh: Awaited<ReturnType<typeof startInstanceBehindProxies>> | undefined;
         try {
+          // Q hears everything 1.5 s late, within its 3 s trust window, then stops speaking:
+          // it still trusts its cache, and a newcomer cannot have heard from it
+          q.hear.delayDownstream(1500);
+          await sleep(1600);
+          q.speak.holdUpstream();
+          assert(q.cache.shared, "Q still trusts its cache");
+          fresh = await startInstanceBehindProxies(cluster.port, database, options);
+          await until(() => fresh!.cache.shared);
+          const other = await signIn(p.app, user);
+          assertEquals(await statusOf(post(fresh.app, "/auth/logout", pair.access_token)), 204);
+          assertEquals(await statusOf(getMe(q.app, pair.access_token)), 401);
+          assertEquals(await statusOf(getMe(p.app, other.access_token)), 200);
+        } finally {
+          await fresh?.close();
+          await p.close();
+          await q.close();
+        }
+      });
+
+      await t.step("live peers' acknowledgements end a publication; one that shut down is not waited for", async () => {
+        const stepLogger = memoryLogger();
+        const waitedOut = () => stepLogger.lines.filter((line) => String(line.message).startsWith("revocation not"));
+        const { p, q, user, pair } = await startPeersWithCachedToken("leaving", 500, stepLogger);
+        try {
+          assertEquals(await statusOf(post(p.app, "/auth/logout", pair.access_token)), 204);
+          assertEquals(await statusOf(getMe(q.app, pair.access_token)), 401);
+          assertEquals(waitedOut(), [], "Q's acknowledgement ended the publication, not the trust window");
+
           await q.close();
           assert(!q.cache.shared, "a closed instance trusts no cached valid answer");
-          assertEquals(await statusOf(post(p.app, "/auth/logout", pair.access_token)), 204);
-          const waitedOut = stepLogger.lines.filter((line) => String(line.message).startsWith("revocation not"));
-          assertEquals(waitedOut, [], "no trust window waited out for an instance that left");
+          const next = await signIn(p.app, user);
+          assertEquals(await statusOf(post(p.app, "/auth/logout", next.access_token)), 204);
+          assertEquals(waitedOut(), [], "no trust window waited out for an instance that left");
         } finally {
           await p.close();
         }
