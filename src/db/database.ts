@@ -14,10 +14,12 @@ export interface NotificationListener {
   /** Issues LISTEN on the channel (opening the connection); rejects when the database is unreachable */
   listen(channel: string): Promise<void>;
   /**
-   * Sends a NOTIFY on the same dedicated connection, so that a revocation's broadcast never
-   * queues behind requests for a pool connection
+   * Sends a NOTIFY on the same dedicated connection, so that it never queues behind requests
+   * for a pool connection; or through the pool, when that connection is in trouble
    */
-  notify(channel: string, payload: string): Promise<void>;
+  notify(channel: string, payload: string, through?: "listener" | "pool"): Promise<void>;
+  /** Drops the connection for a new one (not listening yet), without waiting for the old one */
+  reopen(): void;
   close(): Promise<void>;
 }
 
@@ -102,28 +104,43 @@ function createPostgres(url: string, options: DatabaseOptions): Database {
     },
   });
   const openListener = (handlers: NotificationHandlers): NotificationListener => {
-    // Its own single connection, never idle-closed: LISTEN lives as long as the session
-    // onnotify is a runtime option of postgres.js that its type declarations leave out
-    const listenerOptions = {
-      max: 1,
-      idle_timeout: 0,
-      max_lifetime: 0,
-      connect_timeout: options.connectTimeoutSeconds ?? 5,
-      fetch_types: false,
-      onnotice: () => {},
-      onnotify: (channel: string, payload: string) => handlers.onMessage(channel, payload),
-      onclose: () => handlers.onClose(),
-      connection: { application_name: "jessy-api-listener" },
+    // Each client is one connection, never idle-closed: LISTEN lives as long as the session.
+    // A replaced client falls silent, so its late close cannot undo the new one's LISTEN
+    let generation = 0;
+    const connect = () => {
+      const own = ++generation;
+      const current = () => own === generation;
+      // onnotify is a runtime option of postgres.js that its type declarations leave out
+      const listenerOptions = {
+        max: 1,
+        idle_timeout: 0,
+        max_lifetime: 0,
+        connect_timeout: options.connectTimeoutSeconds ?? 5,
+        fetch_types: false,
+        onnotice: () => {},
+        onnotify: (channel: string, payload: string) => current() && handlers.onMessage(channel, payload),
+        onclose: () => current() && handlers.onClose(),
+        connection: { application_name: "jessy-api-listener" },
+      };
+      return postgres(url, listenerOptions as postgres.Options<Record<string, never>>);
     };
-    const listener = postgres(url, listenerOptions as postgres.Options<Record<string, never>>);
+    let listener = connect();
     return {
       async listen(channel) {
         await listener.unsafe(`listen "${channel.replaceAll('"', '""')}"`);
       },
-      async notify(channel, payload) {
-        await listener`select pg_notify(${channel}, ${payload})`;
+      async notify(channel, payload, through = "listener") {
+        if (through === "pool") await sql`select pg_notify(${channel}, ${payload})`.execute(db);
+        else await listener`select pg_notify(${channel}, ${payload})`;
+      },
+      reopen() {
+        const stale = listener;
+        listener = connect();
+        // Its queued queries fail at once; a stalled socket is not waited for
+        stale.end({ timeout: 0 }).catch(() => {});
       },
       async close() {
+        generation++;
         await listener.end({ timeout: 2 });
       },
     };

@@ -39,3 +39,25 @@ export function parseChannelMessage(payload: string): ChannelMessage | undefined
   if (value.leaving !== undefined && value.leaving !== true) return undefined;
   return value as unknown as ChannelMessage;
 }
+
+/** PostgreSQL refuses NOTIFY payloads of 8000 bytes or more; this leaves room for the envelope */
+const MAX_ENTRIES_BYTES = 7000;
+
+/** Splits entries into groups small enough for one NOTIFY each. */
+export function entriesInMessages(entries: CacheEntry[]): CacheEntry[][] {
+  const groups: CacheEntry[][] = [];
+  let group: CacheEntry[] = [];
+  let bytes = 0;
+  for (const entry of entries) {
+    const size = new TextEncoder().encode(JSON.stringify(entry)).length + 1;
+    if (group.length > 0 && bytes + size > MAX_ENTRIES_BYTES) {
+      groups.push(group);
+      group = [];
+      bytes = 0;
+    }
+    group.push(entry);
+    bytes += size;
+  }
+  if (group.length > 0) groups.push(group);
+  return groups;
+}

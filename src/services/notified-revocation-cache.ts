@@ -2,7 +2,7 @@ import type { Clock } from "../clock.ts";
 import type { Database, NotificationListener } from "../db/database.ts";
 import { describeError, type Logger } from "../logger.ts";
 import { withTimeout } from "../timeout.ts";
-import { type ChannelMessage, parseChannelMessage } from "./notified-messages.ts";
+import { type ChannelMessage, entriesInMessages, parseChannelMessage } from "./notified-messages.ts";
 import { type Publication, startPublication } from "./publication.ts";
 import { type CacheEntry, createMemoryRevocationCache, type RevocationCache } from "./revocation-cache.ts";
 
@@ -58,7 +58,12 @@ export function createNotifiedRevocationCache(options: NotifiedCacheOptions): Re
   let connecting = false;
   /** When the current LISTEN was confirmed */
   let listeningSinceMs = Number.POSITIVE_INFINITY;
+  /** When this instance last heard one of its own messages come back */
+  let lastEchoHeardMs = Number.NEGATIVE_INFINITY;
   let epoch = 0;
+  /** Shutting down: no cached "valid" answer is trusted any more */
+  let leaving = false;
+  /** Shut down: nothing is sent any more */
   let closed = false;
   /** This instance's messages on their way round the channel */
   const waiting = new Map<number, Publication>();
@@ -72,12 +77,16 @@ export function createNotifiedRevocationCache(options: NotifiedCacheOptions): Re
       if (message) receive(message, performance.now());
     },
     onClose() {
-      if (closed) return;
-      listening = false;
-      listeningSinceMs = Number.POSITIVE_INFINITY;
-      forget();
+      if (!closed) stopListening();
     },
   });
+
+  /** Messages sent while nobody listened are gone: start again from Postgres once listening */
+  function stopListening() {
+    listening = false;
+    listeningSinceMs = Number.POSITIVE_INFINITY;
+    forget();
+  }
 
   function receive(message: ChannelMessage, nowMs: number) {
     // A revocation is applied whoever sent it, even an instance that has left since
@@ -127,6 +136,7 @@ export function createNotifiedRevocationCache(options: NotifiedCacheOptions): Re
     if (!publication) return;
     publication.echoed = true;
     lastEchoedSendMs = Math.max(lastEchoedSendMs, publication.sentMs);
+    lastEchoHeardMs = nowMs;
     if (!publication.revocation) return publication.settle();
     // Listening for less than a window, it may have missed the heartbeat of a peer that still
     // trusts its cache: only the window itself settles the publication then
@@ -147,16 +157,26 @@ export function createNotifiedRevocationCache(options: NotifiedCacheOptions): Re
     publication.settle();
   }
 
-  function notify(message: ChannelMessage): Promise<void> {
-    return listener.notify(channel, JSON.stringify(message));
+  function notify(message: ChannelMessage, through: "listener" | "pool" = "listener"): Promise<void> {
+    return listener.notify(channel, JSON.stringify(message), through);
   }
 
-  /** A revocation's NOTIFY is retried for a window before its request hears it failed */
+  /**
+   * A revocation's NOTIFY goes over the listening connection first and, should that stall
+   * or fail, through the pool. It is retried for a window before its request hears it
+   * failed, and no attempt outlives that window.
+   */
   async function notifyPersistently(message: ChannelMessage): Promise<void> {
     const giveUpAtMs = performance.now() + trustWindowMs;
+    try {
+      return await withTimeout(notify(message), trustWindowMs / 2, "The NOTIFY");
+    } catch {
+      // The pool is a separate way to the same server
+    }
     for (let pauseMs = 50;; pauseMs *= 2) {
       try {
-        return await notify(message);
+        const leftMs = Math.max(1, giveUpAtMs - performance.now());
+        return await withTimeout(notify(message, "pool"), leftMs, "The NOTIFY");
       } catch (error) {
         if (closed || performance.now() + pauseMs > giveUpAtMs) throw error;
         await new Promise((resolve) => setTimeout(resolve, pauseMs));
@@ -176,7 +196,7 @@ export function createNotifiedRevocationCache(options: NotifiedCacheOptions): Re
     waiting.set(id, publication);
     const message = { from: self, id, ...(entries ? { entries } : {}) };
     try {
-      await (entries ? notifyPersistently(message) : notify(message));
+      await (entries ? notifyPersistently(message) : withTimeout(notify(message), trustWindowMs, "The heartbeat"));
     } catch (error) {
       publication.settle();
       throw error;
@@ -186,15 +206,29 @@ export function createNotifiedRevocationCache(options: NotifiedCacheOptions): Re
     await publication.settled;
   }
 
+  /**
+   * A connection can stall without closing (a half-open socket, a stuck backend): when none
+   * of this instance's heartbeats has come back for two windows, it is replaced. Trust has
+   * lapsed long before; this only brings the cache back into use.
+   */
+  function replaceIfStalled(nowMs: number) {
+    if (!listening || nowMs - Math.max(lastEchoHeardMs, listeningSinceMs) <= 2 * trustWindowMs) return;
+    logger.warn("revocation channel stopped answering; reconnecting");
+    stopListening();
+    listener.reopen();
+  }
+
   async function keepListening() {
-    if (closed) return;
-    livePeers(performance.now());
+    if (leaving) return;
+    const nowMs = performance.now();
+    livePeers(nowMs);
+    replaceIfStalled(nowMs);
     if (!listening) {
       if (connecting) return;
       connecting = true;
       try {
         await listener.listen(channel);
-        if (closed) return;
+        if (leaving) return;
         // Anything cached while not listening may have missed a revocation
         forget();
         listening = true;
@@ -214,7 +248,7 @@ export function createNotifiedRevocationCache(options: NotifiedCacheOptions): Re
 
   async function close() {
     // From here on no cached "valid" answer is trusted, so peers need not wait for this one
-    closed = true;
+    leaving = true;
     clearInterval(heartbeat);
     const publications = [...waiting.values()];
     for (const publication of publications) if (!publication.revocation) publication.settle();
@@ -222,6 +256,7 @@ export function createNotifiedRevocationCache(options: NotifiedCacheOptions): Re
     const revocations = publications.filter((publication) => publication.revocation);
     await withTimeout(Promise.all(revocations.map((publication) => publication.settled)), 2 * trustWindowMs)
       .catch(() => {});
+    closed = true;
     if (listening) {
       const leaving = notify({ from: self, id: nextId++, leaving: true });
       await withTimeout(leaving, LEAVING_TIMEOUT_MS).catch(() => {});
@@ -233,7 +268,7 @@ export function createNotifiedRevocationCache(options: NotifiedCacheOptions): Re
   return {
     kind: "memory",
     get shared() {
-      return !closed && listening && performance.now() - lastEchoedSendMs < trustWindowMs;
+      return !leaving && listening && performance.now() - lastEchoedSendMs < trustWindowMs;
     },
     get epoch() {
       return epoch;
@@ -242,7 +277,7 @@ export function createNotifiedRevocationCache(options: NotifiedCacheOptions): Re
     async raise(entries, raiseOptions) {
       if (!raiseOptions?.publish && raiseOptions?.epoch !== undefined && raiseOptions.epoch !== epoch) return;
       await memory.raise(entries);
-      if (raiseOptions?.publish) await send(entries);
+      if (raiseOptions?.publish) await Promise.all(entriesInMessages(entries).map((group) => send(group)));
     },
     close,
   };

@@ -62,6 +62,7 @@ export function createRevocationList(options: RevocationListOptions): Revocation
   const retryIntervalMs = options.retryIntervalMs ?? 1000;
   let pending: { entries: CacheEntry[]; giveUpAt: number }[] = [];
   let retryTimer: ReturnType<typeof setTimeout> | undefined;
+  let retrying = false;
   let closed = false;
 
   async function readCache(claims: TokenClaims): Promise<(number | undefined)[] | undefined> {
@@ -130,21 +131,29 @@ export function createRevocationList(options: RevocationListOptions): Revocation
   }
 
   function scheduleRetry() {
-    if (retryTimer !== undefined || closed) return;
-    retryTimer = setTimeout(async () => {
-      retryTimer = undefined;
+    if (retryTimer !== undefined || retrying || closed) return;
+    retryTimer = setTimeout(retryPending, retryIntervalMs);
+  }
+
+  /** One pass at a time; an item leaves `pending` only once the cache took it */
+  async function retryPending() {
+    retryTimer = undefined;
+    retrying = true;
+    try {
       const now = Date.now();
-      const due = pending.filter((item) => item.giveUpAt > now);
-      pending = [];
-      for (const item of due) {
+      pending = pending.filter((item) => item.giveUpAt > now);
+      for (const item of [...pending]) {
         try {
           await cache.raise(item.entries, { publish: true });
+          pending = pending.filter((other) => other !== item);
         } catch {
-          pending.push(item);
+          // Stays pending for the next pass
         }
       }
-      if (pending.length > 0) scheduleRetry();
-    }, retryIntervalMs);
+    } finally {
+      retrying = false;
+    }
+    if (pending.length > 0) scheduleRetry();
   }
 
   async function publish(revocation: Revocation) {

@@ -124,7 +124,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
   };
   return {
     startSession: (user, meta) => startSession(ctx, user, meta),
-    revokeAllSessions: (userId: string, reason: string, trx?: Transaction<DB>) =>
+    revokeAllSessions: (userId: string, reason: string, trx: Transaction<DB>) =>
       revokeAllSessions(ctx, userId, reason, trx),
     authenticate: (token) => authenticateAccessToken(ctx, token),
     refresh: (token, meta) => refreshSession(ctx, token, meta),

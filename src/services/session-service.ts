@@ -14,6 +14,9 @@ export interface TokenPair {
 export interface SessionService {
   /** Creates a session (token family) for the user and returns its first token pair. */
   startSession(user: { id: string; token_version: number }, meta: RequestMeta): Promise<TokenPair>;
-  /** Bumps users.token_version and revokes every session/refresh token of the user (in `trx` when given). */
-  revokeAllSessions(userId: string, reason: string, trx?: Transaction<DB>): Promise<void>;
+  /**
+   * Bumps users.token_version and revokes every session/refresh token of the user in `trx`.
+   * Returns the announcement to the other instances, to make once `trx` has committed.
+   */
+  revokeAllSessions(userId: string, reason: string, trx: Transaction<DB>): Promise<() => Promise<void>>;
 }

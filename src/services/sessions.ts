@@ -53,33 +53,31 @@ export async function startSession(
   });
 }
 
+/**
+ * Bumps the user's token version and revokes every session and refresh token. What is
+ * published is the new version alone: it kills every token of the user on its own, and it
+ * stays one small message however many sessions the user had.
+ */
 async function revokeEverything(trx: Transaction<DB>, userId: string, reason: string, now: Date) {
   const tokenVersion = await bumpTokenVersion(trx, userId, now);
   const sessionIds = await revokeUserSessions(trx, userId, { now, reason });
   await consumeSessionRefreshTokens(trx, sessionIds, now);
-  return { userVersion: { userId, tokenVersion }, sessionIds } satisfies Revocation;
+  return { userVersion: { userId, tokenVersion } } satisfies Revocation;
 }
 
 /**
- * Bumps the user's token version and revokes every session and refresh token. Inside the
- * caller's transaction only the new version is published before returning (the version
- * check confirms with Postgres, so a rollback cannot lock the user out); on its own it
- * commits, then publishes everything.
+ * Revokes every session of the user inside the caller's transaction and returns what to
+ * publish once it has committed: published earlier, an instance refilling its cache from
+ * the uncommitted state would keep the old version as valid.
  */
 export async function revokeAllSessions(
   ctx: SessionContext,
   userId: string,
   reason: string,
-  trx?: Transaction<DB>,
-): Promise<void> {
-  const now = ctx.clock.now();
-  if (trx) {
-    const { userVersion } = await revokeEverything(trx, userId, reason, now);
-    await ctx.revocations.publish({ userVersion });
-    return;
-  }
-  const revocation = await ctx.db.transaction().execute((own) => revokeEverything(own, userId, reason, now));
-  await ctx.revocations.publish(revocation);
+  trx: Transaction<DB>,
+): Promise<() => Promise<void>> {
+  const revocation = await revokeEverything(trx, userId, reason, ctx.clock.now());
+  return () => ctx.revocations.publish(revocation);
 }
 
 /** Ends the current session and denylists the presented access token until it expires. */

@@ -9,6 +9,11 @@ export interface TcpProxy {
   /** Stops passing what clients send until `resumeUpstream` */
   holdUpstream(): void;
   resumeUpstream(): void;
+  /**
+   * Stops both directions of the connections open now, for good, without closing them: a
+   * half-open link. Connections made afterwards pass as usual
+   */
+  stallOpenConnections(): void;
   close(): void;
 }
 
@@ -75,15 +80,16 @@ export function startTcpProxy(targetPort: number): TcpProxy {
     const waitMs = receivedMs + downstreamDelayMs - performance.now();
     if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
   };
-  const upstreamGate = () => upstreamOpen;
+  const never = new Promise<void>(() => {});
+  const stalled = new Set<Deno.Conn>();
 
   (async () => {
     try {
       for await (const client of listener) {
         const server = await Deno.connect({ hostname: "127.0.0.1", port: targetPort });
         connections.add(client).add(server);
-        void pipe(client, server, upstreamGate);
-        void pipe(server, client, downstreamGate);
+        void pipe(client, server, () => stalled.has(client) ? never : upstreamOpen);
+        void pipe(server, client, (receivedMs) => stalled.has(client) ? never : downstreamGate(receivedMs));
       }
     } catch {
       // Listener closed
@@ -101,6 +107,9 @@ export function startTcpProxy(targetPort: number): TcpProxy {
     resumeUpstream() {
       openUpstream();
       upstreamOpen = Promise.resolve();
+    },
+    stallOpenConnections() {
+      for (const conn of connections) stalled.add(conn);
     },
     close() {
       this.resumeUpstream();

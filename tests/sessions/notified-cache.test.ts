@@ -14,7 +14,8 @@ import { createTestApp, memoryLogger, type TestApp } from "../helpers/app.ts";
 import { assert, assertEquals } from "../helpers/assert.ts";
 import { startPostgresCluster } from "../helpers/postgres-cluster.ts";
 import { startTcpProxy, type TcpProxy } from "../helpers/tcp-proxy.ts";
-import { createUser, getMe, MANY_REQUESTS_ENV, post, signIn, statusOf } from "./helpers.ts";
+import { insertSession } from "../../src/repositories/sessions.ts";
+import { createUser, getMe, managerOf, MANY_REQUESTS_ENV, post, signIn, statusOf } from "./helpers.ts";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -208,11 +209,12 @@ Deno.test({
       });
 
       await t.step("a peer heard again just before a revocation's commit is waited for", async () => {
-        const { p, q, pair } = await startPeersWithCachedToken("back", 200, logger);
+        // A 1.5 s window, so that P's NOTIFY can wait on the way out without being given up
+        const { p, q, pair } = await startPeersWithCachedToken("back", 500, logger);
         try {
           // Q falls silent long enough for P to stop counting it
           q.speak.holdUpstream();
-          await sleep(800);
+          await sleep(1700);
           // P starts publishing while Q is silent; its NOTIFY waits on the way out
           p.speak.holdUpstream();
           const logout = post(p.app, "/auth/logout", pair.access_token);
@@ -263,16 +265,90 @@ Deno.test({
         },
       );
 
+      await t.step("logout-all of a user with many sessions still reaches every instance", async () => {
+        // One message per session would pass PostgreSQL's 8000-byte NOTIFY limit
+        const user = await createUser(database.db, "notified-many");
+        const now = new Date();
+        const expiresAt = new Date(now.getTime() + 3600_000);
+        for (let i = 0; i < 150; i++) {
+          await insertSession(database.db, { userId: user.id, ip: null, userAgent: null, now, expiresAt });
+        }
+        const pair = await signIn(a, user);
+        assertEquals(await statusOf(getMe(b, pair.access_token)), 200);
+        assertEquals(await statusOf(getMe(b, pair.access_token)), 200);
+        assertEquals(await statusOf(post(a, "/auth/logout-all", pair.access_token)), 204);
+        assertEquals(await statusOf(getMe(b, pair.access_token)), 401);
+      });
+
+      await t.step("a password reset is announced after it commits, so nobody keeps the old version", async () => {
+        const user = await createUser(database.db, "notified-reset");
+        const pair = await signIn(a, user);
+        let late: Awaited<ReturnType<typeof startInstanceBehindProxies>> | undefined;
+        try {
+          const announce = await database.db.transaction().execute(async (trx) => {
+            const announce = await managerOf(a).revokeAllSessions(user.id, "password_reset", trx);
+            // An instance that starts meanwhile reads the committed state: the old version, valid
+            late = await startInstanceBehindProxies(cluster.port, database, { logger, channel, heartbeatMs: 200 });
+            await until(() => late!.cache.shared);
+            assertEquals(await statusOf(getMe(late.app, pair.access_token)), 200);
+            assertEquals(await statusOf(getMe(late.app, pair.access_token)), 200);
+            return announce;
+          });
+          await announce();
+          assertEquals(await statusOf(getMe(late!.app, pair.access_token)), 401);
+          assertEquals(await statusOf(getMe(b, pair.access_token)), 401);
+        } finally {
+          await late?.close();
+        }
+      });
+
       await t.step("what is not a message on the channel is ignored, and the channel keeps working", async () => {
         const garbage = ["", "null", "[]", "42", '{"from":1,"id":1}', '{"from":"x","id":1,"entries":"all"}'];
         garbage.push('{"from":"x","id":1,"entries":[{"key":"k","value":"1","ttlSeconds":1}]}');
         garbage.push('{"from":"x","id":1,"ack":null}', '{"from":"x","id":1,"leaving":"yes"}');
-        const epochs = caches.map((cache) => cache.epoch);
         for (const payload of garbage) await sql`select pg_notify(${channel}, ${payload})`.execute(database.db);
         await assertRevocationReaches({ holder: b, revoker: a, path: "/auth/logout", name: "garbage" });
-        assert(caches.every((cache) => cache.shared), "both still hear the channel");
-        assertEquals(caches.map((cache) => cache.epoch), epochs, "no listening connection was lost over it");
       });
+
+      await t.step(
+        "a listening connection that stops answering is replaced, and no revocation hangs on it",
+        async () => {
+          // Production's layout: LISTEN and NOTIFY share one connection, here through a proxy
+          const proxy = startTcpProxy(cluster.port);
+          const stuck = await createDatabase({
+            url: `postgres://postgres@127.0.0.1:${proxy.port}/postgres`,
+            connectTimeoutSeconds: 2,
+          });
+          const stepLogger = memoryLogger();
+          const options = { logger: stepLogger, channel, heartbeatMs: 200 };
+          const cache = createNotifiedRevocationCache({ ...options, clock: systemClock, database: stuck });
+          const s = await createTestApp({ env: MANY_REQUESTS_ENV, database, revocationCache: cache });
+          try {
+            await until(() => cache.shared);
+            const epochBefore = cache.epoch!;
+            const user = await createUser(database.db, "notified-stuck");
+            const pair = await signIn(s, user);
+            assertEquals(await statusOf(getMe(a, pair.access_token)), 200);
+            assertEquals(await statusOf(getMe(a, pair.access_token)), 200);
+            proxy.stallOpenConnections();
+            // The broadcast goes through the pool instead; A hears it at once
+            const outcome = await Promise.race([statusOf(post(s, "/auth/logout", pair.access_token)), sleep(10_000)]);
+            assertEquals(outcome, 204, "the logout returned");
+            assertEquals(await statusOf(getMe(a, pair.access_token)), 401);
+            // The stalled connection is given up for a new one, and S trusts its cache again
+            await until(() => cache.epoch! > epochBefore && cache.shared);
+            assert(
+              stepLogger.lines.some((line) => line.message === "revocation channel stopped answering; reconnecting"),
+            );
+            await assertRevocationReaches({ holder: s, revoker: a, path: "/auth/logout", name: "unstuck" });
+          } finally {
+            await s.close();
+            await cache.close();
+            await stuck.close();
+            proxy.close();
+          }
+        },
+      );
 
       await t.step("a publisher that has only just started listening waits out the whole trust window", async () => {
         const options = { logger, channel: `${channel}_fresh`, heartbeatMs: 1000 };

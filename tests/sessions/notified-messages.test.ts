@@ -1,5 +1,5 @@
-import { type ChannelMessage, parseChannelMessage } from "../../src/services/notified-messages.ts";
-import { assertEquals } from "../helpers/assert.ts";
+import { type ChannelMessage, entriesInMessages, parseChannelMessage } from "../../src/services/notified-messages.ts";
+import { assert, assertEquals } from "../helpers/assert.ts";
 
 Deno.test("channel messages: the four kinds are read as sent", () => {
   const messages: ChannelMessage[] = [
@@ -33,4 +33,19 @@ Deno.test("channel messages: anything else is dropped", () => {
     '{"from":"a","id":1,"leaving":"yes"}',
   ];
   for (const payload of payloads) assertEquals(parseChannelMessage(payload), undefined, payload);
+});
+
+Deno.test("channel messages: many entries are split into NOTIFY-sized messages, none lost, order kept", () => {
+  const entries = Array.from(
+    { length: 500 },
+    (_, i) => ({ key: `sid:${crypto.randomUUID()}`, value: 1, ttlSeconds: i }),
+  );
+  const groups = entriesInMessages(entries);
+  assert(groups.length > 1, "500 session entries do not fit one message");
+  for (const group of groups) {
+    const payload = JSON.stringify({ from: crypto.randomUUID(), id: 2 ** 31, entries: group });
+    assert(new TextEncoder().encode(payload).length < 8000, `${payload.length} bytes`);
+  }
+  assertEquals(groups.flat(), entries);
+  assertEquals(entriesInMessages([]), []);
 });

@@ -66,7 +66,10 @@ Deno.test("refresh-token rotation", async (t) => {
 
       const fresh = await db.selectFrom("users").selectAll().where("id", "=", user.id).executeTakeFirstOrThrow();
       const beforeReset = await signIn(testApp, fresh);
-      await db.transaction().execute((trx) => managerOf(testApp).revokeAllSessions(user.id, "password_reset", trx));
+      const announce = await db.transaction().execute((trx) =>
+        managerOf(testApp).revokeAllSessions(user.id, "password_reset", trx)
+      );
+      await announce();
       assertEquals(await statusOf(refresh(testApp, beforeReset.refresh_token)), 401);
       assertEquals(await statusOf(getMe(testApp, beforeReset.access_token)), 401);
       // Neither ended session counts as reuse

@@ -56,16 +56,17 @@ export async function resetPassword(
   const passwordHash = await deps.passwords.hash(input.new_password);
   const sessions = sessionsOf(deps);
   const now = deps.clock.now();
-  const done = await db.transaction().execute(async (trx) => {
+  const announce = await db.transaction().execute(async (trx) => {
     const userId = await useResetToken(trx, tokenHash, now);
     const user = userId ? await findUserById(trx, userId) : undefined;
-    if (!user) return false;
+    if (!user) return undefined;
     await updatePasswordHash(trx, user.id, passwordHash, now);
     await markEmailVerified(trx, user.id, now);
-    await sessions.revokeAllSessions(user.id, "password_reset", trx);
+    const announce = await sessions.revokeAllSessions(user.id, "password_reset", trx);
     await queueMail(trx, passwordChangedMail(user.email, user.name), now);
     await recordSecurityEvent(trx, { userId: user.id, type: "password_reset", ...meta, at: now });
-    return true;
+    return announce;
   });
-  if (!done) throw invalidResetTokenError();
+  if (!announce) throw invalidResetTokenError();
+  await announce();
 }
