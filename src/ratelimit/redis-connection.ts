@@ -1,5 +1,7 @@
 import { createClient } from "redis";
+import type { RespClient } from "./resp-requester.ts";
 import type { LogFn } from "./types.ts";
+import { withTimeout } from "../timeout.ts";
 
 /** Options for {@link openRedisConnection}. */
 export interface RedisConnectionOptions {
@@ -7,54 +9,112 @@ export interface RedisConnectionOptions {
   connectTimeoutMs?: number;
   /** Longest pause between reconnection attempts. */
   maxReconnectDelayMs?: number;
+  /** How long the client may go on connecting without a sign of progress before it is replaced. */
+  stuckAfterMs?: number;
   log: LogFn;
 }
 
 /** A node-redis client that connects (and reconnects) in the background. */
 export interface RedisConnection {
-  client: ReturnType<typeof createClient>;
+  /** Always the client currently in use */
+  client: RespClient;
   close(): Promise<void>;
 }
+
+type Client = ReturnType<typeof createClient>;
 
 /**
  * Opens a node-redis client without waiting for it. With a retrying reconnect strategy
  * `connect()` only settles once Redis answers, so awaiting it would block startup while
  * Redis is down; until then commands fail fast (the offline queue is off) and callers
  * fall back.
+ *
+ * node-redis can stall for good and never notice: a connection reset while its handshake
+ * is being written leaves the handshake waiting for a reply that never comes, and a
+ * connection made to a server in the middle of dying can look ready while nothing answers
+ * on it. So the client in use is replaced when it shows no progress for `stuckAfterMs`:
+ * while connecting, no attempt failed or succeeded; while ready, commands wait and no
+ * reply came.
  */
-export function openRedisConnection(
-  options: RedisConnectionOptions,
-): RedisConnection {
+export function openRedisConnection(options: RedisConnectionOptions): RedisConnection {
   const maxDelay = options.maxReconnectDelayMs ?? 2000;
+  const connectTimeout = options.connectTimeoutMs ?? 2000;
+  const stuckAfterMs = options.stuckAfterMs ?? 2 * (connectTimeout + maxDelay);
   // node-redis sleeps between attempts on a timer it does not cancel on destroy();
   // close() waits that sleep out so no timer outlives the connection.
   let retrySleepEndsAt = 0;
-  const client = createClient({
-    url: options.url,
-    disableOfflineQueue: true,
-    socket: {
-      connectTimeout: options.connectTimeoutMs ?? 2000,
-      reconnectStrategy(retries: number): number {
-        const delay = Math.min(50 * 2 ** retries, maxDelay);
-        retrySleepEndsAt = Math.max(retrySleepEndsAt, Date.now() + delay);
-        return delay;
+  const retired: Promise<void>[] = [];
+  /** Last sign of life: an attempt's outcome, readiness or a reply */
+  let progressMs = performance.now();
+  let waitingReplies = 0;
+  let waitingSinceMs = 0;
+  let current = open();
+  const watchdog = setInterval(replaceIfStuck, Math.min(1000, stuckAfterMs / 2));
+
+  function open(): { client: Client; connecting: Promise<void> } {
+    const client: Client = createClient({
+      url: options.url,
+      disableOfflineQueue: true,
+      socket: {
+        connectTimeout,
+        reconnectStrategy(retries: number): number {
+          const delay = Math.min(50 * 2 ** retries, maxDelay);
+          retrySleepEndsAt = Math.max(retrySleepEndsAt, Date.now() + delay);
+          return delay;
+        },
       },
-    },
-  });
-  // Without a listener node-redis would crash the process on the first socket error.
-  client.on("error", (error: Error) => {
-    options.log("debug", "Redis connection error", { error: error.message });
-  });
-  const connecting = client.connect().catch((error: Error) => {
-    options.log("warn", "Redis connection gave up", { error: error.message });
-  });
+    });
+    // Without a listener node-redis would crash the process on the first socket error.
+    client.on("error", (error: Error) => {
+      options.log("debug", "Redis connection error", { error: error.message });
+      progressMs = performance.now();
+    });
+    client.on("ready", () => progressMs = performance.now());
+    const connecting = client.connect().then(() => {}, (error: Error) => {
+      options.log("warn", "Redis connection gave up", { error: error.message });
+    });
+    return { client, connecting };
+  }
+
+  function replaceIfStuck() {
+    const nowMs = performance.now();
+    const { client } = current;
+    const stuck = client.isReady
+      ? waitingReplies > 0 && nowMs - Math.max(progressMs, waitingSinceMs) > stuckAfterMs
+      : nowMs - progressMs > stuckAfterMs;
+    if (!stuck) return;
+    options.log("warn", "Redis connection stuck; starting a new one", { ready: client.isReady });
+    progressMs = nowMs;
+    const stale = current;
+    current = open();
+    if (stale.client.isOpen) stale.client.destroy();
+    retired.push(stale.connecting);
+  }
+
+  function sendCommand(args: string[]): Promise<unknown> {
+    if (waitingReplies++ === 0) waitingSinceMs = performance.now();
+    return current.client.sendCommand(args).finally(() => {
+      waitingReplies--;
+      progressMs = performance.now();
+    });
+  }
 
   async function close(): Promise<void> {
-    if (client.isOpen) client.destroy();
-    await connecting;
+    clearInterval(watchdog);
+    if (current.client.isOpen) current.client.destroy();
+    // A replaced client may never settle: it is not waited for longer than it had to connect
+    await withTimeout(Promise.all([current.connecting, ...retired]), stuckAfterMs).catch(() => {});
     const wait = retrySleepEndsAt - Date.now();
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait + 5));
   }
 
-  return { client, close };
+  return {
+    client: {
+      get isReady() {
+        return current.client.isReady;
+      },
+      sendCommand,
+    },
+    close,
+  };
 }
