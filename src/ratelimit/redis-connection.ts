@@ -9,9 +9,11 @@ export interface RedisConnectionOptions {
   connectTimeoutMs?: number;
   /** Longest pause between reconnection attempts. */
   maxReconnectDelayMs?: number;
-  /** How long the client may go on connecting without a sign of progress before it is replaced. */
+  /** How long the client may show no sign of progress before it is replaced. */
   stuckAfterMs?: number;
   log: LogFn;
+  /** Called on every connection error, besides the debug log line */
+  onError?: (error: Error) => void;
 }
 
 /** A node-redis client that connects (and reconnects) in the background. */
@@ -67,6 +69,7 @@ export function openRedisConnection(options: RedisConnectionOptions): RedisConne
     // Without a listener node-redis would crash the process on the first socket error.
     client.on("error", (error: Error) => {
       options.log("debug", "Redis connection error", { error: error.message });
+      options.onError?.(error);
       progressMs = performance.now();
     });
     client.on("ready", () => progressMs = performance.now());
@@ -102,8 +105,8 @@ export function openRedisConnection(options: RedisConnectionOptions): RedisConne
   async function close(): Promise<void> {
     clearInterval(watchdog);
     if (current.client.isOpen) current.client.destroy();
-    // A replaced client may never settle: it is not waited for longer than it had to connect
-    await withTimeout(Promise.all([current.connecting, ...retired]), stuckAfterMs).catch(() => {});
+    // A client stuck on a server that never answers may never settle: wait briefly only
+    await withTimeout(Promise.all([current.connecting, ...retired]), 1000).catch(() => {});
     const wait = retrySleepEndsAt - Date.now();
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait + 5));
   }

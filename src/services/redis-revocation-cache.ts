@@ -1,4 +1,4 @@
-import { createClient } from "redis";
+import { openRedisConnection } from "../ratelimit/redis-connection.ts";
 import { describeError, type Logger } from "../logger.ts";
 import { createDeadline } from "../timeout.ts";
 import type { CacheEntry, RevocationCache } from "./revocation-cache.ts";
@@ -29,30 +29,29 @@ const MAX_RECONNECT_DELAY_MS = 2_000;
 const ERROR_LOG_INTERVAL_MS = 10_000;
 
 /**
- * The shared cache on Redis (node-redis). Commands fail fast while disconnected
- * (`disableOfflineQueue`) and time out after `timeoutMs`, so callers fall back to Postgres
- * instead of queueing behind an outage.
+ * The shared cache on Redis (node-redis, through the same self-healing connection as the
+ * rate limiter). Commands fail fast while disconnected (`disableOfflineQueue`) and time out
+ * after `timeoutMs`, so callers fall back to Postgres instead of queueing behind an outage.
  */
 export function createRedisRevocationCache(options: RedisRevocationCacheOptions): RevocationCache {
-  const client = createClient({
+  let lastErrorLog = 0;
+  const connection = openRedisConnection({
     url: options.url,
-    disableOfflineQueue: true,
-    socket: {
-      connectTimeout: CONNECT_TIMEOUT_MS,
-      reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, MAX_RECONNECT_DELAY_MS),
+    connectTimeoutMs: CONNECT_TIMEOUT_MS,
+    maxReconnectDelayMs: MAX_RECONNECT_DELAY_MS,
+    log: (level, message, fields) => {
+      if (level !== "debug") options.logger[level](message, fields);
+    },
+    onError(error) {
+      const now = Date.now();
+      if (now - lastErrorLog < ERROR_LOG_INTERVAL_MS) return;
+      lastErrorLog = now;
+      options.logger.warn("revocation cache unavailable, checking tokens in Postgres", {
+        error: describeError(error),
+      });
     },
   });
-  let lastErrorLog = 0;
-  client.on("error", (error: unknown) => {
-    const now = Date.now();
-    if (now - lastErrorLog < ERROR_LOG_INTERVAL_MS) return;
-    lastErrorLog = now;
-    options.logger.warn("revocation cache unavailable, checking tokens in Postgres", {
-      error: describeError(error),
-    });
-  });
-  // Not awaited: while Redis is down connect() keeps retrying, and commands fail fast meanwhile
-  const connecting = client.connect().catch(() => {});
+  const { client } = connection;
   // Our own deadline: node-redis times commands out with AbortSignal.timeout, whose timer
   // fires (and builds an exception) even after the command answered, on every request
   const withinDeadline = createDeadline(options.timeoutMs, "The revocation cache");
@@ -62,26 +61,19 @@ export function createRedisRevocationCache(options: RedisRevocationCacheOptions)
     kind: "redis",
     shared: true,
     async read(keys) {
-      const values = await withinDeadline(client.mGet(keys.map(prefixed)));
+      const values = await withinDeadline(client.sendCommand(["MGET", ...keys.map(prefixed)])) as (string | null)[];
       return values.map((value) => value === null ? undefined : Number(value));
     },
     async raise(entries: CacheEntry[]) {
       if (entries.length === 0) return;
-      await withinDeadline(client.eval(RAISE_SCRIPT, {
-        keys: entries.map((entry) => prefixed(entry.key)),
-        arguments: entries.flatMap((entry) => [String(entry.value), String(Math.max(1, Math.ceil(entry.ttlSeconds)))]),
-      }));
+      await withinDeadline(client.sendCommand([
+        "EVAL",
+        RAISE_SCRIPT,
+        String(entries.length),
+        ...entries.map((entry) => prefixed(entry.key)),
+        ...entries.flatMap((entry) => [String(entry.value), String(Math.max(1, Math.ceil(entry.ttlSeconds)))]),
+      ]));
     },
-    async close() {
-      try {
-        client.destroy();
-      } catch {
-        // Already closed
-      }
-      // A handshake stuck on a server that never answers may never settle: wait briefly only
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      await Promise.race([connecting, new Promise<void>((resolve) => timer = setTimeout(resolve, 1000))]);
-      clearTimeout(timer);
-    },
+    close: () => connection.close(),
   };
 }
