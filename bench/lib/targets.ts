@@ -50,7 +50,7 @@ function peerTarget(label: string, comparison: Comparison | Skipped | undefined,
   const rps = comparison.ours.rps.median;
   return {
     label,
-    measured: `${rps.toFixed(0)} req/s = ${(rps / PEER.getSessionRps.high).toFixed(1)}× the peer's best`,
+    measured: `${rps.toFixed(0)} req/s = ${(rps / PEER.getSessionRps.high).toFixed(2)}× the peer's best`,
     goal,
     pass: rps >= floor && !failureNote(comparison),
   };

@@ -94,6 +94,9 @@ Deno.test("peer targets hold our throughput against the peer's best get-session 
   );
   assertEquals(verdict(targets, "token-checked throughput (memory store)"), true, "6600 ≥ 5 × 1300");
   assertEquals(verdict(targets, "token-checked throughput (Redis store)"), false, "6400 < 5 × 1300");
+  // Two decimals, so a multiple just short of its goal never reads as the goal itself
+  const redis = targets.find((target) => target.label.startsWith("token-checked throughput (Redis store)"));
+  assertEquals(redis?.measured, "6400 req/s = 4.92× the peer's best");
   assertEquals(verdict(targets, "refresh throughput"), true);
 });
 
