@@ -3,18 +3,14 @@
  * service runs (consume the presented token, read the session and the user, insert the
  * successor, link it, touch the session) and no JWT: tokens are opaque `<row id>.<secret>`.
  */
-import { createHash } from "node:crypto";
 import postgres from "postgres";
+import { sha256Hex } from "../../src/services/secrets.ts";
 import { createGate, json, setting } from "./gate.ts";
 
 const poolSize = Number(setting("DATABASE_POOL_SIZE"));
 const sql = postgres(setting("DATABASE_URL"), { max: poolSize, onnotice: () => {} });
 const gated = createGate(poolSize);
 const TTL_MS = 30 * 24 * 3600 * 1000;
-
-function sha256Hex(text: string): string {
-  return createHash("sha256").update(text).digest("hex");
-}
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 

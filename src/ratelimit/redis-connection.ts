@@ -45,7 +45,8 @@ export function openRedisConnection(options: RedisConnectionOptions): RedisConne
   // node-redis sleeps between attempts on a timer it does not cancel on destroy();
   // close() waits that sleep out so no timer outlives the connection.
   let retrySleepEndsAt = 0;
-  const retired: Promise<void>[] = [];
+  /** Replaced clients still winding down */
+  const retired = new Set<Promise<void>>();
   /** Last sign of life: an attempt's outcome, readiness or a reply */
   let progressMs = performance.now();
   let waitingReplies = 0;
@@ -91,7 +92,8 @@ export function openRedisConnection(options: RedisConnectionOptions): RedisConne
     const stale = current;
     current = open();
     if (stale.client.isOpen) stale.client.destroy();
-    retired.push(stale.connecting);
+    retired.add(stale.connecting);
+    void stale.connecting.then(() => retired.delete(stale.connecting));
   }
 
   function sendCommand(args: string[]): Promise<unknown> {

@@ -54,10 +54,10 @@ export function createNotifiedRevocationCache(options: NotifiedCacheOptions): Re
   let nextId = 0;
   /** When this instance sent the latest of its messages that it has heard back */
   let lastEchoedSendMs = Number.NEGATIVE_INFINITY;
-  let listening = false;
   let connecting = false;
-  /** When the current LISTEN was confirmed */
+  /** When the current LISTEN was confirmed; infinitely far off while not listening */
   let listeningSinceMs = Number.POSITIVE_INFINITY;
+  const listening = () => listeningSinceMs !== Number.POSITIVE_INFINITY;
   /** When this instance last heard one of its own messages come back */
   let lastEchoHeardMs = Number.NEGATIVE_INFINITY;
   let epoch = 0;
@@ -83,7 +83,6 @@ export function createNotifiedRevocationCache(options: NotifiedCacheOptions): Re
 
   /** Messages sent while nobody listened are gone: start again from Postgres once listening */
   function stopListening() {
-    listening = false;
     listeningSinceMs = Number.POSITIVE_INFINITY;
     forget();
   }
@@ -212,7 +211,7 @@ export function createNotifiedRevocationCache(options: NotifiedCacheOptions): Re
    * lapsed long before; this only brings the cache back into use.
    */
   function replaceIfStalled(nowMs: number) {
-    if (!listening || nowMs - Math.max(lastEchoHeardMs, listeningSinceMs) <= 2 * trustWindowMs) return;
+    if (!listening() || nowMs - Math.max(lastEchoHeardMs, listeningSinceMs) <= 2 * trustWindowMs) return;
     logger.warn("revocation channel stopped answering; reconnecting");
     stopListening();
     listener.reopen();
@@ -223,7 +222,7 @@ export function createNotifiedRevocationCache(options: NotifiedCacheOptions): Re
     const nowMs = performance.now();
     livePeers(nowMs);
     replaceIfStalled(nowMs);
-    if (!listening) {
+    if (!listening()) {
       if (connecting) return;
       connecting = true;
       try {
@@ -231,7 +230,6 @@ export function createNotifiedRevocationCache(options: NotifiedCacheOptions): Re
         if (leaving) return;
         // Anything cached while not listening may have missed a revocation
         forget();
-        listening = true;
         listeningSinceMs = performance.now();
       } catch (error) {
         logger.debug("revocation channel not listening yet", { error: describeError(error) });
@@ -257,7 +255,7 @@ export function createNotifiedRevocationCache(options: NotifiedCacheOptions): Re
     await withTimeout(Promise.all(revocations.map((publication) => publication.settled)), 2 * trustWindowMs)
       .catch(() => {});
     closed = true;
-    if (listening) {
+    if (listening()) {
       const leaving = notify({ from: self, id: nextId++, leaving: true });
       await withTimeout(leaving, LEAVING_TIMEOUT_MS).catch(() => {});
     }
@@ -268,7 +266,7 @@ export function createNotifiedRevocationCache(options: NotifiedCacheOptions): Re
   return {
     kind: "memory",
     get shared() {
-      return !leaving && listening && performance.now() - lastEchoedSendMs < trustWindowMs;
+      return !leaving && listening() && performance.now() - lastEchoedSendMs < trustWindowMs;
     },
     get epoch() {
       return epoch;

@@ -135,8 +135,14 @@ Deno.test({
         const garbage = ["", "null", "[]", "42", '{"from":1,"id":1}', '{"from":"x","id":1,"entries":"all"}'];
         garbage.push('{"from":"x","id":1,"entries":[{"key":"k","value":"1","ttlSeconds":1}]}');
         garbage.push('{"from":"x","id":1,"ack":null}', '{"from":"x","id":1,"leaving":"yes"}');
+        const logged = logger.lines.length;
         for (const payload of garbage) await sql`select pg_notify(${channel}, ${payload})`.execute(database.db);
         await assertRevocationReaches({ holder: b, revoker: a, path: "/auth/logout", name: "garbage" });
+        // Nothing lost on the way: the echo and B's acknowledgement ended the publication, not the window
+        const waitedOut = logger.lines.slice(logged).filter((line) =>
+          String(line.message).startsWith("revocation not")
+        );
+        assertEquals(waitedOut, []);
       });
 
       await t.step("live peers' acknowledgements end a publication; one that shut down is not waited for", async () => {
