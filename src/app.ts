@@ -1,4 +1,4 @@
-import type { AppDeps } from "./app-deps.ts";
+import type { AppDeps } from "./deps.ts";
 import { errorHandler, notFoundHandler, type RouteTable, routeTable } from "./http/error-handler.ts";
 import { accessLog } from "./http/middleware/access-log.ts";
 import { bodyLimit } from "./http/middleware/body-limit.ts";
@@ -6,7 +6,7 @@ import { cors } from "./http/middleware/cors.ts";
 import { requestId } from "./http/middleware/request-id.ts";
 import { securityHeaders } from "./http/middleware/security-headers.ts";
 import { buildOpenApiDocument, type OpenApiDocument } from "./http/openapi-document.ts";
-import { createRouter } from "./http/openapi.ts";
+import { createRouter } from "./http/router.ts";
 import { docsRouter } from "./routes/docs/index.ts";
 import { mountRoutes } from "./routes/index.ts";
 
@@ -26,6 +26,7 @@ export function createApp(deps: AppDeps) {
   app.use("*", async function injectDeps(c, next) {
     c.set("deps", deps);
     c.set("auth", undefined);
+    c.set("user", undefined);
     c.set("rateLimit", undefined);
     await next();
   });

@@ -11,6 +11,16 @@ export const TIERS = [
 ] as const;
 export type Tier = typeof TIERS[number];
 
+/** Default per-minute limit of each tier; RATE_LIMIT_<TIER>_PER_MINUTE overrides it. */
+export const DEFAULT_TIER_LIMITS: Readonly<Record<Tier, number>> = {
+  auth: 5,
+  email_verification: 3,
+  public: 100,
+  general: 60,
+  voice: 10,
+  security_test: 2,
+};
+
 const booleanFlag = z
   .string()
   .trim()
@@ -47,12 +57,12 @@ const envSchema = z.object({
   UPSTASH_REDIS_REST_URL: optionalText,
   UPSTASH_REDIS_REST_TOKEN: optionalText,
   RATE_LIMIT_TIMEOUT_MS: integer(250, 10, 10_000),
-  RATE_LIMIT_AUTH_PER_MINUTE: integer(5, 1, 100_000),
-  RATE_LIMIT_EMAIL_VERIFICATION_PER_MINUTE: integer(3, 1, 100_000),
-  RATE_LIMIT_PUBLIC_PER_MINUTE: integer(100, 1, 100_000),
-  RATE_LIMIT_GENERAL_PER_MINUTE: integer(60, 1, 100_000),
-  RATE_LIMIT_VOICE_PER_MINUTE: integer(10, 1, 100_000),
-  RATE_LIMIT_SECURITY_TEST_PER_MINUTE: integer(2, 1, 100_000),
+  RATE_LIMIT_AUTH_PER_MINUTE: integer(DEFAULT_TIER_LIMITS.auth, 1, 100_000),
+  RATE_LIMIT_EMAIL_VERIFICATION_PER_MINUTE: integer(DEFAULT_TIER_LIMITS.email_verification, 1, 100_000),
+  RATE_LIMIT_PUBLIC_PER_MINUTE: integer(DEFAULT_TIER_LIMITS.public, 1, 100_000),
+  RATE_LIMIT_GENERAL_PER_MINUTE: integer(DEFAULT_TIER_LIMITS.general, 1, 100_000),
+  RATE_LIMIT_VOICE_PER_MINUTE: integer(DEFAULT_TIER_LIMITS.voice, 1, 100_000),
+  RATE_LIMIT_SECURITY_TEST_PER_MINUTE: integer(DEFAULT_TIER_LIMITS.security_test, 1, 100_000),
   SMTP_SERVER: optionalText,
   SMTP_PORT: integer(587, 1, 65535),
   SMTP_USERNAME: optionalText,

@@ -1,100 +1,138 @@
-import type { AppDeps } from "./app-deps.ts";
-import { systemClock } from "./clock.ts";
+/**
+ * The app's dependencies and the one function that assembles them. A running instance
+ * (runtime.ts) and the tests call the same `assembleDeps`; they differ only in what they
+ * hand it: a database, a clock, a Redis connection.
+ * @module
+ */
+import type { Clock } from "./clock.ts";
 import type { Config } from "./config.ts";
-import { createDatabase, type Database } from "./db/database.ts";
-import { migrateToLatest } from "./db/migrate.ts";
+import type { Database } from "./db/database.ts";
+import type { HealthProbe } from "./health-probe.ts";
 import type { Logger } from "./logger.ts";
-import { startMail } from "./mail/mail-runtime.ts";
-import { createPasswordHasher } from "./services/passwords.ts";
-import { startHousekeeping } from "./services/housekeeping.ts";
-import { createSessionManager } from "./services/session-manager.ts";
+import type { DevOutbox } from "./mail/dev-outbox.ts";
+import { rateLimitStoreProbe } from "./ratelimit/health-probe.ts";
 import { createRateLimiter, type RateLimiter } from "./ratelimit/mod.ts";
-import { rateLimitStoreProbe } from "./services/rate-limit-probe.ts";
+import type { RedisConnection } from "./redis/connection.ts";
+import { createPasswordHasher, type PasswordHasher } from "./services/accounts/passwords.ts";
+import { type AccountService, createAccountService } from "./services/accounts/service.ts";
+import type { RevocationCache } from "./services/revocation/cache.ts";
+import { createCachedRevocations } from "./services/revocation/cached-revocations.ts";
+import { createDatabaseRevocations } from "./services/revocation/database-revocations.ts";
+import { createRedisRevocationCache } from "./services/revocation/redis-cache.ts";
+import type { Revocations } from "./services/revocation/revocations.ts";
+import { createSessionService, type SessionService } from "./services/sessions/service.ts";
 
-/** The running service's dependencies plus how to release them. */
-export interface Runtime {
+/** Everything the app needs; handlers reach services through it. */
+export interface AppDeps {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  readonly database: Database;
+  /** Counts requests per route tier; Redis or Upstash when configured, memory otherwise */
+  readonly rateLimiter: RateLimiter;
+  /** Checks besides the database: rate-limit store, mailer */
+  readonly probes: Readonly<Record<string, HealthProbe>>;
+  /** Security features that are active, as reported by /health */
+  readonly features: Readonly<Record<string, boolean | string>>;
+  /** bcrypt with bounded concurrency (sign-up, sign-in, password reset) */
+  readonly passwords: PasswordHasher;
+  readonly accounts: AccountService;
+  readonly sessions: SessionService;
+  /** Development only: mail the worker delivered, listed by GET /dev/outbox */
+  readonly devOutbox?: DevOutbox;
+}
+
+/** What the assembly is handed: the open connections and what a caller wants instead of the default. */
+export interface AssemblyOptions {
+  config: Config;
+  logger: Logger;
+  clock: Clock;
+  database: Database;
+  /** The instance's Redis connection when REDIS_URL is set: rate limits and the revocation cache */
+  redis?: RedisConnection;
+  /** Namespace of the revocation keys in Redis */
+  revocationKeyPrefix?: string;
+  /** Namespace of the rate-limit keys in Redis or Upstash */
+  rateLimitPrefix?: string;
+  /** Replacements (tests): a limiter, a cache, a hasher of their own */
+  rateLimiter?: RateLimiter;
+  revocationCache?: RevocationCache;
+  passwords?: PasswordHasher;
+  /** Checks besides the database and the rate-limit store (the mailer) */
+  probes?: Record<string, HealthProbe>;
+  devOutbox?: DevOutbox;
+}
+
+/** The assembled dependencies and how to release what the assembly itself built. */
+export interface Assembly {
   deps: AppDeps;
   close(): Promise<void>;
 }
 
-export interface RuntimeOptions {
-  /** PGlite data directory when no DATABASE_URL is set (development persists under .data/) */
-  pgliteDataDir?: string;
-  /** Apply pending migrations before serving (development) */
-  migrate?: boolean;
-}
+/** Default namespace of the revocation keys in a Redis shared with the rate limiter. */
+export const DEFAULT_REVOCATION_KEY_PREFIX = "jessy:revocation:";
 
-/** Opens the database and builds every dependency from the configuration. */
-export async function createDatabaseFromConfig(config: Config, pgliteDataDir?: string): Promise<Database> {
-  return await createDatabase({
-    url: config.database.url,
-    dataDir: pgliteDataDir,
-    poolSize: config.database.poolSize,
+/** Builds every service of one instance from its configuration and open connections. */
+export function assembleDeps(options: AssemblyOptions): Assembly {
+  const { config, logger, clock, database } = options;
+  const rateLimiter = options.rateLimiter ?? createRateLimiter({
+    redis: options.redis,
+    upstashUrl: config.rateLimit.upstashUrl,
+    upstashToken: config.rateLimit.upstashToken,
+    timeoutMs: config.rateLimit.timeoutMs,
+    now: () => clock.now().getTime(),
+    prefix: options.rateLimitPrefix,
+    log: (level, message, fields) => logger[level](message, fields),
   });
-}
-
-/** Builds the dependencies of a running instance from its configuration. */
-export async function createRuntime(config: Config, logger: Logger, options: RuntimeOptions = {}): Promise<Runtime> {
-  const database = await createDatabaseFromConfig(config, options.pgliteDataDir);
-  if (options.migrate) {
-    for (const line of await migrateToLatest(database.db)) logger.info("migration", { result: line });
-  }
-  const mail = startMail(config, database, systemClock, logger);
-  const sessionManager = createSessionManager({ config, database, clock: systemClock, logger });
-  const rateLimiter = createLimiterFromConfig(config, logger);
-  const housekeeping = startHousekeeping({ db: database.db, clock: systemClock, logger });
+  const revocations = createRevocations(options);
+  const sessions = createSessionService({ config, db: database.db, clock, logger, revocations });
+  const passwords = options.passwords ?? createPasswordHasher({ cost: config.bcryptCost });
   const deps: AppDeps = {
     config,
     logger,
-    clock: systemClock,
+    clock,
     database,
     rateLimiter,
-    probes: { mailer: mail.probe, rate_limit_store: rateLimitStoreProbe(rateLimiter) },
-    features: securityFeatures(config),
-    passwords: createPasswordHasher({ cost: config.bcryptCost }),
-    devOutbox: mail.devOutbox,
-    sessions: sessionManager,
-    sessionManager,
-    authenticate: sessionManager.authenticate,
+    probes: { ...options.probes, rate_limit_store: rateLimitStoreProbe(rateLimiter) },
+    features: securityFeatures(config, Boolean(options.redis || options.revocationCache)),
+    passwords,
+    accounts: createAccountService({ config, clock, db: database.db, passwords, sessions }),
+    sessions,
+    devOutbox: options.devOutbox,
   };
   return {
     deps,
     async close() {
-      await mail.close();
-      await housekeeping.stop();
-      await sessionManager.close();
-      await rateLimiter.close();
-      await database.close();
+      await revocations.close();
+      if (!options.rateLimiter) await rateLimiter.close();
     },
   };
 }
 
-export interface LimiterOptions {
-  /** Epoch ms for the memory store (tests inject their clock) */
-  now?: () => number;
-  /** Key prefix in Redis (tests keep theirs apart) */
-  prefix?: string;
-}
-
 /**
- * The rate limiter the configuration asks for: Upstash, a self-hosted Redis, or memory.
- * It connects in the background and logs its store going away and coming back.
+ * Where the token check reads revocations: a shared Redis cache in front of PostgreSQL
+ * when there is a Redis, PostgreSQL itself otherwise.
  */
-export function createLimiterFromConfig(config: Config, logger: Logger, options: LimiterOptions = {}): RateLimiter {
-  const { redisUrl, upstashUrl, upstashToken, timeoutMs } = config.rateLimit;
-  return createRateLimiter({
-    redisUrl,
-    upstashUrl,
-    upstashToken,
-    timeoutMs,
-    now: options.now,
-    prefix: options.prefix,
-    log: (level, message, fields) => logger[level](message, fields),
+function createRevocations(options: AssemblyOptions): Revocations {
+  const { config, clock, logger, database } = options;
+  const cache = options.revocationCache ?? (options.redis &&
+    createRedisRevocationCache({
+      client: options.redis.client,
+      keyPrefix: options.revocationKeyPrefix ?? DEFAULT_REVOCATION_KEY_PREFIX,
+      timeoutMs: config.rateLimit.timeoutMs,
+    }));
+  if (!cache) return createDatabaseRevocations(database.db, clock);
+  return createCachedRevocations({
+    db: database.db,
+    cache,
+    clock,
+    logger,
+    accessTtlSeconds: config.jwt.accessTtlSeconds,
   });
 }
 
 /** What /health reports as active; booleans and kinds only, never a value. */
-export function securityFeatures(config: Config): Record<string, boolean | string> {
+export function securityFeatures(config: Config, revocationCache: boolean): Record<string, boolean | string> {
   return {
     rate_limiting: true,
     rate_limit_store: config.rateLimit.upstashUrl ? "upstash" : config.rateLimit.redisUrl ? "redis" : "memory",
@@ -108,6 +146,6 @@ export function securityFeatures(config: Config): Record<string, boolean | strin
     separate_refresh_secret: config.jwt.accessSecret !== config.jwt.refreshSecret,
     refresh_token_rotation: true,
     refresh_token_reuse_detection: true,
-    token_revocation_cache: config.rateLimit.redisUrl ? "redis" : "memory",
+    token_revocation_cache: revocationCache ? "redis" : "none",
   };
 }

@@ -1,6 +1,9 @@
 export type LogLevel = "debug" | "info" | "warn" | "error";
 export type LogFields = Record<string, unknown>;
 
+/** One log call, for modules that take a log function rather than a Logger. */
+export type LogFn = (level: LogLevel, message: string, fields?: LogFields) => void;
+
 /** Structured logger: one JSON object per line. */
 export interface Logger {
   debug(message: string, fields?: LogFields): void;

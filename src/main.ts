@@ -8,7 +8,7 @@
 import { createApp } from "./app.ts";
 import { ConfigError, loadConfig } from "./config.ts";
 import { migrateDown, migrateToLatest } from "./db/migrate.ts";
-import { createDatabaseFromConfig, createRuntime } from "./deps.ts";
+import { createRuntime, openDatabase } from "./runtime.ts";
 import { writeOrCheckSpec } from "./http/spec-file.ts";
 import { createBatchedSink, createLogger, describeError } from "./logger.ts";
 import { installProcessGuards } from "./process-guards.ts";
@@ -82,7 +82,7 @@ async function serve() {
 
 async function migrate(direction: string | undefined) {
   const { config } = readConfig();
-  const database = await createDatabaseFromConfig(
+  const database = await openDatabase(
     config,
     config.environment === "development" && !config.database.url ? PGLITE_DEV_DIR : undefined,
   );

@@ -1,7 +1,5 @@
-import type { Compilable, CompiledQuery, Kysely, QueryResult, Transaction } from "kysely";
-import type { DB } from "./schema.ts";
-
-type Executor = Kysely<DB> | Transaction<DB>;
+import type { Compilable, CompiledQuery, QueryResult } from "kysely";
+import type { Executor } from "./schema.ts";
 
 /**
  * A query built and compiled on its first run, then run with each call's values. Building

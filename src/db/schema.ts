@@ -1,4 +1,4 @@
-import type { ColumnType, Generated, Insertable, Selectable, Updateable } from "kysely";
+import type { ColumnType, Generated, Insertable, Kysely, Selectable, Transaction } from "kysely";
 
 /** Timestamps are written as Date and read back as Date on both drivers. */
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
@@ -105,8 +105,10 @@ export interface DB {
 
 export type UserRow = Selectable<UsersTable>;
 export type NewUser = Insertable<UsersTable>;
-export type UserUpdate = Updateable<UsersTable>;
 export type SessionRow = Selectable<SessionsTable>;
 export type RefreshTokenRow = Selectable<RefreshTokensTable>;
 export type SecurityEventRow = Selectable<SecurityEventsTable>;
 export type MailOutboxRow = Selectable<MailOutboxTable>;
+
+/** What a repository function runs on: the database, or the caller's transaction. */
+export type Executor = Kysely<DB> | Transaction<DB>;

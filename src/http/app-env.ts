@@ -1,15 +1,7 @@
-import type { AppDeps } from "../app-deps.ts";
+import type { AppDeps } from "../deps.ts";
 import type { LimitResult } from "../ratelimit/mod.ts";
-
-/** Who the bearer token belongs to; set by the authenticate middleware. */
-export interface AuthContext {
-  userId: string;
-  sessionId: string;
-  jti: string;
-  tokenVersion: number;
-  /** Access-token expiry, seconds since the epoch */
-  expiresAt: number;
-}
+import type { AuthContext } from "../services/sessions/auth-context.ts";
+import type { CurrentUser } from "../services/sessions/authenticate.ts";
 
 /**
  * Per-request variables. Read them with `c.get(name)`: Hono's `c.var` builds a fresh object
@@ -19,6 +11,8 @@ export interface AppVariables {
   requestId: string;
   deps: AppDeps;
   auth: AuthContext | undefined;
+  /** The bearer's user, on routes declared with `auth: "user"` */
+  user: CurrentUser | undefined;
   /** The route tier's verdict for this request, set by the rate-limit middleware */
   rateLimit: LimitResult | undefined;
 }

@@ -23,21 +23,3 @@ function socketAddress(c: Context): string {
     return "unknown";
   }
 }
-
-/** Who made a request, as recorded on sessions and security events. */
-export interface RequestMeta {
-  ip: string | null;
-  userAgent: string | null;
-  requestId: string | null;
-}
-
-const MAX_USER_AGENT = 512;
-
-export function requestMeta(c: Context, trustedHops: number): RequestMeta {
-  const ip = clientIp(c, trustedHops);
-  return {
-    ip: ip === "unknown" ? null : ip,
-    userAgent: c.req.header("User-Agent")?.slice(0, MAX_USER_AGENT) ?? null,
-    requestId: (c.get("requestId") as string | undefined) ?? null,
-  };
-}

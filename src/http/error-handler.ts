@@ -3,7 +3,8 @@ import { HTTPException } from "hono/http-exception";
 import { isDatabaseUnavailable, isUniqueViolation, isUnstorableText } from "../db/errors.ts";
 import { describeError, type Logger } from "../logger.ts";
 import type { AppEnv } from "./app-env.ts";
-import { AppError, PROBLEM_CONTENT_TYPE, toProblem } from "./errors.ts";
+import { PROBLEM_CONTENT_TYPE, toProblem } from "./problem.ts";
+import { AppError } from "../errors.ts";
 
 const DATABASE_RETRY_AFTER_SECONDS = 5;
 

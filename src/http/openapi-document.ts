@@ -2,8 +2,8 @@ import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { Config } from "../config.ts";
 import { VERSION } from "../version.ts";
 import type { AppEnv } from "./app-env.ts";
-import { SHARED_HEADERS } from "./openapi.ts";
-import { type RateLimitExtension, rateLimitExtension } from "./rate-limit-policy.ts";
+import { SHARED_HEADERS } from "./problem-responses.ts";
+import { type RateLimitExtension, rateLimitExtension } from "./rate-limit/policy.ts";
 import { addMediaExamples } from "./openapi-examples.ts";
 
 export type OpenApiDocument = ReturnType<OpenAPIHono["getOpenAPI31Document"]>;

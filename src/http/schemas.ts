@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { PROBLEM_CODES } from "./problem-codes.ts";
+import { PROBLEM_CODES } from "../errors.ts";
 
 const problemCodes = Object.keys(PROBLEM_CODES) as [keyof typeof PROBLEM_CODES, ...(keyof typeof PROBLEM_CODES)[]];
 

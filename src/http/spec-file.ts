@@ -1,9 +1,10 @@
 import { createApp } from "../app.ts";
+import type { AppDeps } from "../deps.ts";
 import { loadConfig } from "../config.ts";
 import type { Database } from "../db/database.ts";
 import { createLogger } from "../logger.ts";
 import { systemClock } from "../clock.ts";
-import { createPasswordHasher } from "../services/passwords.ts";
+import { createPasswordHasher } from "../services/accounts/passwords.ts";
 import { createRateLimiter } from "../ratelimit/mod.ts";
 
 export const SPEC_PATH = "openapi/openapi.json";
@@ -23,7 +24,7 @@ export async function renderSpec(): Promise<string> {
     probes: {},
     features: {},
     passwords: createPasswordHasher({ cost: config.bcryptCost }),
-  });
+  } as unknown as AppDeps);
   try {
     const response = await app.request("/openapi.json");
     return JSON.stringify(await response.json(), null, 2) + "\n";

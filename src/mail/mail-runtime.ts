@@ -1,13 +1,13 @@
-import type { HealthProbe } from "../app-deps.ts";
 import type { Clock } from "../clock.ts";
 import type { Config } from "../config.ts";
 import type { Database } from "../db/database.ts";
 import type { Logger } from "../logger.ts";
-import { createMailWorker } from "../services/mail-worker.ts";
+import { createMailWorker } from "./outbox-worker.ts";
 import { createOutboxMailer, DevOutbox, withOutboxCopy } from "./dev-outbox.ts";
 import type { Mailer } from "./mailer.ts";
 import { mailerProbe } from "./mailer-probe.ts";
 import { createSmtpMailer } from "./smtp-mailer.ts";
+import type { HealthProbe } from "../health-probe.ts";
 
 /** The mail side of a running instance: transport, outbox worker, health probe. */
 export interface MailRuntime {

@@ -1,6 +1,6 @@
 import { withTimeout } from "../timeout.ts";
-import type { CheckResult, HealthProbe } from "../app-deps.ts";
 import type { Mailer } from "./mailer.ts";
+import type { CheckResult, HealthProbe } from "../health-probe.ts";
 
 export interface MailerProbeOptions {
   /** How long a verify may take before the check reports degraded */

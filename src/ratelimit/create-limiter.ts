@@ -3,11 +3,14 @@ import { createMemoryStore } from "./memory-store.ts";
 import { createRedisStore } from "./redis-store.ts";
 import type { LimiterHealth, LimiterStore, LogFn, RateLimiter } from "./types.ts";
 import { createUpstashStore } from "./upstash-store.ts";
+import type { RedisConnection } from "../redis/connection.ts";
 
 /** Options for {@link createRateLimiter}. */
 export interface RateLimiterOptions {
-  /** Self-hosted Redis, `redis://` or `rediss://`. */
+  /** Self-hosted Redis, `redis://` or `rediss://`; the limiter opens its own connection */
   redisUrl?: string;
+  /** Self-hosted Redis over a connection the caller shares and closes */
+  redis?: RedisConnection;
   /** Upstash REST endpoint; used with `upstashToken`, and preferred over `redisUrl`. */
   upstashUrl?: string;
   upstashToken?: string;
@@ -35,6 +38,8 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       token: options.upstashToken,
       prefix,
     });
+  } else if (options.redis) {
+    remote = createRedisStore({ connection: options.redis, prefix });
   } else if (options.redisUrl) {
     remote = createRedisStore({
       url: options.redisUrl,

@@ -1,12 +1,7 @@
 import type { Requester, UpstashRequest, UpstashResponse } from "@upstash/redis";
 import { ErrorReply } from "redis";
+import type { RespClient } from "../redis/connection.ts";
 import { rewriteShebang, sha1Hex } from "./lua-shebang.ts";
-
-/** The part of a node-redis client the requester needs. */
-export interface RespClient {
-  readonly isReady: boolean;
-  sendCommand(args: string[]): Promise<unknown>;
-}
 
 type Item = UpstashResponse<unknown>;
 

@@ -48,9 +48,4 @@ export interface LimiterStore {
   close(): Promise<void>;
 }
 
-/** Structured logger injected by the application. */
-export type LogFn = (
-  level: "debug" | "info" | "warn" | "error",
-  message: string,
-  fields?: Record<string, unknown>,
-) => void;
+export type { LogFn } from "../logger.ts";

@@ -1,7 +1,4 @@
-import type { Kysely, Transaction } from "kysely";
-import type { DB } from "../db/schema.ts";
-
-type Executor = Kysely<DB> | Transaction<DB>;
+import type { Executor } from "../db/schema.ts";
 
 /** Wrong guesses a code survives; the attempt that reaches the cap is the last one compared. */
 export const MAX_OTP_ATTEMPTS = 5;

@@ -1,7 +1,5 @@
-import type { Kysely, Transaction } from "kysely";
-import type { DB, MailOutboxRow } from "../db/schema.ts";
-
-type Executor = Kysely<DB> | Transaction<DB>;
+import type { Kysely } from "kysely";
+import type { DB, Executor, MailOutboxRow } from "../db/schema.ts";
 
 export interface NewOutboxMail {
   to: string;

@@ -1,7 +1,4 @@
-import type { Kysely, Transaction } from "kysely";
-import type { DB } from "../db/schema.ts";
-
-type Executor = Kysely<DB> | Transaction<DB>;
+import type { Executor } from "../db/schema.ts";
 
 /** Stores a new reset token (its hash only) after deleting the user's older ones. */
 export async function replaceResetToken(

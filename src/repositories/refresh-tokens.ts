@@ -1,8 +1,5 @@
-import type { Kysely, Transaction } from "kysely";
 import { compiledOnce } from "../db/compiled-once.ts";
-import type { DB, RefreshTokenRow } from "../db/schema.ts";
-
-type Executor = Kysely<DB> | Transaction<DB>;
+import type { Executor, RefreshTokenRow } from "../db/schema.ts";
 
 export interface NewRefreshToken {
   id: string;

@@ -1,22 +1,5 @@
-import type { Kysely, Transaction } from "kysely";
-import type { DB, SecurityEventRow } from "../db/schema.ts";
-
-type Executor = Kysely<DB> | Transaction<DB>;
-
-/** Audit-trail event types; the set is closed so clients can switch on it. */
-export const SECURITY_EVENT_TYPES = [
-  "signup",
-  "signin_succeeded",
-  "signin_failed",
-  "email_verified",
-  "password_reset_requested",
-  "password_reset",
-  "refresh_token_reused",
-  "session_revoked",
-  "logout",
-  "logout_all",
-] as const;
-export type SecurityEventType = typeof SECURITY_EVENT_TYPES[number];
+import type { Executor, SecurityEventRow } from "../db/schema.ts";
+import type { SecurityEventType } from "../security-event-types.ts";
 
 export interface NewSecurityEvent {
   userId: string | null;

@@ -1,8 +1,5 @@
-import type { Kysely, Transaction } from "kysely";
 import { compiledOnce } from "../db/compiled-once.ts";
-import type { DB, SessionRow } from "../db/schema.ts";
-
-type Executor = Kysely<DB> | Transaction<DB>;
+import type { Executor, SessionRow } from "../db/schema.ts";
 
 export interface NewSession {
   userId: string;

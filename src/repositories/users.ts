@@ -1,8 +1,6 @@
-import type { Kysely, Transaction } from "kysely";
+import type { Transaction } from "kysely";
 import { compiledOnce } from "../db/compiled-once.ts";
-import type { DB, NewUser, UserRow } from "../db/schema.ts";
-
-type Executor = Kysely<DB> | Transaction<DB>;
+import type { DB, Executor, NewUser, UserRow } from "../db/schema.ts";
 
 export function findUserById(db: Executor, id: string): Promise<UserRow | undefined> {
   return db.selectFrom("users").selectAll().where("id", "=", id).executeTakeFirst();

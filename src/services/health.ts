@@ -1,29 +1,41 @@
-import type { AppDeps, CheckResult, HealthProbe } from "../app-deps.ts";
+import type { Clock } from "../clock.ts";
+import type { Config } from "../config.ts";
+import type { Database } from "../db/database.ts";
+import type { CheckResult, HealthProbe } from "../health-probe.ts";
 import { VERSION } from "../version.ts";
 
-async function timed(probe: HealthProbe): Promise<CheckResult> {
-  const started = performance.now();
+/** What /health reports on: the database, the other probes, the active security features. */
+export interface HealthInput {
+  config: Pick<Config, "environment">;
+  clock: Clock;
+  database: Pick<Database, "ping" | "kind">;
+  probes: Readonly<Record<string, HealthProbe>>;
+  features: Readonly<Record<string, boolean | string>>;
+}
+
+async function timed(clock: Clock, probe: HealthProbe): Promise<CheckResult> {
+  const started = clock.monotonicMs();
   try {
     return await probe();
   } catch {
     // The cause may hold a hostname or driver message: report only that it is down
-    return { status: "down", latency_ms: Math.round(performance.now() - started) };
+    return { status: "down", latency_ms: Math.round(clock.monotonicMs() - started) };
   }
 }
 
 /** Runs every dependency check in parallel; the report never holds a URL or secret. */
-export async function runHealthChecks(deps: AppDeps) {
+export async function runHealthChecks(deps: HealthInput) {
   const database: HealthProbe = async () => {
-    const started = performance.now();
+    const started = deps.clock.monotonicMs();
     await deps.database.ping(2000);
     return {
       status: "up",
-      latency_ms: Math.round((performance.now() - started) * 10) / 10,
+      latency_ms: Math.round((deps.clock.monotonicMs() - started) * 10) / 10,
       detail: deps.database.kind,
     };
   };
   const entries = Object.entries({ database, ...deps.probes });
-  const results = await Promise.all(entries.map(([, probe]) => timed(probe)));
+  const results = await Promise.all(entries.map(([, probe]) => timed(deps.clock, probe)));
   const checks = Object.fromEntries(entries.map(([name], i) => [name, results[i]]));
   return {
     status: results.every((r) => r.status === "up") ? "ok" as const : "degraded" as const,

@@ -1,8 +1,8 @@
-import type { AppDeps } from "../../src/app-deps.ts";
+import type { PasswordHasher } from "../../src/services/accounts/passwords.ts";
 import { type Clock, ManualClock } from "../../src/clock.ts";
 import type { Mailer } from "../../src/mail/mailer.ts";
 import { createSmtpMailer } from "../../src/mail/smtp-mailer.ts";
-import { createMailWorker, type MailWorker } from "../../src/services/mail-worker.ts";
+import { createMailWorker, type MailWorker } from "../../src/mail/outbox-worker.ts";
 import { createTestApp, postJson, type TestApp } from "../helpers/app.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
 import { type SmtpPeer, startSmtpPeer } from "../helpers/smtp.ts";
@@ -40,14 +40,14 @@ export interface AccountsApp extends TestApp {
 export async function accountsApp(
   database: TestDatabase,
   smtp: Pick<SmtpPeer, "port">,
-  options: { env?: Record<string, string>; deps?: Partial<AppDeps>; clock?: Clock; maxAttempts?: number } = {},
+  options: { env?: Record<string, string>; passwords?: PasswordHasher; clock?: Clock; maxAttempts?: number } = {},
 ): Promise<AccountsApp> {
   const clock = (options.clock as ManualClock | undefined) ?? new ManualClock();
   const test = await createTestApp({
     database,
     clock,
     env: { ...NO_RATE_LIMITS, ...options.env },
-    deps: options.deps,
+    passwords: options.passwords,
   });
   const mailer = createSmtpMailer({ host: "127.0.0.1", port: smtp.port, from: "noreply@jessy-ai.com" });
   const worker = createMailWorker({

@@ -1,10 +1,10 @@
-import { AppError } from "../../src/http/errors.ts";
-import { createPasswordHasher, type PasswordHasher } from "../../src/services/passwords.ts";
-import { SaturatedError, WorkLimiter } from "../../src/services/work-limiter.ts";
+import { createPasswordHasher, type PasswordHasher } from "../../src/services/accounts/passwords.ts";
+import { SaturatedError, WorkLimiter } from "../../src/services/accounts/work-limiter.ts";
 import { assert, assertEquals, assertRejects, assertStringIncludes } from "../helpers/assert.ts";
 import { createTestDatabase } from "../helpers/database.ts";
 import { otpOf, startSmtpPeer } from "../helpers/smtp.ts";
 import { type AccountsApp, accountsApp, uniqueEmail } from "./_harness.ts";
+import { AppError } from "../../src/errors.ts";
 
 const database = await createTestDatabase();
 const smtp = await startSmtpPeer();
@@ -102,7 +102,7 @@ Deno.test("signin with an unknown address still runs one bcrypt verification", a
       return real.verify(password, hash);
     },
   };
-  const app = await accountsApp(database, smtp, { deps: { passwords: counting } });
+  const app = await accountsApp(database, smtp, { passwords: counting });
   try {
     assertEquals((await app.post("/auth/signin", { email: uniqueEmail("ghost"), password: "whatever1" })).status, 401);
     assertEquals(calls, [undefined]);
@@ -122,7 +122,7 @@ Deno.test("the dummy verification of an unknown address takes a bcrypt slot like
 
 Deno.test("a sign-in flood beyond the bcrypt queue gets fast 503s with Retry-After while cheap routes answer", async () => {
   const passwords = createPasswordHasher({ cost: 10, concurrency: 1, maxQueue: 2 });
-  const app = await accountsApp(database, smtp, { deps: { passwords } });
+  const app = await accountsApp(database, smtp, { passwords });
   try {
     const email = uniqueEmail("flood");
     await app.post("/auth/signup", { email, password: "the real password" });

@@ -6,7 +6,7 @@
 import { Ajv2020 } from "ajv/dist/2020";
 import addFormats from "ajv-formats";
 import { assert, assertEquals } from "../helpers/assert.ts";
-import { PROBLEM_CODES, type ProblemCode } from "../../src/http/problem-codes.ts";
+import { PROBLEM_CODES, type ProblemCode } from "../../src/errors.ts";
 
 type Json = Record<string, unknown>;
 interface MediaType {

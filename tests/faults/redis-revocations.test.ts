@@ -3,11 +3,11 @@
  * revoked token is never let through and nothing answers 500 — Postgres decides whenever
  * Redis cannot.
  */
-import { createRedisRevocationCache } from "../../src/services/redis-revocation-cache.ts";
 import { createTestApp, memoryLogger } from "../helpers/app.ts";
 import { assertEquals } from "../helpers/assert.ts";
 import { createTestDatabase } from "../helpers/database.ts";
 import { startRedisServer } from "../ratelimit/_redis_server.ts";
+import { openRedisCache } from "../sessions/cache.ts";
 import { createUser, getMe, MANY_REQUESTS_ENV, post, signIn, statusOf } from "../sessions/helpers.ts";
 
 async function redisCli(port: number, ...args: string[]) {
@@ -21,13 +21,8 @@ Deno.test({
   async fn() {
     const redis = await startRedisServer();
     const database = await createTestDatabase();
-    const cache = createRedisRevocationCache({
-      url: redis.url,
-      keyPrefix: "faults:",
-      timeoutMs: 100,
-      logger: memoryLogger(),
-    });
-    const t = await createTestApp({ env: MANY_REQUESTS_ENV, database, revocationCache: cache });
+    const opened = openRedisCache(redis.url, { keyPrefix: "faults:", timeoutMs: 100, logger: memoryLogger() });
+    const t = await createTestApp({ env: MANY_REQUESTS_ENV, database, revocationCache: opened.cache });
     const observed: string[] = [];
     const check = async (phase: string, token: string, expected: number) => {
       const status = await statusOf(getMe(t, token));
@@ -69,7 +64,7 @@ Deno.test({
       console.log(observed.join("\n"));
     } finally {
       await t.close();
-      await cache.close();
+      await opened.close();
       await database.close();
       await redis.stop();
     }

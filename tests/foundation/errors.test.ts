@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { createApp } from "../../src/app.ts";
-import { defineRoute } from "../../src/http/openapi.ts";
+import { defineRoute } from "../../src/http/define-route.ts";
 import { assert, assertEquals, assertMatch } from "../helpers/assert.ts";
 import { createTestApp, postJson, type TestApp } from "../helpers/app.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";

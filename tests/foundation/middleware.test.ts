@@ -2,7 +2,7 @@ import { assert, assertEquals, assertMatch } from "../helpers/assert.ts";
 import { createTestApp, postJson } from "../helpers/app.ts";
 import { createApp } from "../../src/app.ts";
 import { z } from "@hono/zod-openapi";
-import { defineRoute } from "../../src/http/openapi.ts";
+import { defineRoute } from "../../src/http/define-route.ts";
 
 const t = await createTestApp({ env: { BODY_LIMIT_BYTES: "1024" } });
 const echoRoute = defineRoute({

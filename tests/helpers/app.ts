@@ -1,14 +1,13 @@
 import { createApp } from "../../src/app.ts";
-import type { AppDeps } from "../../src/app-deps.ts";
 import { type Clock, systemClock } from "../../src/clock.ts";
 import { type Config, loadConfig } from "../../src/config.ts";
-import { createLimiterFromConfig, securityFeatures } from "../../src/deps.ts";
+import { type AppDeps, assembleDeps } from "../../src/deps.ts";
 import { createLogger, type Logger } from "../../src/logger.ts";
-import { createPasswordHasher } from "../../src/services/passwords.ts";
-import type { RevocationCache } from "../../src/services/revocation-cache.ts";
-import { createSessionManager } from "../../src/services/session-manager.ts";
-import type { RateLimiter } from "../../src/ratelimit/mod.ts";
-import { rateLimitStoreProbe } from "../../src/services/rate-limit-probe.ts";
+import { createRateLimiter, type RateLimiter } from "../../src/ratelimit/mod.ts";
+import type { RedisConnection } from "../../src/redis/connection.ts";
+import { openRedis } from "../../src/runtime.ts";
+import type { PasswordHasher } from "../../src/services/accounts/passwords.ts";
+import type { RevocationCache } from "../../src/services/revocation/cache.ts";
 import { createTestDatabase, type TestDatabase } from "./database.ts";
 import { TEST_REDIS_URL, TEST_SECRETS } from "./env.ts";
 import { deleteKeysWithPrefix } from "./redis-keys.ts";
@@ -48,11 +47,12 @@ export interface TestAppOptions {
   clock?: Clock;
   /** Reuse a database across apps (two instances, or one per module) */
   database?: TestDatabase;
-  /** Replace parts of the dependencies */
-  deps?: Partial<AppDeps>;
+  /** Replace parts of the assembled dependencies */
+  deps?: Partial<AppDeps> | ((assembled: AppDeps) => Partial<AppDeps>);
   /**
-   * The revocation cache; by default a fresh one (Redis under a unique key prefix when
-   * TEST_REDIS_URL is set, memory otherwise). Pass one to share it between instances.
+   * The revocation cache; by default the instance's Redis under a unique key prefix when
+   * TEST_REDIS_URL is set, none (PostgreSQL answers every check) otherwise. Pass one to
+   * share it between instances.
    */
   revocationCache?: RevocationCache;
   /**
@@ -62,6 +62,8 @@ export interface TestAppOptions {
   rateLimitRedisUrl?: string;
   /** Redis key prefix of the limiter; unique by default, shared to make instances share limits */
   rateLimitPrefix?: string;
+  /** The password hasher the account service uses (a counting or saturated one) */
+  passwords?: PasswordHasher;
 }
 
 /** A key prefix no other test uses, so tests can share one Redis and clean up after themselves. */
@@ -69,47 +71,42 @@ export function uniqueCachePrefix(): string {
   return `test:${crypto.randomUUID()}:`;
 }
 
-/** Builds the app on a private migrated database (PGlite or a Postgres schema). */
+/**
+ * Builds the app on a private migrated database (PGlite or a Postgres schema) with the
+ * production assembly. Rate limits stay in memory unless `rateLimitRedisUrl` is given, so
+ * tests that share one Redis do not count each other's requests.
+ */
 export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const limiterRedisUrl = options.rateLimitRedisUrl;
-  const baseConfig = testConfig(options.env);
-  const config = limiterRedisUrl ? testConfig({ ...options.env, REDIS_URL: limiterRedisUrl }) : baseConfig;
+  const config = testConfig({ ...options.env, ...(limiterRedisUrl ? { REDIS_URL: limiterRedisUrl } : {}) });
   const logger = memoryLogger();
   const ownsDatabase = !options.database;
   const database = options.database ?? await createTestDatabase();
   const clock = options.clock ?? systemClock;
-  const sessionConfig = TEST_REDIS_URL && !options.env?.REDIS_URL
-    ? testConfig({ ...options.env, REDIS_URL: TEST_REDIS_URL })
-    : baseConfig;
-  const cacheKeyPrefix = uniqueCachePrefix();
-  const sessionManager = createSessionManager({
-    config: sessionConfig,
-    database,
-    clock,
-    logger,
-    cache: options.revocationCache,
-    cacheKeyPrefix,
-  });
-  const ownsLimiter = !options.deps?.rateLimiter;
-  const rateLimiter = options.deps?.rateLimiter ?? createLimiterFromConfig(config, logger, {
+  const redisUrl = options.revocationCache ? undefined : config.rateLimit.redisUrl ?? TEST_REDIS_URL;
+  const redis: RedisConnection | undefined = redisUrl ? openRedis(redisUrl, logger) : undefined;
+  const revocationKeyPrefix = uniqueCachePrefix();
+  // The limiter reaches Redis only when the test asks for it; memory follows the test's clock
+  const memoryLimiter = limiterRedisUrl ? undefined : createRateLimiter({
+    timeoutMs: config.rateLimit.timeoutMs,
     now: () => clock.now().getTime(),
-    prefix: options.rateLimitPrefix ?? `jessy:rl:test:${crypto.randomUUID()}`,
+    log: (level, message, fields) => logger[level](message, fields),
   });
-  if (ownsLimiter && limiterRedisUrl) await waitForRemoteStore(rateLimiter);
-  const deps: AppDeps = {
+  const assembly = assembleDeps({
     config,
     logger,
     clock,
     database,
-    rateLimiter,
-    probes: { rate_limit_store: rateLimitStoreProbe(rateLimiter) },
-    features: securityFeatures(config),
-    passwords: createPasswordHasher({ cost: config.bcryptCost }),
-    sessions: sessionManager,
-    sessionManager,
-    authenticate: sessionManager.authenticate,
-    ...options.deps,
-  };
+    redis,
+    rateLimiter: memoryLimiter,
+    rateLimitPrefix: options.rateLimitPrefix ?? `jessy:rl:test:${crypto.randomUUID()}`,
+    revocationKeyPrefix,
+    revocationCache: options.revocationCache,
+    passwords: options.passwords,
+  });
+  if (limiterRedisUrl) await waitForRemoteStore(assembly.deps.rateLimiter);
+  const overrides = typeof options.deps === "function" ? options.deps(assembly.deps) : options.deps;
+  const deps: AppDeps = { ...assembly.deps, ...overrides };
   const app = createApp(deps);
   return {
     app,
@@ -125,10 +122,10 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
       return response;
     },
     async close() {
-      await sessionManager.close();
-      const redisUrl = options.revocationCache ? undefined : sessionConfig.rateLimit.redisUrl;
-      if (redisUrl) await deleteKeysWithPrefix(redisUrl, cacheKeyPrefix);
-      if (ownsLimiter) await rateLimiter.close();
+      await assembly.close();
+      await memoryLimiter?.close();
+      if (redisUrl) await deleteKeysWithPrefix(redisUrl, revocationKeyPrefix);
+      await redis?.close();
       if (ownsDatabase) await database.close();
     },
   };
@@ -139,9 +136,9 @@ async function waitForRemoteStore(limiter: RateLimiter): Promise<void> {
   const deadline = Date.now() + 5000;
   while (Date.now() < deadline) {
     if ((await limiter.health()).status === "up") return;
+    // Polls a connection made in the background: nothing to inject
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  await limiter.close();
   throw new Error("The rate limiter never reached Redis");
 }
 

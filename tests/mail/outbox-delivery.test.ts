@@ -1,7 +1,7 @@
 import { ManualClock } from "../../src/clock.ts";
 import { createSmtpMailer } from "../../src/mail/smtp-mailer.ts";
 import { claimDueMail } from "../../src/repositories/mail-outbox.ts";
-import { backoffMs, createMailWorker } from "../../src/services/mail-worker.ts";
+import { backoffMs, createMailWorker } from "../../src/mail/outbox-worker.ts";
 import { assert, assertEquals } from "../helpers/assert.ts";
 import { otpOf, startSmtpPeer } from "../helpers/smtp.ts";
 import { accountsApp, accountsBackends, PASSWORD, uniqueEmail } from "../accounts/_harness.ts";

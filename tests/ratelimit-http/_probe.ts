@@ -1,10 +1,10 @@
 import { z } from "@hono/zod-openapi";
-import type { AuthContext } from "../../src/http/app-env.ts";
-import { invalidTokenError } from "../../src/http/middleware/authenticate.ts";
-import { defineRoute } from "../../src/http/openapi.ts";
+import { defineRoute } from "../../src/http/define-route.ts";
 import { assert, assertEquals } from "../helpers/assert.ts";
 import { createTestApp, postJson, type TestApp, type TestAppOptions } from "../helpers/app.ts";
 import { SpecValidator } from "../helpers/spec-validator.ts";
+import type { AuthContext } from "../../src/services/sessions/auth-context.ts";
+import { invalidTokenError } from "../../src/errors.ts";
 
 // Probe routes declared exactly as the account and session routes declare theirs, so
 // every tier can be exercised through the real middleware chain.
@@ -92,7 +92,10 @@ export async function awayFromWindowEdge(): Promise<void> {
  * the probe routes too.
  */
 export async function createProbeApp(options: TestAppOptions = {}): Promise<TestApp> {
-  const t = await createTestApp({ ...options, deps: { authenticate: authenticateProbe, ...options.deps } });
+  const t = await createTestApp({
+    ...options,
+    deps: (assembled) => ({ sessions: { ...assembled.sessions, authenticate: authenticateProbe } }),
+  });
   t.app
     .openapi(probeRoutes.signin, (c) => c.json({ email: c.req.valid("json").email }, 200))
     .openapi(probeRoutes.verify, (c) => c.json({ email: c.req.valid("json").email }, 200))

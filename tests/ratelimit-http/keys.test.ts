@@ -1,4 +1,4 @@
-import { ipSubject } from "../../src/http/rate-limit-subject.ts";
+import { ipSubject } from "../../src/http/rate-limit/subject.ts";
 import { assert, assertEquals } from "../helpers/assert.ts";
 import { createTestDatabase } from "../helpers/database.ts";
 import { resolveTestRedis } from "../ratelimit/_redis.ts";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { openRedisConnection, type RedisConnection } from "../../src/ratelimit/redis-connection.ts";
+import { openRedisConnection, type RedisConnection } from "../../src/redis/connection.ts";
 import { withTimeout } from "../../src/timeout.ts";
 import { startTcpProxy, type TcpProxy } from "../helpers/tcp-proxy.ts";
 import { recordingLog, resolveTestRedis, waitFor } from "./_redis.ts";

@@ -1,9 +1,9 @@
-import { systemClock } from "../../src/clock.ts";
-import { createRedisRevocationCache } from "../../src/services/redis-revocation-cache.ts";
-import type { RevocationCache } from "../../src/services/revocation-cache.ts";
+import { ManualClock } from "../../src/clock.ts";
+import type { RevocationCache } from "../../src/services/revocation/cache.ts";
 import { createTestApp, memoryLogger } from "../helpers/app.ts";
 import { assertEquals } from "../helpers/assert.ts";
 import { createTestDatabase } from "../helpers/database.ts";
+import { openRedisCache } from "./cache.ts";
 import { createUser, getMe, MANY_REQUESTS_ENV, post, signIn, statusOf } from "./helpers.ts";
 
 /** A TCP port that accepts connections and never answers: a hung Redis. */
@@ -61,31 +61,25 @@ async function assertPostgresDecides(cache: RevocationCache, label: string) {
 
 Deno.test("with Redis down, tokens are checked in Postgres: revoked ones stay 401, never a 500", async () => {
   const logger = memoryLogger();
-  const cache = createRedisRevocationCache({
-    url: `redis://127.0.0.1:${closedPort()}`,
-    keyPrefix: "outage:",
-    timeoutMs: 100,
-    logger,
-  });
+  const opened = openRedisCache(`redis://127.0.0.1:${closedPort()}`, { keyPrefix: "outage:", timeoutMs: 100, logger });
   try {
-    await assertPostgresDecides(cache, "redis down");
+    await assertPostgresDecides(opened.cache, "redis down");
   } finally {
-    await cache.close();
+    await opened.close();
   }
 });
 
 Deno.test("with Redis hanging, commands time out and Postgres decides", async () => {
   const hole = blackHole();
-  const cache = createRedisRevocationCache({
-    url: `redis://127.0.0.1:${hole.port}`,
+  const opened = openRedisCache(`redis://127.0.0.1:${hole.port}`, {
     keyPrefix: "hung:",
     timeoutMs: 100,
     logger: memoryLogger(),
   });
   try {
-    await assertPostgresDecides(cache, "redis hung");
+    await assertPostgresDecides(opened.cache, "redis hung");
   } finally {
-    await cache.close();
+    await opened.close();
     hole.close();
   }
 });
@@ -95,8 +89,6 @@ Deno.test("a cache that fails only while a revocation is published cannot keep t
   const entries = new Map<string, number>();
   let refuseWrites = 0;
   const flaky: RevocationCache = {
-    kind: "redis",
-    shared: true,
     read: (keys) => Promise.resolve(keys.map((key) => entries.get(key))),
     raise(list) {
       if (refuseWrites > 0) {
@@ -106,10 +98,10 @@ Deno.test("a cache that fails only while a revocation is published cannot keep t
       for (const { key, value } of list) entries.set(key, Math.max(entries.get(key) ?? value, value));
       return Promise.resolve();
     },
-    close: () => Promise.resolve(),
   };
   const database = await createTestDatabase();
-  const testApp = await createTestApp({ env: MANY_REQUESTS_ENV, database, revocationCache: flaky, clock: systemClock });
+  const clock = new ManualClock();
+  const testApp = await createTestApp({ env: MANY_REQUESTS_ENV, database, revocationCache: flaky, clock });
   try {
     const user = await createUser(database.db, "blip");
     const pair = await signIn(testApp, user);
@@ -117,7 +109,7 @@ Deno.test("a cache that fails only while a revocation is published cannot keep t
     refuseWrites = 1;
     assertEquals(await statusOf(post(testApp, "/auth/logout", pair.access_token)), 204);
     assertEquals(await statusOf(getMe(testApp, pair.access_token)), 401, "the instance stops trusting cached answers");
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await clock.tick(1500);
     assertEquals([...entries].filter(([key, value]) => key.startsWith("jti:") && value === 1).length, 1, "retried");
     assertEquals(await statusOf(getMe(testApp, pair.access_token)), 401);
   } finally {

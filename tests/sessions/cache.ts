@@ -1,40 +1,60 @@
-import type { Clock } from "../../src/clock.ts";
 import type { Logger } from "../../src/logger.ts";
-import { createRedisRevocationCache } from "../../src/services/redis-revocation-cache.ts";
-import { createMemoryRevocationCache, type RevocationCache } from "../../src/services/revocation-cache.ts";
+import { openRedis } from "../../src/runtime.ts";
+import type { RevocationCache } from "../../src/services/revocation/cache.ts";
+import { createRedisRevocationCache } from "../../src/services/revocation/redis-cache.ts";
 import { uniqueCachePrefix } from "../helpers/app.ts";
 import { TEST_REDIS_URL } from "../helpers/env.ts";
 import { deleteKeysWithPrefix } from "../helpers/redis-keys.ts";
 
-/** A revocation cache the test controls: on the shared Redis under its own prefix, or in memory. */
-export interface TestCache {
+/** A revocation cache on a Redis of the test's choosing, over a connection of its own. */
+export interface OpenedCache {
   cache: RevocationCache;
-  /** Another instance's connection to the same cache (the same object in memory mode) */
-  connect(): RevocationCache;
+  close(): Promise<void>;
+}
+
+/** Opens a Redis connection and the revocation cache over it, as an instance does. */
+export function openRedisCache(
+  url: string,
+  options: { keyPrefix: string; timeoutMs: number; logger: Logger },
+): OpenedCache {
+  const connection = openRedis(url, options.logger);
+  const cache = createRedisRevocationCache({
+    client: connection.client,
+    keyPrefix: options.keyPrefix,
+    timeoutMs: options.timeoutMs,
+  });
+  return { cache, close: () => connection.close() };
+}
+
+/**
+ * The revocation cache instances share: on the test Redis under its own prefix when
+ * TEST_REDIS_URL is set; none otherwise, so every instance checks tokens in the database.
+ */
+export interface TestCache {
+  cache: RevocationCache | undefined;
+  /** Another instance's connection to the same cache */
+  connect(): RevocationCache | undefined;
   /** Forgets every entry, as FLUSHALL or a restart would — only this test's keys */
   flush(): Promise<void>;
   close(): Promise<void>;
 }
 
-export function createTestCache(clock: Clock, logger: Logger): TestCache {
+export function createTestCache(logger: Logger): TestCache {
   if (!TEST_REDIS_URL) {
-    const cache = createMemoryRevocationCache(clock);
     return {
-      cache,
-      // Each instance has its own memory: another instance starts empty
-      connect: () => createMemoryRevocationCache(clock),
-      // Closing the memory cache only empties it; it keeps serving
-      flush: () => cache.close(),
-      close: () => cache.close(),
+      cache: undefined,
+      connect: () => undefined,
+      flush: () => Promise.resolve(),
+      close: () => Promise.resolve(),
     };
   }
   const url = TEST_REDIS_URL;
   const keyPrefix = uniqueCachePrefix();
-  const opened: RevocationCache[] = [];
+  const opened: OpenedCache[] = [];
   const connect = () => {
-    const cache = createRedisRevocationCache({ url, keyPrefix, timeoutMs: 1000, logger });
-    opened.push(cache);
-    return cache;
+    const each = openRedisCache(url, { keyPrefix, timeoutMs: 1000, logger });
+    opened.push(each);
+    return each.cache;
   };
   const cache = connect();
   return {

@@ -1,11 +1,10 @@
 import type { TestApp } from "../helpers/app.ts";
 import { insertUserIfAbsent } from "../../src/repositories/users.ts";
 import type { UserRow } from "../../src/db/schema.ts";
-import type { TokenPair } from "../../src/services/session-service.ts";
-import type { SessionManager } from "../../src/services/session-manager.ts";
 import type { Kysely } from "kysely";
 import type { DB } from "../../src/db/schema.ts";
 import { postJson } from "../helpers/app.ts";
+import type { TokenPair } from "../../src/services/sessions/token-pair.ts";
 
 /** Env for apps that send many requests: the general tier must not get in the way. */
 export const MANY_REQUESTS_ENV = { RATE_LIMIT_GENERAL_PER_MINUTE: "100000", RATE_LIMIT_AUTH_PER_MINUTE: "100000" };
@@ -25,15 +24,9 @@ export async function createUser(db: Kysely<DB>, label = "user"): Promise<UserRo
   return user;
 }
 
-export function managerOf(testApp: TestApp): SessionManager {
-  const manager = testApp.deps.sessionManager;
-  if (!manager) throw new Error("the test app has no session manager");
-  return manager;
-}
-
 /** Signs the user in on a new device: a new session and its first pair. */
 export function signIn(testApp: TestApp, user: UserRow, userAgent = "TestDevice/1.0"): Promise<TokenPair> {
-  return managerOf(testApp).startSession(user, { ip: "198.51.100.1", userAgent, requestId: null });
+  return testApp.deps.sessions.startSession(user, { ip: "198.51.100.1", userAgent, requestId: null });
 }
 
 export function bearer(token: string, init: RequestInit = {}): RequestInit {

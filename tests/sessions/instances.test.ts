@@ -1,4 +1,3 @@
-import { systemClock } from "../../src/clock.ts";
 import { createLogger } from "../../src/logger.ts";
 import { createTestApp } from "../helpers/app.ts";
 import { assertEquals } from "../helpers/assert.ts";
@@ -8,7 +7,7 @@ import { createUser, getMe, MANY_REQUESTS_ENV, post, refresh, signIn, statusOf }
 
 Deno.test("two instances on one database and one cache", async (t) => {
   const database = await createTestDatabase();
-  const testCache = createTestCache(systemClock, createLogger({ level: "error" }));
+  const testCache = createTestCache(createLogger({ level: "error" }));
   const a = await createTestApp({ env: MANY_REQUESTS_ENV, database, revocationCache: testCache.cache });
   const b = await createTestApp({ env: MANY_REQUESTS_ENV, database, revocationCache: testCache.connect() });
   try {

@@ -1,6 +1,5 @@
 import { createTestApp } from "../helpers/app.ts";
 import { assertEquals } from "../helpers/assert.ts";
-import { systemClock } from "../../src/clock.ts";
 import { createLogger } from "../../src/logger.ts";
 import { createTestCache } from "./cache.ts";
 import { createUser, getMe, MANY_REQUESTS_ENV, post, refresh, signIn, statusOf } from "./helpers.ts";
@@ -13,7 +12,7 @@ function flipLastBit(token: string): string {
 }
 
 Deno.test("logout and logout-all", async (t) => {
-  const testCache = createTestCache(systemClock, createLogger({ level: "error" }));
+  const testCache = createTestCache(createLogger({ level: "error" }));
   const testApp = await createTestApp({ env: MANY_REQUESTS_ENV, revocationCache: testCache.cache });
   const { db } = testApp.database;
   try {

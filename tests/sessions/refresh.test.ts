@@ -1,8 +1,8 @@
 import { ManualClock } from "../../src/clock.ts";
 import { createTestApp } from "../helpers/app.ts";
 import { assert, assertEquals, assertNotEquals } from "../helpers/assert.ts";
-import { hashToken } from "../../src/services/tokens.ts";
-import { bearer, createUser, getMe, managerOf, MANY_REQUESTS_ENV, post, refresh, signIn, statusOf } from "./helpers.ts";
+import { hashToken } from "../../src/services/sessions/tokens.ts";
+import { bearer, createUser, getMe, MANY_REQUESTS_ENV, post, refresh, signIn, statusOf } from "./helpers.ts";
 
 const DAY_MS = 86_400_000;
 
@@ -67,7 +67,7 @@ Deno.test("refresh-token rotation", async (t) => {
       const fresh = await db.selectFrom("users").selectAll().where("id", "=", user.id).executeTakeFirstOrThrow();
       const beforeReset = await signIn(testApp, fresh);
       const announce = await db.transaction().execute((trx) =>
-        managerOf(testApp).revokeAllSessions(user.id, "password_reset", trx)
+        testApp.deps.sessions.revokeAllSessions(user.id, "password_reset", trx)
       );
       await announce();
       assertEquals(await statusOf(refresh(testApp, beforeReset.refresh_token)), 401);

@@ -1,10 +1,11 @@
 import { ManualClock } from "../../src/clock.ts";
-import { createTokenSigner, InvalidTokenError, type TokenClaims } from "../../src/services/tokens.ts";
-import { createVerifiedTokenMemo } from "../../src/services/verified-tokens.ts";
+import { createTokenSigner, InvalidTokenError } from "../../src/services/sessions/tokens.ts";
+import { createVerifiedTokenMemo } from "../../src/services/sessions/verified-tokens.ts";
 import { createTestApp } from "../helpers/app.ts";
 import { assert, assertEquals, assertRejects } from "../helpers/assert.ts";
 import { TEST_SECRETS } from "../helpers/env.ts";
 import { createUser, getMe, MANY_REQUESTS_ENV, signIn, statusOf } from "./helpers.ts";
+import type { TokenClaims } from "../../src/services/sessions/token-claims.ts";
 
 const JWT = {
   accessSecret: TEST_SECRETS.JWT_SECRET,

@@ -1,7 +1,7 @@
 import type { MiddlewareHandler } from "hono";
 import { bodyLimit as honoBodyLimit } from "hono/body-limit";
 import type { AppEnv } from "../app-env.ts";
-import { AppError } from "../errors.ts";
+import { AppError } from "../../errors.ts";
 
 /**
  * Rejects bodies over `maxBytes` with 413 before anything parses them: by Content-Length

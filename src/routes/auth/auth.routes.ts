@@ -1,4 +1,4 @@
-import { defineRoute } from "../../http/openapi.ts";
+import { defineRoute } from "../../http/define-route.ts";
 import { SIGNED_IN_LINKS, TokenPairSchema } from "../../http/schemas.ts";
 import {
   AcceptedSchema,
@@ -72,7 +72,7 @@ export const verifyEmail = defineRoute({
   },
 });
 
-export const resendVerificationCode = defineRoute({
+export const resendEmailVerificationOtp = defineRoute({
   method: "post",
   path: "/auth/resend-email-verification-otp",
   operationId: "resendEmailVerificationOtp",

@@ -1,5 +1,10 @@
 import { z } from "@hono/zod-openapi";
-import { MAX_PASSWORD_BYTES, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, utf8Length } from "../../services/passwords.ts";
+import {
+  MAX_PASSWORD_BYTES,
+  MAX_PASSWORD_LENGTH,
+  MIN_PASSWORD_LENGTH,
+  utf8Length,
+} from "../../services/accounts/passwords.ts";
 
 /** An address as typed; trimmed here, lower-cased by the service for identity. */
 export const EmailSchema = z

@@ -1,4 +1,4 @@
-import { createRouter } from "../../http/openapi.ts";
+import { createRouter } from "../../http/router.ts";
 import * as handlers from "./auth.handlers.ts";
 import * as routes from "./auth.routes.ts";
 
@@ -7,7 +7,7 @@ export function accountRouter() {
   return createRouter()
     .openapi(routes.signup, handlers.signup)
     .openapi(routes.verifyEmail, handlers.verifyEmail)
-    .openapi(routes.resendVerificationCode, handlers.resendVerificationOtp)
+    .openapi(routes.resendEmailVerificationOtp, handlers.resendEmailVerificationOtp)
     .openapi(routes.signin, handlers.signin)
     .openapi(routes.requestPasswordReset, handlers.requestPasswordReset)
     .openapi(routes.resetPassword, handlers.resetPassword);

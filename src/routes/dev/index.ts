@@ -1,4 +1,4 @@
-import { createRouter } from "../../http/openapi.ts";
+import { createRouter } from "../../http/router.ts";
 import * as handlers from "./dev.handlers.ts";
 import * as routes from "./dev.routes.ts";
 

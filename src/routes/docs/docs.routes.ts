@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { defineRoute } from "../../http/openapi.ts";
+import { defineRoute } from "../../http/define-route.ts";
 
 const OpenApiDocumentSchema = z
   .looseObject({})

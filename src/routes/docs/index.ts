@@ -1,8 +1,8 @@
 import type { OpenApiDocument } from "../../http/openapi-document.ts";
-import { AppError } from "../../http/errors.ts";
-import { createRouter } from "../../http/openapi.ts";
+import { createRouter } from "../../http/router.ts";
 import * as routes from "./docs.routes.ts";
 import { DOCS_HTML, SWAGGER_ASSETS } from "./swagger-assets.ts";
+import { AppError } from "../../errors.ts";
 
 /** /openapi.json and Swagger UI; `document` is computed once the other routes exist. */
 export function docsRouter(document: () => OpenApiDocument) {

@@ -1,8 +1,8 @@
 import type { RouteHandler } from "@hono/zod-openapi";
 import type { AppEnv } from "../../http/app-env.ts";
-import { AppError } from "../../http/errors.ts";
 import { runHealthChecks } from "../../services/health.ts";
 import type * as routes from "./health.routes.ts";
+import { AppError } from "../../errors.ts";
 
 export const health: RouteHandler<typeof routes.health, AppEnv> = async (c) => {
   return c.json(await runHealthChecks(c.get("deps")), 200);

@@ -1,4 +1,4 @@
-import { createRouter } from "../../http/openapi.ts";
+import { createRouter } from "../../http/router.ts";
 import * as handlers from "./health.handlers.ts";
 import * as routes from "./health.routes.ts";
 

@@ -1,4 +1,4 @@
-import { createRouter } from "../../http/openapi.ts";
+import { createRouter } from "../../http/router.ts";
 import * as handlers from "./security.handlers.ts";
 import * as routes from "./security.routes.ts";
 

@@ -1,4 +1,4 @@
-import { defineRoute } from "../../http/openapi.ts";
+import { defineRoute } from "../../http/define-route.ts";
 import { SIGNED_IN_LINKS, TokenPairSchema } from "../../http/schemas.ts";
 import {
   CurrentUserSchema,
@@ -81,7 +81,7 @@ export const me = defineRoute({
   description: "Returns the account of the access token's user. A user deleted since the token was issued " +
     "gets 401 `invalid_token`.",
   tier: "general",
-  auth: true,
+  auth: "user",
   responses: {
     200: { description: "The user", content: { "application/json": { schema: CurrentUserSchema } } },
   },

@@ -1,16 +1,15 @@
-import type { AppDeps } from "../../app-deps.ts";
-import { AppError } from "../../http/errors.ts";
-import type { SessionService } from "../session-service.ts";
+import type { Kysely } from "kysely";
+import type { Clock } from "../../clock.ts";
+import type { Config } from "../../config.ts";
+import type { DB } from "../../db/schema.ts";
+import type { SessionService } from "../sessions/service.ts";
+import type { PasswordHasher } from "./passwords.ts";
 
-/** What the account flows use from the app's dependencies. */
-export type AccountDeps = Pick<AppDeps, "config" | "clock" | "database" | "passwords" | "sessions">;
-
-/** The session service, which sign-in and password reset cannot do without. */
-export function sessionsOf(deps: AccountDeps): SessionService {
-  if (!deps.sessions) {
-    throw new AppError("internal_error", "An unexpected error occurred", {
-      cause: new Error("No session service is configured"),
-    });
-  }
-  return deps.sessions;
+/** What the account flows need: sign-in starts a session, a password reset ends them all. */
+export interface AccountDeps {
+  config: Config;
+  clock: Clock;
+  db: Kysely<DB>;
+  passwords: PasswordHasher;
+  sessions: Pick<SessionService, "startSession" | "revokeAllSessions">;
 }

@@ -1,13 +1,13 @@
-import type { RequestMeta } from "../../http/client-ip.ts";
-import { AppError } from "../../http/errors.ts";
 import { passwordChangedMail, passwordResetMail } from "../../mail/templates.ts";
 import { findLiveResetToken, replaceResetToken, useResetToken } from "../../repositories/password-reset-tokens.ts";
 import { recordSecurityEvent } from "../../repositories/security-events.ts";
 import { findUserById, lockUserByEmail, markEmailVerified, updatePasswordHash } from "../../repositories/users.ts";
-import { hashResetToken, newResetToken, RESET_TOKEN_TTL_MS } from "../reset-tokens.ts";
-import { type AccountDeps, sessionsOf } from "./account-deps.ts";
+import { hashResetToken, newResetToken, RESET_TOKEN_TTL_MS } from "./reset-tokens.ts";
+import type { AccountDeps } from "./account-deps.ts";
 import { normalizeEmail } from "./email-address.ts";
 import { mailedRecently, queueMail } from "./verification-mail.ts";
+import type { RequestMeta } from "../request-meta.ts";
+import { AppError } from "../../errors.ts";
 
 /** One error for unknown, expired, used and superseded tokens. */
 export function invalidResetTokenError(): AppError {
@@ -25,7 +25,7 @@ export async function requestPasswordReset(deps: AccountDeps, email: string, met
   const { token, tokenHash } = newResetToken();
   const link = `${deps.config.appUrl}/reset-password?token=${token}`;
   const now = deps.clock.now();
-  await deps.database.db.transaction().execute(async (trx) => {
+  await deps.db.transaction().execute(async (trx) => {
     const user = await lockUserByEmail(trx, normalizeEmail(email));
     if (!user || await mailedRecently(trx, user.email, "password_reset", now)) return;
     await replaceResetToken(trx, {
@@ -49,12 +49,12 @@ export async function resetPassword(
   input: { token: string; new_password: string },
   meta: RequestMeta,
 ): Promise<void> {
-  const db = deps.database.db;
+  const db = deps.db;
   const tokenHash = hashResetToken(input.token);
   // Cheap check first, so a guessed token costs no bcrypt; the UPDATE below decides races
   if (!await findLiveResetToken(db, tokenHash, deps.clock.now())) throw invalidResetTokenError();
   const passwordHash = await deps.passwords.hash(input.new_password);
-  const sessions = sessionsOf(deps);
+
   const now = deps.clock.now();
   const announce = await db.transaction().execute(async (trx) => {
     const userId = await useResetToken(trx, tokenHash, now);
@@ -62,7 +62,7 @@ export async function resetPassword(
     if (!user) return undefined;
     await updatePasswordHash(trx, user.id, passwordHash, now);
     await markEmailVerified(trx, user.id, now);
-    const announce = await sessions.revokeAllSessions(user.id, "password_reset", trx);
+    const announce = await deps.sessions.revokeAllSessions(user.id, "password_reset", trx);
     await queueMail(trx, passwordChangedMail(user.email, user.name), now);
     await recordSecurityEvent(trx, { userId: user.id, type: "password_reset", ...meta, at: now });
     return announce;

@@ -1,10 +1,10 @@
-import type { RequestMeta } from "../../http/client-ip.ts";
-import { AppError } from "../../http/errors.ts";
 import { recordSecurityEvent } from "../../repositories/security-events.ts";
 import { findUserByEmail } from "../../repositories/users.ts";
-import type { TokenPair } from "../session-service.ts";
-import { type AccountDeps, sessionsOf } from "./account-deps.ts";
+import type { AccountDeps } from "./account-deps.ts";
 import { normalizeEmail } from "./email-address.ts";
+import type { RequestMeta } from "../request-meta.ts";
+import { AppError } from "../../errors.ts";
+import type { TokenPair } from "../sessions/token-pair.ts";
 
 /** One error for an unknown address and a wrong password: the body must not tell them apart. */
 export function invalidCredentialsError(): AppError {
@@ -21,7 +21,7 @@ export async function signin(
   input: { email: string; password: string },
   meta: RequestMeta,
 ): Promise<TokenPair> {
-  const db = deps.database.db;
+  const db = deps.db;
   const user = await findUserByEmail(db, normalizeEmail(input.email));
   const matches = await deps.passwords.verify(input.password, user?.password_hash);
   if (!user || !matches) {
@@ -32,7 +32,7 @@ export async function signin(
     await recordSecurityEvent(db, { userId: user.id, type: "signin_failed", ...meta, at: deps.clock.now() });
     throw new AppError("email_not_verified", "Verify your email address with the code we sent, then sign in");
   }
-  const tokens = await sessionsOf(deps).startSession(user, meta);
+  const tokens = await deps.sessions.startSession(user, meta);
   await recordSecurityEvent(db, { userId: user.id, type: "signin_succeeded", ...meta, at: deps.clock.now() });
   return tokens;
 }

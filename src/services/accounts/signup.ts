@@ -1,10 +1,10 @@
-import type { RequestMeta } from "../../http/client-ip.ts";
 import { signupAttemptMail } from "../../mail/templates.ts";
 import { recordSecurityEvent } from "../../repositories/security-events.ts";
 import { insertUserIfAbsent, lockUserByEmail } from "../../repositories/users.ts";
 import type { AccountDeps } from "./account-deps.ts";
 import { normalizeEmail } from "./email-address.ts";
 import { mailedRecently, queueMail, sendVerificationCode } from "./verification-mail.ts";
+import type { RequestMeta } from "../request-meta.ts";
 
 export interface SignupInput {
   email: string;
@@ -26,7 +26,7 @@ export async function signup(deps: AccountDeps, input: SignupInput, meta: Reques
   const emailNormalized = normalizeEmail(email);
   const passwordHash = await deps.passwords.hash(input.password);
   const now = deps.clock.now();
-  await deps.database.db.transaction().execute(async (trx) => {
+  await deps.db.transaction().execute(async (trx) => {
     const created = await insertUserIfAbsent(trx, {
       email,
       email_normalized: emailNormalized,

@@ -4,7 +4,7 @@ import type { MailTemplate, RenderedMail } from "../../mail/templates.ts";
 import { verificationCodeMail } from "../../mail/templates.ts";
 import { insertEmailOtp, killEmailOtps } from "../../repositories/email-otps.ts";
 import { hasMailSince, insertOutboxMail } from "../../repositories/mail-outbox.ts";
-import { generateOtp, otpDigest } from "../otp.ts";
+import { generateOtp, otpDigest } from "./otp.ts";
 import type { AccountDeps } from "./account-deps.ts";
 
 /** At most one mail of a kind per address in this window, however often it is asked for. */

@@ -1,12 +1,12 @@
-import type { RequestMeta } from "../../http/client-ip.ts";
-import { AppError } from "../../http/errors.ts";
 import { killEmailOtps, spendOtpAttempt } from "../../repositories/email-otps.ts";
 import { recordSecurityEvent } from "../../repositories/security-events.ts";
 import { lockUserByEmail, markEmailVerified } from "../../repositories/users.ts";
-import { otpMatches } from "../otp.ts";
+import { otpMatches } from "./otp.ts";
 import type { AccountDeps } from "./account-deps.ts";
 import { normalizeEmail } from "./email-address.ts";
 import { sendVerificationCode } from "./verification-mail.ts";
+import type { RequestMeta } from "../request-meta.ts";
+import { AppError } from "../../errors.ts";
 
 /** One error for wrong, expired, used, exhausted and superseded codes, and for unknown addresses. */
 export function invalidOtpError(): AppError {
@@ -24,7 +24,7 @@ export async function verifyEmail(
   meta: RequestMeta,
 ): Promise<void> {
   const now = deps.clock.now();
-  const verified = await deps.database.db.transaction().execute(async (trx) => {
+  const verified = await deps.db.transaction().execute(async (trx) => {
     const user = await lockUserByEmail(trx, normalizeEmail(input.email));
     if (!user || user.email_verified) return false;
     const live = await spendOtpAttempt(trx, user.id, now);
@@ -43,9 +43,9 @@ export async function verifyEmail(
  * unknown or verified addresses, or within a minute of the last code. The caller answers
  * the same in every case.
  */
-export async function resendVerificationCode(deps: AccountDeps, email: string): Promise<void> {
+export async function resendEmailVerificationOtp(deps: AccountDeps, email: string): Promise<void> {
   const now = deps.clock.now();
-  await deps.database.db.transaction().execute(async (trx) => {
+  await deps.db.transaction().execute(async (trx) => {
     const user = await lockUserByEmail(trx, normalizeEmail(email));
     if (user && !user.email_verified) await sendVerificationCode(deps, trx, user, now);
   });

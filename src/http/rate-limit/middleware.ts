@@ -1,0 +1,64 @@
+import type { MiddlewareHandler } from "hono";
+import type { Tier } from "../../config.ts";
+import type { AppEnv } from "../app-env.ts";
+import { clientIp } from "../client-ip.ts";
+import type { RateLimitKey } from "./policy.ts";
+import { isCountedResult, type LimitCheck, rateLimitHeaders, retryAfterSeconds } from "./headers.ts";
+import { emailRule, policyName, tierRule } from "./policy.ts";
+import { ipSubject } from "./subject.ts";
+import { readRequestEmail } from "./request-email.ts";
+import { AppError } from "../../errors.ts";
+
+export interface RateLimitOptions {
+  tier: Tier;
+  /** `user` needs requireBearer to run first; `ip+email` also limits the body's email */
+  key: RateLimitKey;
+}
+
+/**
+ * Enforces the route's tier through `deps.rateLimiter`: keyed on the user for bearer
+ * routes, on the client IP otherwise, and also on the normalized email for routes that
+ * take one, so rotating IPs cannot hammer one account. The answer is the same whether
+ * that account exists: nothing here looks it up. Sets the rate-limit headers (kept on
+ * error responses too) and throws a 429 `rate_limited` problem with Retry-After when a
+ * limit is exhausted.
+ */
+export function rateLimit(options: RateLimitOptions): MiddlewareHandler<AppEnv> {
+  const { tier, key } = options;
+  return async function rateLimitMiddleware(c, next) {
+    const { config, rateLimiter, clock } = c.get("deps");
+    const limits = config.rateLimit.perMinute;
+    const checks: LimitCheck[] = [];
+
+    const rule = tierRule(limits, tier);
+    const auth = c.get("auth");
+    const subject = key === "user" && auth ? `user:${auth.userId}` : `ip:${ipSubject(clientIp(c, config.trustProxy))}`;
+    const result = await rateLimiter.limit(`tier:${tier}`, subject, rule);
+    c.set("rateLimit", result);
+    checks.push({ policy: policyName(tier, false), rule, result });
+
+    if (result.success && key === "ip+email") {
+      const email = await readRequestEmail(c);
+      if (email !== undefined) {
+        const perEmail = emailRule(limits, tier);
+        const emailResult = await rateLimiter.limit(`email:${tier}`, email, perEmail);
+        checks.push({ policy: policyName(tier, true), rule: perEmail, result: emailResult });
+      }
+    }
+
+    const counted = checks.filter((check) => isCountedResult(check.result));
+    const now = clock.now().getTime();
+    for (const [name, value] of Object.entries(rateLimitHeaders(counted, now))) c.header(name, value);
+    const denied = counted.find((check) => !check.result.success);
+    if (denied) throw rateLimitedError(retryAfterSeconds(denied.result.reset, now));
+    await next();
+  };
+}
+
+/** The 429 problem; one wording for every limit, so it tells nothing about the account. */
+export function rateLimitedError(retryAfter: number): AppError {
+  return new AppError("rate_limited", "Too many requests: retry after the number of seconds in Retry-After", {
+    headers: { "Retry-After": String(retryAfter) },
+    extra: { retry_after: retryAfter },
+  });
+}

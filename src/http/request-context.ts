@@ -1,0 +1,32 @@
+import type { Context } from "hono";
+import type { RequestMeta } from "../services/request-meta.ts";
+import type { AuthContext } from "../services/sessions/auth-context.ts";
+import type { CurrentUser } from "../services/sessions/authenticate.ts";
+import type { AppEnv } from "./app-env.ts";
+import { clientIp } from "./client-ip.ts";
+
+const MAX_USER_AGENT = 512;
+
+/** Who made the request, as services record it on sessions and security events. */
+export function requestMeta(c: Context<AppEnv>): RequestMeta {
+  const ip = clientIp(c, c.get("deps").config.trustProxy);
+  return {
+    ip: ip === "unknown" ? null : ip,
+    userAgent: c.req.header("User-Agent")?.slice(0, MAX_USER_AGENT) ?? null,
+    requestId: c.get("requestId") ?? null,
+  };
+}
+
+/** The bearer's claims on a route declared with `auth`. */
+export function bearerOf(c: Context<AppEnv>): AuthContext {
+  const auth = c.get("auth");
+  if (!auth) throw new Error("Bearer route reached without authentication");
+  return auth;
+}
+
+/** The bearer's user on a route declared with `auth: "user"`. */
+export function userOf(c: Context<AppEnv>): CurrentUser {
+  const user = c.get("user");
+  if (!user) throw new Error('Route reached without its user: declare it with auth: "user"');
+  return user;
+}

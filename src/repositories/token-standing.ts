@@ -1,0 +1,97 @@
+import { sql } from "kysely";
+import { compiledOnce } from "../db/compiled-once.ts";
+import type { Executor } from "../db/schema.ts";
+import type { UserProfile } from "./users.ts";
+
+/** What an access token names; each must still hold for the token to be usable. */
+export interface TokenSubject {
+  userId: string;
+  sessionId: string;
+  jti: string;
+  now: Date;
+}
+
+/** Everything Postgres knows about whether an access token may still be used. */
+export interface TokenStanding {
+  /** users.token_version, or null when the user no longer exists */
+  tokenVersion: number | null;
+  /** The session exists for this user and is neither revoked nor expired */
+  sessionActive: boolean;
+  /** The jti is on the denylist */
+  jtiDenied: boolean;
+}
+
+const selectTokenStanding = compiledOnce((db, userId: string, sessionId: string, jti: string, now: Date) =>
+  db.selectNoFrom((eb) => [
+    eb.selectFrom("users").select("token_version").where("id", "=", userId).as("token_version"),
+    eb.exists(
+      eb.selectFrom("sessions")
+        .select(sql.lit(1).as("one"))
+        .where("id", "=", sessionId)
+        .where("user_id", "=", userId)
+        .where("revoked_at", "is", null)
+        .where("expires_at", ">", now),
+    ).as("session_active"),
+    eb.exists(
+      eb.selectFrom("revoked_access_tokens").select(sql.lit(1).as("one")).where("jti", "=", jti),
+    ).as("jti_denied"),
+  ])
+);
+
+/** Reads the user's version, the session's state and the denylist in one round trip. */
+export async function readTokenStanding(db: Executor, token: TokenSubject): Promise<TokenStanding> {
+  const { rows } = await selectTokenStanding(db, token.userId, token.sessionId, token.jti, token.now);
+  const row = rows[0];
+  return {
+    tokenVersion: row.token_version === null ? null : Number(row.token_version),
+    sessionActive: Boolean(row.session_active),
+    jtiDenied: Boolean(row.jti_denied),
+  };
+}
+
+const selectProfileOfUsableToken = compiledOnce((
+  db,
+  userId: string,
+  tokenVersion: number,
+  sessionId: string,
+  jti: string,
+  now: Date,
+) =>
+  db.selectFrom("users")
+    .select(["id", "email", "name", "email_verified", "created_at"])
+    .where("id", "=", userId)
+    .where("token_version", "=", tokenVersion)
+    .where(({ exists, selectFrom }) =>
+      exists(
+        selectFrom("sessions")
+          .select(sql.lit(1).as("one"))
+          .where("id", "=", sessionId)
+          .where("user_id", "=", userId)
+          .where("revoked_at", "is", null)
+          .where("expires_at", ">", now),
+      )
+    )
+    .where(({ exists, not, selectFrom }) =>
+      not(exists(selectFrom("revoked_access_tokens").select(sql.lit(1).as("one")).where("jti", "=", jti)))
+    )
+);
+
+/**
+ * The token check and the read of its user as one statement: the profile when the user
+ * still has the token's version, its session is live and its jti is not denylisted;
+ * undefined otherwise (revoked, expired session, deleted user).
+ */
+export async function findProfileOfUsableToken(
+  db: Executor,
+  token: TokenSubject & { tokenVersion: number },
+): Promise<UserProfile | undefined> {
+  const { rows } = await selectProfileOfUsableToken(
+    db,
+    token.userId,
+    token.tokenVersion,
+    token.sessionId,
+    token.jti,
+    token.now,
+  );
+  return rows[0];
+}

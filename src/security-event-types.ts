@@ -1,0 +1,14 @@
+/** Audit-trail event types; the set is closed so clients can switch on it. */
+export const SECURITY_EVENT_TYPES = [
+  "signup",
+  "signin_succeeded",
+  "signin_failed",
+  "email_verified",
+  "password_reset_requested",
+  "password_reset",
+  "refresh_token_reused",
+  "session_revoked",
+  "logout",
+  "logout_all",
+] as const;
+export type SecurityEventType = typeof SECURITY_EVENT_TYPES[number];

@@ -1,0 +1,88 @@
+import { SaturatedError, WorkLimiter } from "./work-limiter.ts";
+import { AppError } from "../../errors.ts";
+
+/** bcrypt reads at most 72 bytes; longer passwords are refused rather than silently truncated. */
+export const MAX_PASSWORD_BYTES = 72;
+export const MIN_PASSWORD_LENGTH = 8;
+export const MAX_PASSWORD_LENGTH = 128;
+
+const SATURATED_RETRY_AFTER_SECONDS = 2;
+
+// Loaded on first use: the native addon needs --allow-ffi, which generating the spec does not have
+function bcrypt() {
+  return import("@node-rs/bcrypt");
+}
+
+async function bcryptHash(password: string, cost: number): Promise<string> {
+  return await (await bcrypt()).hash(password, cost);
+}
+
+async function bcryptVerify(password: string, passwordHash: string): Promise<boolean> {
+  return await (await bcrypt()).verify(password, passwordHash);
+}
+
+export function utf8Length(text: string): number {
+  return new TextEncoder().encode(text).length;
+}
+
+/** Hashes and verifies passwords with bcrypt, off the event loop and with bounded concurrency. */
+export interface PasswordHasher {
+  hash(password: string): Promise<string>;
+  /**
+   * True when `password` matches `passwordHash`. Without a hash (unknown account) it still
+   * runs one bcrypt verification against a dummy hash, so both paths cost the same.
+   */
+  verify(password: string, passwordHash: string | undefined): Promise<boolean>;
+}
+
+export interface PasswordHasherOptions {
+  cost: number;
+  /** bcrypt computations at once; defaults to the number of cores */
+  concurrency?: number;
+  /** computations allowed to wait; beyond it callers get 503 service_unavailable */
+  maxQueue?: number;
+}
+
+/**
+ * Builds the hasher. bcrypt runs on @node-rs/bcrypt's thread pool, but each hash still
+ * holds a core for a few hundred milliseconds at production cost: the limiter keeps a
+ * sign-in flood from taking every core (and the event loop's share of them) away from
+ * cheap routes, and refuses the excess quickly.
+ */
+export function createPasswordHasher(options: PasswordHasherOptions): PasswordHasher {
+  const cores = navigator.hardwareConcurrency || 2;
+  const limiter = new WorkLimiter(options.concurrency ?? cores, options.maxQueue ?? cores * 16);
+  let dummyHash: Promise<string> | undefined;
+
+  async function limited<T>(task: () => Promise<T>): Promise<T> {
+    try {
+      return await limiter.run(task);
+    } catch (error) {
+      if (!(error instanceof SaturatedError)) throw error;
+      throw new AppError("service_unavailable", "Too many password checks are in progress, retry shortly", {
+        cause: error,
+        headers: { "Retry-After": String(SATURATED_RETRY_AFTER_SECONDS) },
+      });
+    }
+  }
+
+  function dummy(): Promise<string> {
+    // Same cost as real hashes, so the unknown-account path takes as long as a wrong password
+    dummyHash ??= bcryptHash(crypto.randomUUID(), options.cost).catch((error) => {
+      dummyHash = undefined;
+      throw error;
+    });
+    return dummyHash;
+  }
+
+  return {
+    hash(password) {
+      return limited(() => bcryptHash(password, options.cost));
+    },
+    async verify(password, passwordHash) {
+      const matches = await limited(async () => await bcryptVerify(password, passwordHash ?? await dummy()));
+      // bcrypt ignores bytes past 72: a longer candidate must never match a stored prefix
+      return matches && passwordHash !== undefined && utf8Length(password) <= MAX_PASSWORD_BYTES;
+    },
+  };
+}

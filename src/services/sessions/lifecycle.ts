@@ -1,0 +1,144 @@
+import type { Transaction } from "kysely";
+import type { DB } from "../../db/schema.ts";
+import { consumeSessionRefreshTokens } from "../../repositories/refresh-tokens.ts";
+import { denyAccessToken } from "../../repositories/revoked-access-tokens.ts";
+import { recordSecurityEvent } from "../../repositories/security-events.ts";
+import { insertSession, listActiveSessions, revokeSession, revokeUserSessions } from "../../repositories/sessions.ts";
+import { bumpTokenVersion } from "../../repositories/users.ts";
+import type { Revocation } from "../revocation/revocations.ts";
+import type { SessionContext } from "./context.ts";
+import { issueTokenPair } from "./token-pairs.ts";
+import type { AuthContext } from "./auth-context.ts";
+import type { RequestMeta } from "../request-meta.ts";
+import { AppError } from "../../errors.ts";
+import type { TokenPair } from "./token-pair.ts";
+import type { SecurityEventType } from "../../security-event-types.ts";
+
+/** A session as its owner sees it in GET /auth/sessions. */
+export interface SessionView {
+  id: string;
+  created_at: string;
+  last_used_at: string;
+  ip: string | null;
+  user_agent: string | null;
+  current: boolean;
+}
+
+/** A security event of the user, stamped with who made the request. */
+export function auditEvent(userId: string, type: SecurityEventType, meta: RequestMeta, at: Date) {
+  return { userId, type, ip: meta.ip, userAgent: meta.userAgent, requestId: meta.requestId, at };
+}
+
+/** Creates a session (token family) and its first token pair. */
+export async function startSession(
+  ctx: SessionContext,
+  user: { id: string; token_version: number },
+  meta: RequestMeta,
+): Promise<TokenPair> {
+  const now = ctx.clock.now();
+  return await ctx.db.transaction().execute(async (trx) => {
+    const session = await insertSession(trx, {
+      userId: user.id,
+      ip: meta.ip,
+      userAgent: meta.userAgent,
+      now,
+      expiresAt: new Date(now.getTime() + ctx.config.jwt.refreshTtlSeconds * 1000),
+    });
+    const issued = await issueTokenPair(ctx, trx, {
+      userId: user.id,
+      sessionId: session.id,
+      tokenVersion: user.token_version,
+      now,
+    });
+    return issued.pair;
+  });
+}
+
+/**
+ * Bumps the user's token version and revokes every session and refresh token. What is
+ * published is the new version alone: it kills every token of the user on its own, and it
+ * stays one small message however many sessions the user had.
+ */
+async function revokeEverything(trx: Transaction<DB>, userId: string, reason: string, now: Date) {
+  const tokenVersion = await bumpTokenVersion(trx, userId, now);
+  const sessionIds = await revokeUserSessions(trx, userId, { now, reason });
+  await consumeSessionRefreshTokens(trx, sessionIds, now);
+  return { userVersion: { userId, tokenVersion } } satisfies Revocation;
+}
+
+/**
+ * Revokes every session of the user inside the caller's transaction and returns what to
+ * publish once it has committed: published earlier, an instance refilling its cache from
+ * the uncommitted state would keep the old version as valid.
+ */
+export async function revokeAllSessions(
+  ctx: SessionContext,
+  userId: string,
+  reason: string,
+  trx: Transaction<DB>,
+): Promise<() => Promise<void>> {
+  const revocation = await revokeEverything(trx, userId, reason, ctx.clock.now());
+  return () => ctx.revocations.publish(revocation);
+}
+
+/** Ends the current session and denylists the presented access token until it expires. */
+export async function logout(ctx: SessionContext, auth: AuthContext, meta: RequestMeta): Promise<void> {
+  const now = ctx.clock.now();
+  await ctx.db.transaction().execute(async (trx) => {
+    await revokeSession(trx, auth.userId, auth.sessionId, { now, reason: "logout" });
+    await consumeSessionRefreshTokens(trx, [auth.sessionId], now);
+    await denyAccessToken(trx, {
+      jti: auth.jti,
+      userId: auth.userId,
+      expiresAt: new Date(auth.expiresAt * 1000),
+      now,
+    });
+    await recordSecurityEvent(trx, auditEvent(auth.userId, "logout", meta, now));
+  });
+  await ctx.revocations.publish({
+    jtis: [{ jti: auth.jti, expiresAt: auth.expiresAt }],
+    sessionIds: [auth.sessionId],
+  });
+}
+
+/** Ends every session of the user: every access and refresh token dies on its next use. */
+export async function logoutAll(ctx: SessionContext, auth: AuthContext, meta: RequestMeta): Promise<void> {
+  const now = ctx.clock.now();
+  const revocation = await ctx.db.transaction().execute(async (trx) => {
+    const revoked = await revokeEverything(trx, auth.userId, "logout_all", now);
+    await recordSecurityEvent(trx, auditEvent(auth.userId, "logout_all", meta, now));
+    return revoked;
+  });
+  await ctx.revocations.publish(revocation);
+}
+
+/** The user's sessions that can still refresh, flagging the one making the request. */
+export async function listSessions(ctx: SessionContext, auth: AuthContext): Promise<SessionView[]> {
+  const rows = await listActiveSessions(ctx.db, auth.userId, ctx.clock.now());
+  return rows.map((row) => ({
+    id: row.id,
+    created_at: row.created_at.toISOString(),
+    last_used_at: row.last_used_at.toISOString(),
+    ip: row.ip,
+    user_agent: row.user_agent,
+    current: row.id === auth.sessionId,
+  }));
+}
+
+/** Revokes one of the user's sessions; another user's, an unknown or an ended one is not_found. */
+export async function revokeSessionById(
+  ctx: SessionContext,
+  auth: AuthContext,
+  sessionId: string,
+  meta: RequestMeta,
+): Promise<void> {
+  const now = ctx.clock.now();
+  const revoked = await ctx.db.transaction().execute(async (trx) => {
+    if (!await revokeSession(trx, auth.userId, sessionId, { now, reason: "revoked_by_user" })) return false;
+    await consumeSessionRefreshTokens(trx, [sessionId], now);
+    await recordSecurityEvent(trx, auditEvent(auth.userId, "session_revoked", meta, now));
+    return true;
+  });
+  if (!revoked) throw new AppError("not_found", "No active session with this id");
+  await ctx.revocations.publish({ sessionIds: [sessionId] });
+}

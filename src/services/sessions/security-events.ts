@@ -1,0 +1,78 @@
+import { listSecurityEvents } from "../../repositories/security-events.ts";
+import type { SessionContext } from "./context.ts";
+import type { AuthContext } from "./auth-context.ts";
+import { AppError } from "../../errors.ts";
+import type { SecurityEventType } from "../../security-event-types.ts";
+
+/** One entry of the user's audit trail. */
+export interface SecurityEventView {
+  id: string;
+  type: SecurityEventType;
+  ip: string | null;
+  user_agent: string | null;
+  request_id: string | null;
+  created_at: string;
+}
+
+export interface SecurityEventPage {
+  events: SecurityEventView[];
+  next_cursor: string | null;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function toBase64Url(text: string): string {
+  const bytes = new TextEncoder().encode(text);
+  return btoa(String.fromCharCode(...bytes)).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+}
+
+function fromBase64Url(text: string): string {
+  const binary = atob(text.replaceAll("-", "+").replaceAll("_", "/"));
+  return new TextDecoder("utf-8", { fatal: true }).decode(Uint8Array.from(binary, (c) => c.charCodeAt(0)));
+}
+
+/** The keyset position after an event, opaque to clients: base64url of `[created_at, id]`. */
+export function encodeCursor(position: { createdAt: Date; id: string }): string {
+  return toBase64Url(JSON.stringify([position.createdAt.toISOString(), position.id]));
+}
+
+/** Reads a cursor back; anything this service did not produce is a 422 on `cursor`. */
+export function decodeCursor(cursor: string): { createdAt: Date; id: string } {
+  try {
+    const parsed: unknown = JSON.parse(fromBase64Url(cursor));
+    if (Array.isArray(parsed) && parsed.length === 2) {
+      const [createdAt, id] = parsed;
+      const date = typeof createdAt === "string" ? new Date(createdAt) : new Date(NaN);
+      if (!Number.isNaN(date.getTime()) && typeof id === "string" && UUID.test(id)) return { createdAt: date, id };
+    }
+  } catch {
+    // Falls through to the validation problem
+  }
+  throw new AppError("validation_failed", "The cursor is not one this service issued", {
+    errors: [{ path: "cursor", message: "Invalid cursor" }],
+  });
+}
+
+/** One page of the caller's own security events, newest first. */
+export async function listOwnSecurityEvents(
+  ctx: SessionContext,
+  auth: AuthContext,
+  page: { limit: number; cursor?: string },
+): Promise<SecurityEventPage> {
+  const before = page.cursor ? decodeCursor(page.cursor) : undefined;
+  const rows = await listSecurityEvents(ctx.db, auth.userId, { limit: page.limit + 1, before });
+  const visible = rows.slice(0, page.limit);
+  const last = visible.at(-1);
+  return {
+    events: visible.map((row) => ({
+      id: row.id,
+      // Written only through recordSecurityEvent, whose type is the closed set
+      type: row.type as SecurityEventType,
+      ip: row.ip,
+      user_agent: row.user_agent,
+      request_id: row.request_id,
+      created_at: row.created_at.toISOString(),
+    })),
+    next_cursor: rows.length > page.limit && last ? encodeCursor({ createdAt: last.created_at, id: last.id }) : null,
+  };
+}

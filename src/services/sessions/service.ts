@@ -1,0 +1,78 @@
+import type { Kysely, Transaction } from "kysely";
+import type { Clock } from "../../clock.ts";
+import type { Config } from "../../config.ts";
+import type { DB } from "../../db/schema.ts";
+import type { Logger } from "../../logger.ts";
+import type { RequestMeta } from "../request-meta.ts";
+import type { Revocations } from "../revocation/revocations.ts";
+import type { AuthContext } from "./auth-context.ts";
+import { authenticateAccessToken, authenticateWithUser, type CurrentUser } from "./authenticate.ts";
+import type { SessionContext } from "./context.ts";
+import {
+  listSessions,
+  logout,
+  logoutAll,
+  revokeAllSessions,
+  revokeSessionById,
+  type SessionView,
+  startSession,
+} from "./lifecycle.ts";
+import { refreshSession } from "./refresh.ts";
+import { listOwnSecurityEvents, type SecurityEventPage } from "./security-events.ts";
+import type { TokenPair } from "./token-pair.ts";
+import { createTokenSigner } from "./tokens.ts";
+
+/** Tokens and sessions: what the session routes, the bearer check and the account flows call. */
+export interface SessionService {
+  /** Creates a session (token family) for the user and returns its first token pair */
+  startSession(user: { id: string; token_version: number }, meta: RequestMeta): Promise<TokenPair>;
+  /**
+   * Bumps users.token_version and revokes every session/refresh token of the user in `trx`.
+   * Returns the announcement to the other instances, to make once `trx` has committed.
+   */
+  revokeAllSessions(userId: string, reason: string, trx: Transaction<DB>): Promise<() => Promise<void>>;
+  /** Verifies an access token and checks it was not revoked */
+  authenticate(token: string): Promise<AuthContext>;
+  /** `authenticate` and the token's user, in one statement where revocation lives in Postgres */
+  authenticateWithUser(token: string): Promise<{ auth: AuthContext; user: CurrentUser }>;
+  refresh(refreshToken: string, meta: RequestMeta): Promise<TokenPair>;
+  logout(auth: AuthContext, meta: RequestMeta): Promise<void>;
+  logoutAll(auth: AuthContext, meta: RequestMeta): Promise<void>;
+  listSessions(auth: AuthContext): Promise<SessionView[]>;
+  revokeSession(auth: AuthContext, sessionId: string, meta: RequestMeta): Promise<void>;
+  securityEvents(auth: AuthContext, page: { limit: number; cursor?: string }): Promise<SecurityEventPage>;
+}
+
+export interface SessionServiceOptions {
+  config: Config;
+  db: Kysely<DB>;
+  clock: Clock;
+  logger: Logger;
+  revocations: Revocations;
+  newId?: () => string;
+}
+
+/** Builds the session service of one instance. */
+export function createSessionService(options: SessionServiceOptions): SessionService {
+  const ctx: SessionContext = {
+    db: options.db,
+    config: options.config,
+    clock: options.clock,
+    logger: options.logger,
+    signer: createTokenSigner(options.config.jwt),
+    revocations: options.revocations,
+    newId: options.newId ?? (() => crypto.randomUUID()),
+  };
+  return {
+    startSession: (user, meta) => startSession(ctx, user, meta),
+    revokeAllSessions: (userId, reason, trx) => revokeAllSessions(ctx, userId, reason, trx),
+    authenticate: (token) => authenticateAccessToken(ctx, token),
+    authenticateWithUser: (token) => authenticateWithUser(ctx, token),
+    refresh: (token, meta) => refreshSession(ctx, token, meta),
+    logout: (auth, meta) => logout(ctx, auth, meta),
+    logoutAll: (auth, meta) => logoutAll(ctx, auth, meta),
+    listSessions: (auth) => listSessions(ctx, auth),
+    revokeSession: (auth, id, meta) => revokeSessionById(ctx, auth, id, meta),
+    securityEvents: (auth, page) => listOwnSecurityEvents(ctx, auth, page),
+  };
+}
