@@ -1,16 +1,18 @@
 import { assert, assertEquals } from "../helpers/assert.ts";
 import { createTestApp } from "../helpers/app.ts";
 import { launchBrowser, recordRequests, screenshot } from "../helpers/browser.ts";
+import { skipWithout } from "../helpers/installed.ts";
 import { serveLive } from "../helpers/live.ts";
 
 Deno.test({
   name: "swagger ui: /docs renders every tag and operation with no request to another host",
   sanitizeResources: false,
   sanitizeOps: false,
+  ignore: skipWithout("chromium"),
   async fn() {
+    const browser = await launchBrowser();
     const t = await createTestApp();
     const live = serveLive(t);
-    const browser = await launchBrowser();
     const page = await browser.newPage();
     const requests = recordRequests(page);
     try {

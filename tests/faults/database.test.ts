@@ -1,6 +1,7 @@
 import { sql } from "kysely";
 import { assert, assertEquals } from "../helpers/assert.ts";
 import { createTestApp, type TestApp } from "../helpers/app.ts";
+import { skipWithout } from "../helpers/installed.ts";
 import { type PostgresCluster, startPostgresCluster } from "../helpers/postgres-cluster.ts";
 import { createDatabase, type Database } from "../../src/db/database.ts";
 import { migrateToLatest } from "../../src/db/migrate.ts";
@@ -58,6 +59,7 @@ Deno.test({
   name: "faults: PostgreSQL stopped mid-run → 503 with Retry-After and no driver text, then recovery by itself",
   sanitizeResources: false,
   sanitizeOps: false,
+  ignore: skipWithout("postgres"),
   fn: () =>
     onOwnCluster({}, async (t, cluster) => {
       const observed: string[] = [];
@@ -88,6 +90,7 @@ Deno.test({
   name: "faults: backends terminated (pg_terminate_backend) → no 500, the pool reconnects",
   sanitizeResources: false,
   sanitizeOps: false,
+  ignore: skipWithout("postgres"),
   fn: () =>
     onOwnCluster({}, async (t, cluster) => {
       assertEquals((await statuses(t.request)).ready.status, 200);
@@ -110,6 +113,7 @@ Deno.test({
   name: "faults: an exhausted pool answers 503 within the acquire timeout instead of hanging",
   sanitizeResources: false,
   sanitizeOps: false,
+  ignore: skipWithout("postgres"),
   fn: () =>
     onOwnCluster({ poolSize: 2, acquireTimeoutMs: 500 }, async (t, cluster, database) => {
       // Hold both connections with slow queries

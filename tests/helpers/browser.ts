@@ -1,11 +1,10 @@
 import { type Browser, chromium, type Page } from "playwright-core";
+import { requireInstalled } from "./installed.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
-
-/** Debian's chromium, headless, with no background traffic to other hosts. */
+/** The installed Chromium, headless, with no background traffic to other hosts. */
 export async function launchBrowser(): Promise<Browser> {
   return await chromium.launch({
-    executablePath: CHROMIUM,
+    executablePath: requireInstalled("chromium"),
     headless: true,
     args: [
       "--no-sandbox",

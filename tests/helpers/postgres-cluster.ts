@@ -1,4 +1,6 @@
+import postgres from "postgres";
 import { freeServicePort } from "./free-port.ts";
+import { requireInstalled } from "./installed.ts";
 /** A throwaway PostgreSQL cluster of a test's own, safe to stop, restart and starve. */
 export interface PostgresCluster {
   readonly port: number;
@@ -13,14 +15,12 @@ export interface PostgresCluster {
   destroy(): Promise<void>;
 }
 
-const BIN = `/usr/lib/postgresql/${Deno.env.get("PG_MAJOR") ?? "15"}/bin`;
 const IS_ROOT = Deno.uid() === 0;
 
 /** initdb and pg_ctl refuse to run as root: run them as the postgres user then. */
-async function run(command: string, args: string[]): Promise<string> {
-  const [program, programArgs] = IS_ROOT
-    ? ["runuser", ["-u", "postgres", "--", `${BIN}/${command}`, ...args]]
-    : [`${BIN}/${command}`, args];
+async function run(bin: string, command: "initdb" | "pg_ctl", args: string[]): Promise<string> {
+  const path = `${bin}/${command}`;
+  const [program, programArgs] = IS_ROOT ? ["runuser", ["-u", "postgres", "--", path, ...args]] : [path, args];
   const output = await new Deno.Command(program, { args: programArgs, stdout: "piped", stderr: "piped" }).output();
   const text = new TextDecoder().decode(output.stdout) + new TextDecoder().decode(output.stderr);
   if (!output.success) throw new Error(`${command} failed: ${text}`);
@@ -29,19 +29,20 @@ async function run(command: string, args: string[]): Promise<string> {
 
 /** initdb in a temporary directory, then pg_ctl start on a free loopback port. */
 export async function startPostgresCluster(): Promise<PostgresCluster> {
+  const bin = requireInstalled("postgres");
   const dir = await Deno.makeTempDir({ prefix: "jessy-pg-" });
   if (IS_ROOT) await new Deno.Command("chown", { args: ["-R", "postgres:postgres", dir] }).output();
   const data = `${dir}/data`;
   const port = freeServicePort();
-  await run("initdb", ["-D", data, "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8"]);
+  await run(bin, "initdb", ["-D", data, "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8"]);
   const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=40`;
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
 
   async function start() {
-    await run("pg_ctl", ["-D", data, "-o", options, "-l", `${dir}/log`, "-w", "-t", "30", "start"]);
+    await run(bin, "pg_ctl", ["-D", data, "-o", options, "-l", `${dir}/log`, "-w", "-t", "30", "start"]);
   }
   async function stop() {
-    await run("pg_ctl", ["-D", data, "-m", "fast", "-w", "stop"]);
+    await run(bin, "pg_ctl", ["-D", data, "-m", "fast", "-w", "stop"]);
   }
   await start();
   return {
@@ -50,16 +51,15 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
     start,
     stop,
     async terminateBackends() {
-      const output = await new Deno.Command("psql", {
-        args: [
-          url,
-          "-Atc",
-          "select count(pg_terminate_backend(pid)) from pg_stat_activity where pid <> pg_backend_pid() and backend_type = 'client backend'",
-        ],
-        stdout: "piped",
-        stderr: "piped",
-      }).output();
-      return Number(new TextDecoder().decode(output.stdout).trim());
+      const client = postgres(url, { max: 1, onnotice: () => {} });
+      try {
+        const [row] = await client`
+          select count(pg_terminate_backend(pid)) as terminated from pg_stat_activity
+          where pid <> pg_backend_pid() and backend_type = 'client backend'`;
+        return Number(row.terminated);
+      } finally {
+        await client.end();
+      }
     },
     async destroy() {
       await stop().catch(() => {});

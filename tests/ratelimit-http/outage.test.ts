@@ -4,9 +4,10 @@ import { createTestDatabase } from "../helpers/database.ts";
 import { resolveTestRedis, waitFor, withRedisClient } from "../ratelimit/_redis.ts";
 import { startRedisServer } from "../ratelimit/_redis_server.ts";
 import { createProbeApp } from "./_probe.ts";
+import { skipWithout } from "../helpers/installed.ts";
 
 // These tests kill and pause a redis-server of their own, never the shared one; they
-// run whenever a real Redis is configured for the suite.
+// run whenever a real Redis is configured for the suite and redis-server is installed.
 const redisUrl = await resolveTestRedis();
 const database = redisUrl ? await createTestDatabase() : undefined;
 const TIMEOUT_MS = 250;
@@ -28,7 +29,7 @@ async function storeCheck(t: TestApp) {
 
 Deno.test({
   name: "outage: Redis killed mid-run → no 5xx, limits from memory, /health degraded; restarted → Redis again",
-  ignore: !redisUrl,
+  ignore: !redisUrl || skipWithout("redis-server"),
   async fn() {
     const server = await startRedisServer();
     const t = await createProbeApp({ database, rateLimitRedisUrl: server.url, env: ENV });
@@ -66,7 +67,7 @@ Deno.test({
 
 Deno.test({
   name: "outage: requests finish within the timeout while Redis is paused by CLIENT PAUSE",
-  ignore: !redisUrl,
+  ignore: !redisUrl || skipWithout("redis-server"),
   async fn() {
     const server = await startRedisServer();
     const t = await createProbeApp({ database, rateLimitRedisUrl: server.url, env: ENV });

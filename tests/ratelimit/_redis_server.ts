@@ -1,4 +1,5 @@
 import { freeServicePort } from "../helpers/free-port.ts";
+import { requireInstalled } from "../helpers/installed.ts";
 /** A throwaway redis-server of our own, safe to kill, pause and restart. */
 export interface RedisServer {
   readonly port: number;
@@ -7,13 +8,14 @@ export interface RedisServer {
   start(): Promise<void>;
 }
 
-/** Starts Debian's redis-server on a free loopback port, without persistence. */
+/** Starts the installed redis-server on a free loopback port, without persistence. */
 export async function startRedisServer(): Promise<RedisServer> {
+  const program = requireInstalled("redis-server");
   const port = freeServicePort();
   let child: Deno.ChildProcess | undefined;
 
   async function start(): Promise<void> {
-    child = new Deno.Command("redis-server", {
+    child = new Deno.Command(program, {
       args: [
         "--port",
         String(port),

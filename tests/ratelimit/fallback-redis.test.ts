@@ -3,9 +3,10 @@ import { createRateLimiter } from "../../src/ratelimit/create-limiter.ts";
 import type { RateLimiter } from "../../src/ratelimit/types.ts";
 import { recordingLog, resolveTestRedis, uniquePrefix, waitFor, withRedisClient } from "./_redis.ts";
 import { startRedisServer } from "./_redis_server.ts";
+import { skipWithout } from "../helpers/installed.ts";
 
 // These tests kill and pause a redis-server of their own, never the shared one; they
-// run whenever a real Redis is configured for the suite.
+// run whenever a real Redis is configured for the suite and redis-server is installed.
 const redisUrl = await resolveTestRedis();
 const TIMEOUT_MS = 250;
 const HOURLY = { limit: 100, windowSeconds: 3600 };
@@ -30,7 +31,7 @@ async function storeIsRedis(limiter: RateLimiter): Promise<boolean> {
 
 Deno.test({
   name: "limiter keeps answering from memory while Redis is killed, and recovers when it restarts",
-  ignore: !redisUrl,
+  ignore: !redisUrl || skipWithout("redis-server"),
   async fn() {
     const server = await startRedisServer();
     const { log, entries } = recordingLog();
@@ -82,7 +83,7 @@ Deno.test({
 
 Deno.test({
   name: "limiter calls resolve within the timeout while Redis is paused by CLIENT PAUSE",
-  ignore: !redisUrl,
+  ignore: !redisUrl || skipWithout("redis-server"),
   async fn() {
     const server = await startRedisServer();
     const { log, entries } = recordingLog();
@@ -133,7 +134,7 @@ Deno.test({
 
 Deno.test({
   name: "limiter starts without waiting for an unreachable Redis and limits from memory",
-  ignore: !redisUrl,
+  ignore: !redisUrl || skipWithout("redis-server"),
   async fn() {
     const server = await startRedisServer();
     await server.stop();

@@ -4,8 +4,10 @@ import { withTimeout } from "../../src/timeout.ts";
 import { startTcpProxy, type TcpProxy } from "../helpers/tcp-proxy.ts";
 import { recordingLog, resolveTestRedis, waitFor } from "./_redis.ts";
 import { startRedisServer } from "./_redis_server.ts";
+import { skipWithout } from "../helpers/installed.ts";
 
-// Runs on a redis-server of its own whenever a real Redis is configured for the suite.
+// Runs on a redis-server of its own whenever a real Redis is configured for the suite and
+// redis-server is installed.
 const redisUrl = await resolveTestRedis();
 const STUCK_MESSAGE = "Redis connection stuck; starting a new one";
 
@@ -35,7 +37,7 @@ const answersPing = (connection: RedisConnection) => () =>
 
 Deno.test({
   name: "a Redis client stuck in its handshake is replaced, and the new one connects",
-  ignore: !redisUrl,
+  ignore: !redisUrl || skipWithout("redis-server"),
   async fn() {
     const entries = await withProxiedRedis(async (proxy, connect) => {
       // The first connection's handshake never reaches Redis: the client waits for a reply
@@ -55,7 +57,7 @@ Deno.test({
 
 Deno.test({
   name: "a ready Redis client whose connection stops answering is replaced",
-  ignore: !redisUrl,
+  ignore: !redisUrl || skipWithout("redis-server"),
   async fn() {
     const entries = await withProxiedRedis(async (proxy, connect) => {
       const connection = connect();
