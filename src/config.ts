@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { base64, utf8Length } from "./encoding.ts";
 
 /** Rate-limit tiers of the public contract; each route declares one. */
 export const TIERS = [
@@ -126,7 +127,6 @@ export interface LoadedConfig {
 }
 
 const MIN_SECRET_BYTES = 32;
-const byteLength = (text: string) => new TextEncoder().encode(text).length;
 
 /**
  * Accepts the original backend's SQLAlchemy URL (`postgresql+asyncpg://`) and the
@@ -142,7 +142,7 @@ function parseOrigins(raw: string): string[] {
 
 function randomSecret(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(48));
-  return btoa(String.fromCharCode(...bytes));
+  return base64(bytes);
 }
 
 /**
@@ -168,7 +168,7 @@ export function loadConfig(env: Record<string, string | undefined>): LoadedConfi
     if (!value) {
       if (production) problems.push(`${name} is required in production`);
       else warnings.push(`${name} is not set: using a random secret for this run (tokens die on restart)`);
-    } else if (byteLength(value) < MIN_SECRET_BYTES) {
+    } else if (utf8Length(value) < MIN_SECRET_BYTES) {
       const line = `${name} must be at least ${MIN_SECRET_BYTES} bytes`;
       if (production) problems.push(line);
       else warnings.push(line);

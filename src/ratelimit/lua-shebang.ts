@@ -1,3 +1,4 @@
+import { hex } from "../encoding.ts";
 /**
  * @upstash/ratelimit (since 2.1) starts every Lua script with
  * `#!lua flags=allow-key-locking`. The flag exists only on Upstash; Redis 7 refuses the
@@ -31,8 +32,5 @@ export async function sha1Hex(text: string): Promise<string> {
     "SHA-1",
     new TextEncoder().encode(text),
   );
-  return Array.from(
-    new Uint8Array(digest),
-    (byte) => byte.toString(16).padStart(2, "0"),
-  ).join("");
+  return hex(new Uint8Array(digest));
 }

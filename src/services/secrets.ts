@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { hex } from "../encoding.ts";
 
 const encoder = new TextEncoder();
 
@@ -19,7 +20,7 @@ export async function deriveHmacKey(secret: string, label: string): Promise<Cryp
 }
 
 export async function hmacHex(key: CryptoKey, message: string): Promise<string> {
-  return toHex(new Uint8Array(await crypto.subtle.sign("HMAC", key, encoder.encode(message))));
+  return hex(new Uint8Array(await crypto.subtle.sign("HMAC", key, encoder.encode(message))));
 }
 
 /**
@@ -38,12 +39,4 @@ export function constantTimeEqual(a: string, b: string): boolean {
   let difference = 0;
   for (let i = 0; i < left.length; i++) difference |= left[i] ^ right[i];
   return difference === 0;
-}
-
-function toHex(bytes: Uint8Array): string {
-  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
-}
-
-export function base64url(bytes: Uint8Array): string {
-  return btoa(String.fromCharCode(...bytes)).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
 }

@@ -62,6 +62,8 @@ export interface TestAppOptions {
   rateLimitRedisUrl?: string;
   /** Redis key prefix of the limiter; unique by default, shared to make instances share limits */
   rateLimitPrefix?: string;
+  /** No Redis even when TEST_REDIS_URL is set: every token check reads the database */
+  withoutRedis?: boolean;
   /** The password hasher the account service uses (a counting or saturated one) */
   passwords?: PasswordHasher;
 }
@@ -83,7 +85,9 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   const ownsDatabase = !options.database;
   const database = options.database ?? await createTestDatabase();
   const clock = options.clock ?? systemClock;
-  const redisUrl = options.revocationCache ? undefined : config.rateLimit.redisUrl ?? TEST_REDIS_URL;
+  const redisUrl = options.revocationCache || options.withoutRedis
+    ? undefined
+    : config.rateLimit.redisUrl ?? TEST_REDIS_URL;
   const redis: RedisConnection | undefined = redisUrl ? openRedis(redisUrl, logger) : undefined;
   const revocationKeyPrefix = uniqueCachePrefix();
   // The limiter reaches Redis only when the test asks for it; memory follows the test's clock

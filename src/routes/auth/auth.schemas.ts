@@ -1,10 +1,6 @@
 import { z } from "@hono/zod-openapi";
-import {
-  MAX_PASSWORD_BYTES,
-  MAX_PASSWORD_LENGTH,
-  MIN_PASSWORD_LENGTH,
-  utf8Length,
-} from "../../services/accounts/passwords.ts";
+import { MAX_PASSWORD_BYTES, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from "../../services/accounts/passwords.ts";
+import { utf8Length } from "../../encoding.ts";
 
 /** An address as typed; trimmed here, lower-cased by the service for identity. */
 export const EmailSchema = z

@@ -1,5 +1,6 @@
 import { SaturatedError, WorkLimiter } from "./work-limiter.ts";
 import { AppError } from "../../errors.ts";
+import { utf8Length } from "../../encoding.ts";
 
 /** bcrypt reads at most 72 bytes; longer passwords are refused rather than silently truncated. */
 export const MAX_PASSWORD_BYTES = 72;
@@ -19,10 +20,6 @@ async function bcryptHash(password: string, cost: number): Promise<string> {
 
 async function bcryptVerify(password: string, passwordHash: string): Promise<boolean> {
   return await (await bcrypt()).verify(password, passwordHash);
-}
-
-export function utf8Length(text: string): number {
-  return new TextEncoder().encode(text).length;
 }
 
 /** Hashes and verifies passwords with bcrypt, off the event loop and with bounded concurrency. */

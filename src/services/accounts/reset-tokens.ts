@@ -1,4 +1,5 @@
-import { base64url, sha256Hex } from "../secrets.ts";
+import { base64url } from "../../encoding.ts";
+import { sha256Hex } from "../secrets.ts";
 
 const RESET_TOKEN_BYTES = 32;
 export const RESET_TOKEN_TTL_MS = 15 * 60 * 1000;

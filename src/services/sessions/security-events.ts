@@ -3,6 +3,7 @@ import type { SessionContext } from "./context.ts";
 import type { AuthContext } from "./auth-context.ts";
 import { AppError } from "../../errors.ts";
 import type { SecurityEventType } from "../../security-event-types.ts";
+import { base64url, fromBase64url, isUuid } from "../../encoding.ts";
 
 /** One entry of the user's audit trail. */
 export interface SecurityEventView {
@@ -19,31 +20,19 @@ export interface SecurityEventPage {
   next_cursor: string | null;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-function toBase64Url(text: string): string {
-  const bytes = new TextEncoder().encode(text);
-  return btoa(String.fromCharCode(...bytes)).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
-}
-
-function fromBase64Url(text: string): string {
-  const binary = atob(text.replaceAll("-", "+").replaceAll("_", "/"));
-  return new TextDecoder("utf-8", { fatal: true }).decode(Uint8Array.from(binary, (c) => c.charCodeAt(0)));
-}
-
 /** The keyset position after an event, opaque to clients: base64url of `[created_at, id]`. */
 export function encodeCursor(position: { createdAt: Date; id: string }): string {
-  return toBase64Url(JSON.stringify([position.createdAt.toISOString(), position.id]));
+  return base64url(new TextEncoder().encode(JSON.stringify([position.createdAt.toISOString(), position.id])));
 }
 
 /** Reads a cursor back; anything this service did not produce is a 422 on `cursor`. */
 export function decodeCursor(cursor: string): { createdAt: Date; id: string } {
   try {
-    const parsed: unknown = JSON.parse(fromBase64Url(cursor));
+    const parsed: unknown = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(fromBase64url(cursor)));
     if (Array.isArray(parsed) && parsed.length === 2) {
       const [createdAt, id] = parsed;
       const date = typeof createdAt === "string" ? new Date(createdAt) : new Date(NaN);
-      if (!Number.isNaN(date.getTime()) && typeof id === "string" && UUID.test(id)) return { createdAt: date, id };
+      if (!Number.isNaN(date.getTime()) && typeof id === "string" && isUuid(id)) return { createdAt: date, id };
     }
   } catch {
     // Falls through to the validation problem

@@ -3,6 +3,7 @@ import type { Config } from "../../config.ts";
 import { sha256Hex } from "../secrets.ts";
 import { createVerifiedTokenMemo } from "./verified-tokens.ts";
 import type { TokenClaims } from "./token-claims.ts";
+import { isUuid } from "../../encoding.ts";
 
 /** JOSE `typ` header of access tokens (RFC 9068) and of refresh tokens. */
 export const ACCESS_TOKEN_TYPE = "at+jwt";
@@ -35,7 +36,6 @@ export interface TokenSigner {
 }
 
 const ALGORITHM = "HS256";
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const REQUIRED_CLAIMS = ["exp", "iat", "sub", "jti", "sid", "ver"];
 /** Verified access tokens remembered per process: a few MB at most */
 export const VERIFIED_ACCESS_TOKENS = 10_000;
@@ -55,9 +55,9 @@ function toClaims(payload: JWTPayload): TokenClaims {
   // Never issued here; refusing it keeps remembered tokens valid exactly when jose would say so
   // (jose compares nbf with the clock on every check, the memo only exp)
   if (payload.nbf !== undefined) throw new InvalidTokenError("nbf is not used by this service");
-  if (typeof sub !== "string" || !UUID.test(sub)) throw new InvalidTokenError("sub is not a user id");
-  if (typeof sid !== "string" || !UUID.test(sid)) throw new InvalidTokenError("sid is not a session id");
-  if (typeof jti !== "string" || !UUID.test(jti)) throw new InvalidTokenError("jti is not a token id");
+  if (typeof sub !== "string" || !isUuid(sub)) throw new InvalidTokenError("sub is not a user id");
+  if (typeof sid !== "string" || !isUuid(sid)) throw new InvalidTokenError("sid is not a session id");
+  if (typeof jti !== "string" || !isUuid(jti)) throw new InvalidTokenError("jti is not a token id");
   if (typeof ver !== "number" || !Number.isSafeInteger(ver) || ver < 0) {
     throw new InvalidTokenError("ver is not a token version");
   }

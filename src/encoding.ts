@@ -1,0 +1,38 @@
+/**
+ * The byte and text encodings the service uses, one helper each.
+ * @module
+ */
+
+const encoder = new TextEncoder();
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Length in bytes once encoded as UTF-8 (what bcrypt and secret minimums count, not UTF-16 units). */
+export function utf8Length(text: string): number {
+  return encoder.encode(text).length;
+}
+
+/** Lower-case hex of the bytes. */
+export function hex(bytes: Uint8Array): string {
+  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
+}
+
+/** Unpadded base64url (RFC 4648 §5) of the bytes. */
+export function base64url(bytes: Uint8Array): string {
+  return btoa(String.fromCharCode(...bytes)).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+}
+
+/** The bytes of a base64url text, padded or not; throws on anything else. */
+export function fromBase64url(text: string): Uint8Array {
+  const binary = atob(text.replaceAll("-", "+").replaceAll("_", "/"));
+  return Uint8Array.from(binary, (char) => char.charCodeAt(0));
+}
+
+/** Standard padded base64 of the bytes. */
+export function base64(bytes: Uint8Array): string {
+  return btoa(String.fromCharCode(...bytes));
+}
+
+/** True for a UUID in its canonical 8-4-4-4-12 hex form, any case. */
+export function isUuid(text: string): boolean {
+  return UUID.test(text);
+}
