@@ -1,3 +1,9 @@
+/**
+ * The configuration, read once: the environment schema, the parsed and frozen Config, and
+ * the production refusals. Longer than most modules on purpose: a new variable is added
+ * in one place (schema, Config field, refusal), and the README's table follows this file.
+ * @module
+ */
 import { z } from "zod";
 import { base64, utf8Length } from "./encoding.ts";
 

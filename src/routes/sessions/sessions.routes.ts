@@ -137,8 +137,8 @@ export const securityEvents = defineRoute({
   tags: TAGS,
   summary: "The user's security audit trail",
   description: "The caller's own security events (sign-ins, failed sign-ins, verification, password resets, " +
-    "logouts, revoked sessions, refresh-token reuse), newest first. Paginate with the opaque `next_cursor`; " +
-    "a cursor this service did not issue is 422 `validation_failed`.",
+    "logouts, revoked sessions, refresh-token reuse), newest first. Paginate with the opaque `next_cursor`, " +
+    "signed for the user it was issued to: any other cursor (forged, altered, another user's) is 422 `validation_failed`.",
   tier: "general",
   auth: true,
   request: { query: SecurityEventQuerySchema },
