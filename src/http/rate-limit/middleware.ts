@@ -1,10 +1,10 @@
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import type { Tier } from "../../config.ts";
 import type { AppEnv } from "../app-env.ts";
 import { clientIp } from "../client-ip.ts";
 import type { RateLimitKey } from "./policy.ts";
 import { isCountedResult, type LimitCheck, rateLimitHeaders, retryAfterSeconds } from "./headers.ts";
-import { emailRule, policyName, tierRule } from "./policy.ts";
+import { emailRule, FAILED_TOKEN_POLICY, failedTokenRule, policyName, tierRule } from "./policy.ts";
 import { ipSubject } from "./subject.ts";
 import { readRequestEmail } from "./request-email.ts";
 import { AppError } from "../../errors.ts";
@@ -53,6 +53,24 @@ export function rateLimit(options: RateLimitOptions): MiddlewareHandler<AppEnv> 
     if (denied) throw rateLimitedError(retryAfterSeconds(denied.result.reset, now));
     await next();
   };
+}
+
+/**
+ * Counts a failed bearer check (no token, a bad one, a revoked one) against the client
+ * address: the `general` tier's number per minute. Past it, failures get 429 instead of
+ * 401, so nobody probes tokens at full speed; a valid token from the same address is not
+ * held back. Sets the policy's headers either way.
+ */
+export async function countFailedTokenCheck(c: Context<AppEnv>): Promise<void> {
+  const { config, rateLimiter, clock } = c.get("deps");
+  const rule = failedTokenRule(config.rateLimit.perMinute);
+  const subject = `ip:${ipSubject(clientIp(c, config.trustProxy))}`;
+  const result = await rateLimiter.limit(`bearer:${FAILED_TOKEN_POLICY}`, subject, rule);
+  if (!isCountedResult(result)) return;
+  const now = clock.now().getTime();
+  const headers = rateLimitHeaders([{ policy: FAILED_TOKEN_POLICY, rule, result }], now);
+  for (const [name, value] of Object.entries(headers)) c.header(name, value);
+  if (!result.success) throw rateLimitedError(retryAfterSeconds(result.reset, now));
 }
 
 /** The 429 problem; one wording for every limit, so it tells nothing about the account. */

@@ -30,6 +30,14 @@ export function emailRule(limits: TierLimits, tier: Tier): LimitRule {
   return { limit: limits[tier] * EMAIL_LIMIT_FACTOR, windowSeconds: EMAIL_WINDOW_SECONDS };
 }
 
+/** The policy counting failed bearer checks per client address, named in headers and the spec. */
+export const FAILED_TOKEN_POLICY = "invalid_token";
+
+/** Failed bearer checks allowed per client address: the `general` tier's number, per minute. */
+export function failedTokenRule(limits: TierLimits): LimitRule {
+  return tierRule(limits, "general");
+}
+
 /** Name of a policy in the RateLimit and RateLimit-Policy headers. */
 export function policyName(tier: Tier, perEmail: boolean): string {
   return perEmail ? `${tier}_email` : tier;
@@ -42,6 +50,8 @@ export interface RateLimitExtension {
   window_seconds: number;
   key: string;
   email_limit?: { limit: number; window_seconds: number };
+  /** Bearer routes: failed token checks allowed per client address before 429 */
+  failed_token_limit?: { limit: number; window_seconds: number; key: "ip" };
 }
 
 /** The `x-rate-limit` extension of an operation, from its tier, key and the limits in force. */
@@ -51,6 +61,10 @@ export function rateLimitExtension(limits: TierLimits, tier: Tier, key: string):
   if (key === "ip+email") {
     const perEmail = emailRule(limits, tier);
     extension.email_limit = { limit: perEmail.limit, window_seconds: perEmail.windowSeconds };
+  }
+  if (key === "user") {
+    const failures = failedTokenRule(limits);
+    extension.failed_token_limit = { limit: failures.limit, window_seconds: failures.windowSeconds, key: "ip" };
   }
   return extension;
 }
