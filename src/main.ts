@@ -11,7 +11,7 @@ import { ENV_FILE, mergeEnvFile, readEnvFile } from "./cli/env-file.ts";
 import { type Config, ConfigError, loadConfig } from "./config.ts";
 import { migrateDown, migrateToLatest } from "./db/migrate.ts";
 import { createDatabaseFromConfig, createRuntime } from "./deps.ts";
-import { writeOrCheckSpec } from "./http/spec-file.ts";
+import { writeOrCheckSpec } from "./cli/spec-file.ts";
 import { createBatchedSink, createLogger, describeError } from "./logger.ts";
 import { installProcessGuards } from "./process-guards.ts";
 
