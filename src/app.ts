@@ -5,10 +5,8 @@ import { bodyLimit } from "./http/middleware/body-limit.ts";
 import { cors } from "./http/middleware/cors.ts";
 import { requestId } from "./http/middleware/request-id.ts";
 import { securityHeaders } from "./http/middleware/security-headers.ts";
-import { buildOpenApiDocument, type OpenApiDocument } from "./http/openapi-document.ts";
 import { createRouter } from "./http/router.ts";
-import { docsRouter } from "./routes/docs/index.ts";
-import { mountRoutes } from "./routes/index.ts";
+import { mountApi } from "./routes/index.ts";
 
 /**
  * Builds the Hono app from its dependencies. No side effects: nothing listens, nothing
@@ -31,9 +29,7 @@ export function createApp(deps: AppDeps) {
     await next();
   });
 
-  let document: OpenApiDocument | undefined;
-  mountRoutes(app, { development: config.environment === "development" });
-  app.route("/", docsRouter(() => document ??= buildOpenApiDocument(app, config)));
+  mountApi(app, config);
 
   let table: RouteTable | undefined;
   app.notFound(notFoundHandler(() => table ??= routeTable(app.routes)));

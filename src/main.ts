@@ -1,24 +1,46 @@
 /**
- * The service's only entry point and the only module that reads the environment.
+ * The service's only entry point and the only module that reads the environment (and `.env`,
+ * for serve and migrate).
  *
  *   deno run … src/main.ts                 serve
  *   deno run … src/main.ts migrate [down]   apply (or revert one) migration
  *   deno run … src/main.ts openapi [--check] write (or compare) openapi/openapi.json
  */
 import { createApp } from "./app.ts";
-import { ConfigError, loadConfig } from "./config.ts";
+import { ENV_FILE, mergeEnvFile, readEnvFile } from "./cli/env-file.ts";
+import { type Config, ConfigError, loadConfig } from "./config.ts";
 import { migrateDown, migrateToLatest } from "./db/migrate.ts";
 import { createRuntime, openDatabase } from "./runtime.ts";
-import { writeOrCheckSpec } from "./http/spec-file.ts";
+import { writeOrCheckSpec } from "./cli/spec-file.ts";
 import { createBatchedSink, createLogger, describeError } from "./logger.ts";
 import { installProcessGuards } from "./process-guards.ts";
 
 const SHUTDOWN_GRACE_MS = 10_000;
 const PGLITE_DEV_DIR = ".data/pglite";
 
-function readConfig() {
+/** The variables to configure from, and what `.env` added (names and counts only, never values). */
+interface Environment {
+  env: Record<string, string>;
+  envFile?: { file: string; variables: number; overridden: string[] };
+}
+
+async function readEnvironment(): Promise<Environment> {
+  const processEnv = Deno.env.toObject();
+  let fromFile: Record<string, string> | undefined;
   try {
-    return loadConfig(Deno.env.toObject());
+    fromFile = await readEnvFile(ENV_FILE);
+  } catch (error) {
+    console.error(`config error: ${error instanceof Error ? error.message : error}`);
+    Deno.exit(1);
+  }
+  if (!fromFile) return { env: processEnv };
+  const { env, overridden } = mergeEnvFile(fromFile, processEnv);
+  return { env, envFile: { file: ENV_FILE, variables: Object.keys(fromFile).length, overridden } };
+}
+
+function readConfig(env: Record<string, string>) {
+  try {
+    return loadConfig(env);
   } catch (error) {
     if (error instanceof ConfigError) {
       // One line per problem and no stack: the operator fixes the environment, not the code
@@ -29,19 +51,36 @@ function readConfig() {
   }
 }
 
+/** Where the database is, for logs: scheme, host, port and name, never the credentials. */
+function databaseLocation(config: Config): string {
+  if (!config.database.url) return "pglite";
+  const url = new URL(config.database.url);
+  return `${url.protocol}//${url.hostname}:${url.port || 5432}${url.pathname}`;
+}
+
 async function serve() {
-  const { config, warnings } = readConfig();
+  const { env, envFile } = await readEnvironment();
+  const { config, warnings } = readConfig(env);
   const sink = createBatchedSink(Deno.stdout);
   globalThis.addEventListener("unload", () => sink.flush());
   const logger = createLogger({ level: config.debug ? "debug" : "info", write: sink.write });
+  if (envFile) logger.info("environment file loaded", { ...envFile });
   for (const warning of warnings) logger.warn(warning);
   installProcessGuards(logger);
   const development = config.environment === "development";
   const started = performance.now();
-  const runtime = await createRuntime(config, logger, {
-    pgliteDataDir: development && !config.database.url ? PGLITE_DEV_DIR : undefined,
-    migrate: development,
-  });
+  let runtime;
+  try {
+    runtime = await createRuntime(config, logger, {
+      pgliteDataDir: development && !config.database.url ? PGLITE_DEV_DIR : undefined,
+      migrate: development,
+    });
+  } catch (error) {
+    // Named, so an operator sees which DATABASE_URL (from .env or the environment) was tried
+    logger.error("start-up failed", { database: databaseLocation(config), error: describeError(error) });
+    sink.flush();
+    Deno.exit(1);
+  }
   const app = createApp(runtime.deps);
   const server = Deno.serve({
     hostname: config.host,
@@ -51,6 +90,7 @@ async function serve() {
         url: `http://${hostname}:${port}`,
         docs: `${config.appUrl}/docs`,
         environment: config.environment,
+        debug: config.debug,
         database: runtime.deps.database.kind,
         startup_ms: Math.round(performance.now() - started),
       }),
@@ -81,7 +121,9 @@ async function serve() {
 }
 
 async function migrate(direction: string | undefined) {
-  const { config } = readConfig();
+  const { env, envFile } = await readEnvironment();
+  if (envFile) console.error(`environment file loaded: ${envFile.file} (${envFile.variables} variables)`);
+  const { config } = readConfig(env);
   const database = await openDatabase(
     config,
     config.environment === "development" && !config.database.url ? PGLITE_DEV_DIR : undefined,

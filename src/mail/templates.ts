@@ -16,6 +16,13 @@ function paragraphs(lines: string[]): string {
   return lines.map((line) => `<p>${line}</p>`).join("\n");
 }
 
+/**
+ * Finds the code in a verification mail's text part, for GET /dev/outbox's `otp`. It parses the
+ * wording of verificationCodeMail below, whole line only, so a name cannot forge a code;
+ * tests/mail/templates.test.ts renders the mail and parses it back.
+ */
+export const VERIFICATION_CODE_IN_TEXT = /^Your verification code is (\d{6})$/m;
+
 /** The 6-digit code that verifies a new account's address. */
 export function verificationCodeMail(to: string, name: string | null, code: string, ttlMinutes: number): RenderedMail {
   // The code stays out of the subject: subjects outlive the cleared bodies in the outbox table
@@ -66,6 +73,12 @@ export function signupAttemptMail(to: string, name: string | null, appUrl: strin
     ),
   };
 }
+
+/**
+ * Finds the token in a password reset mail's text part, for GET /dev/outbox's `reset_token`. It
+ * parses the wording of passwordResetMail below (a base64url token on its own line).
+ */
+export const RESET_TOKEN_IN_TEXT = /^Or enter this reset token in the app: ([A-Za-z0-9_-]+)$/m;
 
 /** The reset link plus the bare token, for clients that paste it into their own form. */
 export function passwordResetMail(to: string, name: string | null, link: string, token: string): RenderedMail {

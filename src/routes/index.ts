@@ -1,16 +1,33 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
+import type { Config } from "../config.ts";
 import type { AppEnv } from "../http/app-env.ts";
+import { buildOpenApiDocument, type OpenApiDocument } from "../http/openapi-document.ts";
 import { accountRouter } from "./auth/index.ts";
 import { devRouter } from "./dev/index.ts";
+import { docsRouter } from "./docs/index.ts";
 import { healthRouter } from "./health/index.ts";
 import { sessionsRouter } from "./sessions/index.ts";
 import { securityRouter } from "./security/index.ts";
 
-/** Mounts every contract router; /openapi.json and /docs are added by the app. */
+/** Mounts every contract router; /openapi.json and /docs are added by mountApi. */
 export function mountRoutes(app: OpenAPIHono<AppEnv>, options: { development: boolean }): void {
   app.route("/", healthRouter());
   app.route("/", accountRouter());
   if (options.development) app.route("/", devRouter());
   app.route("/", sessionsRouter());
   app.route("/", securityRouter());
+}
+
+/**
+ * Mounts the contract routers for `config`'s environment, then /openapi.json and /docs
+ * describing them. The app serves the document this returns and `deno task openapi` writes
+ * it, so the served and the committed contract come from one place.
+ */
+export function mountApi(app: OpenAPIHono<AppEnv>, config: Config): () => OpenApiDocument {
+  let document: OpenApiDocument | undefined;
+  // Built on first use, once every route (the docs routes too) is registered
+  const getDocument = () => document ??= buildOpenApiDocument(app, config);
+  mountRoutes(app, { development: config.environment === "development" });
+  app.route("/", docsRouter(getDocument));
+  return getDocument;
 }

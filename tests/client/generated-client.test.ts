@@ -10,6 +10,7 @@ import openapiTS, { astToString } from "openapi-typescript";
 import { createClient as heyApiGenerate } from "@hey-api/openapi-ts";
 import { assert, assertEquals, assertMatch } from "../helpers/assert.ts";
 import { startSandbox } from "../helpers/sandbox.ts";
+import { developmentSpecValidator } from "../helpers/spec-validator.ts";
 import { validatingFetch } from "../helpers/validating-fetch.ts";
 
 const ROOT = new URL("../../", import.meta.url);
@@ -67,7 +68,7 @@ Deno.test({
   async fn(t) {
     const dir = await generateSdk();
     const sandbox = await startSandbox();
-    const validated = validatingFetch();
+    const validated = validatingFetch(globalThis.fetch, developmentSpecValidator());
     try {
       await t.step("the generated types and the client code pass deno check", async () => {
         const schema = await Deno.readTextFile(`${dir}/schema.d.ts`);

@@ -4,7 +4,7 @@
  */
 import { assert, assertEquals, AssertionError, assertRejects } from "../helpers/assert.ts";
 import { createTestApp, postJson } from "../helpers/app.ts";
-import { SpecValidator, specValidator } from "../helpers/spec-validator.ts";
+import { developmentSpecValidator, SpecValidator, specValidator } from "../helpers/spec-validator.ts";
 
 const t = await createTestApp();
 
@@ -52,6 +52,20 @@ Deno.test("spec validator: a problem sent as application/json instead of problem
     () => specValidator().check("POST", "/auth/signup", json(problem, 422)),
     AssertionError,
   );
+});
+
+Deno.test("spec validator: GET /dev/outbox is checked against the development document, and is no route in production", async () => {
+  const messages = {
+    messages: [{ id: "1", to: "a@example.com", subject: "s", text: "t", created_at: "2026-11-28T09:30:00.000Z" }],
+  };
+  await developmentSpecValidator().check("GET", "/dev/outbox", json(messages, 200));
+  const error = await assertRejects(
+    () => developmentSpecValidator().check("GET", "/dev/outbox", json({ messages: [{ to: 1 }] }, 200)),
+    AssertionError,
+  );
+  assert(error.message.includes("body does not match the schema"), error.message);
+  // The production contract has no such operation: only the app-wide 404 may answer it
+  await assertRejects(() => specValidator().check("GET", "/dev/outbox", json(messages, 200)), AssertionError);
 });
 
 Deno.test("spec validator: removing a documented response from the spec makes the real response fail", async () => {

@@ -9,7 +9,7 @@ import { assert, assertEquals } from "../helpers/assert.ts";
 import { launchBrowser, recordRequests, screenshot } from "../helpers/browser.ts";
 import { skipWithout } from "../helpers/installed.ts";
 import { startSandbox } from "../helpers/sandbox.ts";
-import { specValidator } from "../helpers/spec-validator.ts";
+import { developmentSpecValidator } from "../helpers/spec-validator.ts";
 
 const TIMEOUT_MS = 30_000;
 
@@ -113,7 +113,7 @@ async function checkAgainstSpec(responses: PageResponse[], origin: string): Prom
     const method = response.request().method();
     const path = new URL(response.url()).pathname;
     const body = [204, 304].includes(response.status()) ? null : new Uint8Array(await response.body());
-    await specValidator().check(
+    await developmentSpecValidator().check(
       method,
       path,
       new Response(body, { status: response.status(), headers: response.headers() }),

@@ -1,18 +1,72 @@
 import { assert, assertEquals } from "../helpers/assert.ts";
 import { createTestApp } from "../helpers/app.ts";
-import { renderSpec, SPEC_PATH } from "../../src/http/spec-file.ts";
+import { renderSpec, SPEC_PATH } from "../../src/cli/spec-file.ts";
 
+const ROOT = new URL("../../", import.meta.url).pathname;
 const t = await createTestApp();
 const committed = await Deno.readTextFile(SPEC_PATH);
 
-Deno.test("openapi: the committed openapi/openapi.json equals the document generated from the code", async () => {
-  assert(committed === await renderSpec(), "run `deno task openapi` and commit openapi/openapi.json");
+interface Document {
+  tags: Array<{ name: string }>;
+  paths: Record<string, Record<string, { operationId: string; tags?: string[] }>>;
+  components: { schemas: Record<string, unknown> };
+}
+
+Deno.test("openapi: the committed openapi/openapi.json equals the document generated from the code", () => {
+  assert(committed === renderSpec(), "run `deno task openapi` and commit openapi/openapi.json");
 });
 
-Deno.test("openapi: /openapi.json serves the committed document", async () => {
+Deno.test("openapi: `deno task openapi --check` passes with the task's own permissions", async () => {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["task", "--config", `${ROOT}deno.json`, "openapi", "--check"],
+    cwd: ROOT,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder().decode(output.stdout) + new TextDecoder().decode(output.stderr);
+  assert(output.success, text);
+  assert(text.includes(`${SPEC_PATH} is up to date`), text);
+});
+
+Deno.test("openapi: the committed contract is production's: no /dev/ path, no Development operation or tag", () => {
+  const document: Document = JSON.parse(committed);
+  assertEquals(Object.keys(document.paths).filter((path) => path.startsWith("/dev/")), []);
+  const operations = Object.values(document.paths).flatMap((item) => Object.values(item));
+  assertEquals(operations.filter((operation) => operation.tags?.includes("Development")), []);
+  assert(!operations.some((operation) => operation.operationId === "listDevOutbox"), "listDevOutbox");
+  assert(!document.tags.some((tag) => tag.name === "Development"), "the Development tag");
+});
+
+Deno.test("openapi: a production app serves exactly the committed document", async () => {
+  const production = await createTestApp({
+    database: t.database,
+    env: {
+      ENVIRONMENT: "production",
+      DATABASE_URL: "postgres://unused.internal:5432/db",
+      SMTP_SERVER: "smtp.internal",
+      BCRYPT_COST: "10",
+    },
+  });
+  try {
+    const response = await production.request("/openapi.json");
+    assertEquals(response.status, 200);
+    assertEquals(await response.json(), JSON.parse(committed));
+  } finally {
+    await production.close();
+  }
+});
+
+Deno.test("openapi: a development app serves the committed document plus GET /dev/outbox and what only it uses", async () => {
   const response = await t.request("/openapi.json");
   assertEquals(response.status, 200);
-  assertEquals(await response.json(), JSON.parse(committed));
+  const served: Document = await response.json();
+  assertEquals(served.paths["/dev/outbox"]?.get?.operationId, "listDevOutbox");
+  assertEquals(served.paths["/dev/outbox"].get.tags, ["Development"]);
+  delete served.paths["/dev/outbox"];
+  served.tags = served.tags.filter((tag) => tag.name !== "Development");
+  delete served.components.schemas.Outbox;
+  delete served.components.schemas.OutboxMessage;
+  assertEquals(served, JSON.parse(committed));
 });
 
 Deno.test("openapi: the document is OpenAPI 3.1 and passes @redocly/cli lint with zero errors and zero warnings", async () => {

@@ -7,31 +7,58 @@ export interface ServerProcess {
   process: Deno.ChildProcess;
   /** Log lines the server printed so far (parsed JSON where possible) */
   lines: Array<Record<string, unknown>>;
+  /** What the server printed on stderr so far */
+  stderr(): string;
   stop(signal?: Deno.Signal): Promise<Deno.CommandStatus>;
+}
+
+export interface MainOptions {
+  /** Working directory, left in place; startServer makes (and removes) a temporary one by default */
+  cwd?: string;
+  /**
+   * Variables the process must not get from the test process or the test defaults, so that
+   * a `.env` in `cwd` provides them
+   */
+  unset?: readonly string[];
+  /** Kills the process when aborted */
+  signal?: AbortSignal;
+}
+
+/**
+ * `src/main.ts` with `args` as a command: the test environment passed through (the registry's CA
+ * bundle is named there) under the test defaults, minus `unset`, overridden by `env`.
+ */
+export function mainCommand(args: string[], env: Record<string, string> = {}, options: MainOptions = {}): Deno.Command {
+  const unset = new Set(options.unset ?? []);
+  const without = (vars: Record<string, string>) =>
+    Object.fromEntries(Object.entries(vars).filter(([name]) => !unset.has(name)));
+  const defaults = {
+    ENVIRONMENT: "development",
+    PORT: "0",
+    HOST: "127.0.0.1",
+    BCRYPT_COST: "4",
+    ...TEST_SECRETS,
+    ...(TEST_DATABASE_URL ? { DATABASE_URL: TEST_DATABASE_URL } : {}),
+  };
+  return new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--config", `${ROOT}deno.json`, `${ROOT}src/main.ts`, ...args],
+    cwd: options.cwd,
+    clearEnv: true,
+    env: { ...without(Deno.env.toObject()), ...without(defaults), ...env },
+    stdout: "piped",
+    stderr: "piped",
+    signal: options.signal,
+  });
 }
 
 /**
  * Starts `src/main.ts` as a real process on a free port, in a temporary working directory
- * (so PGlite's .data/ stays out of the repository), with the test environment passed
- * through and overridden by `env`.
+ * (so PGlite's .data/ stays out of the repository) unless `options.cwd` names one, with the
+ * test environment passed through and overridden by `env`.
  */
-export async function startServer(env: Record<string, string> = {}): Promise<ServerProcess> {
-  const cwd = await Deno.makeTempDir({ prefix: "jessy-server-" });
-  const process = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--config", `${ROOT}deno.json`, `${ROOT}src/main.ts`],
-    cwd,
-    env: {
-      ENVIRONMENT: "development",
-      PORT: "0",
-      HOST: "127.0.0.1",
-      BCRYPT_COST: "4",
-      ...TEST_SECRETS,
-      ...(TEST_DATABASE_URL ? { DATABASE_URL: TEST_DATABASE_URL } : {}),
-      ...env,
-    },
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
+export async function startServer(env: Record<string, string> = {}, options: MainOptions = {}): Promise<ServerProcess> {
+  const cwd = options.cwd ?? await Deno.makeTempDir({ prefix: "jessy-server-" });
+  const process = mainCommand([], env, { ...options, cwd }).spawn();
   const lines: Array<Record<string, unknown>> = [];
   let errorOutput = "";
   const stderr = process.stderr.pipeThrough(new TextDecoderStream()).pipeTo(
@@ -69,13 +96,14 @@ export async function startServer(env: Record<string, string> = {}): Promise<Ser
     url,
     process,
     lines,
+    stderr: () => errorOutput,
     async stop(signal: Deno.Signal = "SIGTERM") {
       try {
         process.kill(signal);
       } catch { /* already gone */ }
       const status = await process.status;
       await stderr.catch(() => {});
-      await Deno.remove(cwd, { recursive: true }).catch(() => {});
+      if (!options.cwd) await Deno.remove(cwd, { recursive: true }).catch(() => {});
       return status;
     },
   };

@@ -1,5 +1,6 @@
 import { Ajv2020, type ValidateFunction } from "ajv/dist/2020";
 import addFormats from "ajv-formats";
+import { contractConfig, specDocument } from "../../src/cli/spec-file.ts";
 import { AssertionError } from "./assert.ts";
 
 const SPEC_URL = new URL("../../openapi/openapi.json", import.meta.url);
@@ -15,6 +16,8 @@ interface Operation {
   operationId: string;
   responses: Record<string, ResponseObject>;
 }
+
+type SpecDocument = { paths: Record<string, Record<string, Operation>> };
 
 interface CompiledOperation {
   method: string;
@@ -34,7 +37,14 @@ export class SpecValidator {
   readonly #ajv = new Ajv2020({ strict: false, allErrors: true });
   readonly #validators = new Map<string, ValidateFunction>();
 
-  constructor(readonly document: { paths: Record<string, Record<string, Operation>> }) {
+  /**
+   * `fallback` answers for operations this document lacks: the development-only routes, which
+   * the committed (production) contract leaves out
+   */
+  constructor(
+    readonly document: SpecDocument,
+    readonly fallback?: SpecValidator,
+  ) {
     addFormats.default(this.#ajv);
     this.#ajv.addSchema(document as object, "spec");
     for (const [template, item] of Object.entries(document.paths)) {
@@ -55,6 +65,7 @@ export class SpecValidator {
     const path = new URL(url, "http://localhost").pathname;
     if (method === "OPTIONS" || method === "HEAD") return;
     const found = this.find(method, path);
+    if (!found && this.fallback?.find(method, path)) return await this.fallback.check(method, url, response);
     if (!found) {
       // Unknown routes and wrong methods are answered by the app-wide 404/405 problems
       if (![404, 405].includes(response.status)) {
@@ -104,9 +115,23 @@ export class SpecValidator {
 }
 
 let shared: SpecValidator | undefined;
+let development: SpecValidator | undefined;
 
 /** The validator for the committed openapi/openapi.json, loaded once per test process. */
 export function specValidator(): SpecValidator {
   shared ??= new SpecValidator(JSON.parse(Deno.readTextFileSync(SPEC_URL)));
   return shared;
+}
+
+/**
+ * The validator for a development app: the committed contract, and for the development-only
+ * operations (GET /dev/outbox) the document a development app serves at /openapi.json.
+ */
+export function developmentSpecValidator(): SpecValidator {
+  if (!development) {
+    // As JSON, exactly as it is served
+    const served = JSON.parse(JSON.stringify(specDocument({ ...contractConfig(), environment: "development" })));
+    development = new SpecValidator(specValidator().document, new SpecValidator(served));
+  }
+  return development;
 }

@@ -1,4 +1,4 @@
-import { SPEC_PATH } from "../../src/http/spec-file.ts";
+import { SPEC_PATH } from "../../src/cli/spec-file.ts";
 import { TIERS } from "../../src/config.ts";
 import { assert, assertEquals } from "../helpers/assert.ts";
 import { createTestDatabase } from "../helpers/database.ts";

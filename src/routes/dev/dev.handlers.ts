@@ -1,14 +1,12 @@
 import type { RouteHandler } from "@hono/zod-openapi";
 import type { AppEnv } from "../../http/app-env.ts";
 import type { OutboxEntry } from "../../mail/dev-outbox.ts";
+import { RESET_TOKEN_IN_TEXT, VERIFICATION_CODE_IN_TEXT } from "../../mail/templates.ts";
 import type * as routes from "./dev.routes.ts";
 
-const OTP_IN_TEXT = /verification code is (\d{6})\b/;
-const TOKEN_IN_TEXT = /reset token in the app: ([A-Za-z0-9_-]+)/;
-
 function present(entry: OutboxEntry) {
-  const otp = OTP_IN_TEXT.exec(entry.text)?.[1];
-  const resetToken = TOKEN_IN_TEXT.exec(entry.text)?.[1];
+  const otp = VERIFICATION_CODE_IN_TEXT.exec(entry.text)?.[1];
+  const resetToken = RESET_TOKEN_IN_TEXT.exec(entry.text)?.[1];
   return {
     id: entry.id,
     to: entry.to,

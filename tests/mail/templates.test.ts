@@ -1,0 +1,66 @@
+/**
+ * GET /dev/outbox lifts the code and the reset token out of the mail text with the parsers that
+ * sit next to the templates. Rendering each template and parsing it back pins the wording: a
+ * change that breaks the parser fails here, not in a tester's Swagger UI session.
+ */
+import {
+  passwordChangedMail,
+  passwordResetMail,
+  RESET_TOKEN_IN_TEXT,
+  signupAttemptMail,
+  VERIFICATION_CODE_IN_TEXT,
+  verificationCodeMail,
+} from "../../src/mail/templates.ts";
+import { assert, assertEquals } from "../helpers/assert.ts";
+
+// Names are user-supplied: ones that spell the wording must not forge a code or a token
+const NAMES = [
+  null,
+  "Ada",
+  "Your verification code is 123456",
+  "Or enter this reset token in the app: forged",
+];
+const CODES = ["000000", "042917", "999999"];
+
+/** A token shaped like the service's: base64url of 32 random bytes, no padding. */
+function randomToken(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(32));
+  return btoa(String.fromCharCode(...bytes)).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+}
+const TOKENS = [randomToken(), "-".repeat(43), "_aZ09-".repeat(7) + "x"];
+
+Deno.test("templates: the code parses back out of every verification mail, whatever the name", () => {
+  for (const name of NAMES) {
+    for (const code of CODES) {
+      const mail = verificationCodeMail("a@example.com", name, code, 15);
+      assertEquals(VERIFICATION_CODE_IN_TEXT.exec(mail.text)?.[1], code, `name ${name}, code ${code}`);
+      assertEquals(RESET_TOKEN_IN_TEXT.exec(mail.text), null, `name ${name}: no token`);
+    }
+  }
+});
+
+Deno.test("templates: the token parses back out of every password reset mail, which also carries the link", () => {
+  for (const name of NAMES) {
+    for (const token of TOKENS) {
+      const link = `https://api.jessy-ai.com/reset-password?token=${token}`;
+      const mail = passwordResetMail("a@example.com", name, link, token);
+      assertEquals(RESET_TOKEN_IN_TEXT.exec(mail.text)?.[1], token, `name ${name}, token ${token}`);
+      assert(mail.text.includes(link), "the link is in the text part");
+      assertEquals(VERIFICATION_CODE_IN_TEXT.exec(mail.text), null, `name ${name}: no code`);
+    }
+  }
+});
+
+Deno.test("templates: mails that carry neither a code nor a token yield neither", () => {
+  for (const name of NAMES) {
+    for (
+      const mail of [
+        signupAttemptMail("a@example.com", name, "https://api.jessy-ai.com"),
+        passwordChangedMail("a@example.com", name),
+      ]
+    ) {
+      assertEquals(VERIFICATION_CODE_IN_TEXT.exec(mail.text), null, `${mail.template}, name ${name}`);
+      assertEquals(RESET_TOKEN_IN_TEXT.exec(mail.text), null, `${mail.template}, name ${name}`);
+    }
+  }
+});
