@@ -47,7 +47,15 @@ Deno.test({
   name: "server: production refuses an unsafe configuration with one line per problem and no stack",
   async fn() {
     const output = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", new URL("../../src/main.ts", import.meta.url).pathname],
+      args: [
+        "run",
+        "-A",
+        "--config",
+        new URL("../../deno.json", import.meta.url).pathname,
+        new URL("../../src/main.ts", import.meta.url).pathname,
+      ],
+      // Not the repository: a developer's own ./.env there would be read
+      cwd: await Deno.makeTempDir({ prefix: "jessy-refusal-" }),
       env: { ENVIRONMENT: "production", JWT_SECRET: "short", CORS_ALLOWED_ORIGINS: "*", DEBUG_MODE: "true" },
       clearEnv: false,
       stdout: "piped",
