@@ -19,6 +19,20 @@ export async function deriveHmacKey(secret: string, label: string): Promise<Cryp
   );
 }
 
+const keysByPurpose = new Map<string, WeakMap<object, Promise<CryptoKey>>>();
+
+/**
+ * `deriveHmacKey(secret, label)`, derived once per configuration object and purpose: the
+ * hot paths (codes, cursors) reuse the imported key instead of running HKDF per call.
+ */
+export function purposeKey(owner: object, secret: string, label: string): Promise<CryptoKey> {
+  let byOwner = keysByPurpose.get(label);
+  if (!byOwner) keysByPurpose.set(label, byOwner = new WeakMap());
+  let key = byOwner.get(owner);
+  if (!key) byOwner.set(owner, key = deriveHmacKey(secret, label));
+  return key;
+}
+
 export async function hmacHex(key: CryptoKey, message: string): Promise<string> {
   return hex(new Uint8Array(await crypto.subtle.sign("HMAC", key, encoder.encode(message))));
 }

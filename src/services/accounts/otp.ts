@@ -1,5 +1,5 @@
 import type { Config } from "../../config.ts";
-import { constantTimeEqual, deriveHmacKey, hmacHex } from "../secrets.ts";
+import { constantTimeEqual, hmacHex, purposeKey } from "../secrets.ts";
 
 export const OTP_DIGITS = 6;
 const OTP_SPACE = 10 ** OTP_DIGITS;
@@ -21,16 +21,9 @@ export function generateOtp(random: RandomSource = cryptoRandom): string {
   }
 }
 
-const keys = new WeakMap<Config, Promise<CryptoKey>>();
-
 /** The HMAC key for codes, derived once per configuration from JWT_SECRET (never the raw JWT key). */
 function otpKey(config: Config): Promise<CryptoKey> {
-  let key = keys.get(config);
-  if (!key) {
-    key = deriveHmacKey(config.jwt.accessSecret, "email-verification-otp v1");
-    keys.set(config, key);
-  }
-  return key;
+  return purposeKey(config, config.jwt.accessSecret, "email-verification-otp v1");
 }
 
 /** What the database stores for a code: an HMAC bound to the user, so A's code is useless for B. */

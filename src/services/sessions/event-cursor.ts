@@ -1,7 +1,7 @@
 import type { Config } from "../../config.ts";
 import { base64url, fromBase64url, isUuid } from "../../encoding.ts";
 import { AppError } from "../../errors.ts";
-import { constantTimeEqual, deriveHmacKey, hmacHex } from "../secrets.ts";
+import { constantTimeEqual, hmacHex, purposeKey } from "../secrets.ts";
 
 /** A keyset position in a user's audit trail: the last event shown. */
 export interface EventPosition {
@@ -9,16 +9,9 @@ export interface EventPosition {
   id: string;
 }
 
-const keys = new WeakMap<Config, Promise<CryptoKey>>();
-
-/** The cursor key, derived once per configuration (never the raw JWT key). */
+/** The cursor key: derived from JWT_SECRET for this purpose alone (never the raw JWT key). */
 function cursorKey(config: Config): Promise<CryptoKey> {
-  let key = keys.get(config);
-  if (!key) {
-    key = deriveHmacKey(config.jwt.accessSecret, "security-event-cursor v1");
-    keys.set(config, key);
-  }
-  return key;
+  return purposeKey(config, config.jwt.accessSecret, "security-event-cursor v1");
 }
 
 async function signature(config: Config, userId: string, createdAt: string, id: string): Promise<string> {
