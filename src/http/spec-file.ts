@@ -14,7 +14,7 @@ export async function renderSpec(): Promise<string> {
   const { config } = loadConfig({});
   // The document needs the routes only; no request reaches this database
   const unusedDatabase = {} as Database;
-  const rateLimiter = createRateLimiter({ timeoutMs: config.rateLimit.timeoutMs, log: () => {} });
+  const rateLimiter = createRateLimiter({ timeoutMs: config.rateLimit.timeoutMs, clock: systemClock, log: () => {} });
   const app = createApp({
     config,
     logger: createLogger({ level: "error" }),
