@@ -101,14 +101,18 @@ export class ManualClock implements Clock {
 
   /**
    * `advance` in steps of `stepMs`, letting promises settle between steps: what a timer
-   * starts (a retry, a probe) gets to run before the next one falls due.
+   * starts (a retry, a probe) gets to run before the next one falls due. `tick()` moves no
+   * time: it fires the timers due now and lets what is already resolved run.
    */
-  async tick(ms: number, stepMs = Math.min(ms, 10)): Promise<void> {
-    for (let left = ms; left > 0; left -= stepMs) {
-      this.advance(Math.min(stepMs, left));
+  async tick(ms = 0, stepMs = Math.min(ms, 10)): Promise<void> {
+    let left = ms;
+    do {
+      const step = Math.min(Math.max(1, stepMs), left);
+      this.advance(step);
+      left -= step;
       // A macrotask turn: resolved I/O and promise chains run before time moves on
       await new Promise((resolve) => setTimeout(resolve, 0));
-    }
+    } while (left > 0);
   }
 
   #nextDue(endMs: number): [TimerId, ManualTimer] | undefined {

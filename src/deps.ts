@@ -80,7 +80,7 @@ export function assembleDeps(options: AssemblyOptions): Assembly {
     upstashUrl: config.rateLimit.upstashUrl,
     upstashToken: config.rateLimit.upstashToken,
     timeoutMs: config.rateLimit.timeoutMs,
-    now: () => clock.now().getTime(),
+    clock,
     prefix: options.rateLimitPrefix,
     log: (level, message, fields) => logger[level](message, fields),
   });
@@ -120,6 +120,7 @@ function createRevocations(options: AssemblyOptions): Revocations {
       client: options.redis.client,
       keyPrefix: options.revocationKeyPrefix ?? DEFAULT_REVOCATION_KEY_PREFIX,
       timeoutMs: config.rateLimit.timeoutMs,
+      clock,
     }));
   if (!cache) return createDatabaseRevocations(database.db, clock);
   return createCachedRevocations({

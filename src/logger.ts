@@ -1,3 +1,5 @@
+import { type Clock, systemClock, type TimerId } from "./clock.ts";
+
 export type LogLevel = "debug" | "info" | "warn" | "error";
 export type LogFields = Record<string, unknown>;
 
@@ -53,17 +55,23 @@ export function createLogger(
  */
 export function createBatchedSink(
   output: { writeSync(bytes: Uint8Array): number },
-  options: { maxDelayMs?: number; maxBytes?: number } = {},
+  options: {
+    maxDelayMs?: number;
+    maxBytes?: number;
+    /** Times the delay; the system's by default, as main.ts builds the sink before anything else */
+    clock?: Clock;
+  } = {},
 ): LineSink {
+  const clock = options.clock ?? systemClock;
   const maxDelayMs = options.maxDelayMs ?? 10;
   const maxBytes = options.maxBytes ?? 64 * 1024;
   const encoder = new TextEncoder();
   let pending: string[] = [];
   let pendingBytes = 0;
-  let timer: ReturnType<typeof setTimeout> | undefined;
+  let timer: TimerId | undefined;
 
   function flush() {
-    if (timer !== undefined) clearTimeout(timer);
+    if (timer !== undefined) clock.clearTimeout(timer);
     timer = undefined;
     if (pending.length === 0) return;
     let bytes = encoder.encode(pending.join("\n") + "\n");
@@ -82,7 +90,7 @@ export function createBatchedSink(
       pending.push(line);
       pendingBytes += line.length + 1;
       if (pendingBytes >= maxBytes) flush();
-      else timer ??= setTimeout(flush, maxDelayMs);
+      else timer ??= clock.setTimeout(flush, maxDelayMs);
     },
     flush,
   };

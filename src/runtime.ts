@@ -3,7 +3,7 @@
  * and housekeeping, assembles the dependencies, and closes it all in order.
  * @module
  */
-import { systemClock } from "./clock.ts";
+import { type Clock, systemClock } from "./clock.ts";
 import type { Config } from "./config.ts";
 import { createDatabase, type Database } from "./db/database.ts";
 import { migrateToLatest } from "./db/migrate.ts";
@@ -43,9 +43,10 @@ export async function openDatabase(config: Config, pgliteDataDir?: string): Prom
  * cache. It connects in the background: until Redis answers, limits come from memory and
  * token checks from PostgreSQL.
  */
-export function openRedis(url: string, logger: Logger): RedisConnection {
+export function openRedis(url: string, logger: Logger, clock: Clock): RedisConnection {
   return openRedisConnection({
     url,
+    clock,
     connectTimeoutMs: REDIS_CONNECT_TIMEOUT_MS,
     maxReconnectDelayMs: REDIS_MAX_RECONNECT_DELAY_MS,
     log: (level, message, fields) => logger[level](message, fields),
@@ -59,7 +60,7 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
   if (options.migrate) {
     for (const line of await migrateToLatest(database.db)) logger.info("migration", { result: line });
   }
-  const redis = config.rateLimit.redisUrl ? openRedis(config.rateLimit.redisUrl, logger) : undefined;
+  const redis = config.rateLimit.redisUrl ? openRedis(config.rateLimit.redisUrl, logger, clock) : undefined;
   const mail = startMail(config, database, clock, logger);
   const housekeeping = startHousekeeping({ db: database.db, clock, logger });
   const assembly = assembleDeps({

@@ -1,3 +1,5 @@
+import { type Clock, systemClock, type TimerId } from "./clock.ts";
+
 /** Thrown when a call does not settle within its deadline. */
 export class TimeoutError extends Error {
   constructor(what: string, ms: number) {
@@ -7,16 +9,22 @@ export class TimeoutError extends Error {
 }
 
 /**
- * Settles like `promise`, or rejects with a TimeoutError after `ms`. The call keeps running
- * after a timeout; its late failure must not surface as an unhandled rejection.
+ * Settles like `promise`, or rejects with a TimeoutError after `ms` on `clock`. The call keeps
+ * running after a timeout; its late failure must not surface as an unhandled rejection.
+ * The clock defaults to the system's for callers outside the assembly (db/, test helpers).
  */
-export function withTimeout<T>(promise: Promise<T>, ms: number, what = "The call"): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
+export function withTimeout<T>(
+  promise: Promise<T>,
+  ms: number,
+  what = "The call",
+  clock: Clock = systemClock,
+): Promise<T> {
+  let timer: TimerId | undefined;
   const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new TimeoutError(what, ms)), ms);
+    timer = clock.setTimeout(() => reject(new TimeoutError(what, ms)), ms);
   });
   promise.catch(() => {});
-  return Promise.race([promise, expired]).finally(() => clearTimeout(timer));
+  return Promise.race([promise, expired]).finally(() => clock.clearTimeout(timer));
 }
 
 /**
@@ -25,12 +33,16 @@ export function withTimeout<T>(promise: Promise<T>, ms: number, what = "The call
  * cleared (or, with `AbortSignal.timeout`, left to fire) per call. A call may expire up to a
  * quarter of `ms` late.
  */
-export function createDeadline(ms: number, what: string): <T>(promise: Promise<T>) => Promise<T> {
+export function createDeadline(
+  ms: number,
+  what: string,
+  clock: Clock = systemClock,
+): <T>(promise: Promise<T>) => Promise<T> {
   const pending: { expiresAt: number; settled: boolean; expire: () => void }[] = [];
-  let sweeper: ReturnType<typeof setInterval> | undefined;
+  let sweeper: TimerId | undefined;
 
   function sweep() {
-    const now = performance.now();
+    const now = clock.monotonicMs();
     // Answered calls may sit between hung ones: step over them, expire every call past its time
     while (pending.length > 0 && (pending[0].settled || pending[0].expiresAt <= now)) {
       const head = pending.shift()!;
@@ -43,14 +55,14 @@ export function createDeadline(ms: number, what: string): <T>(promise: Promise<T
   function dropSettled() {
     while (pending.length > 0 && pending[0].settled) pending.shift();
     if (pending.length > 0 || sweeper === undefined) return;
-    clearInterval(sweeper);
+    clock.clearInterval(sweeper);
     sweeper = undefined;
   }
 
   return function within<T>(promise: Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const call = {
-        expiresAt: performance.now() + ms,
+        expiresAt: clock.monotonicMs() + ms,
         settled: false,
         expire() {
           call.settled = true;
@@ -58,7 +70,7 @@ export function createDeadline(ms: number, what: string): <T>(promise: Promise<T
         },
       };
       pending.push(call);
-      sweeper ??= setInterval(sweep, Math.max(1, Math.min(50, ms / 4)));
+      sweeper ??= clock.setInterval(sweep, Math.max(1, Math.min(50, ms / 4)));
       promise.then(
         (value) => {
           if (call.settled) return;

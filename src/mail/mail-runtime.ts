@@ -41,7 +41,7 @@ export function startMail(
   worker.start();
   return {
     mailer,
-    probe: mailerProbe(mailer),
+    probe: mailerProbe(mailer, { clock }),
     devOutbox,
     async close() {
       await worker.stop();

@@ -1,3 +1,4 @@
+import type { Clock } from "../clock.ts";
 import { withTimeout } from "../timeout.ts";
 import type { Mailer } from "./mailer.ts";
 import type { CheckResult, HealthProbe } from "../health-probe.ts";
@@ -7,33 +8,35 @@ export interface MailerProbeOptions {
   timeoutMs?: number;
   /** How long a result is reused: /health must not open an SMTP connection per request */
   cacheMs?: number;
-  now?: () => number;
+  /** Times the verify, its latency and the cache's age */
+  clock: Clock;
 }
 
 /**
  * The `mailer` health check. SMTP is checked with a connection handshake (cached); mail
  * waits in the outbox while SMTP is away, so an unreachable server is "degraded", not down.
  */
-export function mailerProbe(mailer: Mailer, options: MailerProbeOptions = {}): HealthProbe {
+export function mailerProbe(mailer: Mailer, options: MailerProbeOptions): HealthProbe {
+  const { clock } = options;
   const timeoutMs = options.timeoutMs ?? 3000;
   const cacheMs = options.cacheMs ?? 30_000;
-  const now = options.now ?? Date.now;
   let cached: { at: number; result: Promise<CheckResult> } | undefined;
 
   async function check(): Promise<CheckResult> {
-    const started = performance.now();
+    const started = clock.monotonicMs();
     let status: CheckResult["status"] = "up";
     try {
-      await withTimeout(mailer.verify(), timeoutMs, "The mailer");
+      await withTimeout(mailer.verify(), timeoutMs, "The mailer", clock);
     } catch {
       status = "degraded";
     }
-    return { status, latency_ms: Math.round(performance.now() - started), detail: mailer.kind };
+    return { status, latency_ms: Math.round(clock.monotonicMs() - started), detail: mailer.kind };
   }
 
   return function probeMailer() {
     if (mailer.kind === "outbox") return Promise.resolve({ status: "up", latency_ms: 0, detail: "outbox" });
-    if (!cached || now() - cached.at >= cacheMs) cached = { at: now(), result: check() };
+    const nowMs = clock.monotonicMs();
+    if (!cached || nowMs - cached.at >= cacheMs) cached = { at: nowMs, result: check() };
     return cached.result;
   };
 }

@@ -1,5 +1,5 @@
 import type { Kysely } from "kysely";
-import type { Clock } from "../clock.ts";
+import type { Clock, TimerId } from "../clock.ts";
 import type { DB, MailOutboxRow } from "../db/schema.ts";
 import type { Logger } from "../logger.ts";
 import type { Mailer } from "./mailer.ts";
@@ -52,7 +52,7 @@ export function createMailWorker(options: MailWorkerOptions): MailWorker {
   const maxAttempts = options.maxAttempts ?? 10;
   const baseMs = options.backoffBaseMs ?? 5_000;
   const maxMs = options.maxBackoffMs ?? 3_600_000;
-  let timer: ReturnType<typeof setTimeout> | undefined;
+  let timer: TimerId | undefined;
   let running: Promise<unknown> | undefined;
   let stopped = true;
 
@@ -105,7 +105,7 @@ export function createMailWorker(options: MailWorkerOptions): MailWorker {
     } catch (error) {
       logger.warn("mail worker poll failed", { reason: describeFailure(error) });
     }
-    if (!stopped) timer = setTimeout(loop, delay);
+    if (!stopped) timer = clock.setTimeout(loop, delay);
   }
 
   function loop(): void {
@@ -116,11 +116,11 @@ export function createMailWorker(options: MailWorkerOptions): MailWorker {
     start() {
       if (!stopped) return;
       stopped = false;
-      timer = setTimeout(loop, 0);
+      timer = clock.setTimeout(loop, 0);
     },
     async stop() {
       stopped = true;
-      clearTimeout(timer);
+      clock.clearTimeout(timer);
       await running;
     },
     runOnce,

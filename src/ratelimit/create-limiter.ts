@@ -3,6 +3,7 @@ import { createMemoryStore } from "./memory-store.ts";
 import { createRedisStore } from "./redis-store.ts";
 import type { LimiterHealth, LimiterStore, LogFn, RateLimiter } from "./types.ts";
 import { createUpstashStore } from "./upstash-store.ts";
+import type { Clock } from "../clock.ts";
 import type { RedisConnection } from "../redis/connection.ts";
 
 /** Options for {@link createRateLimiter}. */
@@ -16,8 +17,8 @@ export interface RateLimiterOptions {
   upstashToken?: string;
   /** Longest wait for the remote store before answering from memory. */
   timeoutMs: number;
-  /** Clock of the in-memory store (epoch ms). */
-  now?: () => number;
+  /** The one clock: windows of the memory store, remote timeouts, probes, the connection watchdog */
+  clock: Clock;
   /** Key prefix in the remote store. */
   prefix?: string;
   log: LogFn;
@@ -30,7 +31,8 @@ export interface RateLimiterOptions {
  */
 export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   const prefix = options.prefix ?? "jessy:rl";
-  const memory = createMemoryStore({ now: options.now });
+  const { clock } = options;
+  const memory = createMemoryStore({ now: () => clock.now().getTime() });
   let remote: LimiterStore | undefined;
   if (options.upstashUrl && options.upstashToken) {
     remote = createUpstashStore({
@@ -45,6 +47,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       url: options.redisUrl,
       prefix,
       log: options.log,
+      clock,
       connectTimeoutMs: Math.max(options.timeoutMs, 1000),
     });
   }
@@ -53,6 +56,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     remote,
     memory,
     timeoutMs: options.timeoutMs,
+    clock,
     log: options.log,
   });
 }

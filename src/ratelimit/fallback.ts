@@ -1,5 +1,6 @@
 import { assertValidRule } from "./rule.ts";
 import type { LimiterHealth, LimiterStore, LimitResult, LimitRule, LogFn, RateLimiter } from "./types.ts";
+import type { Clock } from "../clock.ts";
 import { withTimeout } from "../timeout.ts";
 
 /** Options for {@link createFallbackLimiter}. */
@@ -13,6 +14,8 @@ export interface FallbackOptions {
   /** First pause before probing a failed remote store; doubles up to `maxProbeIntervalMs`. */
   probeIntervalMs?: number;
   maxProbeIntervalMs?: number;
+  /** Times the remote calls, the outage and the probe backoff */
+  clock: Clock;
   log: LogFn;
 }
 
@@ -26,7 +29,7 @@ export interface FallbackOptions {
  * remote store is down; that is the price of staying up.
  */
 export function createFallbackLimiter(options: FallbackOptions): RateLimiter {
-  const { remote, memory, log } = options;
+  const { remote, memory, clock, log } = options;
   const timeoutMs = options.timeoutMs ?? 250;
   const baseProbeMs = options.probeIntervalMs ?? 500;
   const maxProbeMs = options.maxProbeIntervalMs ?? 5000;
@@ -37,7 +40,7 @@ export function createFallbackLimiter(options: FallbackOptions): RateLimiter {
 
   function fallBack(error: unknown): void {
     if (downSince !== undefined) return;
-    downSince = performance.now();
+    downSince = clock.monotonicMs();
     probeDelayMs = baseProbeMs;
     nextProbeAt = downSince + probeDelayMs;
     log("warn", "Rate limit store unavailable, limiting from memory", {
@@ -50,21 +53,21 @@ export function createFallbackLimiter(options: FallbackOptions): RateLimiter {
     if (downSince === undefined) return;
     log("info", "Rate limit store recovered", {
       store: remote.kind,
-      down_ms: Math.round(performance.now() - downSince),
+      down_ms: Math.round(clock.monotonicMs() - downSince),
     });
     downSince = undefined;
   }
 
   /** Pings the remote store; joins the probe already in flight, if any. */
   function probe(): Promise<boolean> {
-    probing ??= withTimeout(remote.ping(), timeoutMs).then(
+    probing ??= withTimeout(remote.ping(), timeoutMs, "The call", clock).then(
       () => {
         recover();
         return true;
       },
       () => {
         probeDelayMs = Math.min(probeDelayMs * 2, maxProbeMs);
-        nextProbeAt = performance.now() + probeDelayMs;
+        nextProbeAt = clock.monotonicMs() + probeDelayMs;
         return false;
       },
     ).finally(() => {
@@ -81,13 +84,13 @@ export function createFallbackLimiter(options: FallbackOptions): RateLimiter {
     // A bad rule is a bug, not an outage: let it throw before it is mistaken for one.
     assertValidRule(rule);
     if (downSince !== undefined) {
-      if (probing === undefined && performance.now() >= nextProbeAt) {
+      if (probing === undefined && clock.monotonicMs() >= nextProbeAt) {
         void probe();
       }
       return memory.limit(bucket, key, rule);
     }
     try {
-      return await withTimeout(remote.limit(bucket, key, rule), timeoutMs, "The rate-limit store");
+      return await withTimeout(remote.limit(bucket, key, rule), timeoutMs, "The rate-limit store", clock);
     } catch (error) {
       fallBack(error);
       return memory.limit(bucket, key, rule);
@@ -95,13 +98,13 @@ export function createFallbackLimiter(options: FallbackOptions): RateLimiter {
   }
 
   async function health(): Promise<LimiterHealth> {
-    const started = performance.now();
+    const started = clock.monotonicMs();
     let up: boolean;
     if (downSince !== undefined) {
       up = await probe();
     } else {
       try {
-        await withTimeout(remote.ping(), timeoutMs);
+        await withTimeout(remote.ping(), timeoutMs, "The call", clock);
         up = true;
       } catch (error) {
         fallBack(error);
@@ -112,7 +115,7 @@ export function createFallbackLimiter(options: FallbackOptions): RateLimiter {
       store: up ? remote.kind : memory.kind,
       configured: remote.kind,
       status: up ? "up" : "degraded",
-      latency_ms: Math.round(performance.now() - started),
+      latency_ms: Math.round(clock.monotonicMs() - started),
     };
   }
 

@@ -1,4 +1,5 @@
 import { Redis } from "@upstash/redis";
+import type { Clock } from "../clock.ts";
 import { openRedisConnection, type RedisConnection } from "../redis/connection.ts";
 import { createRatelimitStore } from "./ratelimit-store.ts";
 import { createRespRequester } from "./resp-requester.ts";
@@ -15,6 +16,8 @@ export type RedisStoreOptions =
       log: LogFn;
       connectTimeoutMs?: number;
       maxReconnectDelayMs?: number;
+      /** Drives the connection's watchdog */
+      clock?: Clock;
     }
   );
 

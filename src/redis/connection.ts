@@ -116,8 +116,10 @@ export function openRedisConnection(options: RedisConnectionOptions): RedisConne
   async function close(): Promise<void> {
     clock.clearInterval(watchdog);
     if (current.client.isOpen) current.client.destroy();
-    // A client stuck on a server that never answers may never settle: wait briefly only
-    await withTimeout(Promise.all([current.connecting, ...retired]), 1000).catch(() => {});
+    // A client stuck on a server that never answers may never settle: wait briefly only. The
+    // wait is for node-redis's sockets to wind down, which real time drives, not `clock`: a
+    // test's ManualClock would leave close() waiting for an advance that never comes
+    await withTimeout(Promise.all([current.connecting, ...retired]), 1000, "The call", systemClock).catch(() => {});
     // node-redis's sleep is a real timer of its own, so real time it is
     const wait = retrySleepEndsAt - systemClock.monotonicMs();
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait + 5));

@@ -1,5 +1,5 @@
 import type { Kysely } from "kysely";
-import type { Clock } from "../clock.ts";
+import type { Clock, TimerId } from "../clock.ts";
 import type { DB } from "../db/schema.ts";
 import { describeError, type Logger } from "../logger.ts";
 import { deleteExpiredBatch, EXPIRING_TABLES, type ExpiringTable } from "../repositories/housekeeping.ts";
@@ -31,14 +31,14 @@ const DEFAULTS = { intervalMs: 10 * 60_000, batchSize: 500, maxBatchesPerRun: 20
 /**
  * Periodically deletes expired refresh tokens, denylist entries, email codes, reset tokens
  * and sessions, in bounded batches. Consumed refresh tokens stay until they expire: reuse
- * detection needs them. Expiry is read from the injected clock.
+ * detection needs them. Expiry is read from the injected clock, which also times the runs.
  */
 export function startHousekeeping(options: HousekeepingOptions): Housekeeping {
   const { db, clock, logger } = options;
   const intervalMs = options.intervalMs ?? DEFAULTS.intervalMs;
   const batchSize = options.batchSize ?? DEFAULTS.batchSize;
   const maxBatches = options.maxBatchesPerRun ?? DEFAULTS.maxBatchesPerRun;
-  let timer: ReturnType<typeof setTimeout> | undefined;
+  let timer: TimerId | undefined;
   let running: Promise<unknown> = Promise.resolve();
   let stopped = false;
 
@@ -58,7 +58,7 @@ export function startHousekeeping(options: HousekeepingOptions): Housekeeping {
 
   function schedule() {
     if (stopped) return;
-    timer = setTimeout(() => {
+    timer = clock.setTimeout(() => {
       running = runOnce()
         .then((report) => {
           if (Object.values(report).some((count) => count > 0)) logger.info("housekeeping", { deleted: report });
@@ -73,7 +73,7 @@ export function startHousekeeping(options: HousekeepingOptions): Housekeeping {
     runOnce,
     async stop() {
       stopped = true;
-      clearTimeout(timer);
+      clock.clearTimeout(timer);
       await running;
     },
   };

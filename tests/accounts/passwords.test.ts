@@ -176,6 +176,7 @@ Deno.test("WorkLimiter runs at most `concurrency` tasks, queues up to `maxQueue`
   assertEquals(limiter.load, 3);
   releases.shift()!();
   await first;
+  // Not a sleep: one turn, so the queued task's start (a promise chain) runs
   await new Promise((resolve) => setTimeout(resolve, 0));
   assertEquals(running, 2, "the queued task took the freed slot");
   while (releases.length) releases.shift()!();

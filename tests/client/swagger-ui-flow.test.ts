@@ -100,6 +100,8 @@ async function codeFromOutboxInUi(page: Page, email: string): Promise<string> {
     const messages = outbox.body.messages as Array<{ to: string; otp?: string }>;
     const code = messages.find((message) => message.to === email && message.otp)?.otp;
     if (code) return code;
+    // Real time: a real browser drives a live sandbox, which runs on the system clock as
+    // `deno task dev` does
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
   throw new Error("the code never reached the outbox");

@@ -28,6 +28,7 @@ Deno.test({
       await Promise.all(connections.map((connection) => connection.write(new TextEncoder().encode(request))));
       let completed = 0;
       const signins = connections.map((connection) => readResponse(connection).finally(() => completed++));
+      // Real time: the server is a spawned process; nothing tells when it has read all 20
       await new Promise((resolve) => setTimeout(resolve, 300));
       const signalled = performance.now();
       server.process.kill("SIGTERM");
@@ -38,6 +39,7 @@ Deno.test({
         try {
           const connection = await Deno.connect({ hostname: "127.0.0.1", port: Number(port) });
           connection.close();
+          // Real time: the spawned process closes its listener when it handles the signal
           await new Promise((resolve) => setTimeout(resolve, 50));
         } catch (error) {
           refused = error instanceof Deno.errors.ConnectionRefused;

@@ -1,4 +1,5 @@
 import { assertEquals } from "../helpers/assert.ts";
+import { ManualClock } from "../../src/clock.ts";
 import { createBatchedSink } from "../../src/logger.ts";
 
 /** An output that records each write call; `chunk` caps how many bytes one call takes. */
@@ -18,14 +19,17 @@ function recordingOutput(chunk = Infinity) {
   };
 }
 
-Deno.test("batched sink writes the lines of one burst in a single call after the delay", async () => {
+Deno.test("batched sink writes the lines of one burst in a single call after the delay", () => {
   const output = recordingOutput();
-  const sink = createBatchedSink(output, { maxDelayMs: 5 });
+  const clock = new ManualClock();
+  const sink = createBatchedSink(output, { maxDelayMs: 5, clock });
   sink.write('{"n":1}');
+  clock.advance(4);
   sink.write('{"n":2}');
   assertEquals(output.calls, [], "held back at first");
-  await new Promise((resolve) => setTimeout(resolve, 30));
-  assertEquals(output.calls, ['{"n":1}\n{"n":2}\n']);
+  clock.advance(1);
+  assertEquals(output.calls, ['{"n":1}\n{"n":2}\n'], "the delay counts from the first line");
+  assertEquals(clock.pendingTimers, 0);
 });
 
 Deno.test("batched sink writes at once when flushed or when the batch is full", () => {

@@ -88,12 +88,12 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   const redisUrl = options.revocationCache || options.withoutRedis
     ? undefined
     : config.rateLimit.redisUrl ?? TEST_REDIS_URL;
-  const redis: RedisConnection | undefined = redisUrl ? openRedis(redisUrl, logger) : undefined;
+  const redis: RedisConnection | undefined = redisUrl ? openRedis(redisUrl, logger, clock) : undefined;
   const revocationKeyPrefix = uniqueCachePrefix();
   // The limiter reaches Redis only when the test asks for it; memory follows the test's clock
   const memoryLimiter = limiterRedisUrl ? undefined : createRateLimiter({
     timeoutMs: config.rateLimit.timeoutMs,
-    now: () => clock.now().getTime(),
+    clock,
     log: (level, message, fields) => logger[level](message, fields),
   });
   const assembly = assembleDeps({

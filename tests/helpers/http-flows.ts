@@ -16,6 +16,7 @@ export async function otpFromOutbox(baseUrl: string, email: string, timeoutMs = 
     const { messages } = await response.json() as { messages: Array<{ to: string; otp?: string }> };
     const found = messages.find((message) => message.to === email && message.otp);
     if (found?.otp) return found.otp;
+    // Real time: the server is another process (a spawned `deno run`), its clock out of reach
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error(`no code for ${email} in the outbox`);

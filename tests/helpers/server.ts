@@ -65,6 +65,7 @@ export async function startServer(env: Record<string, string> = {}, options: Mai
     new WritableStream({ write: (chunk) => void (errorOutput += chunk) }),
   );
   const url = await new Promise<string>((resolve, reject) => {
+    // A guard, not a sleep: a spawned process that never starts must fail the test, not hang it
     const timer = setTimeout(() => reject(new Error("server did not start within 60 s")), 60_000);
     (async () => {
       const decoder = new TextDecoderStream();

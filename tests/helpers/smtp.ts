@@ -67,6 +67,8 @@ export async function startSmtpPeer(options: { port?: number } = {}): Promise<Sm
       const deadline = Date.now() + timeoutMs;
       while (inbox(to).length < count) {
         if (Date.now() > deadline) throw new Error(`No mail for ${to} within ${timeoutMs} ms`);
+        // Real time: the mail crosses a real SMTP connection to this peer, whichever clock
+        // the worker that sends it runs on (usually it is here already and this never runs)
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
       return inbox(to);

@@ -9,6 +9,8 @@ export interface TcpProxy {
   /** Stops passing what clients send until `resumeUpstream` */
   holdUpstream(): void;
   resumeUpstream(): void;
+  /** Resolves once clients have sent `count` chunks through the proxy in all, held ones included */
+  clientChunks(count: number): Promise<void>;
   /**
    * Stops both directions of the connections open now, for good, without closing them: a
    * half-open link. Connections made afterwards pass as usual
@@ -29,7 +31,12 @@ function closeQuietly(conn: Deno.Conn) {
  * Copies `from` to `to`. Reading never waits for writing, so each chunk's delay counts
  * from when it arrived, not from when the one before it left; `gate` says when it may go.
  */
-function pipe(from: Deno.Conn, to: Deno.Conn, gate: (receivedMs: number) => Promise<void>) {
+function pipe(
+  from: Deno.Conn,
+  to: Deno.Conn,
+  gate: (receivedMs: number) => Promise<void>,
+  onChunk: () => void = () => {},
+) {
   const queue: { chunk: Uint8Array; receivedMs: number }[] = [];
   let ended = false;
   let wake = () => {};
@@ -40,6 +47,7 @@ function pipe(from: Deno.Conn, to: Deno.Conn, gate: (receivedMs: number) => Prom
         const read = await from.read(buffer);
         if (read === null) break;
         queue.push({ chunk: buffer.slice(0, read), receivedMs: performance.now() });
+        onChunk();
         wake();
       }
     } catch {
@@ -78,17 +86,27 @@ export function startTcpProxy(targetPort: number): TcpProxy {
 
   const downstreamGate = async (receivedMs: number) => {
     const waitMs = receivedMs + downstreamDelayMs - performance.now();
+    // Not a test's sleep: the latency this proxy adds on purpose, on real sockets in real time
     if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
   };
   const never = new Promise<void>(() => {});
   const stalled = new Set<Deno.Conn>();
+  let chunksFromClients = 0;
+  const chunkWaiters: { count: number; resolve: () => void }[] = [];
+  const countClientChunk = () => {
+    chunksFromClients++;
+    for (const waiter of chunkWaiters.filter((each) => each.count <= chunksFromClients)) {
+      chunkWaiters.splice(chunkWaiters.indexOf(waiter), 1);
+      waiter.resolve();
+    }
+  };
 
   (async () => {
     try {
       for await (const client of listener) {
         const server = await Deno.connect({ hostname: "127.0.0.1", port: targetPort });
         connections.add(client).add(server);
-        void pipe(client, server, () => stalled.has(client) ? never : upstreamOpen);
+        void pipe(client, server, () => stalled.has(client) ? never : upstreamOpen, countClientChunk);
         void pipe(server, client, (receivedMs) => stalled.has(client) ? never : downstreamGate(receivedMs));
       }
     } catch {
@@ -107,6 +125,10 @@ export function startTcpProxy(targetPort: number): TcpProxy {
     resumeUpstream() {
       openUpstream();
       upstreamOpen = Promise.resolve();
+    },
+    clientChunks(count) {
+      if (chunksFromClients >= count) return Promise.resolve();
+      return new Promise((resolve) => chunkWaiters.push({ count, resolve }));
     },
     stallOpenConnections() {
       for (const conn of connections) stalled.add(conn);

@@ -10,6 +10,7 @@ import { startSmtpPeer } from "../helpers/smtp.ts";
 import { NO_RATE_LIMITS, uniqueEmail } from "../accounts/_harness.ts";
 
 const database = await createTestDatabase();
+const WORKER_INTERVAL_MS = 10;
 
 Deno.test.afterAll(async () => {
   await database.close();
@@ -19,7 +20,7 @@ Deno.test("without SMTP, development delivers into /dev/outbox and a tester can 
   const config = testConfig(NO_RATE_LIMITS);
   const clock = new ManualClock();
   const test = await createTestApp({ database, clock, env: NO_RATE_LIMITS });
-  const mail = startMail(config, database, clock, test.logger, { intervalMs: 10 });
+  const mail = startMail(config, database, clock, test.logger, { intervalMs: WORKER_INTERVAL_MS });
   const app = await createTestApp({
     database,
     clock,
@@ -31,12 +32,12 @@ Deno.test("without SMTP, development delivers into /dev/outbox and a tester can 
     assertEquals(mail.mailer.kind, "outbox");
     const email = uniqueEmail("tester");
     await app.request("/auth/signup", postJson({ email, password: "correct horse battery" }));
-    const otp = await waitFor(async () => (await outbox(app)).find((m) => m.to === email)?.otp);
+    const otp = await tickUntil(clock, async () => (await outbox(app)).find((m) => m.to === email)?.otp);
     assertMatch(otp, /^\d{6}$/);
     assertEquals((await app.request("/auth/verify-email", postJson({ email, otp }))).status, 200);
 
     await app.request("/auth/request-password-reset", postJson({ email }));
-    const token = await waitFor(async () => (await outbox(app)).find((m) => m.to === email)?.reset_token);
+    const token = await tickUntil(clock, async () => (await outbox(app)).find((m) => m.to === email)?.reset_token);
     const messages = await outbox(app);
     assertEquals(messages[0].reset_token, token, "newest first");
     assertEquals(messages[0].subject, "Reset your Jessy AI password");
@@ -73,14 +74,15 @@ Deno.test("GET /dev/outbox does not exist in production", async () => {
 Deno.test("the mailer check is up with a reachable SMTP server, degraded (not down) without one, and cached", async () => {
   const peer = await startSmtpPeer();
   const up = createSmtpMailer({ host: "127.0.0.1", port: peer.port, from: "noreply@jessy-ai.com" });
-  let now = 0;
+  const clock = new ManualClock();
   try {
-    const probe = mailerProbe(up, { now: () => now, cacheMs: 30_000 });
+    const probe = mailerProbe(up, { clock, cacheMs: 30_000 });
     const first = await probe();
     assertEquals([first.status, first.detail], ["up", "smtp"]);
     await peer.close();
+    clock.advance(29_999);
     assertEquals((await probe()).status, "up", "cached within 30 s");
-    now = 30_000;
+    clock.advance(1);
     const second = await probe();
     assertEquals([second.status, second.detail], ["degraded", "smtp"]);
     assert(!JSON.stringify(second).includes("127.0.0.1"), "no host in the report");
@@ -112,12 +114,12 @@ async function outbox(app: Awaited<ReturnType<typeof createTestApp>>) {
   >;
 }
 
-async function waitFor<T>(read: () => Promise<T | undefined>, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
+/** Moves `clock` a worker interval at a time, letting its poll (real I/O) run, until `read` finds something. */
+async function tickUntil<T>(clock: ManualClock, read: () => Promise<T | undefined>, intervals = 500): Promise<T> {
+  for (let i = 0; i < intervals; i++) {
     const value = await read();
     if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error("Timed out");
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await clock.tick(WORKER_INTERVAL_MS);
   }
+  throw new Error(`Nothing within ${intervals} worker intervals`);
 }

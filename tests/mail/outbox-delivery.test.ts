@@ -1,4 +1,3 @@
-import { ManualClock } from "../../src/clock.ts";
 import { createSmtpMailer } from "../../src/mail/smtp-mailer.ts";
 import { claimDueMail } from "../../src/repositories/mail-outbox.ts";
 import { backoffMs, createMailWorker } from "../../src/mail/outbox-worker.ts";
@@ -112,21 +111,35 @@ Deno.test("after its last attempt a mail is marked failed and its bodies are cle
   }
 });
 
-Deno.test("a started worker delivers on its own interval and stops cleanly", async () => {
+Deno.test("a started worker delivers at once, then every interval, and stops cleanly", async () => {
   const app = await accountsApp(database, smtp);
   const mailer = createSmtpMailer({ host: "127.0.0.1", port: smtp.port, from: "noreply@jessy-ai.com" });
-  const clock = new ManualClock();
-  const worker = createMailWorker({ db: database.db, mailer, clock, logger: app.logger, intervalMs: 20 });
+  const { clock } = app;
+  const intervalMs = 60_000;
+  const worker = createMailWorker({ db: database.db, mailer, clock, logger: app.logger, intervalMs });
+  /** Lets a poll that fell due run its claims and SMTP dialogue (real I/O) until `email` has mail. */
+  const delivered = async (email: string, turns = 500) => {
+    for (let turn = 0; turn < turns && smtp.inbox(email).length === 0; turn++) await clock.tick();
+    return smtp.inbox(email).length;
+  };
   try {
+    const first = uniqueEmail("background");
+    await app.post("/auth/signup", { email: first, password: PASSWORD });
     worker.start();
-    const email = uniqueEmail("background");
-    await app.post("/auth/signup", { email, password: PASSWORD });
-    assertEquals((await smtp.waitForMail(email, 1, 5000)).length, 1);
+    assertEquals(await delivered(first), 1, "the first poll comes at once");
+
+    const second = uniqueEmail("background");
+    await app.post("/auth/signup", { email: second, password: PASSWORD });
+    clock.advance(intervalMs - 1);
+    assertEquals(await delivered(second, 100), 0, "not before the interval ends");
+    clock.advance(1);
+    assertEquals(await delivered(second), 1, "the next poll");
   } finally {
     await worker.stop();
     mailer.close();
     await app.close();
   }
+  assertEquals(clock.pendingTimers, 0, "stopped: no poll is scheduled");
 });
 
 Deno.test("retries back off exponentially up to a cap", () => {

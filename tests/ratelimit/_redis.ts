@@ -73,6 +73,7 @@ export async function waitFor(
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await check()) return true;
+    // Real time: what is awaited is a real Redis (a connection, a restart, a pause ending)
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   return false;

@@ -65,6 +65,7 @@ async function answersPing(port: number, timeoutMs: number): Promise<boolean> {
     } catch {
       // Not listening yet.
     }
+    // Real time: redis-server is a process of its own, starting up
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   return false;

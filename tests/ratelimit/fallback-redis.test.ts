@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { systemClock } from "../../src/clock.ts";
 import { createRateLimiter } from "../../src/ratelimit/create-limiter.ts";
 import type { RateLimiter } from "../../src/ratelimit/types.ts";
 import { recordingLog, resolveTestRedis, uniquePrefix, waitFor, withRedisClient } from "./_redis.ts";
@@ -7,6 +8,9 @@ import { skipWithout } from "../helpers/installed.ts";
 
 // These tests kill and pause a redis-server of their own, never the shared one; they
 // run whenever a real Redis is configured for the suite and redis-server is installed.
+// The limiter runs on the system clock here: what they check is how long real calls take
+// against a real server that is down or paused on its own clock (fallback.test.ts drives
+// the same timeouts and probes with a ManualClock).
 const redisUrl = await resolveTestRedis();
 const TIMEOUT_MS = 250;
 const HOURLY = { limit: 100, windowSeconds: 3600 };
@@ -38,6 +42,7 @@ Deno.test({
     const limiter = createRateLimiter({
       redisUrl: server.url,
       timeoutMs: TIMEOUT_MS,
+      clock: systemClock,
       prefix: uniquePrefix(),
       log,
     });
@@ -90,6 +95,7 @@ Deno.test({
     const limiter = createRateLimiter({
       redisUrl: server.url,
       timeoutMs: TIMEOUT_MS,
+      clock: systemClock,
       prefix: uniquePrefix(),
       log,
     });
@@ -110,6 +116,7 @@ Deno.test({
         const { result, ms } = await timedLimit(limiter, "u1");
         assert.equal(result.store, "memory");
         timings.push(ms);
+        // Spreads the calls over the pause, which runs on the server's own clock
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
       assert.ok(
@@ -142,6 +149,7 @@ Deno.test({
     const limiter = createRateLimiter({
       redisUrl: server.url,
       timeoutMs: TIMEOUT_MS,
+      clock: systemClock,
       prefix: uniquePrefix(),
       log,
     });

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { ManualClock } from "../../src/clock.ts";
 import { createFallbackLimiter } from "../../src/ratelimit/fallback.ts";
 import { createMemoryStore } from "../../src/ratelimit/memory-store.ts";
 import type { LimiterStore, LimitResult } from "../../src/ratelimit/types.ts";
@@ -40,30 +41,37 @@ function switchableStore() {
   };
 }
 
-async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
-  const started = performance.now();
-  const value = await fn();
-  return [value, performance.now() - started];
+/** Whether `promise` has settled once promise chains had a turn, without time moving. */
+async function settled(clock: ManualClock, promise: Promise<unknown>): Promise<boolean> {
+  let done = false;
+  promise.then(() => done = true, () => done = true);
+  await clock.tick();
+  return done;
 }
 
-Deno.test("fallback answers from memory within the timeout while the remote store hangs", async () => {
+Deno.test("fallback answers from memory once the timeout passes while the remote store hangs", async () => {
   const remote = switchableStore();
   const { log, entries } = recordingLog();
+  const clock = new ManualClock();
   const limiter = createFallbackLimiter({
     remote: remote.store,
-    memory: createMemoryStore(),
+    memory: createMemoryStore({ now: () => clock.now().getTime() }),
     timeoutMs: 100,
+    clock,
     log,
   });
   try {
     remote.set("hanging");
-    const [first, elapsed] = await timed(() => limiter.limit("b", "k", RULE));
-    assert.equal(first.store, "memory");
-    assert.ok(elapsed < 1000, `took ${elapsed} ms`);
-    const [second, quick] = await timed(() => limiter.limit("b", "k", RULE));
-    assert.equal(second.store, "memory");
-    assert.equal(second.remaining, 3);
-    assert.ok(quick < 50, `took ${quick} ms`);
+    const first = limiter.limit("b", "k", RULE);
+    await clock.tick(99);
+    assert.equal(await settled(clock, first), false, "waits for the remote store up to the timeout");
+    await clock.tick(1);
+    assert.equal((await first).store, "memory");
+    // Falling back, later calls go straight to memory: they answer without time moving
+    const second = limiter.limit("b", "k", RULE);
+    assert.ok(await settled(clock, second), "answered without waiting on the remote store");
+    assert.equal((await second).store, "memory");
+    assert.equal((await second).remaining, 3);
     assert.deepEqual(entries.map((e) => e.level), ["warn"]);
   } finally {
     await limiter.close();
@@ -73,35 +81,48 @@ Deno.test("fallback answers from memory within the timeout while the remote stor
 Deno.test("fallback probes the failed store one ping at a time and switches back when it answers", async () => {
   const remote = switchableStore();
   const { log, entries } = recordingLog();
+  const clock = new ManualClock();
   const limiter = createFallbackLimiter({
     remote: remote.store,
-    memory: createMemoryStore(),
+    memory: createMemoryStore({ now: () => clock.now().getTime() }),
     timeoutMs: 100,
     probeIntervalMs: 50,
     maxProbeIntervalMs: 50,
+    clock,
     log,
   });
   try {
     remote.set("hanging");
+    const first = limiter.limit("b", "k", RULE);
+    await clock.tick(100);
+    assert.equal((await first).store, "memory");
     await limiter.limit("b", "k", RULE);
-    await new Promise((resolve) => setTimeout(resolve, 60));
+    assert.equal(remote.pings(), 0, "no probe before the backoff ends");
+    await clock.tick(50);
     // Many requests while the probe hangs: still one ping in flight.
     const answers = await Promise.all(
       Array.from({ length: 20 }, () => limiter.limit("b", "k2", RULE)),
     );
     assert.ok(answers.every((a) => a.store === "memory"));
     assert.equal(remote.pings(), 1);
-    const degraded = await limiter.health();
+    // /health joins the probe in flight, which gives up after the timeout
+    const degradedHealth = limiter.health();
+    await clock.tick(100);
+    const degraded = await degradedHealth;
     assert.deepEqual([degraded.store, degraded.configured, degraded.status], [
       "memory",
       "redis",
       "degraded",
     ]);
+    assert.equal(remote.pings(), 1);
 
     remote.set("up");
-    await new Promise((resolve) => setTimeout(resolve, 60));
+    await limiter.limit("b", "k", RULE);
+    assert.equal(remote.pings(), 1, "the next probe waits out the backoff");
+    await clock.tick(50);
     await limiter.limit("b", "k", RULE); // starts the probe, answered from memory
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.equal(remote.pings(), 2);
+    await clock.tick(1);
     assert.equal((await limiter.limit("b", "k", RULE)).store, "redis");
     assert.equal((await limiter.health()).status, "up");
     assert.deepEqual(entries.map((e) => e.level), ["warn", "info"]);
@@ -116,6 +137,7 @@ Deno.test("fallback treats a thrown error like a timeout and never throws itself
     remote: remote.store,
     memory: createMemoryStore(),
     timeoutMs: 100,
+    clock: new ManualClock(),
     log: () => {},
   });
   try {

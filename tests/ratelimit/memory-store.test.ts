@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { ManualClock } from "../../src/clock.ts";
 import { createRateLimiter } from "../../src/ratelimit/create-limiter.ts";
 import { createMemoryStore } from "../../src/ratelimit/memory-store.ts";
 
@@ -87,10 +88,10 @@ Deno.test("memory store rejects rules that cannot work", async () => {
 });
 
 Deno.test("createRateLimiter without Redis settings limits from memory and reports healthy", async () => {
-  const clock = manualClock(1_000_000_000_000);
+  const clock = new ManualClock(1_000_000_000_000);
   const limiter = createRateLimiter({
     timeoutMs: 250,
-    now: clock.now,
+    clock,
     log: () => {},
   });
   try {

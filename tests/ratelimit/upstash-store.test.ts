@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { systemClock } from "../../src/clock.ts";
 import { createRateLimiter } from "../../src/ratelimit/create-limiter.ts";
 import { createUpstashStore } from "../../src/ratelimit/upstash-store.ts";
 import { recordingLog, resolveTestRedis, uniquePrefix } from "./_redis.ts";
@@ -58,6 +59,7 @@ Deno.test({
       upstashToken: "wrong",
       redisUrl,
       timeoutMs: 1000,
+      clock: systemClock,
       prefix: uniquePrefix(),
       log,
     });

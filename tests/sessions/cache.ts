@@ -1,3 +1,4 @@
+import { type Clock, systemClock } from "../../src/clock.ts";
 import type { Logger } from "../../src/logger.ts";
 import { openRedis } from "../../src/runtime.ts";
 import type { RevocationCache } from "../../src/services/revocation/cache.ts";
@@ -15,13 +16,15 @@ export interface OpenedCache {
 /** Opens a Redis connection and the revocation cache over it, as an instance does. */
 export function openRedisCache(
   url: string,
-  options: { keyPrefix: string; timeoutMs: number; logger: Logger },
+  options: { keyPrefix: string; timeoutMs: number; logger: Logger; clock?: Clock },
 ): OpenedCache {
-  const connection = openRedis(url, options.logger);
+  const clock = options.clock ?? systemClock;
+  const connection = openRedis(url, options.logger, clock);
   const cache = createRedisRevocationCache({
     client: connection.client,
     keyPrefix: options.keyPrefix,
     timeoutMs: options.timeoutMs,
+    clock,
   });
   return { cache, close: () => connection.close() };
 }

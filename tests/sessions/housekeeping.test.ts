@@ -111,12 +111,20 @@ Deno.test("housekeeping", async (t) => {
       await seed(db, user.id, clock.now(), new Date(clock.now().getTime() + HOUR_MS));
       clock.advance(2 * HOUR_MS);
       const logger = memoryLogger();
-      const housekeeping = startHousekeeping({ db, clock, logger, intervalMs: 20 });
+      const housekeeping = startHousekeeping({ db, clock, logger, intervalMs: HOUR_MS });
+      /** Moves to the end of the next interval and gives the run's deletes (real I/O) turns to finish. */
+      const nextRun = async () => {
+        clock.advance(HOUR_MS - 1);
+        await clock.tick();
+        assertEquals((await counts(db, user.id)).sessions, 1, "no run before the interval ends");
+        await clock.tick(1);
+        for (let turns = 0; turns < 500 && (await counts(db, user.id)).sessions > 0; turns++) await clock.tick();
+      };
       try {
-        for (let waited = 0; waited < 5000; waited += 50) {
-          if ((await counts(db, user.id)).sessions === 0) break;
-          await new Promise((resolve) => setTimeout(resolve, 50));
-        }
+        await nextRun();
+        assertEquals((await counts(db, user.id)).sessions, 0, "the first run");
+        await seed(db, user.id, clock.now(), clock.now());
+        await nextRun();
         assertEquals(await counts(db, user.id), {
           sessions: 0,
           refresh_tokens: 0,
@@ -127,6 +135,7 @@ Deno.test("housekeeping", async (t) => {
       } finally {
         await housekeeping.stop();
       }
+      assertEquals(clock.pendingTimers, 0, "stopped: no run is scheduled");
       assert(logger.lines.some((line) => line.message === "housekeeping"), "a run that deleted rows is logged");
     });
   } finally {

@@ -9,6 +9,8 @@ import type { AppEnv } from "../app-env.ts";
  */
 export function accessLog(logger: Logger): MiddlewareHandler<AppEnv> {
   return async function accessLogMiddleware(c, next) {
+    // Real time, not the app's Clock: the duration is a measurement reported to operators and
+    // nothing decides on it; a test's ManualClock would log every request as taking 0 ms
     const started = performance.now();
     await next();
     logger.info("request", {

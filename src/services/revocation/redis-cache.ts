@@ -1,3 +1,4 @@
+import type { Clock } from "../../clock.ts";
 import type { RespClient } from "../../redis/connection.ts";
 import { createDeadline } from "../../timeout.ts";
 import type { CacheEntry, RevocationCache } from "./cache.ts";
@@ -21,6 +22,8 @@ export interface RedisRevocationCacheOptions {
   keyPrefix: string;
   /** Per-command timeout: a slow Redis costs a request this much at most before Postgres answers */
   timeoutMs: number;
+  /** Runs the per-command deadline */
+  clock: Clock;
 }
 
 /**
@@ -32,7 +35,7 @@ export function createRedisRevocationCache(options: RedisRevocationCacheOptions)
   const { client } = options;
   // Our own deadline: node-redis times commands out with AbortSignal.timeout, whose timer
   // fires (and builds an exception) even after the command answered, on every request
-  const withinDeadline = createDeadline(options.timeoutMs, "The revocation cache");
+  const withinDeadline = createDeadline(options.timeoutMs, "The revocation cache", options.clock);
   const prefixed = (key: string) => options.keyPrefix + key;
 
   return {
