@@ -55,6 +55,7 @@ const envSchema = z.object({
   JWT_REFRESH_SECRET: optionalText,
   ACCESS_TOKEN_TTL_SECONDS: integer(900, 60, 86_400),
   REFRESH_TOKEN_TTL_SECONDS: integer(2_592_000, 300, 31_536_000),
+  SESSION_MAX_LIFETIME_SECONDS: integer(7_776_000, 300, 315_360_000),
   BCRYPT_COST: integer(12, 4, 15),
   CORS_ALLOWED_ORIGINS: z.string().default(""),
   CORS_ALLOW_CREDENTIALS: booleanFlag.default(false),
@@ -77,6 +78,8 @@ const envSchema = z.object({
   FROM_EMAIL: z.string().trim().default("noreply@jessy-ai.com"),
   OTP_EXPIRATION_MINUTES: integer(15, 1, 1440),
   BODY_LIMIT_BYTES: integer(65_536, 1024, 10_485_760),
+  HEALTH_DETAILS_TOKEN: optionalText,
+  SECURITY_EVENT_RETENTION_DAYS: integer(365, 1, 36_500),
 });
 
 export type Environment = "development" | "production";
@@ -97,6 +100,8 @@ export interface Config {
     readonly issuer: string;
     readonly audience: string;
   };
+  /** Absolute session lifetime from sign-in: refreshes never extend a session past it */
+  readonly sessionMaxLifetimeSeconds: number;
   readonly bcryptCost: number;
   readonly cors: { readonly origins: readonly string[]; readonly allowCredentials: boolean };
   readonly database: { readonly url?: string; readonly poolSize: number };
@@ -116,6 +121,10 @@ export interface Config {
   readonly fromEmail: string;
   readonly otpTtlMinutes: number;
   readonly bodyLimitBytes: number;
+  /** Bearer token that shows /health's details (version, environment, kinds, latencies) in production */
+  readonly healthDetailsToken?: string;
+  /** Security events older than this many days are deleted by housekeeping */
+  readonly securityEventRetentionDays: number;
 }
 
 /** Raised when the environment cannot be used; `problems` holds one line per problem. */
@@ -209,6 +218,9 @@ export function loadConfig(env: Record<string, string | undefined>): LoadedConfi
   if (Boolean(e.UPSTASH_REDIS_REST_URL) !== Boolean(e.UPSTASH_REDIS_REST_TOKEN)) {
     problems.push("UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN must be set together");
   }
+  if (production && e.HEALTH_DETAILS_TOKEN && utf8Length(e.HEALTH_DETAILS_TOKEN) < MIN_SECRET_BYTES) {
+    problems.push(`HEALTH_DETAILS_TOKEN must be at least ${MIN_SECRET_BYTES} bytes`);
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
   const appUrl = (e.APP_URL ?? `http://localhost:${e.PORT || 8000}`).replace(/\/+$/, "");
@@ -227,6 +239,7 @@ export function loadConfig(env: Record<string, string | undefined>): LoadedConfi
       issuer: appUrl,
       audience: "jessy-api",
     },
+    sessionMaxLifetimeSeconds: e.SESSION_MAX_LIFETIME_SECONDS,
     bcryptCost: e.BCRYPT_COST,
     cors: { origins: origins.filter((origin) => origin !== "*"), allowCredentials: e.CORS_ALLOW_CREDENTIALS },
     database: {
@@ -253,6 +266,8 @@ export function loadConfig(env: Record<string, string | undefined>): LoadedConfi
     fromEmail: e.FROM_EMAIL,
     otpTtlMinutes: e.OTP_EXPIRATION_MINUTES,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
+    healthDetailsToken: e.HEALTH_DETAILS_TOKEN,
+    securityEventRetentionDays: e.SECURITY_EVENT_RETENTION_DAYS,
   };
   return { config: deepFreeze(config), warnings };
 }

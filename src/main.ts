@@ -97,13 +97,13 @@ async function serve() {
   }, app.fetch);
 
   let stopping = false;
-  const stop = async (signal: string) => {
+  const stop = async (signal: string, exitCode = 0) => {
     if (stopping) return;
     stopping = true;
     logger.info("shutting down", { signal });
     // shutdown() stops accepting and resolves when in-flight requests are done
     const drained = await Promise.race([
-      server.shutdown().then(() => true),
+      server.shutdown().then(() => true, () => true),
       new Promise<false>((resolve) => setTimeout(() => resolve(false), SHUTDOWN_GRACE_MS)),
     ]);
     if (!drained) logger.warn("shutdown grace period over, closing with requests in flight");
@@ -114,8 +114,17 @@ async function serve() {
     }
     logger.info("stopped");
     sink.flush();
-    Deno.exit(0);
+    Deno.exit(exitCode);
   };
+  // Deno.serve stops accepting for good when accept() fails, e.g. with every file descriptor
+  // taken by connections that never finish their request (Deno has no header-read timeout; see
+  // the README's deployment notes). A process that no longer listens must not pass for a live
+  // one: it stops with exit code 1 so its supervisor starts a fresh one.
+  server.finished.catch((error) => {
+    if (stopping) return;
+    logger.error("server stopped accepting connections", { error: describeError(error) });
+    void stop("accept failed", 1);
+  });
   Deno.addSignalListener("SIGTERM", () => stop("SIGTERM"));
   Deno.addSignalListener("SIGINT", () => stop("SIGINT"));
 }

@@ -62,7 +62,8 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
   }
   const redis = config.rateLimit.redisUrl ? openRedis(config.rateLimit.redisUrl, logger, clock) : undefined;
   const mail = startMail(config, database, clock, logger);
-  const housekeeping = startHousekeeping({ db: database.db, clock, logger });
+  const retention = { securityEventDays: config.securityEventRetentionDays };
+  const housekeeping = startHousekeeping({ db: database.db, clock, logger, retention });
   const assembly = assembleDeps({
     config,
     logger,

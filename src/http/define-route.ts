@@ -63,7 +63,7 @@ export function defineRoute<P extends string, R extends RouteDefinition<P>>(defi
     ...(config.request?.body
       ? { request: { ...config.request, body: { required: true, ...config.request.body } } }
       : {}),
-    security: auth ? [{ bearerAuth: [] }] : [],
+    security: config.security ?? (auth ? [{ bearerAuth: [] }] : []),
     "x-rate-limit": rateLimitExtension(DEFAULT_TIER_LIMITS, tier, key),
     middleware: routeMiddleware,
     responses: { ...successResponses, ...problemResponses(codes, headers) },

@@ -34,6 +34,11 @@ export function buildOpenApiDocument(app: OpenAPIHono<AppEnv>, config: Config): 
     bearerFormat: "JWT",
     description: "Access token from POST /auth/signin or POST /auth/refresh",
   });
+  app.openAPIRegistry.registerComponent("securitySchemes", "healthDetailsToken", {
+    type: "http",
+    scheme: "bearer",
+    description: "HEALTH_DETAILS_TOKEN: shows the details of GET /health in production",
+  });
   for (const [name, header] of Object.entries(SHARED_HEADERS)) {
     app.openAPIRegistry.registerComponent("headers", name, header);
   }

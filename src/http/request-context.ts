@@ -9,9 +9,8 @@ const MAX_USER_AGENT = 512;
 
 /** Who made the request, as services record it on sessions and security events. */
 export function requestMeta(c: Context<AppEnv>): RequestMeta {
-  const ip = clientIp(c, c.get("deps").config.trustProxy);
   return {
-    ip: ip === "unknown" ? null : ip,
+    ip: clientIp(c, c.get("deps").config.trustProxy) ?? null,
     userAgent: c.req.header("User-Agent")?.slice(0, MAX_USER_AGENT) ?? null,
     requestId: c.get("requestId") ?? null,
   };

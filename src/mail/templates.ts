@@ -80,6 +80,15 @@ export function signupAttemptMail(to: string, name: string | null, appUrl: strin
  */
 export const RESET_TOKEN_IN_TEXT = /^Or enter this reset token in the app: ([A-Za-z0-9_-]+)$/m;
 
+/**
+ * The reset page's link with the token in the fragment (`#token=`), never the query: a browser
+ * sends neither the fragment to the server nor, in `Referer`, to anyone else, so the token stays
+ * out of proxy and access logs.
+ */
+export function passwordResetLink(appUrl: string, token: string): string {
+  return `${appUrl}/reset-password#token=${token}`;
+}
+
 /** The reset link plus the bare token, for clients that paste it into their own form. */
 export function passwordResetMail(to: string, name: string | null, link: string, token: string): RenderedMail {
   const subject = "Reset your Jessy AI password";

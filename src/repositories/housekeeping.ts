@@ -1,32 +1,69 @@
-import { type Kysely, sql } from "kysely";
+import { type Kysely, type RawBuilder, sql } from "kysely";
 import type { DB } from "../db/schema.ts";
 
-/** Tables whose rows are useless once `expires_at` has passed, with their key column. */
+/** How long rows that never expire by themselves are kept. */
+export interface Retention {
+  /** SECURITY_EVENT_RETENTION_DAYS: audit-trail rows older than this are deleted */
+  securityEventDays: number;
+}
+
+export const DEFAULT_RETENTION: Retention = { securityEventDays: 365 };
+
+/**
+ * Days a sent or failed mail_outbox row (recipient, subject, template, timestamps; its bodies
+ * are cleared once settled) is kept for troubleshooting delivery. A constant: no configuration
+ * name was ever given for it.
+ */
+export const SETTLED_MAIL_RETENTION_DAYS = 30;
+
+const DAY_MS = 86_400_000;
+
+function daysBefore(now: Date, days: number): Date {
+  return new Date(now.getTime() - days * DAY_MS);
+}
+
+/**
+ * Tables housekeeping deletes from, with their key column and which rows are done: those whose
+ * `expires_at` has passed, or, for the tables that would otherwise only grow, those past
+ * their retention.
+ */
 export const EXPIRING_TABLES = {
-  refresh_tokens: "id",
-  revoked_access_tokens: "jti",
-  email_otps: "id",
-  password_reset_tokens: "id",
-  sessions: "id",
-} as const;
+  refresh_tokens: { key: "id", done: (now: Date) => sql`expires_at < ${now}` },
+  revoked_access_tokens: { key: "jti", done: (now: Date) => sql`expires_at < ${now}` },
+  email_otps: { key: "id", done: (now: Date) => sql`expires_at < ${now}` },
+  password_reset_tokens: { key: "id", done: (now: Date) => sql`expires_at < ${now}` },
+  sessions: { key: "id", done: (now: Date) => sql`expires_at < ${now}` },
+  security_events: {
+    key: "id",
+    done: (now: Date, retention: Retention) => sql`created_at < ${daysBefore(now, retention.securityEventDays)}`,
+  },
+  mail_outbox: {
+    key: "id",
+    done: (now: Date) =>
+      sql`status in ('sent', 'failed') and created_at < ${daysBefore(now, SETTLED_MAIL_RETENTION_DAYS)}`,
+  },
+} satisfies Record<string, { key: string; done: (now: Date, retention: Retention) => RawBuilder<unknown> }>;
 export type ExpiringTable = keyof typeof EXPIRING_TABLES;
 
 /**
- * Deletes at most `limit` expired rows of the table; returns how many. Rows another
- * instance is deleting right now are skipped, so several instances never wait on each other.
+ * Deletes at most `limit` rows of the table that are done (expired or past retention);
+ * returns how many. Rows another instance is deleting right now are skipped, so several
+ * instances never wait on each other.
  */
 export async function deleteExpiredBatch(
   db: Kysely<DB>,
   table: ExpiringTable,
   now: Date,
   limit: number,
+  retention: Retention = DEFAULT_RETENTION,
 ): Promise<number> {
-  const key = sql.ref(EXPIRING_TABLES[table]);
+  const { key: column, done } = EXPIRING_TABLES[table];
+  const key = sql.ref(column);
   const result = await sql`
     delete from ${sql.table(table)}
     where ${key} in (
       select ${key} from ${sql.table(table)}
-      where expires_at < ${now}
+      where ${done(now, retention)}
       limit ${limit}
       for update skip locked
     )`.execute(db);

@@ -2,7 +2,12 @@ import type { Kysely } from "kysely";
 import type { Clock, TimerId } from "../clock.ts";
 import type { DB } from "../db/schema.ts";
 import { describeError, type Logger } from "../logger.ts";
-import { deleteExpiredBatch, EXPIRING_TABLES, type ExpiringTable } from "../repositories/housekeeping.ts";
+import {
+  deleteExpiredBatch,
+  EXPIRING_TABLES,
+  type ExpiringTable,
+  type Retention,
+} from "../repositories/housekeeping.ts";
 
 /** Rows deleted per table by one run. */
 export type PurgeReport = Record<ExpiringTable, number>;
@@ -17,6 +22,8 @@ export interface HousekeepingOptions {
   batchSize?: number;
   /** Batches per table per run; what is left waits for the next run */
   maxBatchesPerRun?: number;
+  /** How long security events are kept (SECURITY_EVENT_RETENTION_DAYS; 365 days by default) */
+  retention?: Retention;
 }
 
 export interface Housekeeping {
@@ -30,7 +37,8 @@ const DEFAULTS = { intervalMs: 10 * 60_000, batchSize: 500, maxBatchesPerRun: 20
 
 /**
  * Periodically deletes expired refresh tokens, denylist entries, email codes, reset tokens
- * and sessions, in bounded batches. Consumed refresh tokens stay until they expire: reuse
+ * and sessions, and security events and settled outbox mail past their retention, in
+ * bounded batches. Consumed refresh tokens stay until they expire: reuse
  * detection needs them. Expiry is read from the injected clock, which also times the runs.
  */
 export function startHousekeeping(options: HousekeepingOptions): Housekeeping {
@@ -48,7 +56,7 @@ export function startHousekeeping(options: HousekeepingOptions): Housekeeping {
     for (const table of Object.keys(EXPIRING_TABLES) as ExpiringTable[]) {
       report[table] = 0;
       for (let batch = 0; batch < maxBatches && !stopped; batch++) {
-        const deleted = await deleteExpiredBatch(db, table, now, batchSize);
+        const deleted = await deleteExpiredBatch(db, table, now, batchSize, options.retention);
         report[table] += deleted;
         if (deleted < batchSize) break;
       }

@@ -46,6 +46,11 @@ const refusals: Array<[string, Record<string, string | undefined>, string]> = [
   ["missing DATABASE_URL", { DATABASE_URL: undefined }, "DATABASE_URL is required in production"],
   ["missing SMTP", { SMTP_SERVER: undefined }, "SMTP_SERVER is required in production"],
   ["low BCRYPT_COST", { BCRYPT_COST: "8" }, "BCRYPT_COST must be at least 10 in production"],
+  [
+    "short HEALTH_DETAILS_TOKEN",
+    { HEALTH_DETAILS_TOKEN: "x".repeat(31) },
+    "HEALTH_DETAILS_TOKEN must be at least 32 bytes",
+  ],
 ];
 
 for (const [name, change, line] of refusals) {
@@ -83,6 +88,9 @@ Deno.test("loadConfig reads defaults and per-tier overrides", () => {
   assertEquals(config.jwt.accessTtlSeconds, 900);
   assertEquals(config.jwt.refreshTtlSeconds, 2_592_000);
   assertEquals(config.otpTtlMinutes, 15);
+  assertEquals(config.sessionMaxLifetimeSeconds, 7_776_000);
+  assertEquals(config.securityEventRetentionDays, 365);
+  assertEquals(config.healthDetailsToken, undefined);
   assertEquals(config.rateLimit.perMinute, {
     auth: 7,
     email_verification: 3,

@@ -20,6 +20,81 @@ Deno.test("health: ok with every check up, version and active security features"
   }
 });
 
+const DETAILS_TOKEN = "health-details-token-of-32-bytes-or-more";
+
+/** A production instance whose SMTP server is a closed local port, so the mailer check fails fast. */
+async function productionApp() {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const closedPort = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  return await createTestApp({
+    env: {
+      ENVIRONMENT: "production",
+      DATABASE_URL: "postgres://unused.internal:5432/db",
+      SMTP_SERVER: "127.0.0.1",
+      SMTP_PORT: String(closedPort),
+      BCRYPT_COST: "10",
+      HEALTH_DETAILS_TOKEN: DETAILS_TOKEN,
+    },
+  });
+}
+
+Deno.test({
+  name: "health: in production anyone sees status and each check's state only; the details token shows the rest",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const t = await productionApp();
+    const withToken = (token: string) => ({ headers: { Authorization: `Bearer ${token}` } });
+    try {
+      for (
+        const init of [undefined, withToken("wrong"), withToken(`${DETAILS_TOKEN}x`), withToken(DETAILS_TOKEN.slice(1))]
+      ) {
+        const response = await t.request("/health", init);
+        assertEquals(response.status, 200);
+        const body = await response.json();
+        assertEquals(Object.keys(body).sort(), ["checks", "status"]);
+        assert(Object.keys(body.checks).length >= 2, "every check is listed");
+        for (const check of Object.values(body.checks)) assertEquals(Object.keys(check as object), ["status"]);
+        assertEquals(body.checks.database, { status: "up" });
+      }
+      const detailed = await (await t.request("/health", withToken(DETAILS_TOKEN))).json();
+      assertEquals(detailed.environment, "production");
+      assertEquals(typeof detailed.version, "string");
+      assertEquals(detailed.checks.database.detail, t.database.kind);
+      assert(typeof detailed.checks.database.latency_ms === "number");
+      assertEquals(typeof detailed.security, "object");
+    } finally {
+      await t.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "health: in production without HEALTH_DETAILS_TOKEN no bearer shows the details",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const t = await createTestApp({
+      env: {
+        ENVIRONMENT: "production",
+        DATABASE_URL: "postgres://unused.internal:5432/db",
+        SMTP_SERVER: "127.0.0.1",
+        SMTP_PORT: "1",
+        BCRYPT_COST: "10",
+      },
+    });
+    try {
+      for (const token of ["", "undefined", "null"]) {
+        const body = await (await t.request("/health", { headers: { Authorization: `Bearer ${token}` } })).json();
+        assertEquals(Object.keys(body).sort(), ["checks", "status"], token);
+      }
+    } finally {
+      await t.close();
+    }
+  },
+});
+
 Deno.test({
   name: "health: with the database on a closed port, readiness is 503 and health degraded, with no secret",
   sanitizeResources: false,

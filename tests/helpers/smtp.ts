@@ -86,7 +86,7 @@ export function otpOf(mail: ReceivedMail): string {
 
 /** The token of a password reset mail, from its link. */
 export function resetTokenOf(mail: ReceivedMail): string {
-  const match = /reset-password\?token=([A-Za-z0-9_-]+)/.exec(mail.text);
+  const match = /reset-password#token=([A-Za-z0-9_-]+)/.exec(mail.text);
   if (!match) throw new Error(`No reset link in mail "${mail.subject}"`);
   return match[1];
 }

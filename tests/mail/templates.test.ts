@@ -5,6 +5,7 @@
  */
 import {
   passwordChangedMail,
+  passwordResetLink,
   passwordResetMail,
   RESET_TOKEN_IN_TEXT,
   signupAttemptMail,
@@ -42,7 +43,8 @@ Deno.test("templates: the code parses back out of every verification mail, whate
 Deno.test("templates: the token parses back out of every password reset mail, which also carries the link", () => {
   for (const name of NAMES) {
     for (const token of TOKENS) {
-      const link = `https://api.jessy-ai.com/reset-password?token=${token}`;
+      const link = passwordResetLink("https://api.jessy-ai.com", token);
+      assertEquals(link, `https://api.jessy-ai.com/reset-password#token=${token}`);
       const mail = passwordResetMail("a@example.com", name, link, token);
       assertEquals(RESET_TOKEN_IN_TEXT.exec(mail.text)?.[1], token, `name ${name}, token ${token}`);
       assert(mail.text.includes(link), "the link is in the text part");

@@ -1,3 +1,4 @@
+import { parseIp } from "../../src/http/client-ip.ts";
 import { ipSubject } from "../../src/http/rate-limit/subject.ts";
 import { assert, assertEquals } from "../helpers/assert.ts";
 import { createTestDatabase } from "../helpers/database.ts";
@@ -45,6 +46,63 @@ Deno.test("keys: with TRUST_PROXY=1 the right-most X-Forwarded-For address is th
     await other.body?.cancel();
   } finally {
     await t.close();
+  }
+});
+
+Deno.test("keys: with TRUST_PROXY=1 a port on the forwarded address is the same client, not a new one", async () => {
+  const t = await createProbeApp({ database, rateLimitRedisUrl: redisUrl, env: { TRUST_PROXY: "1" } });
+  const proxy = "10.0.0.2";
+  try {
+    await expectPasses((i) => t.request("/security-test", forwardedFor(`198.51.100.7:${40001 + i}`), proxy), 2);
+    await expectRateLimited(
+      await t.request("/security-test", forwardedFor("198.51.100.7:40009"), proxy),
+      "security_test",
+    );
+    await expectRateLimited(
+      await t.request("/security-test", forwardedFor("[::ffff:198.51.100.7]:443"), proxy),
+      "security_test",
+    );
+  } finally {
+    await t.close();
+  }
+});
+
+Deno.test("keys: with TRUST_PROXY=1 a forwarded entry that is not an IP counts as the socket address", async () => {
+  const t = await createProbeApp({ database, rateLimitRedisUrl: redisUrl, env: { TRUST_PROXY: "1" } });
+  const proxy = "10.0.0.3";
+  try {
+    const junk = ["x".repeat(4096), "unknown", "127.1", "198.51.100.7:port", "host.example"];
+    await expectPasses((i) => t.request("/security-test", forwardedFor(junk[i]), proxy), 2);
+    await expectRateLimited(await t.request("/security-test", forwardedFor(junk[2]), proxy), "security_test");
+    await expectRateLimited(await t.request("/security-test", undefined, proxy), "security_test");
+  } finally {
+    await t.close();
+  }
+});
+
+Deno.test("keys: parseIp strips brackets and ports, normalizes IPv6, folds IPv4-mapped, refuses the rest", () => {
+  assertEquals(parseIp("198.51.100.7:40001"), "198.51.100.7");
+  assertEquals(parseIp("[2001:DB8:0:0::0001]:443"), "2001:db8::1");
+  assertEquals(parseIp("[2001:db8::1]"), "2001:db8::1");
+  assertEquals(parseIp("2001:0db8:0000:0000:0000:0000:0000:0001"), "2001:db8::1");
+  assertEquals(parseIp("::ffff:198.51.100.7"), "198.51.100.7");
+  assertEquals(parseIp("[::ffff:c633:6407]:1"), "198.51.100.7");
+  assertEquals(parseIp("fe80::1%eth0"), "fe80::1");
+  assertEquals(parseIp("::1"), "::1");
+  for (
+    const text of [
+      "unknown",
+      "",
+      "127.1",
+      "0x7f.0.0.1",
+      "010.1.1.1",
+      "256.1.1.1",
+      "1:2:3",
+      "1.2.3.4:",
+      "x".repeat(4096),
+    ]
+  ) {
+    assertEquals(parseIp(text), undefined, text.slice(0, 20));
   }
 });
 

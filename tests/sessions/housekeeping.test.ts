@@ -105,6 +105,56 @@ Deno.test("housekeeping", async (t) => {
       }
     });
 
+    await t.step(
+      "security events past their retention and settled mail past 30 days are deleted; the rest stays",
+      async () => {
+        const clock = new ManualClock(new Date("2027-06-01T12:00:00Z"));
+        const user = await createUser(db, "retention");
+        const daysAgo = (days: number) => new Date(clock.now().getTime() - days * 24 * HOUR_MS);
+        for (const days of [11, 10.5, 9]) {
+          await db.insertInto("security_events").values({ user_id: user.id, type: "logout", created_at: daysAgo(days) })
+            .execute();
+        }
+        const mail = (status: "pending" | "sent" | "failed", days: number) => ({
+          to_address: `${status}-${days}@example.com`,
+          subject: "s",
+          template: "t",
+          status,
+          created_at: daysAgo(days),
+          next_attempt_at: daysAgo(days),
+        });
+        await db.insertInto("mail_outbox").values([
+          mail("sent", 31),
+          mail("failed", 31),
+          mail("pending", 31),
+          mail("sent", 29),
+          mail("failed", 29),
+        ]).execute();
+        const housekeeping = startHousekeeping({
+          db,
+          clock,
+          logger: memoryLogger(),
+          intervalMs: 3_600_000,
+          retention: { securityEventDays: 10 },
+        });
+        try {
+          const report = await housekeeping.runOnce();
+          assertEquals([report.security_events, report.mail_outbox], [2, 2]);
+          const events = await db.selectFrom("security_events").select("created_at").where("user_id", "=", user.id)
+            .execute();
+          assertEquals(events.map((event) => event.created_at.getTime()), [daysAgo(9).getTime()]);
+          const left = await db.selectFrom("mail_outbox").select("to_address").orderBy("to_address").execute();
+          assertEquals(left.map((row) => row.to_address), [
+            "failed-29@example.com",
+            "pending-31@example.com",
+            "sent-29@example.com",
+          ]);
+        } finally {
+          await housekeeping.stop();
+        }
+      },
+    );
+
     await t.step("the job runs by itself every interval and stops cleanly", async () => {
       const clock = new ManualClock(new Date("2026-11-28T12:00:00Z"));
       const user = await createUser(db, "timer");

@@ -54,6 +54,31 @@ Deno.test("refresh-token rotation", async (t) => {
       assertEquals(await statusOf(refresh(testApp, pair.refresh_token)), 401);
     });
 
+    await t.step(
+      "refreshes never extend a session past SESSION_MAX_LIFETIME_SECONDS (90 days) from sign-in",
+      async () => {
+        const user = await createUser(db, "lifetime");
+        const signedInAt = clock.now().getTime();
+        let pair = await signIn(testApp, user);
+        // Refreshed well within REFRESH_TOKEN_TTL_SECONDS (30 days) every time
+        for (const day of [29, 58, 87, 89]) {
+          clock.advance(signedInAt + day * DAY_MS - clock.now().getTime());
+          const response = await refresh(testApp, pair.refresh_token);
+          assertEquals(response.status, 200, `day ${day}`);
+          pair = await response.json();
+        }
+        const session = await db.selectFrom("sessions").select("expires_at")
+          .where("id", "=", claimsOf(pair.refresh_token).sid as string).executeTakeFirstOrThrow();
+        assertEquals(
+          session.expires_at.getTime(),
+          signedInAt + 90 * DAY_MS,
+          "the session ends at 90 days, not day 119",
+        );
+        clock.advance(signedInAt + 90 * DAY_MS + 1000 - clock.now().getTime());
+        assertEquals(await statusOf(refresh(testApp, pair.refresh_token)), 401);
+      },
+    );
+
     await t.step("a refresh token is 401 after logout, after logout-all and after a password reset", async () => {
       const user = await createUser(db, "ended");
       const loggedOut = await signIn(testApp, user);

@@ -1,5 +1,5 @@
-import { createTestApp } from "../helpers/app.ts";
 import { assert, assertEquals } from "../helpers/assert.ts";
+import { createTestApp, postJson } from "../helpers/app.ts";
 import { bearer, createUser, getMe, MANY_REQUESTS_ENV, refresh, signIn, statusOf } from "./helpers.ts";
 
 function sidOf(token: string): string {
@@ -69,6 +69,32 @@ Deno.test("session list and revocation", async (t) => {
       assertEquals(malformed.status, 422);
       assertEquals((await malformed.json()).code, "validation_failed");
     });
+  } finally {
+    await testApp.close();
+  }
+});
+
+Deno.test("sessions store only valid IPs: a forwarded entry is parsed, anything else is the socket address", async () => {
+  const testApp = await createTestApp({ env: { ...MANY_REQUESTS_ENV, TRUST_PROXY: "1" } });
+  const proxy = "10.0.0.2";
+  const refreshFrom = async (refreshToken: string, forwarded: string) => {
+    const init = postJson({ refresh_token: refreshToken }, { "X-Forwarded-For": forwarded });
+    const response = await testApp.request("/auth/refresh", init, proxy);
+    assertEquals(response.status, 200);
+    return await response.json();
+  };
+  const ipOf = async (accessToken: string) => {
+    const response = await testApp.request("/auth/sessions", bearer(accessToken), proxy);
+    return (await response.json()).sessions[0].ip;
+  };
+  try {
+    const pair = await signIn(testApp, await createUser(testApp.database.db, "forwarded"));
+    const first = await refreshFrom(pair.refresh_token, `192.0.2.1, ${"x".repeat(4096)}`);
+    assertEquals(await ipOf(first.access_token), proxy, "4 KB of junk is not an address: the socket's is stored");
+    const second = await refreshFrom(first.refresh_token, "[2001:DB8:0::7]:443");
+    assertEquals(await ipOf(second.access_token), "2001:db8::7");
+    const third = await refreshFrom(second.refresh_token, "::ffff:198.51.100.7");
+    assertEquals(await ipOf(third.access_token), "198.51.100.7");
   } finally {
     await testApp.close();
   }

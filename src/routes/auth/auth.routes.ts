@@ -115,7 +115,9 @@ export const requestPasswordReset = defineRoute({
   operationId: "requestPasswordReset",
   tags: ["Auth"],
   summary: "Email a single-use password reset link",
-  description: "An existing account gets a link to `{APP_URL}/reset-password?token=…` and the token itself, " +
+  description: "An existing account gets a link to `{APP_URL}/reset-password#token=…` (in the fragment, so the " +
+    "token never reaches a server log or a Referer header; the page reads it from `location.hash`) and the " +
+    "token itself, " +
     "valid for 15 minutes and once; a new request kills the earlier token. The answer is the same 202 for " +
     "every address.",
   tier: "auth",

@@ -1,17 +1,26 @@
 import css from "swagger-ui-dist/swagger-ui.css" with { type: "text" };
 import bundle from "swagger-ui-dist/swagger-ui-bundle.js" with { type: "text" };
+import type { Environment } from "../../config.ts";
 
-/** Swagger UI's own files, served by the app so /docs loads nothing from another host. */
-export const SWAGGER_ASSETS: Record<string, { body: string; type: string }> = {
-  "swagger-ui.css": { body: css, type: "text/css; charset=utf-8" },
-  "swagger-ui-bundle.js": { body: bundle, type: "text/javascript; charset=utf-8" },
-  // A file rather than an inline script, so the CSP can stay script-src 'self'
-  "swagger-initializer.js": {
+type Asset = { body: string; type: string };
+
+/**
+ * Swagger UI's own files, served by the app so /docs loads nothing from another host. Only
+ * development keeps an entered token across reloads (`persistAuthorization` writes it to
+ * `localStorage`, where any script on the origin can read it); elsewhere it lives in the page.
+ */
+export function swaggerAssets(environment: Environment): Record<string, Asset> {
+  return environment === "development" ? DEVELOPMENT_ASSETS : PRODUCTION_ASSETS;
+}
+
+// A file rather than an inline script, so the CSP can stay script-src 'self'
+function initializer(persistAuthorization: boolean): Asset {
+  return {
     body: `window.ui = SwaggerUIBundle({
   url: "/openapi.json",
   dom_id: "#swagger-ui",
   deepLinking: true,
-  persistAuthorization: true,
+  persistAuthorization: ${persistAuthorization},
   displayRequestDuration: true,
   validatorUrl: null,
   withCredentials: false,
@@ -25,8 +34,15 @@ export const SWAGGER_ASSETS: Record<string, { body: string; type: string }> = {
 });
 `,
     type: "text/javascript; charset=utf-8",
-  },
+  };
+}
+
+const FILES: Record<string, Asset> = {
+  "swagger-ui.css": { body: css, type: "text/css; charset=utf-8" },
+  "swagger-ui-bundle.js": { body: bundle, type: "text/javascript; charset=utf-8" },
 };
+const DEVELOPMENT_ASSETS = { ...FILES, "swagger-initializer.js": initializer(true) };
+const PRODUCTION_ASSETS = { ...FILES, "swagger-initializer.js": initializer(false) };
 
 export const DOCS_HTML = `<!doctype html>
 <html lang="en">

@@ -1,11 +1,14 @@
 import type { RouteHandler } from "@hono/zod-openapi";
 import type { AppEnv } from "../../http/app-env.ts";
-import { runHealthChecks } from "../../services/health.ts";
+import { healthSummary, runHealthChecks, showsHealthDetails } from "../../services/health.ts";
 import type * as routes from "./health.routes.ts";
 import { AppError } from "../../errors.ts";
 
 export const health: RouteHandler<typeof routes.health, AppEnv> = async (c) => {
-  return c.json(await runHealthChecks(c.get("deps")), 200);
+  const deps = c.get("deps");
+  const report = await runHealthChecks(deps);
+  if (showsHealthDetails(deps.config, c.req.header("Authorization"))) return c.json(report, 200);
+  return c.json(healthSummary(report), 200);
 };
 
 export const live: RouteHandler<typeof routes.live, AppEnv> = (c) => c.json({ status: "alive" as const }, 200);

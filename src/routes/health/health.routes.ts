@@ -9,13 +9,31 @@ const CheckSchema = z
   })
   .openapi("HealthCheck");
 
+const CheckStateSchema = z
+  .object({ status: z.enum(["up", "degraded", "down"]).openapi({ example: "up" }) })
+  .openapi("HealthCheckState");
+
+const CHECK_NAMES = "database, rate_limit_store, mailer";
+
+/** What anyone sees in production: the overall status and each check's state. */
+export const HealthSummarySchema = z
+  .object({
+    status: z.enum(["ok", "degraded"]).openapi({ description: "degraded when any check is not up", example: "ok" }),
+    checks: z.record(z.string(), CheckStateSchema).openapi({
+      description: CHECK_NAMES,
+      example: { database: { status: "up" }, rate_limit_store: { status: "up" }, mailer: { status: "up" } },
+    }),
+  })
+  .openapi("HealthSummary");
+
+/** What development, or a production caller with HEALTH_DETAILS_TOKEN, sees. */
 export const HealthSchema = z
   .object({
     status: z.enum(["ok", "degraded"]).openapi({ description: "degraded when any check is not up", example: "ok" }),
     version: z.string().openapi({ example: "1.0.0" }),
     environment: z.enum(["development", "production"]).openapi({ example: "production" }),
     checks: z.record(z.string(), CheckSchema).openapi({
-      description: "database, rate_limit_store, mailer",
+      description: CHECK_NAMES,
       example: {
         database: { status: "up", latency_ms: 1.4, detail: "postgres" },
         rate_limit_store: { status: "up", latency_ms: 0.6, detail: "redis" },
@@ -30,6 +48,37 @@ export const HealthSchema = z
   })
   .openapi("Health");
 
+export const HealthReportSchema = z
+  .union([HealthSummarySchema, HealthSchema])
+  .openapi("HealthReport", {
+    description: "`HealthSummary` in production; `Health` in development or with the details token",
+  });
+
+const HEALTH_EXAMPLES = {
+  summary: {
+    summary: "Production, without the details token",
+    value: {
+      status: "ok",
+      checks: { database: { status: "up" }, rate_limit_store: { status: "up" }, mailer: { status: "up" } },
+    },
+  },
+  details: {
+    summary: "Development, or Authorization: Bearer <HEALTH_DETAILS_TOKEN>",
+    value: {
+      status: "ok",
+      version: "1.0.0",
+      environment: "production",
+      checks: {
+        database: { status: "up", latency_ms: 1.4, detail: "postgres" },
+        rate_limit_store: { status: "up", latency_ms: 0.6, detail: "redis" },
+        mailer: { status: "up", latency_ms: 12.1, detail: "smtp" },
+      },
+      security: { rate_limiting: true, cors_restricted: true, hsts: false },
+      time: "2026-11-28T09:30:00.000Z",
+    },
+  },
+};
+
 export const LivenessSchema = z.object({ status: z.literal("alive").openapi({ example: "alive" }) }).openapi(
   "Liveness",
 );
@@ -43,12 +92,18 @@ export const health = defineRoute({
   operationId: "getHealth",
   tags: ["Health"],
   summary: "Service status with dependency checks",
-  description:
-    "Reports each dependency (database, rate-limit store, mailer) as up, degraded or down with its latency, " +
-    "and which security features are active. Always 200: read `status` to tell ok from degraded.",
+  description: "Reports each dependency (database, rate-limit store, mailer) as up, degraded or down. In production " +
+    "anyone sees only that (`HealthSummary`); the version, environment, store kinds, latencies and active security " +
+    "features (`Health`) are shown in development, or in production to a caller sending " +
+    "`Authorization: Bearer <HEALTH_DETAILS_TOKEN>` (any other token gets the summary). Always 200: read `status` " +
+    "to tell ok from degraded.",
   tier: "public",
+  security: [{}, { healthDetailsToken: [] }],
   responses: {
-    200: { description: "Status report", content: { "application/json": { schema: HealthSchema } } },
+    200: {
+      description: "Status report",
+      content: { "application/json": { schema: HealthReportSchema, examples: HEALTH_EXAMPLES } },
+    },
   },
 });
 

@@ -27,6 +27,9 @@ export const refresh = defineRoute({
     "gets a new pair and the other gets 401 `invalid_token` — and the second exchange counts as reuse, so the " +
     "session is revoked and the pair the first request received stops working too. Clients must serialize " +
     "refreshes (one in flight per session) and keep only the newest refresh token.\n\n" +
+    "**Absolute lifetime:** a session ends `SESSION_MAX_LIFETIME_SECONDS` (default 90 days) after sign-in, " +
+    "however often it is refreshed; after that its refresh token gets 401 `invalid_token` and the user signs in " +
+    "again.\n\n" +
     "401 `invalid_token` also covers an expired, tampered or unknown token, an access token sent instead of a " +
     "refresh token, and a session ended by logout, logout-all or a password reset.",
   tier: "general",

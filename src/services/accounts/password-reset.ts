@@ -1,4 +1,4 @@
-import { passwordChangedMail, passwordResetMail } from "../../mail/templates.ts";
+import { passwordChangedMail, passwordResetLink, passwordResetMail } from "../../mail/templates.ts";
 import { findLiveResetToken, replaceResetToken, useResetToken } from "../../repositories/password-reset-tokens.ts";
 import { recordSecurityEvent } from "../../repositories/security-events.ts";
 import { findUserById, lockUserByEmail, markEmailVerified, updatePasswordHash } from "../../repositories/users.ts";
@@ -23,7 +23,7 @@ export function invalidResetTokenError(): AppError {
  */
 export async function requestPasswordReset(deps: AccountDeps, email: string, meta: RequestMeta): Promise<void> {
   const { token, tokenHash } = newResetToken();
-  const link = `${deps.config.appUrl}/reset-password?token=${token}`;
+  const link = passwordResetLink(deps.config.appUrl, token);
   const now = deps.clock.now();
   await deps.db.transaction().execute(async (trx) => {
     const user = await lockUserByEmail(trx, normalizeEmail(email));

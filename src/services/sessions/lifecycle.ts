@@ -42,7 +42,9 @@ export async function startSession(
       ip: meta.ip,
       userAgent: meta.userAgent,
       now,
-      expiresAt: new Date(now.getTime() + ctx.config.jwt.refreshTtlSeconds * 1000),
+      expiresAt: new Date(
+        now.getTime() + Math.min(ctx.config.jwt.refreshTtlSeconds, ctx.config.sessionMaxLifetimeSeconds) * 1000,
+      ),
     });
     const issued = await issueTokenPair(ctx, trx, {
       userId: user.id,

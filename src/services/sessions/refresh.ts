@@ -47,6 +47,9 @@ export async function refreshSession(ctx: SessionContext, refreshToken: string, 
     const session = await lockUserSessionForRefresh(trx, claims.userId, claims.sessionId);
     if (!session || session.revoked_at || session.expires_at <= now) return false;
     if (session.token_version !== claims.tokenVersion) return false;
+    // The absolute lifetime counts from sign-in: no refresh moves it
+    const endsAt = sessionEnd(ctx, session.created_at);
+    if (endsAt <= now) return false;
     const consumed = await consumeRefreshToken(trx, {
       id: claims.jti,
       tokenHash,
@@ -56,12 +59,26 @@ export async function refreshSession(ctx: SessionContext, refreshToken: string, 
       now,
     });
     if (!consumed) return false;
-    await storeSuccessor(trx, successor.refreshToken, { now, ip: meta.ip, userAgent: meta.userAgent });
+    const expiresAt = earliest(successor.refreshToken.expiresAt, endsAt);
+    await storeSuccessor(trx, { ...successor.refreshToken, expiresAt }, {
+      now,
+      ip: meta.ip,
+      userAgent: meta.userAgent,
+    });
     return true;
   });
   if (rotated) return successor.pair;
   await revokeFamilyOnReuse(ctx, claims, meta);
   throw invalidRefreshToken();
+}
+
+/** When a session started at `createdAt` ends whatever its refreshes: SESSION_MAX_LIFETIME_SECONDS later. */
+function sessionEnd(ctx: Pick<SessionContext, "config">, createdAt: Date): Date {
+  return new Date(createdAt.getTime() + ctx.config.sessionMaxLifetimeSeconds * 1000);
+}
+
+function earliest(a: Date, b: Date): Date {
+  return a <= b ? a : b;
 }
 
 /**
