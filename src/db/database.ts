@@ -4,6 +4,8 @@ import { PGlite } from "@electric-sql/pglite";
 import { PGliteDialect } from "kysely-pglite-dialect";
 import { type Clock, systemClock } from "../clock.ts";
 import { withTimeout } from "../timeout.ts";
+import { DatabaseTimeoutError } from "./errors.ts";
+import { createLivenessMonitor, type Liveness } from "./liveness.ts";
 import { type PgClient, type PoolStats, PostgresPool } from "./postgres-pool.ts";
 import type { DB } from "./schema.ts";
 
@@ -15,6 +17,8 @@ export interface Database {
   readonly kind: DatabaseKind;
   /** Resolves when a trivial query succeeds within `timeoutMs` */
   ping(timeoutMs?: number): Promise<void>;
+  /** Whether this instance can still serve from its database; answers at once (see db/liveness.ts) */
+  live(): Liveness;
   /** The pool's counters (PostgreSQL only) */
   stats(): PoolStats | undefined;
   close(): Promise<void>;
@@ -52,6 +56,14 @@ function ping(db: Kysely<DB>) {
   return async (timeoutMs = 2000) => {
     await withTimeout(sql`select 1`.execute(db), timeoutMs, "The database");
   };
+}
+
+/**
+ * How long the pool may stay exhausted or cut off from a database that answers others before
+ * liveness fails: three deadlines, at least 10 s, so one slow burst never restarts an instance.
+ */
+export function livenessBoundMs(statementTimeoutMs: number): number {
+  return Math.max(10_000, 3 * (statementTimeoutMs || DEFAULT_STATEMENT_TIMEOUT_MS));
 }
 
 /** postgres.js settings of every connection the service opens. */
@@ -106,13 +118,49 @@ function createPostgres(url: string, options: DatabaseOptions): Database {
       createQueryCompiler: () => new PostgresQueryCompiler(),
     },
   });
+  const probeTimeoutMs = statementTimeoutMs || DEFAULT_STATEMENT_TIMEOUT_MS;
+  const live = createLivenessMonitor({
+    clock,
+    stats: () => pool.stats(),
+    stuckAfterMs: livenessBoundMs(statementTimeoutMs),
+    probeDatabase: () => reachDirectly(url, settings, clock, probeTimeoutMs),
+    probePool: async () => {
+      await sql`select 1`.execute(db);
+    },
+  });
   return {
     db,
     kind: "postgres",
     ping: ping(db),
+    live,
     stats: () => pool.stats(),
     close: () => db.destroy(),
   };
+}
+
+/** One `select 1` on a connection of its own, outside the pool, within `timeoutMs`. */
+async function reachDirectly(
+  url: string,
+  settings: ReturnType<typeof clientOptions>,
+  clock: Clock,
+  timeoutMs: number,
+): Promise<void> {
+  const client = postgres(url, settings);
+  const answered = client.unsafe("select 1").then(() => {});
+  // Given up at the deadline, the query still rejects when the client ends: nobody else awaits it
+  answered.catch(() => {});
+  let timer;
+  try {
+    await Promise.race([
+      answered,
+      new Promise((_, reject) => {
+        timer = clock.setTimeout(() => reject(new DatabaseTimeoutError("The database did not answer")), timeoutMs);
+      }),
+    ]);
+  } finally {
+    clock.clearTimeout(timer);
+    client.end({ timeout: 0 }).catch(() => {});
+  }
 }
 
 async function createPglite(dataDir?: string): Promise<Database> {
@@ -124,6 +172,8 @@ async function createPglite(dataDir?: string): Promise<Database> {
     db,
     kind: "pglite",
     ping: ping(db),
+    // In-process: there is no connection to lose
+    live: () => ({ live: true }),
     stats: () => undefined,
     close: async () => {
       await db.destroy();

@@ -9,7 +9,7 @@ import { assert, assertEquals } from "../helpers/assert.ts";
 import { memoryLogger } from "../helpers/app.ts";
 import { TEST_DATABASE_URL } from "../helpers/env.ts";
 import { ManualClock } from "../../src/clock.ts";
-import { createDatabase, type Database } from "../../src/db/database.ts";
+import { createDatabase, type Database, livenessBoundMs } from "../../src/db/database.ts";
 import { DatabaseTimeoutError, DatabaseUnavailableError, isDatabaseUnavailable } from "../../src/db/errors.ts";
 import { PostgresPool } from "../../src/db/postgres-pool.ts";
 import { installProcessGuards } from "../../src/process-guards.ts";
@@ -190,3 +190,22 @@ test("a connection is retired after its lifetime between two leases, never insid
     await db.destroy();
   }
 });
+
+test("liveness fails once every slot has been held past the bound, and recovers when one returns", () =>
+  withPool({ statementTimeoutMs: 0 }, async (database, clock) => {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => release = resolve);
+    const holder = database.db.transaction().execute(async (trx) => {
+      await sql`select 1`.execute(trx);
+      await held;
+    });
+    await realWait(50);
+    assertEquals(database.live(), { live: true });
+    clock.advance(livenessBoundMs(0));
+    assertEquals(database.live(), { live: true }, "not before the bound");
+    clock.advance(1);
+    assertEquals(database.live(), { live: false, reason: "pool_exhausted" });
+    release();
+    await holder;
+    assertEquals(database.live(), { live: true });
+  }));
