@@ -28,6 +28,8 @@ export interface RuntimeOptions {
 
 const REDIS_CONNECT_TIMEOUT_MS = 2_000;
 const REDIS_MAX_RECONNECT_DELAY_MS = 2_000;
+/** A ready Redis that leaves commands unanswered this long is stuck (seen after a restart), not slow */
+const REDIS_REPLY_TIMEOUT_MS = 2_000;
 
 /**
  * Opens the database the configuration names: PostgreSQL, or embedded PGlite. `migrating`
@@ -67,6 +69,7 @@ export function openRedis(url: string, logger: Logger): RedisConnection {
     url,
     connectTimeoutMs: REDIS_CONNECT_TIMEOUT_MS,
     maxReconnectDelayMs: REDIS_MAX_RECONNECT_DELAY_MS,
+    replyTimeoutMs: REDIS_REPLY_TIMEOUT_MS,
     log: (level, message, fields) => logger[level](message, fields),
   });
 }

@@ -14,6 +14,13 @@ export interface TcpProxy {
    * half-open link. Connections made afterwards pass as usual
    */
   stallOpenConnections(): void;
+  /**
+   * The network goes silent: every connection, open now or made later, stalls for good (what is
+   * sent is swallowed, nothing is closed) until `restore`
+   */
+  silence(): void;
+  /** Connections made from now on pass again; the ones stalled stay stalled, as after a real partition */
+  restore(): void;
   close(): void;
 }
 
@@ -82,15 +89,26 @@ export function startTcpProxy(targetPort: number): TcpProxy {
   };
   const never = new Promise<void>(() => {});
   const stalled = new Set<Deno.Conn>();
+  let silenced = false;
+
+  async function relay(client: Deno.Conn) {
+    let server: Deno.Conn;
+    try {
+      server = await Deno.connect({ hostname: "127.0.0.1", port: targetPort });
+    } catch {
+      // The server is down: the client sees its connection closed, as it would without the proxy
+      closeQuietly(client);
+      return;
+    }
+    connections.add(client).add(server);
+    if (silenced) stalled.add(client);
+    void pipe(client, server, () => stalled.has(client) ? never : upstreamOpen);
+    void pipe(server, client, (receivedMs) => stalled.has(client) ? never : downstreamGate(receivedMs));
+  }
 
   (async () => {
     try {
-      for await (const client of listener) {
-        const server = await Deno.connect({ hostname: "127.0.0.1", port: targetPort });
-        connections.add(client).add(server);
-        void pipe(client, server, () => stalled.has(client) ? never : upstreamOpen);
-        void pipe(server, client, (receivedMs) => stalled.has(client) ? never : downstreamGate(receivedMs));
-      }
+      for await (const client of listener) void relay(client);
     } catch {
       // Listener closed
     }
@@ -110,6 +128,13 @@ export function startTcpProxy(targetPort: number): TcpProxy {
     },
     stallOpenConnections() {
       for (const conn of connections) stalled.add(conn);
+    },
+    silence() {
+      silenced = true;
+      this.stallOpenConnections();
+    },
+    restore() {
+      silenced = false;
     },
     close() {
       this.resumeUpstream();

@@ -14,6 +14,7 @@ const STUCK_MESSAGE = "Redis connection stuck; starting a new one";
 /** A connection to a redis-server of the test's own, through a proxy the test can stall. */
 async function withProxiedRedis(
   fn: (proxy: TcpProxy, connect: () => RedisConnection) => Promise<void>,
+  timeouts: { stuckAfterMs: number; replyTimeoutMs?: number } = { stuckAfterMs: 500 },
 ): Promise<{ message: string }[]> {
   const server = await startRedisServer();
   const proxy = startTcpProxy(server.port);
@@ -22,7 +23,7 @@ async function withProxiedRedis(
   try {
     await fn(
       proxy,
-      () => connection = openRedisConnection({ url: `redis://127.0.0.1:${proxy.port}`, stuckAfterMs: 500, log }),
+      () => connection = openRedisConnection({ url: `redis://127.0.0.1:${proxy.port}`, ...timeouts, log }),
     );
   } finally {
     await connection?.close();
@@ -68,6 +69,24 @@ Deno.test({
       assert.ok(await waitFor(answersPing(connection), 10_000), "never answered again");
       assert.ok((await lost) instanceof Error, "the command sent on the dead link was given up");
     });
+    assert.ok(entries.some((entry) => entry.message === STUCK_MESSAGE));
+  },
+});
+
+Deno.test({
+  name: "a ready Redis client left without replies is replaced after the reply timeout, sooner than a stuck handshake",
+  ignore: !redisUrl || skipWithout("redis-server"),
+  async fn() {
+    const entries = await withProxiedRedis(async (proxy, connect) => {
+      const connection = connect();
+      assert.ok(await waitFor(answersPing(connection), 5000), "never connected");
+      proxy.stallOpenConnections();
+      const stalled = performance.now();
+      void connection.client.sendCommand(["PING"]).catch(() => {});
+      assert.ok(await waitFor(answersPing(connection), 5000), "never answered again");
+      const replacedAfterMs = performance.now() - stalled;
+      assert.ok(replacedAfterMs < 3000, `replaced after ${Math.round(replacedAfterMs)} ms, not at the reply timeout`);
+    }, { stuckAfterMs: 20_000, replyTimeoutMs: 500 });
     assert.ok(entries.some((entry) => entry.message === STUCK_MESSAGE));
   },
 });
