@@ -55,6 +55,8 @@ export interface TestAppOptions {
    * share it between instances.
    */
   revocationCache?: RevocationCache;
+  /** No Redis at all, even when TEST_REDIS_URL is set: PostgreSQL answers every token check */
+  withoutRedis?: boolean;
   /**
    * Rate limits on this Redis instead of memory (memory follows `clock`). The app is
    * returned once the limiter answers from Redis, so no request is counted elsewhere.
@@ -83,7 +85,9 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   const ownsDatabase = !options.database;
   const database = options.database ?? await createTestDatabase();
   const clock = options.clock ?? systemClock;
-  const redisUrl = options.revocationCache ? undefined : config.rateLimit.redisUrl ?? TEST_REDIS_URL;
+  const redisUrl = options.revocationCache || options.withoutRedis
+    ? undefined
+    : config.rateLimit.redisUrl ?? TEST_REDIS_URL;
   const redis: RedisConnection | undefined = redisUrl ? openRedis(redisUrl, logger) : undefined;
   const revocationKeyPrefix = uniqueCachePrefix();
   // The limiter reaches Redis only when the test asks for it; memory follows the test's clock
