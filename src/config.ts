@@ -61,6 +61,7 @@ const envSchema = z.object({
   CORS_ALLOW_CREDENTIALS: booleanFlag.default(false),
   DATABASE_URL: optionalText,
   DATABASE_POOL_SIZE: integer(10, 1, 100),
+  DATABASE_STATEMENT_TIMEOUT_MS: integer(5000, 100, 600_000),
   REDIS_URL: optionalText,
   UPSTASH_REDIS_REST_URL: optionalText,
   UPSTASH_REDIS_REST_TOKEN: optionalText,
@@ -104,7 +105,12 @@ export interface Config {
   readonly sessionMaxLifetimeSeconds: number;
   readonly bcryptCost: number;
   readonly cors: { readonly origins: readonly string[]; readonly allowCredentials: boolean };
-  readonly database: { readonly url?: string; readonly poolSize: number };
+  readonly database: {
+    readonly url?: string;
+    readonly poolSize: number;
+    /** Deadline of a statement or a transaction, the wait for a connection included */
+    readonly statementTimeoutMs: number;
+  };
   readonly rateLimit: {
     readonly redisUrl?: string;
     readonly upstashUrl?: string;
@@ -245,6 +251,7 @@ export function loadConfig(env: Record<string, string | undefined>): LoadedConfi
     database: {
       url: e.DATABASE_URL ? normalizeDatabaseUrl(e.DATABASE_URL) : undefined,
       poolSize: e.DATABASE_POOL_SIZE,
+      statementTimeoutMs: e.DATABASE_STATEMENT_TIMEOUT_MS,
     },
     rateLimit: {
       redisUrl: e.REDIS_URL,

@@ -136,6 +136,7 @@ async function migrate(direction: string | undefined) {
   const database = await openDatabase(
     config,
     config.environment === "development" && !config.database.url ? PGLITE_DEV_DIR : undefined,
+    { migrating: true },
   );
   try {
     const lines = direction === "down" ? await migrateDown(database.db) : await migrateToLatest(database.db);

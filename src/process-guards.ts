@@ -1,10 +1,11 @@
 import { describeError, type Logger } from "./logger.ts";
 
 /**
- * Keeps the server alive through errors that escape every request, such as postgres.js
- * writing to a socket it has just lost when the database drops connections. Such an error
- * concerns one connection, not the process: it is logged and the instance keeps serving,
- * while the affected request gets its 503 from the normal error path.
+ * Keeps the server alive through errors that escape every request, such as a driver writing
+ * to a socket it has just lost (postgres.js did, before the pool in db/postgres-pool.ts stopped
+ * reusing lost connections). Such an error concerns one connection, not the process: it is
+ * logged and the instance keeps serving. Nothing is expected here: the fault tests fail when
+ * a line appears.
  */
 export function installProcessGuards(logger: Logger): () => void {
   const onError = (event: ErrorEvent) => {

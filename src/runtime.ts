@@ -28,14 +28,35 @@ export interface RuntimeOptions {
 
 const REDIS_CONNECT_TIMEOUT_MS = 2_000;
 const REDIS_MAX_RECONNECT_DELAY_MS = 2_000;
+/** A ready Redis that leaves commands unanswered this long is stuck (seen after a restart), not slow */
+const REDIS_REPLY_TIMEOUT_MS = 2_000;
 
-/** Opens the database the configuration names: PostgreSQL, or embedded PGlite. */
-export async function openDatabase(config: Config, pgliteDataDir?: string): Promise<Database> {
+/**
+ * Opens the database the configuration names: PostgreSQL, or embedded PGlite. `migrating`
+ * lifts the statement deadline: a migration may rightly take longer than any request.
+ */
+export async function openDatabase(
+  config: Config,
+  pgliteDataDir?: string,
+  options: { clock?: Clock; migrating?: boolean } = {},
+): Promise<Database> {
   return await createDatabase({
     url: config.database.url,
     dataDir: pgliteDataDir,
-    poolSize: config.database.poolSize,
+    poolSize: options.migrating ? 1 : config.database.poolSize,
+    statementTimeoutMs: options.migrating ? 0 : config.database.statementTimeoutMs,
+    clock: options.clock,
   });
+}
+
+/** Applies pending migrations; on PostgreSQL over a connection of their own, without the statement deadline. */
+async function migrate(config: Config, database: Database, logger: Logger): Promise<void> {
+  const migrator = database.kind === "postgres" ? await openDatabase(config, undefined, { migrating: true }) : database;
+  try {
+    for (const line of await migrateToLatest(migrator.db)) logger.info("migration", { result: line });
+  } finally {
+    if (migrator !== database) await migrator.close();
+  }
 }
 
 /**
@@ -49,6 +70,7 @@ export function openRedis(url: string, logger: Logger, clock: Clock): RedisConne
     clock,
     connectTimeoutMs: REDIS_CONNECT_TIMEOUT_MS,
     maxReconnectDelayMs: REDIS_MAX_RECONNECT_DELAY_MS,
+    replyTimeoutMs: REDIS_REPLY_TIMEOUT_MS,
     log: (level, message, fields) => logger[level](message, fields),
   });
 }
@@ -56,10 +78,8 @@ export function openRedis(url: string, logger: Logger, clock: Clock): RedisConne
 /** Builds the dependencies of a running instance from its configuration. */
 export async function createRuntime(config: Config, logger: Logger, options: RuntimeOptions = {}): Promise<Runtime> {
   const clock = systemClock;
-  const database = await openDatabase(config, options.pgliteDataDir);
-  if (options.migrate) {
-    for (const line of await migrateToLatest(database.db)) logger.info("migration", { result: line });
-  }
+  const database = await openDatabase(config, options.pgliteDataDir, { clock });
+  if (options.migrate) await migrate(config, database, logger);
   const redis = config.rateLimit.redisUrl ? openRedis(config.rateLimit.redisUrl, logger, clock) : undefined;
   const mail = startMail(config, database, clock, logger);
   const retention = { securityEventDays: config.securityEventRetentionDays };

@@ -1,6 +1,6 @@
 /**
  * Lets at most `size` tasks run at once; the others wait their turn. The ceilings put it in
- * front of postgres.js for the same reason the service does (src/db/bounded-driver.ts): the
+ * front of postgres.js for the same reason the service does (src/db/postgres-pool.ts): the
  * driver slows down while more queries wait than the pool has connections.
  */
 export function createGate(size: number): <T>(task: () => Promise<T>) => Promise<T> {

@@ -6,6 +6,14 @@ export class DatabaseUnavailableError extends Error {
   }
 }
 
+/** A statement, a transaction or the wait for a connection ran out of time. */
+export class DatabaseTimeoutError extends DatabaseUnavailableError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "DatabaseTimeoutError";
+  }
+}
+
 // postgres.js connection error codes and Node-style socket errors.
 const CONNECTION_CODES = new Set([
   "ECONNREFUSED",
@@ -14,6 +22,9 @@ const CONNECTION_CODES = new Set([
   "EPIPE",
   "ENOTFOUND",
   "EHOSTUNREACH",
+  "ENETUNREACH",
+  "EADDRNOTAVAIL",
+  "EAI_AGAIN",
   "CONNECTION_CLOSED",
   "CONNECTION_ENDED",
   "CONNECTION_DESTROYED",
@@ -26,9 +37,17 @@ function codeOf(error: unknown): string | undefined {
 }
 
 /**
+ * SQLSTATEs of a database that is refusing work for now rather than of a bug: 57P01 terminated
+ * by an administrator, 57P02 crash shutdown, 57P03 "the database system is starting up / shutting
+ * down / in recovery mode", 57P05 idle session timeout, 57014 statement cancelled (the server's
+ * statement_timeout), 25P03 idle-in-transaction timeout, class 53 (too many connections, out of
+ * memory or disk), and class 08 (connection exceptions) below.
+ */
+const UNAVAILABLE_SQLSTATES = new Set(["57P01", "57P02", "57P03", "57P05", "57014", "25P03"]);
+
+/**
  * True when an error means the database is unreachable or refusing work, rather than a
- * bug: SQLSTATE class 08 (connection), 57P01–57P03 (shutdown, terminated backend, starting
- * up), 53300 (too many connections), or a socket-level failure.
+ * bug: a connection or socket failure, a deadline missed, or one of the SQLSTATEs above.
  */
 export function isDatabaseUnavailable(error: unknown): boolean {
   for (let current = error, depth = 0; current && depth < 5; depth++) {
@@ -39,7 +58,7 @@ export function isDatabaseUnavailable(error: unknown): boolean {
     const code = codeOf(current);
     if (code) {
       if (CONNECTION_CODES.has(code)) return true;
-      if (/^08/.test(code) || ["57P01", "57P02", "57P03", "53300"].includes(code)) return true;
+      if (/^(08|53)/.test(code) || UNAVAILABLE_SQLSTATES.has(code)) return true;
     }
     current = (current as { cause?: unknown }).cause;
   }

@@ -40,7 +40,8 @@ export function defineRoute<P extends string, R extends RouteDefinition<P>>(defi
   const codes: ProblemCode[] = [
     ...(hasBody ? ["malformed_json", "payload_too_large", "unsupported_media_type"] as const : []),
     ...(hasInput ? ["validation_failed"] as const : []),
-    ...(auth ? ["invalid_token"] as const : []),
+    // The token check reads the database (or its cache in front): an outage answers 503
+    ...(auth ? ["invalid_token", "service_unavailable"] as const : []),
     ...errors,
     "rate_limited",
     "internal_error",

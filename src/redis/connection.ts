@@ -17,6 +17,11 @@ export interface RedisConnectionOptions {
   maxReconnectDelayMs?: number;
   /** How long the client may show no sign of progress before it is replaced. */
   stuckAfterMs?: number;
+  /**
+   * How long a ready client may leave commands without any reply before it is replaced
+   * (default `stuckAfterMs`); shorter, since a ready Redis answers in milliseconds
+   */
+  replyTimeoutMs?: number;
   log: LogFn;
   /** Drives the watchdog; node-redis's own reconnection sleeps stay on real time */
   clock?: Clock;
@@ -50,6 +55,7 @@ export function openRedisConnection(options: RedisConnectionOptions): RedisConne
   const maxDelay = options.maxReconnectDelayMs ?? 2000;
   const connectTimeout = options.connectTimeoutMs ?? 2000;
   const stuckAfterMs = options.stuckAfterMs ?? 2 * (connectTimeout + maxDelay);
+  const replyTimeoutMs = options.replyTimeoutMs ?? stuckAfterMs;
   const clock = options.clock ?? systemClock;
   // node-redis sleeps between attempts on a timer it does not cancel on destroy();
   // close() waits that sleep out so no timer outlives the connection.
@@ -61,7 +67,7 @@ export function openRedisConnection(options: RedisConnectionOptions): RedisConne
   let waitingReplies = 0;
   let waitingSinceMs = 0;
   let current = open();
-  const watchdog = clock.setInterval(replaceIfStuck, Math.min(1000, stuckAfterMs / 2));
+  const watchdog = clock.setInterval(replaceIfStuck, Math.min(1000, stuckAfterMs / 2, replyTimeoutMs / 2));
 
   function open(): { client: Client; connecting: Promise<void> } {
     const client: Client = createClient({
@@ -93,7 +99,7 @@ export function openRedisConnection(options: RedisConnectionOptions): RedisConne
     const nowMs = clock.monotonicMs();
     const { client } = current;
     const stuck = client.isReady
-      ? waitingReplies > 0 && nowMs - Math.max(progressMs, waitingSinceMs) > stuckAfterMs
+      ? waitingReplies > 0 && nowMs - Math.max(progressMs, waitingSinceMs) > replyTimeoutMs
       : nowMs - progressMs > stuckAfterMs;
     if (!stuck) return;
     options.log("warn", "Redis connection stuck; starting a new one", { ready: client.isReady });

@@ -55,6 +55,8 @@ export interface TestAppOptions {
    * share it between instances.
    */
   revocationCache?: RevocationCache;
+  /** No Redis at all, even when TEST_REDIS_URL is set: PostgreSQL answers every token check */
+  withoutRedis?: boolean;
   /**
    * Rate limits on this Redis instead of memory (memory follows `clock`). The app is
    * returned once the limiter answers from Redis, so no request is counted elsewhere.
@@ -62,8 +64,6 @@ export interface TestAppOptions {
   rateLimitRedisUrl?: string;
   /** Redis key prefix of the limiter; unique by default, shared to make instances share limits */
   rateLimitPrefix?: string;
-  /** No Redis even when TEST_REDIS_URL is set: every token check reads the database */
-  withoutRedis?: boolean;
   /** The password hasher the account service uses (a counting or saturated one) */
   passwords?: PasswordHasher;
 }

@@ -7,8 +7,8 @@ export interface PostgresCluster {
   /** postgres:// URL of the cluster's `postgres` database (trust auth on loopback) */
   readonly url: string;
   start(): Promise<void>;
-  /** `pg_ctl stop -m fast`: disconnects every client */
-  stop(): Promise<void>;
+  /** `pg_ctl stop -m fast` (default: disconnects every client) or `-m immediate` (no shutdown, crash recovery next start) */
+  stop(mode?: "fast" | "immediate"): Promise<void>;
   /** Terminates every backend except the caller's (pg_terminate_backend) */
   terminateBackends(): Promise<number>;
   /** Stops the server and removes its data directory */
@@ -41,8 +41,8 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
   async function start() {
     await run(bin, "pg_ctl", ["-D", data, "-o", options, "-l", `${dir}/log`, "-w", "-t", "30", "start"]);
   }
-  async function stop() {
-    await run(bin, "pg_ctl", ["-D", data, "-m", "fast", "-w", "stop"]);
+  async function stop(mode: "fast" | "immediate" = "fast") {
+    await run(bin, "pg_ctl", ["-D", data, "-m", mode, "-w", "stop"]);
   }
   await start();
   return {

@@ -9,13 +9,20 @@ export interface TcpProxy {
   /** Stops passing what clients send until `resumeUpstream` */
   holdUpstream(): void;
   resumeUpstream(): void;
-  /** Resolves once clients have sent `count` chunks through the proxy in all, held ones included */
-  clientChunks(count: number): Promise<void>;
   /**
    * Stops both directions of the connections open now, for good, without closing them: a
    * half-open link. Connections made afterwards pass as usual
    */
   stallOpenConnections(): void;
+  /**
+   * The network goes silent: every connection, open now or made later, stalls for good (what is
+   * sent is swallowed, nothing is closed) until `restore`
+   */
+  silence(): void;
+  /** Resolves once clients have sent `count` chunks through the proxy in all, held ones included */
+  clientChunks(count: number): Promise<void>;
+  /** Connections made from now on pass again; the ones stalled stay stalled, as after a real partition */
+  restore(): void;
   close(): void;
 }
 
@@ -91,6 +98,7 @@ export function startTcpProxy(targetPort: number): TcpProxy {
   };
   const never = new Promise<void>(() => {});
   const stalled = new Set<Deno.Conn>();
+  let silenced = false;
   let chunksFromClients = 0;
   const chunkWaiters: { count: number; resolve: () => void }[] = [];
   const countClientChunk = () => {
@@ -101,14 +109,24 @@ export function startTcpProxy(targetPort: number): TcpProxy {
     }
   };
 
+  async function relay(client: Deno.Conn) {
+    let server: Deno.Conn;
+    try {
+      server = await Deno.connect({ hostname: "127.0.0.1", port: targetPort });
+    } catch {
+      // The server is down: the client sees its connection closed, as it would without the proxy
+      closeQuietly(client);
+      return;
+    }
+    connections.add(client).add(server);
+    if (silenced) stalled.add(client);
+    void pipe(client, server, () => stalled.has(client) ? never : upstreamOpen, countClientChunk);
+    void pipe(server, client, (receivedMs) => stalled.has(client) ? never : downstreamGate(receivedMs));
+  }
+
   (async () => {
     try {
-      for await (const client of listener) {
-        const server = await Deno.connect({ hostname: "127.0.0.1", port: targetPort });
-        connections.add(client).add(server);
-        void pipe(client, server, () => stalled.has(client) ? never : upstreamOpen, countClientChunk);
-        void pipe(server, client, (receivedMs) => stalled.has(client) ? never : downstreamGate(receivedMs));
-      }
+      for await (const client of listener) void relay(client);
     } catch {
       // Listener closed
     }
@@ -126,12 +144,19 @@ export function startTcpProxy(targetPort: number): TcpProxy {
       openUpstream();
       upstreamOpen = Promise.resolve();
     },
+    stallOpenConnections() {
+      for (const conn of connections) stalled.add(conn);
+    },
     clientChunks(count) {
       if (chunksFromClients >= count) return Promise.resolve();
       return new Promise((resolve) => chunkWaiters.push({ count, resolve }));
     },
-    stallOpenConnections() {
-      for (const conn of connections) stalled.add(conn);
+    silence() {
+      silenced = true;
+      this.stallOpenConnections();
+    },
+    restore() {
+      silenced = false;
     },
     close() {
       this.resumeUpstream();

@@ -22,6 +22,7 @@ const WATCHDOG_MS = 250;
 async function withProxiedRedis(
   clock: ManualClock,
   fn: (proxy: TcpProxy, connect: () => RedisConnection, entries: { message: string }[]) => Promise<void>,
+  timeouts: { stuckAfterMs: number; replyTimeoutMs?: number } = { stuckAfterMs: STUCK_AFTER_MS },
 ): Promise<{ message: string }[]> {
   const server = await startRedisServer();
   const proxy = startTcpProxy(server.port);
@@ -33,7 +34,7 @@ async function withProxiedRedis(
       () =>
         connection = openRedisConnection({
           url: `redis://127.0.0.1:${proxy.port}`,
-          stuckAfterMs: STUCK_AFTER_MS,
+          ...timeouts,
           log,
           clock,
         }),
@@ -95,5 +96,26 @@ Deno.test({
       assert.ok((await lost) instanceof Error, "the command sent on the dead link was given up");
       assert.ok(await waitFor(answersPing(connection), 10_000), "never answered again");
     });
+  },
+});
+
+Deno.test({
+  name: "a ready Redis client left without replies is replaced after the reply timeout, sooner than a stuck handshake",
+  ignore: !redisUrl || skipWithout("redis-server"),
+  async fn() {
+    const clock = new ManualClock();
+    const replyTimeoutMs = 500;
+    await withProxiedRedis(clock, async (proxy, connect, entries) => {
+      const connection = connect();
+      assert.ok(await waitFor(answersPing(connection), 5000), "never connected");
+      proxy.stallOpenConnections();
+      void connection.client.sendCommand(["PING"]).catch(() => {});
+      clock.advance(replyTimeoutMs);
+      assert.equal(stuckReports(entries).length, 0, "a reply may still come within the reply timeout");
+      // The watchdog looks every min(1000, stuckAfterMs / 2, replyTimeoutMs / 2) ms
+      clock.advance(replyTimeoutMs / 2);
+      assert.equal(stuckReports(entries).length, 1, "replaced long before the 20 s handshake bound");
+      assert.ok(await waitFor(answersPing(connection), 10_000), "never answered again");
+    }, { stuckAfterMs: 20_000, replyTimeoutMs });
   },
 });

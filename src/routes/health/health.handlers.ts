@@ -11,7 +11,16 @@ export const health: RouteHandler<typeof routes.health, AppEnv> = async (c) => {
   return c.json(healthSummary(report), 200);
 };
 
-export const live: RouteHandler<typeof routes.live, AppEnv> = (c) => c.json({ status: "alive" as const }, 200);
+export const live: RouteHandler<typeof routes.live, AppEnv> = (c) => {
+  const liveness = c.get("deps").database.live();
+  if (!liveness.live) {
+    throw new AppError("service_unavailable", "This instance can no longer serve from its database", {
+      cause: new Error(`liveness: ${liveness.reason}`),
+      headers: { "Retry-After": "5" },
+    });
+  }
+  return c.json({ status: "alive" as const }, 200);
+};
 
 export const ready: RouteHandler<typeof routes.ready, AppEnv> = async (c) => {
   try {

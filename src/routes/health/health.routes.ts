@@ -113,10 +113,14 @@ export const live = defineRoute({
   operationId: "getLiveness",
   tags: ["Health"],
   summary: "Liveness probe",
-  description: "200 while the process is running; checks nothing else.",
+  description: "200 while the instance can serve. 503 when it cannot and a restart would help: every database " +
+    "connection has been taken and none came back for a while, or the instance has failed to reach a database " +
+    "that answers a connection of its own. A database that is down does not fail liveness (readiness reports " +
+    "it). Answers at once, without waiting on the database.",
   tier: "public",
+  errors: ["service_unavailable"],
   responses: {
-    200: { description: "The process is alive", content: { "application/json": { schema: LivenessSchema } } },
+    200: { description: "The instance can serve", content: { "application/json": { schema: LivenessSchema } } },
   },
 });
 

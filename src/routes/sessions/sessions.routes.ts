@@ -34,7 +34,7 @@ export const refresh = defineRoute({
     "refresh token, and a session ended by logout, logout-all or a password reset.",
   tier: "general",
   rateLimitKey: "ip",
-  errors: ["invalid_token"],
+  errors: ["invalid_token", "service_unavailable"],
   request: {
     body: { required: true, content: { "application/json": { schema: RefreshRequestSchema } } },
   },
