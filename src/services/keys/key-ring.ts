@@ -1,4 +1,4 @@
-import { importJWK, type JWK } from "jose";
+import { importJWK } from "jose";
 import type { Clock } from "../../clock.ts";
 import type { Config } from "../../config.ts";
 import type { Executor, SigningKeyRow } from "../../db/schema.ts";
@@ -9,12 +9,24 @@ import { type HmacKeys, importHmacKeys, type TokenKey } from "./hmac-keys.ts";
 import type { KeySealer } from "./sealing.ts";
 import { KEY_REFRESH_SECONDS, previousKeySeconds } from "./timing.ts";
 
-/** A published asymmetric key as the JWKS shows it. */
+/** The public half of a key pair as the JWKS shows it (RFC 7517). */
+export interface PublicJwk {
+  kty: "OKP" | "EC";
+  crv: "Ed25519" | "P-256";
+  x: string;
+  /** P-256 only */
+  y?: string;
+  kid: string;
+  alg: "EdDSA" | "ES256";
+  use: "sig";
+}
+
+/** A published asymmetric key and its state. */
 export interface PublishedKey {
   kid: string;
   alg: "EdDSA" | "ES256";
   state: "standby" | "current" | "previous";
-  jwk: JWK;
+  jwk: PublicJwk;
 }
 
 /** The access-token keys of an instance: HMAC secrets from the configuration, key pairs from PostgreSQL. */

@@ -1,4 +1,4 @@
-import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from "jose";
+import { calculateJwkThumbprint, exportJWK, generateKeyPair } from "jose";
 import type { Kysely, Transaction } from "kysely";
 import type { Clock } from "../../clock.ts";
 import type { Config } from "../../config.ts";
@@ -14,7 +14,7 @@ import {
   setSigningKeyState,
 } from "../../repositories/signing-keys.ts";
 import type { Revocations } from "../revocation/revocations.ts";
-import type { AccessKeys } from "./key-ring.ts";
+import type { AccessKeys, PublicJwk } from "./key-ring.ts";
 import type { KeySealer } from "./sealing.ts";
 import { previousKeySeconds, STANDBY_SECONDS } from "./timing.ts";
 
@@ -46,7 +46,7 @@ export interface AuthorizationServerMetadata {
 /** The signing keys' life cycle and what is published of them. */
 export interface KeyService {
   /** The public halves of the standby, current and previous keys (RFC 7517) */
-  jwks(): Promise<{ keys: JWK[] }>;
+  jwks(): Promise<{ keys: PublicJwk[] }>;
   metadata(): AuthorizationServerMetadata;
   /** A new key pair in standby: published at once, signing once activated */
   generate(alg: KeyAlgorithm): Promise<KeyView>;
@@ -57,6 +57,12 @@ export interface KeyService {
   retire(kid: string): Promise<KeyView>;
   /** standby or previous → revoked: its tokens are refused on every instance from now on */
   revoke(kid: string): Promise<KeyView>;
+  /**
+   * At start-up with JWT_SIGNING_ALG=EdDSA or ES256: checks that a key of that algorithm is
+   * current and opens. Production refuses to start without one; development generates one
+   * and activates it at once (there is no resource server to wait for). Returns its kid.
+   */
+  ensureSigningKey(): Promise<string | undefined>;
 }
 
 export interface KeyServiceOptions {
@@ -116,7 +122,53 @@ export function createKeyService(options: KeyServiceOptions): KeyService {
     throw new AppError("conflict", detail);
   }
 
+  /** Development only: a new key that signs at once, skipping the standby period. */
+  async function bootstrap(alg: KeyAlgorithm): Promise<void> {
+    const { kid } = await generate(alg);
+    await db.transaction().execute(async (trx) => {
+      const now = clock.now();
+      const current = await lockCurrentSigningKey(trx);
+      if (current) await setSigningKeyState(trx, current.kid, "previous", now);
+      await setSigningKeyState(trx, kid, "current", now);
+    });
+    logger.warn("development: signing key generated and activated without the standby period", { kid, alg });
+  }
+
+  async function generate(alg: KeyAlgorithm): Promise<KeyView> {
+    const { publicKey, privateKey } = await generateKeyPair(alg, { extractable: true });
+    const publicJwk = await exportJWK(publicKey);
+    const kid = await calculateJwkThumbprint(publicJwk);
+    const now = clock.now();
+    await insertSigningKey(db, {
+      kid,
+      alg,
+      publicJwk: JSON.stringify({ ...publicJwk, kid, alg, use: "sig" }),
+      privateSealed: await sealer.seal(kid, JSON.stringify(await exportJWK(privateKey))),
+      now,
+    });
+    logger.info("signing key generated", { kid, alg });
+    await accessKeys.reload();
+    return view((await listSigningKeys(db)).find((row) => row.kid === kid)!);
+  }
+
   return {
+    async ensureSigningKey() {
+      const alg = config.jwt.signingAlg;
+      if (alg === "HS256") return undefined;
+      const rows = await listSigningKeys(db);
+      if (!rows.some((row) => row.state === "current" && row.alg === alg)) {
+        if (config.environment === "production") {
+          throw new Error(
+            `JWT_SIGNING_ALG=${alg} but no ${alg} key is current: run \`deno task keys generate\`, then ` +
+              `\`deno task keys activate KID\` ${STANDBY_SECONDS} s later`,
+          );
+        }
+        await bootstrap(alg);
+      }
+      await accessKeys.reload();
+      // Opens the private half now: a wrong KEY_ENCRYPTION_KEY stops start-up, not the first sign-in
+      return (await accessKeys.signingKey()).kid;
+    },
     async jwks() {
       const published = await accessKeys.publishedKeys();
       return { keys: published.map(({ jwk }) => jwk) };
@@ -126,22 +178,7 @@ export function createKeyService(options: KeyServiceOptions): KeyService {
       jwks_uri: `${config.appUrl}/.well-known/jwks.json`,
       response_types_supported: [],
     }),
-    async generate(alg) {
-      const { publicKey, privateKey } = await generateKeyPair(alg, { extractable: true });
-      const publicJwk = await exportJWK(publicKey);
-      const kid = await calculateJwkThumbprint(publicJwk);
-      const now = clock.now();
-      await insertSigningKey(db, {
-        kid,
-        alg,
-        publicJwk: JSON.stringify({ ...publicJwk, kid, alg, use: "sig" }),
-        privateSealed: await sealer.seal(kid, JSON.stringify(await exportJWK(privateKey))),
-        now,
-      });
-      logger.info("signing key generated", { kid, alg });
-      await accessKeys.reload();
-      return view((await listSigningKeys(db)).find((row) => row.kid === kid)!);
-    },
+    generate,
     async list() {
       const now = clock.now();
       await retireSupersededKeys(db, new Date(now.getTime() - previousMs), now);
