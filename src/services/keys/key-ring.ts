@@ -61,9 +61,8 @@ export interface AccessKeysOptions {
 }
 
 /**
- * The table is read on first need and then again once it is KEY_REFRESH_SECONDS old, in the
- * background (the stale copy answers meanwhile, so a transaction that signs never waits on
- * another statement), and at once for an unknown kid. A previous key past its window is
+ * The table is read on first need, again once it is KEY_REFRESH_SECONDS old (see `current`),
+ * and at once for an unknown kid. A previous key past its window is
  * retired here, by whichever instance notices first. Revocation does not wait for a
  * refresh: the per-request revocation check reads the key's state (see revocation/).
  */
@@ -99,13 +98,14 @@ export function createAccessKeys(options: AccessKeysOptions): AccessKeys {
     return loading;
   }
 
-  /** The table, loading it on first use and refreshing it in the background once stale. */
+  /**
+   * The table, loaded on first use and read again once KEY_REFRESH_SECONDS old: a JWKS, a
+   * verification or a signature never lags the table by more than that. Nothing calls this
+   * inside a transaction (tokens are signed before one), so waiting on a read is safe.
+   */
   async function current(): Promise<Table> {
-    if (!table) return await load();
-    if (clock.monotonicMs() - table.loadedAtMs >= KEY_REFRESH_SECONDS * 1000) {
-      load().catch((error) => logger.warn("signing keys not refreshed", { error: describeError(error) }));
-    }
-    return table;
+    if (table && clock.monotonicMs() - table.loadedAtMs < KEY_REFRESH_SECONDS * 1000) return table;
+    return await load();
   }
 
   function publicKey(row: SigningKeyRow): Promise<CryptoKey> {

@@ -16,7 +16,7 @@ import {
 import type { Revocations } from "../revocation/revocations.ts";
 import type { AccessKeys, PublicJwk } from "./key-ring.ts";
 import type { KeySealer } from "./sealing.ts";
-import { previousKeySeconds, STANDBY_SECONDS } from "./timing.ts";
+import { KEY_REFRESH_SECONDS, previousKeySeconds, STANDBY_SECONDS } from "./timing.ts";
 
 export type KeyAlgorithm = "EdDSA" | "ES256";
 
@@ -55,7 +55,10 @@ export interface KeyService {
   activate(kid: string): Promise<KeyView>;
   /** standby → retired, or previous → retired once its tokens have expired */
   retire(kid: string): Promise<KeyView>;
-  /** standby or previous → revoked: its tokens are refused on every instance from now on */
+  /**
+   * standby or previous (once no instance signs with it) → revoked: its tokens are refused
+   * on every instance from now on
+   */
   revoke(kid: string): Promise<KeyView>;
   /**
    * At start-up with JWT_SIGNING_ALG=EdDSA or ES256: checks that a key of that algorithm is
@@ -223,6 +226,13 @@ export function createKeyService(options: KeyServiceOptions): KeyService {
       const revoked = await transition(kid, async (row, now, trx) => {
         if (row.state === "current") refuse(`${kid} is the current key: activate another one first, then revoke it`);
         if (row.state === "retired") refuse(`${kid} is retired: no token it signed is still valid`);
+        if (row.state === "previous") {
+          // An instance that has not re-read the keys since the activation still signs with it
+          const signsUntil = new Date(row.superseded_at!).getTime() + KEY_REFRESH_SECONDS * 1000;
+          if (now.getTime() < signsUntil) {
+            refuse(`Instances may sign with ${kid} until ${new Date(signsUntil).toISOString()}; revoke it then`);
+          }
+        }
         // Revoking again publishes again (a revocation the cache missed)
         if (row.state !== "revoked") await setSigningKeyState(trx, kid, "revoked", now);
         logger.warn("signing key revoked", { kid });
