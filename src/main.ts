@@ -12,7 +12,7 @@ import { ENV_FILE, mergeEnvFile, readEnvFile } from "./cli/env-file.ts";
 import { type Config, ConfigError, loadConfig } from "./config.ts";
 import { migrateDown, migrateToLatest } from "./db/migrate.ts";
 import { createRuntime, openDatabase, openRedis } from "./runtime.ts";
-import { runKeysCommand } from "./cli/keys.ts";
+import { KEY_COMMANDS, KEYS_USAGE, runKeysCommand } from "./cli/keys.ts";
 import { systemClock } from "./clock.ts";
 import { assembleDeps, DEFAULT_REVOCATION_KEY_PREFIX } from "./deps.ts";
 import { cacheKeys } from "./services/revocation/cached-revocations.ts";
@@ -146,6 +146,10 @@ const REDIS_READY_WAIT_MS = 5_000;
 
 /** `keys …`: the signing keys, through the same assembly a running instance uses. */
 async function keys(args: string[]) {
+  if (!KEY_COMMANDS.includes(args[0])) {
+    console.error(KEYS_USAGE);
+    Deno.exit(2);
+  }
   const { env } = await readEnvironment();
   const { config } = readConfig(env);
   const logger = createLogger({ level: "warn", write: (line) => console.error(line) });

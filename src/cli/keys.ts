@@ -7,6 +7,9 @@
 import { AppError } from "../errors.ts";
 import type { KeyAlgorithm, KeyService, KeyView } from "../services/keys/service.ts";
 
+/** The words `deno task keys` understands. */
+export const KEY_COMMANDS = ["generate", "list", "activate", "retire", "revoke"];
+
 export const KEYS_USAGE = `usage: deno task keys <command>
   generate [EdDSA|ES256]   a new key pair in standby (default: JWT_SIGNING_ALG), published in the JWKS at once
   list                     every key with its state and dates
