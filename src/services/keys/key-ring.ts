@@ -62,9 +62,9 @@ export interface AccessKeysOptions {
 
 /**
  * The table is read on first need, again once it is KEY_REFRESH_SECONDS old (see `current`),
- * and at once for an unknown kid. A previous key past its window is
- * retired here, by whichever instance notices first. Revocation does not wait for a
- * refresh: the per-request revocation check reads the key's state (see revocation/).
+ * and at once for an unknown kid. A previous key past its window is retired here, by
+ * whichever instance notices first. Revocation does not wait for a refresh: the per-request
+ * revocation check reads the key's state (see revocation/).
  */
 export function createAccessKeys(options: AccessKeysOptions): AccessKeys {
   const { jwt, db, clock, logger, sealer } = options;
@@ -105,7 +105,14 @@ export function createAccessKeys(options: AccessKeysOptions): AccessKeys {
    */
   async function current(): Promise<Table> {
     if (table && clock.monotonicMs() - table.loadedAtMs < KEY_REFRESH_SECONDS * 1000) return table;
-    return await load();
+    try {
+      return await load();
+    } catch (error) {
+      // The database failing: the last copy answers (revocation is still checked per request)
+      if (!table) throw error;
+      logger.warn("signing keys not refreshed", { error: describeError(error) });
+      return table;
+    }
   }
 
   function publicKey(row: SigningKeyRow): Promise<CryptoKey> {
@@ -128,11 +135,6 @@ export function createAccessKeys(options: AccessKeysOptions): AccessKeys {
       privateKeys.set(row.kid, key);
     }
     return key;
-  }
-
-  // With a key pair signing, the first token of the process should not wait on the table
-  if (jwt.signingAlg !== "HS256") {
-    load().catch((error) => logger.warn("signing keys not loaded", { error: describeError(error) }));
   }
 
   return {

@@ -125,15 +125,18 @@ export function createKeyService(options: KeyServiceOptions): KeyService {
     throw new AppError("conflict", detail);
   }
 
+  /** Makes `kid` the current key and the current one previous, in the caller's transaction. */
+  async function promote(trx: Transaction<DB>, kid: string, now: Date): Promise<string | undefined> {
+    const current = await lockCurrentSigningKey(trx);
+    if (current) await setSigningKeyState(trx, current.kid, "previous", now);
+    await setSigningKeyState(trx, kid, "current", now);
+    return current?.kid;
+  }
+
   /** Development only: a new key that signs at once, skipping the standby period. */
   async function bootstrap(alg: KeyAlgorithm): Promise<void> {
     const { kid } = await generate(alg);
-    await db.transaction().execute(async (trx) => {
-      const now = clock.now();
-      const current = await lockCurrentSigningKey(trx);
-      if (current) await setSigningKeyState(trx, current.kid, "previous", now);
-      await setSigningKeyState(trx, kid, "current", now);
-    });
+    await db.transaction().execute((trx) => promote(trx, kid, clock.now()));
     logger.warn("development: signing key generated and activated without the standby period", { kid, alg });
   }
 
@@ -201,10 +204,7 @@ export function createKeyService(options: KeyServiceOptions): KeyService {
               `it can be activated from ${new Date(activatableAt).toISOString()}`,
           );
         }
-        const current = await lockCurrentSigningKey(trx);
-        if (current) await setSigningKeyState(trx, current.kid, "previous", now);
-        await setSigningKeyState(trx, kid, "current", now);
-        logger.info("signing key activated", { kid, previous: current?.kid });
+        logger.info("signing key activated", { kid, previous: await promote(trx, kid, now) });
       }),
     retire: (kid) =>
       transition(kid, async (row, now, trx) => {
