@@ -4,14 +4,14 @@
  */
 import { hash } from "@node-rs/bcrypt";
 import { type BenchSettings, parseArgs, wants } from "./lib/args.ts";
-import { recreateDatabase, seedCeilingRefreshTokens, seedUsers } from "./lib/bench-db.ts";
+import { recreateDatabase, seedCeilingRefreshTokens, seedSigningKey, seedUsers } from "./lib/bench-db.ts";
 import { compare, fixedArgs } from "./lib/compare.ts";
 import { describeMachine, flushRedis } from "./lib/machine.ts";
 import { linesFile, mintPairs } from "./lib/mint.ts";
 import { type ServerProcess, waitIdle } from "./lib/processes.ts";
 import { renderText, updateReadme, writeResults } from "./lib/report.ts";
 import type { BenchResults } from "./lib/results.ts";
-import { appEnv, BENCH_SECRETS, migrate, startApp, startCeiling } from "./lib/servers.ts";
+import { appEnv, BENCH_KEY_ENCRYPTION_KEY, BENCH_SECRETS, migrate, startApp, startCeiling } from "./lib/servers.ts";
 import { judge } from "./lib/targets.ts";
 import { ensureWrk, runWrk } from "./lib/wrk.ts";
 
@@ -103,7 +103,9 @@ async function main(settings: BenchSettings): Promise<void> {
       console.log(`Token scenarios skipped: ${unavailable}`);
     }
 
-    const needsTokens = ["me-memory", "me-redis", "refresh", "soak"].filter((name) => wants(settings, name));
+    const needsTokens = ["me-memory", "me-redis", "me-eddsa", "me-es256", "refresh", "soak"].filter((name) =>
+      wants(settings, name)
+    );
     if (unavailable) { for (const name of needsTokens) results.comparisons[name] = { skipped: unavailable }; }
 
     if (accessTokensFile && (wants(settings, "me-memory") || wants(settings, "me-redis"))) {
@@ -141,6 +143,34 @@ async function main(settings: BenchSettings): Promise<void> {
         await stop(servers, appRedis);
       }
       await stop(servers, ceiling);
+    }
+
+    for (const [name, alg] of [["me-eddsa", "EdDSA"], ["me-es256", "ES256"]] as const) {
+      if (unavailable || !wants(settings, name)) continue;
+      console.log(`GET /auth/me, ${alg} tokens`);
+      const env = { ...envFor(3), JWT_SIGNING_ALG: alg, KEY_ENCRYPTION_KEY: BENCH_KEY_ENCRYPTION_KEY };
+      const jwk = await seedSigningKey(env, alg);
+      const app = await startApp(`app-${alg.toLowerCase()}`, env, SERVER_CPU);
+      servers.push(app);
+      const pairs = await mintPairs(app.url, tokenUsers.emails, PASSWORD, TOKEN_USERS);
+      const tokensFile = await linesFile(pairs.map((pair) => pair.access_token));
+      files.push(tokensFile);
+      const ceiling = await startCeiling("verify-select.ts", port + 13, {
+        DATABASE_URL: database.url,
+        JWT_ALG: alg,
+        JWT_PUBLIC_JWK: JSON.stringify(jwk),
+      }, SERVER_CPU);
+      servers.push(ceiling);
+      const side = (server: ServerProcess) => ({
+        url: `${server.url}/auth/me`,
+        pid: server.pid,
+        scripts: ["bearer.lua"],
+        prepare: fixedArgs([tokensFile]),
+      });
+      const options = { connections: HTTP_CONNECTIONS, cpus: LOAD_CPU, label: name };
+      results.comparisons[name] = await compare(settings, options, side(app), side(ceiling));
+      await stop(servers, ceiling);
+      await stop(servers, app);
     }
 
     if (!unavailable && wants(settings, "refresh")) {

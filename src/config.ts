@@ -5,7 +5,7 @@
  * @module
  */
 import { z } from "zod";
-import { base64, utf8Length } from "./encoding.ts";
+import { base64, fromBase64url, utf8Length } from "./encoding.ts";
 
 /** Rate-limit tiers of the public contract; each route declares one. */
 export const TIERS = [
@@ -27,6 +27,10 @@ export const DEFAULT_TIER_LIMITS: Readonly<Record<Tier, number>> = {
   voice: 10,
   security_test: 2,
 };
+
+/** How access tokens are signed: HS256 with JWT_SECRET, or a key pair kept in PostgreSQL. */
+export const SIGNING_ALGORITHMS = ["HS256", "EdDSA", "ES256"] as const;
+export type SigningAlgorithm = typeof SIGNING_ALGORITHMS[number];
 
 const booleanFlag = z
   .string()
@@ -53,6 +57,13 @@ const envSchema = z.object({
   TRUST_PROXY: integer(0, 0, 10),
   JWT_SECRET: optionalText,
   JWT_REFRESH_SECRET: optionalText,
+  JWT_SECRET_PREVIOUS: optionalText,
+  JWT_REFRESH_SECRET_PREVIOUS: optionalText,
+  HMAC_SECRET: optionalText,
+  HMAC_SECRET_PREVIOUS: optionalText,
+  JWT_SIGNING_ALG: z.enum(SIGNING_ALGORITHMS).default("HS256"),
+  KEY_ENCRYPTION_KEY: optionalText,
+  REFRESH_REUSE_GRACE_SECONDS: integer(10, 0, 60),
   ACCESS_TOKEN_TTL_SECONDS: integer(900, 60, 86_400),
   REFRESH_TOKEN_TTL_SECONDS: integer(2_592_000, 300, 31_536_000),
   SESSION_MAX_LIFETIME_SECONDS: integer(7_776_000, 300, 315_360_000),
@@ -96,6 +107,14 @@ export interface Config {
   readonly jwt: {
     readonly accessSecret: string;
     readonly refreshSecret: string;
+    /** The secrets before the last rotation: their tokens stay valid until they expire */
+    readonly previousAccessSecret?: string;
+    readonly previousRefreshSecret?: string;
+    readonly signingAlg: SigningAlgorithm;
+    /** 32 bytes, base64: seals the private halves of signing keys (unset: derived from accessSecret) */
+    readonly keyEncryptionKey?: string;
+    /** How long a consumed refresh token still returns the pair it was exchanged for */
+    readonly refreshReuseGraceSeconds: number;
     readonly accessTtlSeconds: number;
     readonly refreshTtlSeconds: number;
     readonly issuer: string;
@@ -103,6 +122,8 @@ export interface Config {
   };
   /** Absolute session lifetime from sign-in: refreshes never extend a session past it */
   readonly sessionMaxLifetimeSeconds: number;
+  /** Keys the HMACs of verification codes and reset tokens: HMAC_SECRET, else JWT_SECRET */
+  readonly codeSecrets: { readonly current: string; readonly previous?: string };
   readonly bcryptCost: number;
   readonly cors: { readonly origins: readonly string[]; readonly allowCredentials: boolean };
   readonly database: {
@@ -195,6 +216,7 @@ export function loadConfig(env: Record<string, string | undefined>): LoadedConfi
       else warnings.push(line);
     }
   }
+  checkRotationSecrets(e, production, problems, warnings);
   if (e.JWT_SECRET && e.JWT_SECRET === e.JWT_REFRESH_SECRET) {
     const line = "JWT_SECRET and JWT_REFRESH_SECRET must differ";
     if (production) problems.push(line);
@@ -229,6 +251,7 @@ export function loadConfig(env: Record<string, string | undefined>): LoadedConfi
   }
   if (problems.length > 0) throw new ConfigError(problems);
 
+  const accessSecret = e.JWT_SECRET ?? randomSecret();
   const appUrl = (e.APP_URL ?? `http://localhost:${e.PORT || 8000}`).replace(/\/+$/, "");
   const config: Config = {
     environment: e.ENVIRONMENT,
@@ -238,14 +261,22 @@ export function loadConfig(env: Record<string, string | undefined>): LoadedConfi
     appUrl,
     trustProxy: e.TRUST_PROXY,
     jwt: {
-      accessSecret: e.JWT_SECRET ?? randomSecret(),
+      accessSecret,
       refreshSecret: e.JWT_REFRESH_SECRET ?? randomSecret(),
+      previousAccessSecret: e.JWT_SECRET_PREVIOUS,
+      previousRefreshSecret: e.JWT_REFRESH_SECRET_PREVIOUS,
+      signingAlg: e.JWT_SIGNING_ALG,
+      keyEncryptionKey: e.KEY_ENCRYPTION_KEY,
+      refreshReuseGraceSeconds: e.REFRESH_REUSE_GRACE_SECONDS,
       accessTtlSeconds: e.ACCESS_TOKEN_TTL_SECONDS,
       refreshTtlSeconds: e.REFRESH_TOKEN_TTL_SECONDS,
       issuer: appUrl,
       audience: "jessy-api",
     },
     sessionMaxLifetimeSeconds: e.SESSION_MAX_LIFETIME_SECONDS,
+    codeSecrets: e.HMAC_SECRET
+      ? { current: e.HMAC_SECRET, previous: e.HMAC_SECRET_PREVIOUS }
+      : { current: accessSecret, previous: e.HMAC_SECRET_PREVIOUS },
     bcryptCost: e.BCRYPT_COST,
     cors: { origins: origins.filter((origin) => origin !== "*"), allowCredentials: e.CORS_ALLOW_CREDENTIALS },
     database: {
@@ -277,6 +308,56 @@ export function loadConfig(env: Record<string, string | undefined>): LoadedConfi
     securityEventRetentionDays: e.SECURITY_EVENT_RETENTION_DAYS,
   };
   return { config: deepFreeze(config), warnings };
+}
+
+/** The previous secrets, HMAC_SECRET and KEY_ENCRYPTION_KEY: lengths, pairings and what a rotation would break. */
+function checkRotationSecrets(
+  e: z.infer<typeof envSchema>,
+  production: boolean,
+  problems: string[],
+  warnings: string[],
+) {
+  const report = (line: string) => production ? problems.push(line) : warnings.push(line);
+  const optionalSecrets = [
+    ["JWT_SECRET_PREVIOUS", e.JWT_SECRET_PREVIOUS],
+    ["JWT_REFRESH_SECRET_PREVIOUS", e.JWT_REFRESH_SECRET_PREVIOUS],
+    ["HMAC_SECRET", e.HMAC_SECRET],
+    ["HMAC_SECRET_PREVIOUS", e.HMAC_SECRET_PREVIOUS],
+  ];
+  for (const [name, value] of optionalSecrets) {
+    if (value && utf8Length(value) < MIN_SECRET_BYTES) report(`${name} must be at least ${MIN_SECRET_BYTES} bytes`);
+  }
+  if (e.HMAC_SECRET_PREVIOUS && !e.HMAC_SECRET) problems.push("HMAC_SECRET_PREVIOUS is set without HMAC_SECRET");
+  if (!e.HMAC_SECRET) {
+    // Codes and reset links are keyed from JWT_SECRET: rotating it would kill the pending ones
+    if (e.JWT_SECRET_PREVIOUS) {
+      report(
+        "HMAC_SECRET is required once JWT_SECRET_PREVIOUS is set: pending codes and reset links are keyed from JWT_SECRET",
+      );
+    } else if (!production) {
+      warnings.push(
+        "HMAC_SECRET is not set: codes and reset links are keyed from JWT_SECRET, so rotating it kills them",
+      );
+    }
+  }
+  if (e.KEY_ENCRYPTION_KEY && !isKeyEncryptionKey(e.KEY_ENCRYPTION_KEY)) {
+    problems.push("KEY_ENCRYPTION_KEY must be 32 bytes in base64 (openssl rand -base64 32)");
+  }
+  if (e.JWT_SIGNING_ALG !== "HS256" && !e.KEY_ENCRYPTION_KEY) {
+    if (production) problems.push(`KEY_ENCRYPTION_KEY is required with JWT_SIGNING_ALG=${e.JWT_SIGNING_ALG}`);
+    else {warnings.push(
+        "KEY_ENCRYPTION_KEY is not set: private signing keys are sealed under a key derived from JWT_SECRET",
+      );}
+  }
+}
+
+/** 32 bytes in base64 or base64url. */
+function isKeyEncryptionKey(text: string): boolean {
+  try {
+    return fromBase64url(text.replace(/=+$/, "")).length === 32;
+  } catch {
+    return false;
+  }
 }
 
 function deepFreeze<T>(value: T): T {

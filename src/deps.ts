@@ -21,6 +21,9 @@ import { createDatabaseRevocations } from "./services/revocation/database-revoca
 import { createRedisRevocationCache } from "./services/revocation/redis-cache.ts";
 import type { Revocations } from "./services/revocation/revocations.ts";
 import { createSessionService, type SessionService } from "./services/sessions/service.ts";
+import { createAccessKeys } from "./services/keys/key-ring.ts";
+import { createKeySealer } from "./services/keys/sealing.ts";
+import { createKeyService, type KeyService } from "./services/keys/service.ts";
 
 /** Everything the app needs; handlers reach services through it. */
 export interface AppDeps {
@@ -38,6 +41,8 @@ export interface AppDeps {
   readonly passwords: PasswordHasher;
   readonly accounts: AccountService;
   readonly sessions: SessionService;
+  /** Signing keys: the JWKS, RFC 8414 metadata and the key life cycle (`deno task keys`) */
+  readonly keys: KeyService;
   /** Development only: mail the worker delivered, listed by GET /dev/outbox */
   readonly devOutbox?: DevOutbox;
 }
@@ -85,7 +90,10 @@ export function assembleDeps(options: AssemblyOptions): Assembly {
     log: (level, message, fields) => logger[level](message, fields),
   });
   const revocations = createRevocations(options);
-  const sessions = createSessionService({ config, db: database.db, clock, logger, revocations });
+  const sealer = createKeySealer(config);
+  const accessKeys = createAccessKeys({ jwt: config.jwt, db: database.db, clock, logger, sealer });
+  const sessions = createSessionService({ config, db: database.db, clock, logger, revocations, accessKeys });
+  const keys = createKeyService({ config, db: database.db, clock, logger, accessKeys, sealer, revocations });
   const passwords = options.passwords ?? createPasswordHasher({ cost: config.bcryptCost });
   const deps: AppDeps = {
     config,
@@ -98,6 +106,7 @@ export function assembleDeps(options: AssemblyOptions): Assembly {
     passwords,
     accounts: createAccountService({ config, clock, db: database.db, passwords, sessions }),
     sessions,
+    keys,
     devOutbox: options.devOutbox,
   };
   return {

@@ -93,14 +93,19 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
     probes: { mailer: mail.probe },
     devOutbox: mail.devOutbox,
   });
-  return {
-    deps: assembly.deps,
-    async close() {
-      await mail.close();
-      await housekeeping.stop();
-      await assembly.close();
-      await redis?.close();
-      await database.close();
-    },
-  };
+  async function close() {
+    await mail.close();
+    await housekeeping.stop();
+    await assembly.close();
+    await redis?.close();
+    await database.close();
+  }
+  try {
+    // Signing with a key pair: one must be current (and open) before the first request
+    await assembly.deps.keys.ensureSigningKey();
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  return { deps: assembly.deps, close };
 }

@@ -1,27 +1,31 @@
 /**
- * Ceiling of a token-checked request: one jose HS256 verify with a CryptoKey imported once,
- * then one primary-key select of the user row through postgres.js. Nothing else.
+ * Ceiling of a token-checked request: one jose verify with a key imported once (HS256 with
+ * JWT_SECRET; EdDSA or ES256 with JWT_PUBLIC_JWK when JWT_ALG names one), then one
+ * primary-key select of the user row through postgres.js. Nothing else.
  */
-import { jwtVerify } from "jose";
+import { importJWK, jwtVerify } from "jose";
 import postgres from "postgres";
 import { createGate, json, setting } from "./gate.ts";
 
 const poolSize = Number(setting("DATABASE_POOL_SIZE"));
 const sql = postgres(setting("DATABASE_URL"), { max: poolSize, onnotice: () => {} });
 const gated = createGate(poolSize);
-const key = await crypto.subtle.importKey(
-  "raw",
-  new TextEncoder().encode(setting("JWT_SECRET")),
-  { name: "HMAC", hash: "SHA-256" },
-  false,
-  ["verify"],
-);
+const alg = Deno.env.get("JWT_ALG") ?? "HS256";
+const key = alg === "HS256"
+  ? await crypto.subtle.importKey(
+    "raw",
+    new TextEncoder().encode(setting("JWT_SECRET")),
+    { name: "HMAC", hash: "SHA-256" },
+    false,
+    ["verify"],
+  )
+  : await importJWK(JSON.parse(setting("JWT_PUBLIC_JWK")), alg);
 
 async function me(request: Request): Promise<Response> {
   const token = request.headers.get("authorization")?.slice("Bearer ".length) ?? "";
   let userId: string;
   try {
-    const { payload } = await jwtVerify(token, key, { algorithms: ["HS256"] });
+    const { payload } = await jwtVerify(token, key, { algorithms: [alg] });
     userId = String(payload.sub);
   } catch {
     return json({ code: "invalid_token" }, 401);

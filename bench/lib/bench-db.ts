@@ -1,5 +1,12 @@
 import postgres from "postgres";
 import { sha256Hex } from "../../src/services/secrets.ts";
+import { ManualClock } from "../../src/clock.ts";
+import { loadConfig } from "../../src/config.ts";
+import { createDatabase } from "../../src/db/database.ts";
+import { assembleDeps } from "../../src/deps.ts";
+import { createLogger } from "../../src/logger.ts";
+import type { PublicJwk } from "../../src/services/keys/key-ring.ts";
+import { STANDBY_SECONDS } from "../../src/services/keys/timing.ts";
 
 /** Where the benchmark's own database lives; never the `test` database. */
 export interface BenchDatabase {
@@ -85,5 +92,27 @@ export async function seedCeilingRefreshTokens(url: string, emails: string[], co
     return tokens;
   } finally {
     await sql.end();
+  }
+}
+
+/**
+ * Makes a key pair of `alg` current in the service's database, through the service's own key
+ * service, and returns its public JWK. Generated on a clock set back by the standby period:
+ * a run cannot wait out the 310 s the service enforces between publication and signing.
+ */
+export async function seedSigningKey(env: Record<string, string>, alg: "EdDSA" | "ES256"): Promise<PublicJwk> {
+  const { config } = loadConfig(env);
+  const database = await createDatabase({ url: config.database.url, poolSize: 2 });
+  const clock = new ManualClock(Date.now() - (STANDBY_SECONDS + 1) * 1000);
+  const logger = createLogger({ level: "error", write: () => {} });
+  const assembly = assembleDeps({ config, logger, clock, database });
+  try {
+    const { kid } = await assembly.deps.keys.generate(alg);
+    clock.advance((STANDBY_SECONDS + 1) * 1000);
+    await assembly.deps.keys.activate(kid);
+    return (await assembly.deps.keys.jwks()).keys.find((key) => key.kid === kid)!;
+  } finally {
+    await assembly.close();
+    await database.close();
   }
 }

@@ -56,6 +56,8 @@ export interface Target {
 export const SCENARIOS: Record<string, { title: string; ceiling: string }> = {
   "me-memory": { title: "GET /auth/me, memory store", ceiling: "jose verify + PK select" },
   "me-redis": { title: "GET /auth/me, Redis store", ceiling: "jose verify + PK select" },
+  "me-eddsa": { title: "GET /auth/me, EdDSA tokens", ceiling: "EdDSA verify + PK select" },
+  "me-es256": { title: "GET /auth/me, ES256 tokens", ceiling: "ES256 verify + PK select" },
   refresh: { title: "POST /auth/refresh", ceiling: "rotation transaction" },
   signin: { title: "POST /auth/signin", ceiling: "bcrypt verify" },
 };

@@ -7,13 +7,16 @@ export const BENCH_SECRETS = {
   JWT_REFRESH_SECRET: "bench-refresh-secret-fedcba9876543210fedcba98",
 };
 
+/** Seals the benchmark's signing keys (32 bytes, base64), for the EdDSA and ES256 scenarios. */
+export const BENCH_KEY_ENCRYPTION_KEY = btoa("bench-key-encryption-key-32bytes");
+
 /** Pool size of the service and of the ceilings alike. */
 export const POOL_SIZE = 10;
 
 const HIGH_LIMIT = "100000";
 // Environment names the service reads: the caller's own values must not leak into a run
 const SERVICE_ENV =
-  /^(ENVIRONMENT|DEBUG_MODE|HOST|PORT|APP_URL|TRUST_PROXY|JWT_|ACCESS_TOKEN_|REFRESH_TOKEN_|BCRYPT_|CORS_|DATABASE_|REDIS_URL|UPSTASH_|RATE_LIMIT_|SMTP_|FROM_EMAIL|OTP_|BODY_LIMIT_)/;
+  /^(ENVIRONMENT|DEBUG_MODE|HOST|PORT|APP_URL|TRUST_PROXY|JWT_|ACCESS_TOKEN_|REFRESH_TOKEN_|REFRESH_REUSE_|HMAC_SECRET|KEY_ENCRYPTION_KEY|BCRYPT_|CORS_|DATABASE_|REDIS_URL|UPSTASH_|RATE_LIMIT_|SMTP_|FROM_EMAIL|OTP_|BODY_LIMIT_)/;
 
 function baseEnv(): Record<string, string> {
   return Object.fromEntries(Object.entries(Deno.env.toObject()).filter(([name]) => !SERVICE_ENV.test(name)));

@@ -19,6 +19,7 @@ export interface EmailOtpsTable {
   id: Generated<string>;
   user_id: string;
   code_hmac: string;
+  hmac_key_id: string | null;
   attempts: Generated<number>;
   expires_at: Timestamp;
   consumed_at: Timestamp | null;
@@ -29,6 +30,7 @@ export interface PasswordResetTokensTable {
   id: Generated<string>;
   user_id: string;
   token_hash: string;
+  hmac_key_id: string | null;
   expires_at: Timestamp;
   used_at: Timestamp | null;
   created_at: Timestamp;
@@ -56,6 +58,25 @@ export interface RefreshTokensTable {
   expires_at: Timestamp;
   consumed_at: Timestamp | null;
   replaced_by: string | null;
+  /** The successor pair, sealed with a key derived from this token, for the reuse grace window */
+  successor_sealed: string | null;
+}
+
+export type SigningKeyState = "standby" | "current" | "previous" | "retired" | "revoked";
+
+export interface SigningKeysTable {
+  kid: string;
+  alg: "EdDSA" | "ES256";
+  state: SigningKeyState;
+  /** The public JWK, JSON */
+  public_jwk: string;
+  /** The private JWK sealed with AES-GCM under KEY_ENCRYPTION_KEY; erased once retired or revoked */
+  private_sealed: string | null;
+  created_at: Timestamp;
+  activated_at: Timestamp | null;
+  superseded_at: Timestamp | null;
+  retired_at: Timestamp | null;
+  revoked_at: Timestamp | null;
 }
 
 export interface RevokedAccessTokensTable {
@@ -101,6 +122,7 @@ export interface DB {
   revoked_access_tokens: RevokedAccessTokensTable;
   security_events: SecurityEventsTable;
   mail_outbox: MailOutboxTable;
+  signing_keys: SigningKeysTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
@@ -109,6 +131,7 @@ export type SessionRow = Selectable<SessionsTable>;
 export type RefreshTokenRow = Selectable<RefreshTokensTable>;
 export type SecurityEventRow = Selectable<SecurityEventsTable>;
 export type MailOutboxRow = Selectable<MailOutboxTable>;
+export type SigningKeyRow = Selectable<SigningKeysTable>;
 
 /** What a repository function runs on: the database, or the caller's transaction. */
 export type Executor = Kysely<DB> | Transaction<DB>;

@@ -13,6 +13,7 @@ const TAGS = [
   { name: "Sessions", description: "Token refresh, sign-out and the signed-in user's sessions and audit trail" },
   { name: "Health", description: "Liveness, readiness and dependency status" },
   { name: "Security", description: "Rate-limit smoke test" },
+  { name: "Keys", description: "Public signing keys and metadata for services that verify access tokens" },
   { name: "Docs", description: "This document and Swagger UI" },
   { name: "Development", description: "Present only when ENVIRONMENT=development" },
 ];

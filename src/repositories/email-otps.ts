@@ -5,11 +5,17 @@ export const MAX_OTP_ATTEMPTS = 5;
 
 export async function insertEmailOtp(
   db: Executor,
-  otp: { userId: string; codeHmac: string; expiresAt: Date; now: Date },
+  otp: { userId: string; codeHmac: string; hmacKeyId: string; expiresAt: Date; now: Date },
 ): Promise<void> {
   await db
     .insertInto("email_otps")
-    .values({ user_id: otp.userId, code_hmac: otp.codeHmac, expires_at: otp.expiresAt, created_at: otp.now })
+    .values({
+      user_id: otp.userId,
+      code_hmac: otp.codeHmac,
+      hmac_key_id: otp.hmacKeyId,
+      expires_at: otp.expiresAt,
+      created_at: otp.now,
+    })
     .execute();
 }
 
@@ -33,7 +39,7 @@ export async function spendOtpAttempt(
   db: Executor,
   userId: string,
   now: Date,
-): Promise<{ id: string; codeHmac: string } | undefined> {
+): Promise<{ id: string; codeHmac: string; keyId: string | null } | undefined> {
   const row = await db
     .updateTable("email_otps")
     .set((eb) => ({ attempts: eb("attempts", "+", 1) }))
@@ -41,7 +47,7 @@ export async function spendOtpAttempt(
     .where("consumed_at", "is", null)
     .where("expires_at", ">", now)
     .where("attempts", "<", MAX_OTP_ATTEMPTS)
-    .returning(["id", "code_hmac"])
+    .returning(["id", "code_hmac", "hmac_key_id"])
     .executeTakeFirst();
-  return row && { id: row.id, codeHmac: row.code_hmac };
+  return row && { id: row.id, codeHmac: row.code_hmac, keyId: row.hmac_key_id };
 }

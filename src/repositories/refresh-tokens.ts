@@ -30,11 +30,14 @@ export interface SessionUse {
   now: Date;
   ip: string | null;
   userAgent: string | null;
+  /** Successor pairs sealed on tokens consumed at or before this moment are erased (grace over) */
+  sealedUntil: Date;
 }
 
 /**
- * Stores the successor token and records the refresh on its session in one statement (a
- * data-modifying CTE): one round trip less while the session row is locked.
+ * Stores the successor token, records the refresh on its session and erases the session's
+ * sealed pairs whose grace window is over, in one statement (data-modifying CTEs): one round
+ * trip while the session row is locked.
  */
 const insertSuccessorTouchSession = compiledOnce((
   db,
@@ -46,6 +49,7 @@ const insertSuccessorTouchSession = compiledOnce((
   expiresAt: Date,
   ip: string | null,
   userAgent: string | null,
+  sealedUntil: Date,
 ) =>
   db
     .with("successor", (cte) =>
@@ -57,6 +61,12 @@ const insertSuccessorTouchSession = compiledOnce((
         created_at: now,
         expires_at: expiresAt,
       }))
+    .with("grace_over", (cte) =>
+      cte.updateTable("refresh_tokens")
+        .set({ successor_sealed: null })
+        .where("session_id", "=", sessionId)
+        .where("successor_sealed", "is not", null)
+        .where("consumed_at", "<=", sealedUntil))
     .updateTable("sessions")
     .set((eb) => ({
       last_used_at: now,
@@ -70,7 +80,18 @@ const insertSuccessorTouchSession = compiledOnce((
 
 export async function storeSuccessor(db: Executor, successor: NewRefreshToken, use: SessionUse): Promise<void> {
   const { id, sessionId, userId, tokenHash, now, expiresAt } = successor;
-  await insertSuccessorTouchSession(db, id, sessionId, userId, tokenHash, now, expiresAt, use.ip, use.userAgent);
+  await insertSuccessorTouchSession(
+    db,
+    id,
+    sessionId,
+    userId,
+    tokenHash,
+    now,
+    expiresAt,
+    use.ip,
+    use.userAgent,
+    use.sealedUntil,
+  );
 }
 
 const consumeLiveToken = compiledOnce((
@@ -80,11 +101,12 @@ const consumeLiveToken = compiledOnce((
   sessionId: string,
   userId: string,
   successorId: string,
+  successorSealed: string | null,
   now: Date,
 ) =>
   db
     .updateTable("refresh_tokens")
-    .set({ consumed_at: now, replaced_by: successorId })
+    .set({ consumed_at: now, replaced_by: successorId, successor_sealed: successorSealed })
     .where("id", "=", id)
     .where("token_hash", "=", tokenHash)
     .where("session_id", "=", sessionId)
@@ -95,16 +117,25 @@ const consumeLiveToken = compiledOnce((
 );
 
 /**
- * Consumes a live refresh token of the given session and user, recording its successor, in
- * one conditional UPDATE: of any number of concurrent callers with the same token exactly one
- * gets true (Postgres re-checks `consumed_at is null` after waiting on the row lock).
+ * Consumes a live refresh token of the given session and user, recording its successor (and,
+ * for the reuse grace window, the successor pair sealed), in one conditional UPDATE: of any
+ * number of concurrent callers with the same token exactly one gets true (Postgres re-checks
+ * `consumed_at is null` after waiting on the row lock).
  */
 export async function consumeRefreshToken(
   db: Executor,
-  token: { id: string; tokenHash: string; sessionId: string; userId: string; successorId: string; now: Date },
+  token: {
+    id: string;
+    tokenHash: string;
+    sessionId: string;
+    userId: string;
+    successorId: string;
+    successorSealed: string | null;
+    now: Date;
+  },
 ): Promise<boolean> {
-  const { id, tokenHash, sessionId, userId, successorId, now } = token;
-  const result = await consumeLiveToken(db, id, tokenHash, sessionId, userId, successorId, now);
+  const { id, tokenHash, sessionId, userId, successorId, successorSealed, now } = token;
+  const result = await consumeLiveToken(db, id, tokenHash, sessionId, userId, successorId, successorSealed, now);
   return result.rows.length === 1;
 }
 
@@ -112,7 +143,10 @@ export function findRefreshToken(db: Executor, id: string): Promise<RefreshToken
   return db.selectFrom("refresh_tokens").selectAll().where("id", "=", id).executeTakeFirst();
 }
 
-/** Consumes every live refresh token of the sessions so none can be exchanged again. */
+/**
+ * Consumes every live refresh token of the sessions so none can be exchanged again, and
+ * erases their sealed successor pairs: an ended session has no grace.
+ */
 export async function consumeSessionRefreshTokens(db: Executor, sessionIds: string[], now: Date): Promise<void> {
   if (sessionIds.length === 0) return;
   await db
@@ -120,5 +154,11 @@ export async function consumeSessionRefreshTokens(db: Executor, sessionIds: stri
     .set({ consumed_at: now })
     .where("session_id", "in", sessionIds)
     .where("consumed_at", "is", null)
+    .execute();
+  await db
+    .updateTable("refresh_tokens")
+    .set({ successor_sealed: null })
+    .where("session_id", "in", sessionIds)
+    .where("successor_sealed", "is not", null)
     .execute();
 }

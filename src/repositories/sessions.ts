@@ -2,6 +2,8 @@ import { compiledOnce } from "../db/compiled-once.ts";
 import type { Executor, SessionRow } from "../db/schema.ts";
 
 export interface NewSession {
+  /** Chosen by the caller, so tokens naming it can be signed before the row exists */
+  id: string;
   userId: string;
   ip: string | null;
   userAgent: string | null;
@@ -13,6 +15,7 @@ export async function insertSession(db: Executor, session: NewSession): Promise<
   return await db
     .insertInto("sessions")
     .values({
+      id: session.id,
       user_id: session.userId,
       created_at: session.now,
       last_used_at: session.now,

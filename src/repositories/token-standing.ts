@@ -8,6 +8,8 @@ export interface TokenSubject {
   userId: string;
   sessionId: string;
   jti: string;
+  /** The signing key (`kid`) */
+  keyId: string;
   now: Date;
 }
 
@@ -19,9 +21,18 @@ export interface TokenStanding {
   sessionActive: boolean;
   /** The jti is on the denylist */
   jtiDenied: boolean;
+  /** The key that signed it was revoked */
+  keyRevoked: boolean;
 }
 
-const selectTokenStanding = compiledOnce((db, userId: string, sessionId: string, jti: string, now: Date) =>
+const selectTokenStanding = compiledOnce((
+  db,
+  userId: string,
+  sessionId: string,
+  jti: string,
+  keyId: string,
+  now: Date,
+) =>
   db.selectNoFrom((eb) => [
     eb.selectFrom("users").select("token_version").where("id", "=", userId).as("token_version"),
     eb.exists(
@@ -35,17 +46,25 @@ const selectTokenStanding = compiledOnce((db, userId: string, sessionId: string,
     eb.exists(
       eb.selectFrom("revoked_access_tokens").select(sql.lit(1).as("one")).where("jti", "=", jti),
     ).as("jti_denied"),
+    eb.exists(
+      eb.selectFrom("signing_keys").select(sql.lit(1).as("one")).where("kid", "=", keyId).where(
+        "state",
+        "=",
+        "revoked",
+      ),
+    ).as("key_revoked"),
   ])
 );
 
-/** Reads the user's version, the session's state and the denylist in one round trip. */
+/** Reads the user's version, the session's state, the denylist and the key's state in one round trip. */
 export async function readTokenStanding(db: Executor, token: TokenSubject): Promise<TokenStanding> {
-  const { rows } = await selectTokenStanding(db, token.userId, token.sessionId, token.jti, token.now);
+  const { rows } = await selectTokenStanding(db, token.userId, token.sessionId, token.jti, token.keyId, token.now);
   const row = rows[0];
   return {
     tokenVersion: row.token_version === null ? null : Number(row.token_version),
     sessionActive: Boolean(row.session_active),
     jtiDenied: Boolean(row.jti_denied),
+    keyRevoked: Boolean(row.key_revoked),
   };
 }
 
@@ -55,6 +74,7 @@ const selectProfileOfUsableToken = compiledOnce((
   tokenVersion: number,
   sessionId: string,
   jti: string,
+  keyId: string,
   now: Date,
 ) =>
   db.selectFrom("users")
@@ -74,11 +94,16 @@ const selectProfileOfUsableToken = compiledOnce((
     .where(({ exists, not, selectFrom }) =>
       not(exists(selectFrom("revoked_access_tokens").select(sql.lit(1).as("one")).where("jti", "=", jti)))
     )
+    .where(({ exists, not, selectFrom }) =>
+      not(exists(
+        selectFrom("signing_keys").select(sql.lit(1).as("one")).where("kid", "=", keyId).where("state", "=", "revoked"),
+      ))
+    )
 );
 
 /**
  * The token check and the read of its user as one statement: the profile when the user
- * still has the token's version, its session is live and its jti is not denylisted;
+ * still has the token's version, its session is live, its jti is not denylisted and its key not revoked;
  * undefined otherwise (revoked, expired session, deleted user).
  */
 export async function findProfileOfUsableToken(
@@ -91,6 +116,7 @@ export async function findProfileOfUsableToken(
     token.tokenVersion,
     token.sessionId,
     token.jti,
+    token.keyId,
     token.now,
   );
   return rows[0];

@@ -6,6 +6,7 @@ import { accountRouter } from "./auth/index.ts";
 import { devRouter } from "./dev/index.ts";
 import { docsRouter } from "./docs/index.ts";
 import { healthRouter } from "./health/index.ts";
+import { keysRouter } from "./keys/index.ts";
 import { sessionsRouter } from "./sessions/index.ts";
 import { securityRouter } from "./security/index.ts";
 
@@ -16,6 +17,7 @@ export function mountRoutes(app: OpenAPIHono<AppEnv>, options: { development: bo
   if (options.development) app.route("/", devRouter());
   app.route("/", sessionsRouter());
   app.route("/", securityRouter());
+  app.route("/", keysRouter());
 }
 
 /**

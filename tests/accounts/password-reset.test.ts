@@ -1,6 +1,8 @@
 import { assert, assertEquals, assertMatch } from "../helpers/assert.ts";
 import { createTestDatabase } from "../helpers/database.ts";
 import { otpOf, resetTokenOf, startSmtpPeer } from "../helpers/smtp.ts";
+import { TEST_SECRETS } from "../helpers/env.ts";
+import { deriveHmacKey, hmacHex, keyFingerprint } from "../../src/services/secrets.ts";
 import { type AccountsApp, accountsApp, bodyWithoutRequestId, uniqueEmail } from "./_harness.ts";
 
 const database = await createTestDatabase();
@@ -58,7 +60,7 @@ Deno.test("the reset link uses APP_URL even when Host and X-Forwarded-Host are f
   }
 });
 
-Deno.test("the database keeps only the SHA-256 of a reset token", async () => {
+Deno.test("the database keeps only an HMAC of a reset token, and the id of the key that made it", async () => {
   const app = await accountsApp(database, smtp);
   try {
     const { email } = await verifiedAccount(app, "hash");
@@ -66,12 +68,14 @@ Deno.test("the database keeps only the SHA-256 of a reset token", async () => {
     const rows = await database.db
       .selectFrom("password_reset_tokens")
       .innerJoin("users", "users.id", "password_reset_tokens.user_id")
-      .select(["token_hash", "expires_at", "password_reset_tokens.created_at"])
+      .select(["token_hash", "hmac_key_id", "expires_at", "password_reset_tokens.created_at"])
       .where("users.email_normalized", "=", email)
       .execute();
     assertEquals(rows.length, 1);
-    const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(token)));
-    assertEquals(rows[0].token_hash, Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join(""));
+    // HMAC_SECRET is unset in these tests: the key is derived from JWT_SECRET
+    const key = await deriveHmacKey(TEST_SECRETS.JWT_SECRET, "password-reset-token v1");
+    assertEquals(rows[0].token_hash, await hmacHex(key, token));
+    assertEquals(rows[0].hmac_key_id, keyFingerprint(TEST_SECRETS.JWT_SECRET));
     assertEquals(rows[0].expires_at.getTime() - rows[0].created_at.getTime(), 15 * 60_000);
   } finally {
     await app.close();

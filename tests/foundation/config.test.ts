@@ -74,9 +74,19 @@ Deno.test("loadConfig in development warns once per unsafe default and falls bac
   assertEquals(config.smtp, undefined);
   assertEquals(config.cors.origins, []);
   assert(config.jwt.accessSecret.length >= 32 && config.jwt.accessSecret !== config.jwt.refreshSecret);
-  assertEquals(warnings.length, 6, warnings.join("\n"));
+  assertEquals(warnings.length, 7, warnings.join("\n"));
   assertEquals(new Set(warnings).size, warnings.length);
-  for (const fragment of ["JWT_SECRET", "JWT_REFRESH_SECRET", "DATABASE_URL", "SMTP_SERVER", "REDIS_URL", "CORS"]) {
+  for (
+    const fragment of [
+      "JWT_SECRET",
+      "JWT_REFRESH_SECRET",
+      "HMAC_SECRET",
+      "DATABASE_URL",
+      "SMTP_SERVER",
+      "REDIS_URL",
+      "CORS",
+    ]
+  ) {
     assert(warnings.some((w) => w.startsWith(fragment)), `no warning for ${fragment}`);
   }
 });

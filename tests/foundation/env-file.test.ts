@@ -111,7 +111,10 @@ Deno.test({
       assertEquals([loaded?.file, loaded?.variables, loaded?.overridden], [".env", 14, []]);
       const warnings = lines.filter((line) => line.level === "warn").map((line) => line.message);
       // The file's 29-byte JWT_SECRET, not a random one; its SMTP and Redis, not the embedded defaults
-      assertEquals(warnings, ["JWT_SECRET must be at least 32 bytes"]);
+      assertEquals(warnings, [
+        "JWT_SECRET must be at least 32 bytes",
+        "HMAC_SECRET is not set: codes and reset links are keyed from JWT_SECRET, so rotating it kills them",
+      ]);
       const failed = lines.find((line) => line.message === "start-up failed");
       assertEquals(failed?.database, "postgres://localhost:5432/dbname");
       assert(!lines.some((line) => line.message === "listening"), "it never served");

@@ -3,10 +3,12 @@ import { createTestApp } from "../helpers/app.ts";
 import { assert, assertEquals } from "../helpers/assert.ts";
 import { TEST_SECRETS } from "../helpers/env.ts";
 import { createUser, getMe, MANY_REQUESTS_ENV, signIn } from "./helpers.ts";
+import { keyFingerprint } from "../../src/services/secrets.ts";
 
 const ISSUER = "http://localhost:8000";
 const AUDIENCE = "jessy-api";
 const encoder = new TextEncoder();
+const ACCESS_KID = keyFingerprint(TEST_SECRETS.JWT_SECRET);
 
 function base64url(value: unknown): string {
   const text = typeof value === "string" ? value : JSON.stringify(value);
@@ -23,9 +25,12 @@ function realClaims(accessToken: string) {
   return decodePart(payload);
 }
 
-function forge(claims: Record<string, unknown>, options: { alg?: string; typ?: string; secret?: string } = {}) {
+function forge(
+  claims: Record<string, unknown>,
+  options: { alg?: string; typ?: string; secret?: string; kid?: string } = {},
+) {
   return new SignJWT(claims)
-    .setProtectedHeader({ alg: options.alg ?? "HS256", typ: options.typ ?? "at+jwt" })
+    .setProtectedHeader({ alg: options.alg ?? "HS256", typ: options.typ ?? "at+jwt", kid: options.kid })
     .sign(encoder.encode(options.secret ?? TEST_SECRETS.JWT_SECRET));
 }
 
@@ -46,7 +51,7 @@ Deno.test("access tokens", async (t) => {
       const user = await createUser(deps.database.db, "claims");
       const pair = await signIn(testApp, user);
       const [header] = pair.access_token.split(".");
-      assertEquals(decodePart(header), { alg: "HS256", typ: "at+jwt" });
+      assertEquals(decodePart(header), { alg: "HS256", kid: ACCESS_KID, typ: "at+jwt" });
       const claims = realClaims(pair.access_token);
       for (const claim of ["sub", "sid", "jti", "iat", "exp", "iss", "aud", "ver"]) assert(claim in claims, claim);
       assertEquals([claims.sub, claims.iss, claims.aud, claims.ver], [user.id, ISSUER, AUDIENCE, 0]);
@@ -83,6 +88,19 @@ Deno.test("access tokens", async (t) => {
           ["wrong typ header", await forge(claims, { typ: "JWT" })],
           ["refresh typ header", await forge(claims, { typ: "rt+jwt" })],
           ["signed with the refresh secret", await forge(claims, { secret: TEST_SECRETS.JWT_REFRESH_SECRET })],
+          ["unknown kid", await forge(claims, { kid: "no-such-key" })],
+          [
+            "the access kid, signed with the refresh secret",
+            await forge(claims, { kid: ACCESS_KID, secret: TEST_SECRETS.JWT_REFRESH_SECRET }),
+          ],
+          [
+            "the refresh secret's own kid",
+            await forge(claims, {
+              kid: keyFingerprint(TEST_SECRETS.JWT_REFRESH_SECRET),
+              secret: TEST_SECRETS.JWT_REFRESH_SECRET,
+            }),
+          ],
+          ["HS384 under the access kid", await forge(claims, { alg: "HS384", kid: ACCESS_KID })],
           ["tampered payload", `${header}.${base64url(tampered)}.${signature}`],
           ["expired", await forge({ ...claims, iat: 1_000, exp: 2_000 })],
           ["not-before claim (never issued)", await forge({ ...claims, nbf: claims.iat })],
@@ -95,6 +113,14 @@ Deno.test("access tokens", async (t) => {
         await (await getMe(testApp, pair.access_token)).body?.cancel();
       },
     );
+
+    await t.step("an access token from before key ids (no kid) still opens /auth/me until it expires", async () => {
+      const user = await createUser(testApp.deps.database.db, "no-kid");
+      const claims = realClaims((await signIn(testApp, user)).access_token);
+      const response = await getMe(testApp, await forge(claims));
+      assertEquals(response.status, 200);
+      await response.body?.cancel();
+    });
 
     await t.step("a missing or non-Bearer Authorization header is 401 invalid_token", async () => {
       await assertInvalidToken(await testApp.request("/auth/me"), "no header");

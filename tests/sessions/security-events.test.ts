@@ -37,6 +37,7 @@ Deno.test("security events", async (t) => {
 
       const reused = await signIn(testApp, user);
       await act("rotation", refresh(testApp, reused.refresh_token));
+      clock.advance(10_000); // past the reuse grace window
       await act(
         "refresh_token_reused",
         testApp.request("/auth/refresh", withAgent(postJson({ refresh_token: reused.refresh_token }))),

@@ -14,7 +14,9 @@ const JWT = {
   refreshTtlSeconds: 86_400,
   issuer: "http://localhost:8000",
   audience: "jessy-api",
-};
+  signingAlg: "HS256",
+  refreshReuseGraceSeconds: 10,
+} as const;
 const START = new Date("2026-11-28T09:00:00Z");
 const START_SECONDS = START.getTime() / 1000;
 
@@ -24,6 +26,7 @@ function claims(jti: string, expiresAt = START_SECONDS + 900): TokenClaims {
     sessionId: crypto.randomUUID(),
     jti,
     tokenVersion: 0,
+    keyId: "kid",
     issuedAt: START_SECONDS,
     expiresAt,
   };

@@ -20,13 +20,15 @@ export const refresh = defineRoute({
   description: "Exchanges a refresh token for a new access and refresh token; the presented refresh token is " +
     "consumed and can never be used again (rotation, RFC 9700). Refresh tokens are single-use and tied to " +
     "one session.\n\n" +
-    "**Reuse detection:** presenting a refresh token that was already exchanged revokes its whole " +
-    "session: every refresh token and every access token issued in it stop working, and a " +
-    "`refresh_token_reused` security event is recorded. Other sessions of the user are not affected.\n\n" +
-    "**Concurrent refreshes:** if a client sends the same refresh token twice at once, exactly one request " +
-    "gets a new pair and the other gets 401 `invalid_token` — and the second exchange counts as reuse, so the " +
-    "session is revoked and the pair the first request received stops working too. Clients must serialize " +
-    "refreshes (one in flight per session) and keep only the newest refresh token.\n\n" +
+    "**Reuse grace:** for `REFRESH_REUSE_GRACE_SECONDS` (10 by default) after a refresh token was exchanged, " +
+    "presenting it again for its still-live session returns the same pair as the first exchange — 200, no " +
+    "second rotation, no revocation — so two tabs or a retried request that refresh at once both carry on. " +
+    "The pair is kept for that window only, sealed with a key derived from the refresh token it answers " +
+    "(never stored in clear).\n\n" +
+    "**Reuse detection:** after the grace window, presenting a refresh token that was already exchanged " +
+    "revokes its whole session: every refresh token and every access token issued in it stop working, and a " +
+    "`refresh_token_reused` security event is recorded. Other sessions of the user are not affected. Clients " +
+    "should still keep only the newest refresh token.\n\n" +
     "**Absolute lifetime:** a session ends `SESSION_MAX_LIFETIME_SECONDS` (default 90 days) after sign-in, " +
     "however often it is refreshed; after that its refresh token gets 401 `invalid_token` and the user signs in " +
     "again.\n\n" +

@@ -1,5 +1,6 @@
 import type { Config } from "../../config.ts";
-import { constantTimeEqual, hmacHex, purposeKey } from "../secrets.ts";
+import { constantTimeEqual, hmacHex } from "../secrets.ts";
+import { codeKeys } from "./code-keys.ts";
 
 export const OTP_DIGITS = 6;
 const OTP_SPACE = 10 ** OTP_DIGITS;
@@ -21,17 +22,35 @@ export function generateOtp(random: RandomSource = cryptoRandom): string {
   }
 }
 
-/** The HMAC key for codes, derived once per configuration from JWT_SECRET (never the raw JWT key). */
-function otpKey(config: Config): Promise<CryptoKey> {
-  return purposeKey(config, config.jwt.accessSecret, "email-verification-otp v1");
+const OTP_KEY_LABEL = "email-verification-otp v1";
+
+/**
+ * What the database stores for a code: an HMAC bound to the user (A's code is useless for B)
+ * under the current code key, and that key's id.
+ */
+export async function otpDigest(
+  config: Config,
+  userId: string,
+  code: string,
+): Promise<{ keyId: string; digest: string }> {
+  const { current } = await codeKeys(config, OTP_KEY_LABEL);
+  return { keyId: current.id, digest: await hmacHex(current.key, `${userId}:${code}`) };
 }
 
-/** What the database stores for a code: an HMAC bound to the user, so A's code is useless for B. */
-export async function otpDigest(config: Config, userId: string, code: string): Promise<string> {
-  return await hmacHex(await otpKey(config), `${userId}:${code}`);
-}
-
-/** Checks a submitted code against a stored digest in constant time. */
-export async function otpMatches(config: Config, userId: string, code: string, storedDigest: string) {
-  return constantTimeEqual(await otpDigest(config, userId, code), storedDigest);
+/**
+ * Checks a submitted code against a stored digest in constant time, under the key the row
+ * names (current or previous), or any configured key for rows older than key ids.
+ */
+export async function otpMatches(
+  config: Config,
+  userId: string,
+  code: string,
+  stored: { codeHmac: string; keyId: string | null },
+): Promise<boolean> {
+  const keys = await codeKeys(config, OTP_KEY_LABEL);
+  let matched = false;
+  for (const { key } of keys.candidates(stored.keyId)) {
+    if (constantTimeEqual(await hmacHex(key, `${userId}:${code}`), stored.codeHmac)) matched = true;
+  }
+  return matched;
 }

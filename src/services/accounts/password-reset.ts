@@ -2,7 +2,7 @@ import { passwordChangedMail, passwordResetLink, passwordResetMail } from "../..
 import { findLiveResetToken, replaceResetToken, useResetToken } from "../../repositories/password-reset-tokens.ts";
 import { recordSecurityEvent } from "../../repositories/security-events.ts";
 import { findUserById, lockUserByEmail, markEmailVerified, updatePasswordHash } from "../../repositories/users.ts";
-import { hashResetToken, newResetToken, RESET_TOKEN_TTL_MS } from "./reset-tokens.ts";
+import { newResetToken, RESET_TOKEN_TTL_MS, resetTokenDigests } from "./reset-tokens.ts";
 import type { AccountDeps } from "./account-deps.ts";
 import { normalizeEmail } from "./email-address.ts";
 import { mailedRecently, queueMail } from "./verification-mail.ts";
@@ -22,7 +22,7 @@ export function invalidResetTokenError(): AppError {
  * at most one reset mail a minute (the earlier link stays valid), so nobody can flood it.
  */
 export async function requestPasswordReset(deps: AccountDeps, email: string, meta: RequestMeta): Promise<void> {
-  const { token, tokenHash } = newResetToken();
+  const { token, tokenHash, keyId } = await newResetToken(deps.config);
   const link = passwordResetLink(deps.config.appUrl, token);
   const now = deps.clock.now();
   await deps.db.transaction().execute(async (trx) => {
@@ -31,6 +31,7 @@ export async function requestPasswordReset(deps: AccountDeps, email: string, met
     await replaceResetToken(trx, {
       userId: user.id,
       tokenHash,
+      hmacKeyId: keyId,
       expiresAt: new Date(now.getTime() + RESET_TOKEN_TTL_MS),
       now,
     });
@@ -50,14 +51,14 @@ export async function resetPassword(
   meta: RequestMeta,
 ): Promise<void> {
   const db = deps.db;
-  const tokenHash = hashResetToken(input.token);
+  const digests = await resetTokenDigests(deps.config, input.token);
   // Cheap check first, so a guessed token costs no bcrypt; the UPDATE below decides races
-  if (!await findLiveResetToken(db, tokenHash, deps.clock.now())) throw invalidResetTokenError();
+  if (!await findLiveResetToken(db, digests, deps.clock.now())) throw invalidResetTokenError();
   const passwordHash = await deps.passwords.hash(input.new_password);
 
   const now = deps.clock.now();
   const announce = await db.transaction().execute(async (trx) => {
-    const userId = await useResetToken(trx, tokenHash, now);
+    const userId = await useResetToken(trx, digests, now);
     const user = userId ? await findUserById(trx, userId) : undefined;
     if (!user) return undefined;
     await updatePasswordHash(trx, user.id, passwordHash, now);

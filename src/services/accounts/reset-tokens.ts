@@ -1,15 +1,30 @@
+import type { Config } from "../../config.ts";
 import { base64url } from "../../encoding.ts";
-import { sha256Hex } from "../secrets.ts";
+import { hmacHex, sha256Hex } from "../secrets.ts";
+import { codeKeys } from "./code-keys.ts";
 
 const RESET_TOKEN_BYTES = 32;
 export const RESET_TOKEN_TTL_MS = 15 * 60 * 1000;
+const RESET_KEY_LABEL = "password-reset-token v1";
 
-/** A fresh reset token and the SHA-256 hash that is all the database keeps of it. */
-export function newResetToken(): { token: string; tokenHash: string } {
-  const token = base64url(crypto.getRandomValues(new Uint8Array(RESET_TOKEN_BYTES)));
-  return { token, tokenHash: hashResetToken(token) };
+/** How a stored reset token may look: an HMAC under the key of `keyId`, or (keyId null) a SHA-256 from before key ids. */
+export interface ResetTokenDigest {
+  keyId: string | null;
+  digest: string;
 }
 
-export function hashResetToken(token: string): string {
-  return sha256Hex(token);
+/** A fresh reset token and its HMAC under the current code key: all the database keeps of it. */
+export async function newResetToken(config: Config): Promise<{ token: string; keyId: string; tokenHash: string }> {
+  const token = base64url(crypto.getRandomValues(new Uint8Array(RESET_TOKEN_BYTES)));
+  const { current } = await codeKeys(config, RESET_KEY_LABEL);
+  return { token, keyId: current.id, tokenHash: await hmacHex(current.key, token) };
+}
+
+/** Every digest a live row of this token could hold: one per configured key, plus the SHA-256 of older rows. */
+export async function resetTokenDigests(config: Config, token: string): Promise<ResetTokenDigest[]> {
+  const keys = await codeKeys(config, RESET_KEY_LABEL);
+  const keyed = await Promise.all(
+    keys.all.map(async ({ id, key }) => ({ keyId: id, digest: await hmacHex(key, token) })),
+  );
+  return [...keyed, { keyId: null, digest: sha256Hex(token) }];
 }

@@ -39,10 +39,12 @@ export async function sendVerificationCode(
   if (await mailedRecently(trx, user.email, "verification_code", now)) return;
   const ttlMinutes = deps.config.otpTtlMinutes;
   const code = generateOtp();
+  const { keyId, digest } = await otpDigest(deps.config, user.id, code);
   await killEmailOtps(trx, user.id, now);
   await insertEmailOtp(trx, {
     userId: user.id,
-    codeHmac: await otpDigest(deps.config, user.id, code),
+    codeHmac: digest,
+    hmacKeyId: keyId,
     expiresAt: new Date(now.getTime() + ttlMinutes * 60_000),
     now,
   });

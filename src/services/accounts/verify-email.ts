@@ -29,7 +29,7 @@ export async function verifyEmail(
     if (!user || user.email_verified) return false;
     const live = await spendOtpAttempt(trx, user.id, now);
     // The spent attempt commits either way: a wrong guess must count
-    if (!live || !await otpMatches(deps.config, user.id, input.otp, live.codeHmac)) return false;
+    if (!live || !await otpMatches(deps.config, user.id, input.otp, live)) return false;
     await killEmailOtps(trx, user.id, now);
     await markEmailVerified(trx, user.id, now);
     await recordSecurityEvent(trx, { userId: user.id, type: "email_verified", ...meta, at: now });

@@ -27,11 +27,12 @@ export const cacheKeys = {
   jti: (jti: string) => `jti:${jti}`,
   session: (sessionId: string) => `sid:${sessionId}`,
   version: (userId: string) => `ver:${userId}`,
+  key: (keyId: string) => `kid:${keyId}`,
 };
 
 /**
- * Revocation with Redis: the access-token check. Steady state: one cache read of three keys (`jti:`, `sid:`,
- * `ver:`), no SQL. Postgres is the source of truth and is read, once, when:
+ * Revocation with Redis: the access-token check. Steady state: one cache read of four keys (`jti:`, `sid:`,
+ * `ver:`, `kid:`), no SQL. Postgres is the source of truth and is read, once, when:
  * - a key is missing (first use of a token, TTL over, cache flushed) — the answer refills it;
  * - the cached version differs from the token's (a bump not yet committed, or rolled back);
  * - a publication of this instance's still waits to reach the cache: only "revoked" answers count;
@@ -53,6 +54,7 @@ export function createCachedRevocations(options: CachedRevocationsOptions): Revo
         cacheKeys.jti(claims.jti),
         cacheKeys.session(claims.sessionId),
         cacheKeys.version(claims.userId),
+        cacheKeys.key(claims.keyId),
       ]);
     } catch {
       return undefined;
@@ -68,6 +70,9 @@ export function createCachedRevocations(options: CachedRevocationsOptions): Revo
       standing.sessionActive
         ? { key: cacheKeys.session(claims.sessionId), value: VALID, ttlSeconds: validTtl }
         : { key: cacheKeys.session(claims.sessionId), value: REVOKED, ttlSeconds: accessTtlSeconds },
+      standing.keyRevoked
+        ? { key: cacheKeys.key(claims.keyId), value: REVOKED, ttlSeconds: accessTtlSeconds }
+        : { key: cacheKeys.key(claims.keyId), value: VALID, ttlSeconds: validTtl },
     ];
     if (standing.tokenVersion !== null) {
       entries.push({ key: cacheKeys.version(claims.userId), value: standing.tokenVersion, ttlSeconds: validTtl });
@@ -78,15 +83,18 @@ export function createCachedRevocations(options: CachedRevocationsOptions): Revo
   async function isUsable(claims: TokenClaims): Promise<boolean> {
     const cached = await readCache(claims);
     if (cached) {
-      const [jti, session, version] = cached;
-      if (jti === REVOKED || session === REVOKED) return false;
+      const [jti, session, version, key] = cached;
+      if (jti === REVOKED || session === REVOKED || key === REVOKED) return false;
       // While a publication waits for a retry, this instance's own cache may be missing it
       const trusted = pending.length === 0;
-      if (trusted && jti === VALID && session === VALID && version === claims.tokenVersion) return true;
+      if (trusted && jti === VALID && session === VALID && key === VALID && version === claims.tokenVersion) {
+        return true;
+      }
     }
     const standing = await readTokenStanding(db, { ...claims, now: clock.now() });
     if (cached) await cache.raise(refillEntries(claims, standing)).catch(() => {});
-    return !standing.jtiDenied && standing.sessionActive && standing.tokenVersion === claims.tokenVersion;
+    return !standing.jtiDenied && !standing.keyRevoked && standing.sessionActive &&
+      standing.tokenVersion === claims.tokenVersion;
   }
 
   function revocationEntries(revocation: Revocation): CacheEntry[] {
@@ -99,6 +107,11 @@ export function createCachedRevocations(options: CachedRevocationsOptions): Revo
       })),
       ...(revocation.sessionIds ?? []).map((id) => ({
         key: cacheKeys.session(id),
+        value: REVOKED,
+        ttlSeconds: accessTtlSeconds,
+      })),
+      ...(revocation.keyIds ?? []).map((keyId) => ({
+        key: cacheKeys.key(keyId),
         value: REVOKED,
         ttlSeconds: accessTtlSeconds,
       })),

@@ -15,13 +15,15 @@ export function createDatabaseRevocations(db: Executor, clock: Clock): Revocatio
     userId: claims.userId,
     sessionId: claims.sessionId,
     jti: claims.jti,
+    keyId: claims.keyId,
     tokenVersion: claims.tokenVersion,
     now: clock.now(),
   });
   return {
     async isUsable(claims) {
       const standing = await readTokenStanding(db, subject(claims));
-      return !standing.jtiDenied && standing.sessionActive && standing.tokenVersion === claims.tokenVersion;
+      return !standing.jtiDenied && !standing.keyRevoked && standing.sessionActive &&
+        standing.tokenVersion === claims.tokenVersion;
     },
     usableProfile: (claims) => findProfileOfUsableToken(db, subject(claims)),
     publish: () => Promise.resolve(),

@@ -1,13 +1,13 @@
 import type { Transaction } from "kysely";
 import type { DB } from "../../db/schema.ts";
-import { consumeSessionRefreshTokens } from "../../repositories/refresh-tokens.ts";
+import { consumeSessionRefreshTokens, insertRefreshToken } from "../../repositories/refresh-tokens.ts";
 import { denyAccessToken } from "../../repositories/revoked-access-tokens.ts";
 import { recordSecurityEvent } from "../../repositories/security-events.ts";
 import { insertSession, listActiveSessions, revokeSession, revokeUserSessions } from "../../repositories/sessions.ts";
 import { bumpTokenVersion } from "../../repositories/users.ts";
 import type { Revocation } from "../revocation/revocations.ts";
 import type { SessionContext } from "./context.ts";
-import { issueTokenPair } from "./token-pairs.ts";
+import { signTokenPair } from "./token-pairs.ts";
 import type { AuthContext } from "./auth-context.ts";
 import type { RequestMeta } from "../request-meta.ts";
 import { AppError } from "../../errors.ts";
@@ -29,15 +29,22 @@ export function auditEvent(userId: string, type: SecurityEventType, meta: Reques
   return { userId, type, ip: meta.ip, userAgent: meta.userAgent, requestId: meta.requestId, at };
 }
 
-/** Creates a session (token family) and its first token pair. */
+/**
+ * Creates a session (token family) and its first token pair. The pair is signed before the
+ * transaction, as a refresh's is: signing may read the key table, and nothing waits on
+ * another statement while a transaction holds a connection.
+ */
 export async function startSession(
   ctx: SessionContext,
   user: { id: string; token_version: number },
   meta: RequestMeta,
 ): Promise<TokenPair> {
   const now = ctx.clock.now();
-  return await ctx.db.transaction().execute(async (trx) => {
-    const session = await insertSession(trx, {
+  const sessionId = ctx.newId();
+  const signed = await signTokenPair(ctx, { userId: user.id, sessionId, tokenVersion: user.token_version, now });
+  await ctx.db.transaction().execute(async (trx) => {
+    await insertSession(trx, {
+      id: sessionId,
       userId: user.id,
       ip: meta.ip,
       userAgent: meta.userAgent,
@@ -46,14 +53,9 @@ export async function startSession(
         now.getTime() + Math.min(ctx.config.jwt.refreshTtlSeconds, ctx.config.sessionMaxLifetimeSeconds) * 1000,
       ),
     });
-    const issued = await issueTokenPair(ctx, trx, {
-      userId: user.id,
-      sessionId: session.id,
-      tokenVersion: user.token_version,
-      now,
-    });
-    return issued.pair;
+    await insertRefreshToken(trx, signed.refreshToken);
   });
+  return signed.pair;
 }
 
 /**

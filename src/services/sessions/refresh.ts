@@ -14,6 +14,9 @@ import type { RequestMeta } from "../request-meta.ts";
 import { AppError } from "../../errors.ts";
 import type { TokenPair } from "./token-pair.ts";
 import type { TokenClaims } from "./token-claims.ts";
+import { openSuccessor, sealSuccessor } from "./successor-seal.ts";
+import type { Transaction } from "kysely";
+import type { DB } from "../../db/schema.ts";
 
 function invalidRefreshToken(cause?: unknown): AppError {
   return new AppError("invalid_token", "The refresh token is invalid, expired or revoked", { cause });
@@ -22,8 +25,10 @@ function invalidRefreshToken(cause?: unknown): AppError {
 /**
  * Exchanges a refresh token for a new pair (RFC 9700 rotation). The presented token is
  * consumed by one conditional UPDATE, so of concurrent requests with the same token exactly
- * one rotates. Presenting a token that was already consumed while its session was live is
- * reuse: the whole session (every refresh token and access token of the family) is revoked.
+ * one rotates. Within REFRESH_REUSE_GRACE_SECONDS of that, the same token presented again for
+ * its live session gets the same pair (two tabs refreshing at once); later, presenting a
+ * consumed token while its session is live is reuse: the whole session (every refresh token
+ * and access token of the family) is revoked.
  */
 export async function refreshSession(ctx: SessionContext, refreshToken: string, meta: RequestMeta): Promise<TokenPair> {
   const now = ctx.clock.now();
@@ -35,39 +40,46 @@ export async function refreshSession(ctx: SessionContext, refreshToken: string, 
     throw error;
   }
   const tokenHash = hashToken(refreshToken);
-  // Signed before the transaction, so the session row stays locked only for the statements
+  const graceMs = ctx.config.jwt.refreshReuseGraceSeconds * 1000;
+  // Signed (and sealed) before the transaction, so the session row stays locked only for the statements
   const successor = await signTokenPair(ctx, {
     userId: claims.userId,
     sessionId: claims.sessionId,
     tokenVersion: claims.tokenVersion,
     now,
   });
-  const rotated = await ctx.db.transaction().execute(async (trx) => {
+  const successorSealed = graceMs > 0 ? sealSuccessor(refreshToken, successor.pair) : null;
+  const pair = await ctx.db.transaction().execute(async (trx) => {
     // The session lock comes first, as in logout, so the two never deadlock
     const session = await lockUserSessionForRefresh(trx, claims.userId, claims.sessionId);
-    if (!session || session.revoked_at || session.expires_at <= now) return false;
-    if (session.token_version !== claims.tokenVersion) return false;
+    if (!session || session.revoked_at || session.expires_at <= now) return undefined;
+    if (session.token_version !== claims.tokenVersion) return undefined;
     // The absolute lifetime counts from sign-in: no refresh moves it
     const endsAt = sessionEnd(ctx, session.created_at);
-    if (endsAt <= now) return false;
+    if (endsAt <= now) return undefined;
     const consumed = await consumeRefreshToken(trx, {
       id: claims.jti,
       tokenHash,
       sessionId: claims.sessionId,
       userId: claims.userId,
       successorId: successor.refreshToken.id,
+      successorSealed,
       now,
     });
-    if (!consumed) return false;
+    if (!consumed) {
+      return graceMs > 0 ? await pairWithinGrace(trx, claims, refreshToken, tokenHash, now, graceMs) : undefined;
+    }
+    const sealedUntil = new Date(now.getTime() - graceMs);
     const expiresAt = earliest(successor.refreshToken.expiresAt, endsAt);
     await storeSuccessor(trx, { ...successor.refreshToken, expiresAt }, {
       now,
       ip: meta.ip,
       userAgent: meta.userAgent,
+      sealedUntil,
     });
-    return true;
+    return successor.pair;
   });
-  if (rotated) return successor.pair;
+  if (pair) return pair;
   await revokeFamilyOnReuse(ctx, claims, meta);
   throw invalidRefreshToken();
 }
@@ -79,6 +91,25 @@ function sessionEnd(ctx: Pick<SessionContext, "config">, createdAt: Date): Date 
 
 function earliest(a: Date, b: Date): Date {
   return a <= b ? a : b;
+}
+
+/**
+ * The pair this token was exchanged for, when that happened less than the grace window ago
+ * and for this live session (the caller holds the session's lock); undefined otherwise.
+ */
+async function pairWithinGrace(
+  trx: Transaction<DB>,
+  claims: TokenClaims,
+  refreshToken: string,
+  tokenHash: string,
+  now: Date,
+  graceMs: number,
+): Promise<TokenPair | undefined> {
+  const row = await findRefreshToken(trx, claims.jti);
+  if (!row?.consumed_at || !row.successor_sealed || row.token_hash !== tokenHash) return undefined;
+  if (row.session_id !== claims.sessionId || row.user_id !== claims.userId) return undefined;
+  if (now.getTime() - row.consumed_at.getTime() >= graceMs) return undefined;
+  return openSuccessor(refreshToken, row.successor_sealed);
 }
 
 /**

@@ -20,7 +20,7 @@ import {
 import { refreshSession } from "./refresh.ts";
 import { listOwnSecurityEvents, type SecurityEventPage } from "./security-events.ts";
 import type { TokenPair } from "./token-pair.ts";
-import { createTokenSigner } from "./tokens.ts";
+import { createTokenSigner, type TokenKeys } from "./tokens.ts";
 
 /** Tokens and sessions: what the session routes, the bearer check and the account flows call. */
 export interface SessionService {
@@ -49,6 +49,8 @@ export interface SessionServiceOptions {
   clock: Clock;
   logger: Logger;
   revocations: Revocations;
+  /** Access-token keys (HMAC secrets and the key table); the configured secrets alone by default */
+  accessKeys?: TokenKeys;
   newId?: () => string;
 }
 
@@ -59,7 +61,7 @@ export function createSessionService(options: SessionServiceOptions): SessionSer
     config: options.config,
     clock: options.clock,
     logger: options.logger,
-    signer: createTokenSigner(options.config.jwt),
+    signer: createTokenSigner(options.config.jwt, { accessKeys: options.accessKeys }),
     revocations: options.revocations,
     newId: options.newId ?? (() => crypto.randomUUID()),
   };

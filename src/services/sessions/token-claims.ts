@@ -8,6 +8,8 @@ export interface TokenClaims {
   jti: string;
   /** users.token_version when the token was issued (`ver`) */
   tokenVersion: number;
+  /** The key that signed it (`kid`; for tokens from before key ids, the HMAC key that verified it) */
+  keyId: string;
   /** Seconds since the epoch (`iat`, `exp`) */
   issuedAt: number;
   expiresAt: number;

@@ -1,6 +1,4 @@
-import type { Transaction } from "kysely";
-import type { DB } from "../../db/schema.ts";
-import { insertRefreshToken, type NewRefreshToken } from "../../repositories/refresh-tokens.ts";
+import type { NewRefreshToken } from "../../repositories/refresh-tokens.ts";
 import type { SessionContext } from "./context.ts";
 import { hashToken } from "./tokens.ts";
 import type { TokenPair } from "./token-pair.ts";
@@ -42,11 +40,4 @@ export async function signTokenPair(ctx: SessionContext, subject: PairSubject): 
       expiresAt: new Date(refresh.expiresAt * 1000),
     },
   };
-}
-
-/** Signs a pair and stores its refresh token as the session's one live refresh token. */
-export async function issueTokenPair(ctx: SessionContext, trx: Transaction<DB>, subject: PairSubject) {
-  const signed = await signTokenPair(ctx, subject);
-  await insertRefreshToken(trx, signed.refreshToken);
-  return signed;
 }

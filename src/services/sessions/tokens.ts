@@ -1,9 +1,18 @@
-import { errors as joseErrors, type JWTPayload, jwtVerify, SignJWT } from "jose";
+import {
+  decodeProtectedHeader,
+  errors as joseErrors,
+  type JWTPayload,
+  jwtVerify,
+  type ProtectedHeaderParameters,
+  SignJWT,
+} from "jose";
 import type { Config } from "../../config.ts";
 import { sha256Hex } from "../secrets.ts";
 import { createVerifiedTokenMemo } from "./verified-tokens.ts";
 import type { TokenClaims } from "./token-claims.ts";
 import { isUuid } from "../../encoding.ts";
+import { importHmacKeys } from "../keys/hmac-keys.ts";
+import type { AccessKeys } from "../keys/key-ring.ts";
 
 /** JOSE `typ` header of access tokens (RFC 9068) and of refresh tokens. */
 export const ACCESS_TOKEN_TYPE = "at+jwt";
@@ -25,7 +34,7 @@ export class InvalidTokenError extends Error {
   }
 }
 
-/** Signs and verifies both token kinds, each with its own HMAC key (imported once). */
+/** Signs and verifies both token kinds, each with its own keys. */
 export interface TokenSigner {
   signAccess(token: TokenToSign): Promise<{ token: string; expiresAt: number }>;
   signRefresh(token: TokenToSign): Promise<{ token: string; expiresAt: number }>;
@@ -35,22 +44,28 @@ export interface TokenSigner {
   verifyRefresh(token: string, now: Date): Promise<TokenClaims>;
 }
 
-const ALGORITHM = "HS256";
 const REQUIRED_CLAIMS = ["exp", "iat", "sub", "jti", "sid", "ver"];
 /** Verified access tokens remembered per process: a few MB at most */
 export const VERIFIED_ACCESS_TOKENS = 10_000;
 
-function importHmacKey(secret: string): Promise<CryptoKey> {
-  return crypto.subtle.importKey(
-    "raw",
-    new TextEncoder().encode(secret),
-    { name: "HMAC", hash: "SHA-256" },
-    false,
-    ["sign", "verify"],
-  );
+/** Where a kind of token finds its keys: the signing one, and those that may verify a `kid`. */
+export type TokenKeys = Pick<AccessKeys, "signingKey" | "verificationKeys">;
+
+/** HS256 keys from a secret and its predecessor (refresh tokens; access tokens without a key table). */
+export function secretKeys(secret: string, previous?: string): TokenKeys {
+  const keys = importHmacKeys(secret, previous);
+  return {
+    signingKey: async () => (await keys).current,
+    async verificationKeys(kid) {
+      const { all, byKid } = await keys;
+      if (kid === undefined) return all;
+      const key = byKid.get(kid);
+      return key ? [key] : [];
+    },
+  };
 }
 
-function toClaims(payload: JWTPayload): TokenClaims {
+function toClaims(payload: JWTPayload, keyId: string): TokenClaims {
   const { sub, jti, sid, ver, iat, exp } = payload as JWTPayload & { sid?: unknown; ver?: unknown };
   // Never issued here; refusing it keeps remembered tokens valid exactly when jose would say so
   // (jose compares nbf with the clock on every check, the memo only exp)
@@ -61,69 +76,92 @@ function toClaims(payload: JWTPayload): TokenClaims {
   if (typeof ver !== "number" || !Number.isSafeInteger(ver) || ver < 0) {
     throw new InvalidTokenError("ver is not a token version");
   }
-  return { userId: sub, sessionId: sid, jti, tokenVersion: ver, issuedAt: iat!, expiresAt: exp! };
+  return { userId: sub, sessionId: sid, jti, tokenVersion: ver, keyId, issuedAt: iat!, expiresAt: exp! };
+}
+
+/** The `kid` of a token's header: undefined when absent (tokens from before key ids), refused when malformed. */
+function keyIdOf(token: string): string | undefined {
+  let header: ProtectedHeaderParameters;
+  try {
+    header = decodeProtectedHeader(token);
+  } catch (error) {
+    throw new InvalidTokenError("unreadable token", { cause: error });
+  }
+  if (header.kid !== undefined && (typeof header.kid !== "string" || header.kid === "")) {
+    throw new InvalidTokenError("kid is not a key id");
+  }
+  return header.kid;
 }
 
 /**
- * Builds the signer from the JWT configuration. Verification pins HS256 (jose would
- * otherwise accept HS384/HS512 with the same secret), requires exp, iat, sub, jti, sid and
- * ver, and checks iss, aud and the `typ` header, so neither token kind passes for the other.
- * Access tokens already verified are remembered (see verified-tokens.ts); refresh tokens
- * are used once each, so they are always verified in full.
+ * Builds the signer. Every token carries the `kid` of the key that signed it, and is
+ * verified with that key alone, its algorithm pinned (jose would otherwise accept HS384/HS512
+ * with an HMAC secret); an unknown kid is refused. A token without kid (issued before key
+ * ids) is tried with the HMAC secrets only. Verification requires exp, iat, sub, jti, sid
+ * and ver, and checks iss, aud and the `typ` header, so neither token kind passes for the
+ * other. Access tokens already verified are remembered (see verified-tokens.ts); refresh
+ * tokens are used once each, so they are always verified in full.
  */
 export function createTokenSigner(
   jwt: Config["jwt"],
-  options: { verifiedAccessTokens?: number } = {},
+  options: { accessKeys?: TokenKeys; verifiedAccessTokens?: number } = {},
 ): TokenSigner {
-  const accessKey = importHmacKey(jwt.accessSecret);
-  const refreshKey = importHmacKey(jwt.refreshSecret);
+  const accessKeys = options.accessKeys ?? secretKeys(jwt.accessSecret, jwt.previousAccessSecret);
+  const refreshKeys = secretKeys(jwt.refreshSecret, jwt.previousRefreshSecret);
   const verifiedAccess = createVerifiedTokenMemo(options.verifiedAccessTokens ?? VERIFIED_ACCESS_TOKENS);
 
-  async function sign(key: Promise<CryptoKey>, typ: string, ttlSeconds: number, token: TokenToSign) {
+  async function sign(keys: TokenKeys, typ: string, ttlSeconds: number, token: TokenToSign) {
+    const signing = await keys.signingKey();
     const issuedAt = Math.floor(token.now.getTime() / 1000);
     const expiresAt = issuedAt + ttlSeconds;
     const jwtText = await new SignJWT({ sid: token.sessionId, ver: token.tokenVersion })
-      .setProtectedHeader({ alg: ALGORITHM, typ })
+      .setProtectedHeader({ alg: signing.alg, kid: signing.kid, typ })
       .setSubject(token.userId)
       .setJti(token.jti)
       .setIssuer(jwt.issuer)
       .setAudience(jwt.audience)
       .setIssuedAt(issuedAt)
       .setExpirationTime(expiresAt)
-      .sign(await key);
+      .sign(signing.key);
     return { token: jwtText, expiresAt };
   }
 
-  async function verify(key: Promise<CryptoKey>, typ: string, token: string, now: Date): Promise<TokenClaims> {
-    try {
-      const { payload } = await jwtVerify(token, await key, {
-        algorithms: [ALGORITHM],
-        issuer: jwt.issuer,
-        audience: jwt.audience,
-        typ,
-        requiredClaims: REQUIRED_CLAIMS,
-        currentDate: now,
-      });
-      return toClaims(payload);
-    } catch (error) {
-      if (error instanceof InvalidTokenError) throw error;
-      // Whatever jose rejects, a client only ever learns that the token is invalid
-      const reason = error instanceof joseErrors.JOSEError ? error.code : "unreadable token";
-      throw new InvalidTokenError(reason, { cause: error });
+  async function verify(keys: TokenKeys, typ: string, token: string, now: Date): Promise<TokenClaims> {
+    const candidates = await keys.verificationKeys(keyIdOf(token));
+    if (candidates.length === 0) throw new InvalidTokenError("unknown kid");
+    let failure: unknown;
+    for (const candidate of candidates) {
+      try {
+        const { payload } = await jwtVerify(token, candidate.key, {
+          algorithms: [candidate.alg],
+          issuer: jwt.issuer,
+          audience: jwt.audience,
+          typ,
+          requiredClaims: REQUIRED_CLAIMS,
+          currentDate: now,
+        });
+        return toClaims(payload, candidate.kid);
+      } catch (error) {
+        if (error instanceof InvalidTokenError) throw error;
+        failure = error;
+      }
     }
+    // Whatever jose rejects, a client only ever learns that the token is invalid
+    const reason = failure instanceof joseErrors.JOSEError ? failure.code : "unreadable token";
+    throw new InvalidTokenError(reason, { cause: failure });
   }
 
   return {
-    signAccess: (token) => sign(accessKey, ACCESS_TOKEN_TYPE, jwt.accessTtlSeconds, token),
-    signRefresh: (token) => sign(refreshKey, REFRESH_TOKEN_TYPE, jwt.refreshTtlSeconds, token),
+    signAccess: (token) => sign(accessKeys, ACCESS_TOKEN_TYPE, jwt.accessTtlSeconds, token),
+    signRefresh: (token) => sign(refreshKeys, REFRESH_TOKEN_TYPE, jwt.refreshTtlSeconds, token),
     async verifyAccess(token, now) {
       const remembered = verifiedAccess.get(token, now.getTime() / 1000);
       if (remembered) return { ...remembered };
-      const claims = await verify(accessKey, ACCESS_TOKEN_TYPE, token, now);
+      const claims = await verify(accessKeys, ACCESS_TOKEN_TYPE, token, now);
       verifiedAccess.remember(token, claims);
       return claims;
     },
-    verifyRefresh: (token, now) => verify(refreshKey, REFRESH_TOKEN_TYPE, token, now),
+    verifyRefresh: (token, now) => verify(refreshKeys, REFRESH_TOKEN_TYPE, token, now),
   };
 }
 

@@ -1,0 +1,193 @@
+/**
+ * EdDSA and ES256 key pairs on two instances sharing one database (and one revocation cache
+ * when TEST_REDIS_URL is set): the life cycle standby → current → previous → retired |
+ * revoked, enforced by the key service, under traffic. Time moves on a ManualClock.
+ */
+import { decodeProtectedHeader } from "jose";
+import { ManualClock } from "../../src/clock.ts";
+import { base64 } from "../../src/encoding.ts";
+import { AppError } from "../../src/errors.ts";
+import { createLogger } from "../../src/logger.ts";
+import type { UserRow } from "../../src/db/schema.ts";
+import { createTestApp, type TestApp } from "../helpers/app.ts";
+import { createAccessKeys } from "../../src/services/keys/key-ring.ts";
+import { createKeySealer } from "../../src/services/keys/sealing.ts";
+import { createKeyService } from "../../src/services/keys/service.ts";
+import { createDatabaseRevocations } from "../../src/services/revocation/database-revocations.ts";
+import { assert, assertEquals, assertRejects } from "../helpers/assert.ts";
+import { createTestDatabase } from "../helpers/database.ts";
+import { createTestCache } from "../sessions/cache.ts";
+import { createUser, getMe, MANY_REQUESTS_ENV, refresh, signIn, statusOf } from "../sessions/helpers.ts";
+
+const STANDBY_MS = 310_000;
+const KEY_REFRESH_MS = 10_000;
+/** Access-token lifetime (900 s) + key refresh (10 s) + skew (60 s) */
+const PREVIOUS_MS = 970_000;
+const KEY_ENCRYPTION_KEY = base64(crypto.getRandomValues(new Uint8Array(32)));
+
+/** Awaits a refusal whose message says `fragment`. */
+async function refused(fn: () => Promise<unknown>, fragment: string): Promise<Error> {
+  const error = await assertRejects(fn, Error);
+  assert(error.message.includes(fragment), error.message);
+  return error;
+}
+
+function kidOf(token: string): string {
+  return decodeProtectedHeader(token).kid!;
+}
+
+async function jwksKids(instance: TestApp): Promise<string[]> {
+  const response = await instance.request("/.well-known/jwks.json");
+  assertEquals(response.status, 200);
+  assertEquals(response.headers.get("Cache-Control"), "public, max-age=300");
+  const { keys } = await response.json() as { keys: Array<{ kid: string }> };
+  return keys.map((key) => key.kid).sort();
+}
+
+for (const alg of ["EdDSA", "ES256"] as const) {
+  Deno.test(`${alg} signing keys on two instances`, async (t) => {
+    const database = await createTestDatabase();
+    const testCache = createTestCache(createLogger({ level: "error" }));
+    const clock = new ManualClock(new Date("2026-11-29T09:00:00Z"));
+    const env = { ...MANY_REQUESTS_ENV, JWT_SIGNING_ALG: alg, KEY_ENCRYPTION_KEY };
+    const a = await createTestApp({ env, database, clock, revocationCache: testCache.cache });
+    const b = await createTestApp({ env, database, clock, revocationCache: testCache.connect() });
+    const user: UserRow = await createUser(database.db, `keys-${alg}`);
+    const failures: string[] = [];
+    let requests = 0;
+
+    /** One round of traffic: a sign-in on each instance, each token checked on both, one refresh across. */
+    async function traffic(label: string) {
+      const expect200 = async (what: string, response: Promise<Response>) => {
+        requests++;
+        const status = await statusOf(response);
+        if (status !== 200) failures.push(`${label}: ${what} answered ${status}`);
+      };
+      const pairs = await Promise.all([signIn(a, user), signIn(b, user)]);
+      await Promise.all(pairs.flatMap((pair, i) => [
+        expect200(`token from ${"ab"[i]} on a`, getMe(a, pair.access_token)),
+        expect200(`token from ${"ab"[i]} on b`, getMe(b, pair.access_token)),
+        expect200(`refresh from ${"ab"[i]} on ${"ba"[i]}`, refresh(i === 0 ? b : a, pair.refresh_token)),
+      ]));
+    }
+
+    try {
+      let first = "";
+      await t.step(
+        "a generated key is standby: published within a key refresh, activation refused before the standby period",
+        async () => {
+          first = (await a.deps.keys.generate(alg)).kid;
+          assertEquals(await jwksKids(a), [first], "published at once by the instance that made it");
+          clock.advance(KEY_REFRESH_MS);
+          assertEquals(await jwksKids(b), [first], "and by every other within a key refresh");
+          await refused(() => a.deps.keys.activate(first), "not been published for 310 s");
+          clock.advance(STANDBY_MS - KEY_REFRESH_MS - 1_000);
+          const early = await assertRejects(() => b.deps.keys.activate(first), AppError);
+          assertEquals(early.code, "conflict");
+          clock.advance(1_000);
+          assertEquals((await b.deps.keys.activate(first)).state, "current");
+        },
+      );
+
+      await t.step("tokens carry the current key's kid and alg and verify on both instances", async () => {
+        clock.advance(KEY_REFRESH_MS);
+        // A resource server fetches the JWKS from each instance: the current key is published
+        for (const instance of [a, b]) assertEquals(await jwksKids(instance), [first]);
+        for (const instance of [a, b]) {
+          const pair = await signIn(instance, user);
+          assertEquals(decodeProtectedHeader(pair.access_token), { alg, kid: first, typ: "at+jwt" });
+          assertEquals(decodeProtectedHeader(pair.refresh_token).alg, "HS256", "refresh tokens stay HMAC");
+        }
+        await traffic("steady");
+        assertEquals(failures, []);
+      });
+
+      let second = "";
+      await t.step("standby → current under traffic on both instances: zero failed requests", async () => {
+        second = (await a.deps.keys.generate(alg)).kid;
+        for (let waited = 0; waited < STANDBY_MS; waited += 30_000) {
+          await traffic(`standby +${waited / 1000} s`);
+          clock.advance(30_000);
+        }
+        await traffic("just before activation");
+        // Activated on A (as the CLI would) while both instances serve: B still signs with the old key
+        await Promise.all([a.deps.keys.activate(second), traffic("activation")]);
+        assertEquals(kidOf((await signIn(a, user)).access_token), second);
+        assertEquals(kidOf((await signIn(b, user)).access_token), first, "B has not re-read the keys yet");
+        await traffic("after activation");
+        clock.advance(KEY_REFRESH_MS);
+        await traffic("B notices");
+        assertEquals(kidOf((await signIn(b, user)).access_token), second);
+        assertEquals(await jwksKids(a), [first, second].sort(), "the previous key stays published");
+        for (let waited = 0; waited <= PREVIOUS_MS; waited += 60_000) {
+          clock.advance(60_000);
+          await traffic(`previous +${waited / 1000} s`);
+        }
+        assertEquals(failures, [], failures.join("\n"));
+        assert(requests > 150, `${requests} requests`);
+        const states = Object.fromEntries((await a.deps.keys.list()).map((key) => [key.kid, key.state]));
+        assertEquals(states, { [first]: "retired", [second]: "current" }, "the previous key retired on its own");
+        clock.advance(KEY_REFRESH_MS);
+        assertEquals(await jwksKids(b), [second]);
+      });
+
+      await t.step("revoking a key: its tokens get 401 on both instances at once", async () => {
+        const third = (await b.deps.keys.generate(alg)).kid;
+        clock.advance(STANDBY_MS);
+        const signedBySecond = await signIn(b, user);
+        // Both instances have checked (and remembered, and cached) the token as valid
+        for (const instance of [a, b]) assertEquals(await statusOf(getMe(instance, signedBySecond.access_token)), 200);
+        await a.deps.keys.activate(third);
+        await refused(() => a.deps.keys.revoke(third), "current key");
+        await refused(() => a.deps.keys.revoke(second), "Instances may sign with");
+        clock.advance(KEY_REFRESH_MS);
+        assertEquals((await a.deps.keys.revoke(second)).state, "revoked");
+        for (const instance of [a, b]) {
+          assertEquals(await statusOf(getMe(instance, signedBySecond.access_token)), 401);
+          assertEquals(await statusOf(getMe(instance, (await signIn(a, user)).access_token)), 200);
+        }
+        // Refresh tokens are HMAC: the session renews itself with the new key
+        const renewed = await (await refresh(b, signedBySecond.refresh_token)).json();
+        assertEquals(kidOf(renewed.access_token), third);
+        assertEquals(await jwksKids(a), [third]);
+        await refused(() => a.deps.keys.activate(second), "Only a standby key");
+        await refused(() => a.deps.keys.retire(third), "current key");
+      });
+
+      await t.step("an unknown kid is refused", async () => {
+        const pair = await signIn(a, user);
+        const [, payload, signature] = pair.access_token.split(".");
+        const forgedHeader = btoa(JSON.stringify({ ...decodeProtectedHeader(pair.access_token), kid: "nope" }))
+          .replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+        assertEquals(await statusOf(getMe(b, `${forgedHeader}.${payload}.${signature}`)), 401);
+      });
+    } finally {
+      await a.close();
+      await b.close();
+      await testCache.close();
+      await database.close();
+    }
+  });
+}
+
+Deno.test("with no current key pair: a sign-in is 503; production refuses to start, development makes a key", async () => {
+  const database = await createTestDatabase();
+  const app = await createTestApp({ env: { JWT_SIGNING_ALG: "EdDSA", KEY_ENCRYPTION_KEY }, database });
+  try {
+    const user = await createUser(database.db, "no-key");
+    const unavailable = await assertRejects(() => signIn(app, user), AppError);
+    assertEquals(unavailable.code, "service_unavailable", "never an HS256 fallback");
+    const config = { ...app.deps.config, environment: "production" as const };
+    const { clock, logger } = app.deps;
+    const sealer = createKeySealer(config);
+    const accessKeys = createAccessKeys({ jwt: config.jwt, db: database.db, clock, logger, sealer });
+    const revocations = createDatabaseRevocations(database.db, clock);
+    const production = createKeyService({ config, db: database.db, clock, logger, accessKeys, sealer, revocations });
+    await refused(() => production.ensureSigningKey(), "no EdDSA key is current");
+    const kid = await app.deps.keys.ensureSigningKey();
+    assertEquals(kidOf((await signIn(app, user)).access_token), kid);
+  } finally {
+    await app.close();
+    await database.close();
+  }
+});

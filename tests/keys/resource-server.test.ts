@@ -1,0 +1,80 @@
+/**
+ * EdDSA and ES256 access tokens from a running server (src/main.ts as a process) verified by
+ * another process that holds no secret: jose's createRemoteJWKSet against the served JWKS.
+ */
+import { decodeProtectedHeader } from "jose";
+import { base64 } from "../../src/encoding.ts";
+import { assertEquals } from "../helpers/assert.ts";
+import { createTestDatabase } from "../helpers/database.ts";
+import { postJson, verifiedAccount } from "../helpers/http-flows.ts";
+import { startServer } from "../helpers/server.ts";
+
+const RESOURCE_SERVER = new URL("../helpers/resource-server.ts", import.meta.url).pathname;
+
+/** Starts the resource server process; returns its URL and how to stop it. */
+async function startResourceServer(jwksUrl: string, issuer: string) {
+  const process = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-net", RESOURCE_SERVER, jwksUrl, issuer],
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const reader = process.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = "";
+  while (!buffer.includes("\n")) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error("the resource server exited before listening");
+    buffer += value;
+  }
+  const { listening } = JSON.parse(buffer.split("\n")[0]);
+  return {
+    url: `http://127.0.0.1:${listening}`,
+    async stop() {
+      process.kill("SIGTERM");
+      await reader.cancel();
+      await process.status;
+    },
+  };
+}
+
+for (const alg of ["EdDSA", "ES256"] as const) {
+  Deno.test(`${alg} access tokens are verified by a resource server from the served JWKS`, async () => {
+    const database = await createTestDatabase();
+    const server = await startServer({
+      JWT_SIGNING_ALG: alg,
+      KEY_ENCRYPTION_KEY: base64(crypto.getRandomValues(new Uint8Array(32))),
+      RATE_LIMIT_AUTH_PER_MINUTE: "1000",
+      ...(database.url ? { DATABASE_URL: database.url } : {}),
+    });
+    // APP_URL is unset: the issuer is http://localhost:<PORT>, and PORT=0 in tests
+    const metadata = await (await fetch(`${server.url}/.well-known/oauth-authorization-server`)).json();
+    const resourceServer = await startResourceServer(`${server.url}/.well-known/jwks.json`, metadata.issuer);
+    try {
+      const { email, password } = await verifiedAccount(server.url, alg.toLowerCase());
+      const signin = await postJson(`${server.url}/auth/signin`, { email, password });
+      assertEquals(signin.status, 200);
+      const { access_token: token } = await signin.json();
+      const header = decodeProtectedHeader(token);
+      assertEquals(header.alg, alg);
+
+      const verified = await fetch(resourceServer.url, { headers: { Authorization: `Bearer ${token}` } });
+      assertEquals(verified.status, 200);
+      const claims = await verified.json();
+      assertEquals([claims.kid, claims.alg], [header.kid, alg]);
+
+      const me = await fetch(`${server.url}/auth/me`, { headers: { Authorization: `Bearer ${token}` } });
+      assertEquals([me.status, (await me.json()).id], [200, claims.sub]);
+
+      const [head, payload, signature] = token.split(".");
+      const flipped = signature.slice(0, -2) + (signature.at(-2) === "A" ? "B" : "A") + signature.at(-1);
+      const forged = await fetch(resourceServer.url, {
+        headers: { Authorization: `Bearer ${head}.${payload}.${flipped}` },
+      });
+      assertEquals(forged.status, 401);
+      await forged.body?.cancel();
+    } finally {
+      await resourceServer.stop();
+      await server.stop();
+      await database.close();
+    }
+  });
+}
