@@ -11,11 +11,9 @@ import { createApp } from "./app.ts";
 import { ENV_FILE, mergeEnvFile, readEnvFile } from "./cli/env-file.ts";
 import { type Config, ConfigError, loadConfig } from "./config.ts";
 import { migrateDown, migrateToLatest } from "./db/migrate.ts";
-import { createRuntime, openDatabase, openRedis } from "./runtime.ts";
-import { KEY_COMMANDS, KEYS_USAGE, runKeysCommand } from "./cli/keys.ts";
-import { systemClock } from "./clock.ts";
-import { assembleDeps, DEFAULT_REVOCATION_KEY_PREFIX } from "./deps.ts";
-import { cacheKeys } from "./services/revocation/cached-revocations.ts";
+import { createRuntime, openDatabase } from "./runtime.ts";
+import { KEY_COMMANDS, KEYS_USAGE } from "./cli/keys.ts";
+import { runKeysOnInstance } from "./cli/keys-instance.ts";
 import { writeOrCheckSpec } from "./cli/spec-file.ts";
 import { createBatchedSink, createLogger, describeError } from "./logger.ts";
 import { installProcessGuards } from "./process-guards.ts";
@@ -152,8 +150,6 @@ async function migrate(direction: string | undefined) {
   }
 }
 
-const REDIS_READY_WAIT_MS = 5_000;
-
 /** `keys …`: the signing keys, through the same assembly a running instance uses. */
 async function keys(args: string[]) {
   if (!KEY_COMMANDS.includes(args[0])) {
@@ -162,39 +158,8 @@ async function keys(args: string[]) {
   }
   const { env } = await readEnvironment();
   const { config } = readConfig(env);
-  const logger = createLogger({ level: "warn", write: (line) => console.error(line) });
   const development = config.environment === "development";
-  const database = await openDatabase(config, development && !config.database.url ? PGLITE_DEV_DIR : undefined);
-  const redis = config.rateLimit.redisUrl ? openRedis(config.rateLimit.redisUrl, logger, systemClock) : undefined;
-  let code = 1;
-  try {
-    if (development) await migrateToLatest(database.db);
-    // A revocation must reach the shared cache: give the connection a moment to come up
-    for (let waited = 0; redis && args[0] === "revoke" && !redis.client.isReady && waited < REDIS_READY_WAIT_MS;) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      waited += 50;
-    }
-    const assembly = assembleDeps({ config, logger, clock: systemClock, database, redis });
-    try {
-      code = await runKeysCommand(args, {
-        keys: assembly.deps.keys,
-        signingAlg: config.jwt.signingAlg,
-        out: (line) => console.log(line),
-        err: (line) => console.error(line),
-        revocationCached: redis &&
-          (async (kid) => {
-            const key = DEFAULT_REVOCATION_KEY_PREFIX + cacheKeys.key(kid);
-            return await redis.client.sendCommand(["GET", key]).catch(() => null) === "1";
-          }),
-      });
-    } finally {
-      await assembly.close();
-    }
-  } finally {
-    await redis?.close();
-    await database.close();
-  }
-  Deno.exit(code);
+  Deno.exit(await runKeysOnInstance(args, config, development && !config.database.url ? PGLITE_DEV_DIR : undefined));
 }
 
 async function openapi(check: boolean) {
