@@ -15,9 +15,20 @@ export interface UsersTable {
   updated_at: Timestamp;
 }
 
+/** One sign-up of an unverified address: what verifying with one of its codes applies. */
+export interface PendingSignupsTable {
+  id: Generated<string>;
+  user_id: string;
+  password_hash: string;
+  name: string | null;
+  created_at: Timestamp;
+}
+
 export interface EmailOtpsTable {
   id: Generated<string>;
   user_id: string;
+  /** The sign-up whose password and name this code applies */
+  signup_id: string;
   code_hmac: string;
   attempts: Generated<number>;
   expires_at: Timestamp;
@@ -94,6 +105,7 @@ export interface MailOutboxTable {
 /** Every table the service owns; Kysely's type for queries. */
 export interface DB {
   users: UsersTable;
+  pending_signups: PendingSignupsTable;
   email_otps: EmailOtpsTable;
   password_reset_tokens: PasswordResetTokensTable;
   sessions: SessionsTable;

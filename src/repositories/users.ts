@@ -2,6 +2,9 @@ import type { Transaction } from "kysely";
 import { compiledOnce } from "../db/compiled-once.ts";
 import type { DB, Executor, NewUser, UserRow } from "../db/schema.ts";
 
+/** A user id no row has: a statement for "nobody" runs like any other and matches nothing. */
+export const NO_USER = "00000000-0000-0000-0000-000000000000";
+
 export function findUserById(db: Executor, id: string): Promise<UserRow | undefined> {
   return db.selectFrom("users").selectAll().where("id", "=", id).executeTakeFirst();
 }

@@ -18,10 +18,14 @@ export const signup = defineRoute({
   operationId: "signUp",
   tags: ["Auth"],
   summary: "Create an account and email a verification code",
-  description: "Answers 201 with the same body whether the address is new, registered but unverified (a fresh " +
-    "code is sent, at most one a minute) or registered and verified (its owner is told someone tried). New " +
-    "accounts are unverified until POST /auth/verify-email. Fields other than email, password and name are " +
-    "ignored. A password is 8–128 characters and at most 72 bytes in UTF-8.",
+  description: "Answers 201 with the same body whether the address is new, registered but unverified, or " +
+    "registered and verified (its owner is told someone tried, at most once a minute). Until the address is " +
+    "verified, every sign-up is kept with its own password and name and gets a code of its own by mail, " +
+    "saying when that sign-up was made; POST /auth/verify-email with that code gives the account that " +
+    "sign-up's password and name, whatever other sign-ups of the address came before or after. The newest 3 " +
+    "sign-ups of an address are kept. The mail carries no text from the request. Fields other than email, " +
+    "password and name are ignored. A password is 8–128 characters and at most 72 bytes in UTF-8. Limited " +
+    "per client address and per email address (`email_limit`).",
   tier: "auth",
   errors: ["service_unavailable"],
   request: { body: { content: { "application/json": { schema: SignupRequestSchema } } } },
@@ -51,9 +55,11 @@ export const verifyEmail = defineRoute({
   operationId: "verifyEmail",
   tags: ["Auth"],
   summary: "Verify an address with its 6-digit code",
-  description: "A code works once, expires after OTP_EXPIRATION_MINUTES (15 by default) and dies after 5 " +
-    "attempts, right or wrong. Wrong, expired, used and superseded codes, unknown addresses and already " +
-    "verified accounts all get the same `invalid_otp`.",
+  description: "Verifies the address and gives the account the password and name of the sign-up the code was " +
+    "mailed for. A code works once, expires after OTP_EXPIRATION_MINUTES (15 by default) and dies after 5 " +
+    "attempts; each submission spends an attempt on every live code of the address (at most 3). Wrong, " +
+    "expired, used and superseded codes, unknown addresses and already verified accounts all get the same " +
+    "`invalid_otp`, after the same work.",
   tier: "email_verification",
   errors: ["invalid_otp", "service_unavailable"],
   request: { body: { content: { "application/json": { schema: VerifyEmailRequestSchema } } } },
@@ -78,8 +84,10 @@ export const resendEmailVerificationOtp = defineRoute({
   operationId: "resendEmailVerificationOtp",
   tags: ["Auth"],
   summary: "Send a new verification code",
-  description: "Only an existing unverified account gets mail, at most one per minute; the new code kills the " +
-    "earlier ones. The answer is the same 202 for every address.",
+  description: "Only an existing unverified account gets mail: a new code for each of its pending sign-ups " +
+    "(the newest 3), each mail saying when its sign-up was made, so the owner can tell theirs from a " +
+    "stranger's. The new codes kill the earlier ones. Nothing is sent within a minute of the last code mail. " +
+    "The answer is the same 202 for every address, after the same work.",
   tier: "email_verification",
   errors: ["service_unavailable"],
   request: { body: { content: { "application/json": { schema: EmailRequestSchema } } } },

@@ -28,19 +28,36 @@ export const NewPasswordSchema = z
     example: "correct horse battery staple",
   });
 
+/**
+ * Bidirectional formatting characters: embeddings and overrides (U+202A–U+202E), isolates
+ * (U+2066–U+2069) and the marks (U+200E, U+200F, U+061C). U+202E makes "gpj.exe" read as
+ * "exe.jpg"; a display name has no use for any of them.
+ */
+const BIDI_CONTROLS = /[\u202A-\u202E\u2066-\u2069\u200E\u200F\u061C]/u;
+/** Control characters (C0, DEL, C1) and the line and paragraph separators U+2028, U+2029. */
+const CONTROLS = /[\p{Cc}\u2028\u2029]/u;
+
+/** A display name: shown to its owner once the address is proven, never mailed before. */
+export const NameSchema = z
+  .string()
+  .trim()
+  .min(1)
+  .max(100)
+  // PostgreSQL text cannot hold NUL, and control characters in a display name only do harm
+  .refine((name) => !CONTROLS.test(name), "Name must not contain control characters")
+  .refine((name) => !BIDI_CONTROLS.test(name), "Name must not contain bidirectional formatting characters")
+  .openapi({
+    description: "Display name, 1–100 characters; no control or bidirectional formatting characters. It is " +
+      "kept with this sign-up and becomes the account's name when the address is verified with this " +
+      "sign-up's code; no mail ever carries it before that.",
+    example: "Alice",
+  });
+
 export const SignupRequestSchema = z
   .object({
     email: EmailSchema,
     password: NewPasswordSchema,
-    name: z
-      .string()
-      .trim()
-      .min(1)
-      .max(100)
-      // PostgreSQL text cannot hold NUL, and control characters in a display name only do harm
-      .refine((name) => !/\p{Cc}/u.test(name), "Name must not contain control characters")
-      .optional()
-      .openapi({ example: "Alice" }),
+    name: NameSchema.optional(),
   })
   .openapi("SignupRequest");
 

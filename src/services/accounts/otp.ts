@@ -1,5 +1,5 @@
 import type { Config } from "../../config.ts";
-import { constantTimeEqual, deriveHmacKey, hmacHex } from "../secrets.ts";
+import { deriveHmacKey, hmacHex } from "../secrets.ts";
 
 export const OTP_DIGITS = 6;
 const OTP_SPACE = 10 ** OTP_DIGITS;
@@ -36,9 +36,4 @@ function otpKey(config: Config): Promise<CryptoKey> {
 /** What the database stores for a code: an HMAC bound to the user, so A's code is useless for B. */
 export async function otpDigest(config: Config, userId: string, code: string): Promise<string> {
   return await hmacHex(await otpKey(config), `${userId}:${code}`);
-}
-
-/** Checks a submitted code against a stored digest in constant time. */
-export async function otpMatches(config: Config, userId: string, code: string, storedDigest: string) {
-  return constantTimeEqual(await otpDigest(config, userId, code), storedDigest);
 }

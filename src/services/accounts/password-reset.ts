@@ -1,6 +1,7 @@
 import { passwordChangedMail, passwordResetMail } from "../../mail/templates.ts";
 import { findLiveResetToken, replaceResetToken, useResetToken } from "../../repositories/password-reset-tokens.ts";
 import { recordSecurityEvent } from "../../repositories/security-events.ts";
+import { deletePendingSignups } from "../../repositories/signups.ts";
 import { findUserById, lockUserByEmail, markEmailVerified, updatePasswordHash } from "../../repositories/users.ts";
 import { hashResetToken, newResetToken, RESET_TOKEN_TTL_MS } from "./reset-tokens.ts";
 import type { AccountDeps } from "./account-deps.ts";
@@ -19,7 +20,8 @@ export function invalidResetTokenError(): AppError {
  * the caller answers the same. The link is built from APP_URL only: a Host or
  * X-Forwarded-Host header must never choose where the token is sent. The database keeps
  * only the token's SHA-256, and the new token kills older ones. Like codes, an address gets
- * at most one reset mail a minute (the earlier link stays valid), so nobody can flood it.
+ * at most one reset mail a minute (the earlier link stays valid), so nobody can flood it. The
+ * greeting names the account only once its address is proven.
  */
 export async function requestPasswordReset(deps: AccountDeps, email: string, meta: RequestMeta): Promise<void> {
   const { token, tokenHash } = newResetToken();
@@ -34,7 +36,7 @@ export async function requestPasswordReset(deps: AccountDeps, email: string, met
       expiresAt: new Date(now.getTime() + RESET_TOKEN_TTL_MS),
       now,
     });
-    await queueMail(trx, passwordResetMail(user.email, user.name, link, token), now);
+    await queueMail(trx, passwordResetMail(user.email, user.email_verified ? user.name : null, link, token), now);
     await recordSecurityEvent(trx, { userId: user.id, type: "password_reset_requested", ...meta, at: now });
   });
 }
@@ -62,6 +64,8 @@ export async function resetPassword(
     if (!user) return undefined;
     await updatePasswordHash(trx, user.id, passwordHash, now);
     await markEmailVerified(trx, user.id, now);
+    // The link proved the mailbox: the pending sign-ups (strangers' passwords among them) are moot
+    await deletePendingSignups(trx, user.id);
     const announce = await deps.sessions.revokeAllSessions(user.id, "password_reset", trx);
     await queueMail(trx, passwordChangedMail(user.email, user.name), now);
     await recordSecurityEvent(trx, { userId: user.id, type: "password_reset", ...meta, at: now });

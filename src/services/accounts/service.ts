@@ -10,7 +10,7 @@ import { resendEmailVerificationOtp, verifyEmail } from "./verify-email.ts";
 export interface AccountService {
   signup(input: SignupInput, meta: RequestMeta): Promise<void>;
   verifyEmail(input: { email: string; otp: string }, meta: RequestMeta): Promise<void>;
-  resendEmailVerificationOtp(email: string): Promise<void>;
+  resendEmailVerificationOtp(email: string, meta: RequestMeta): Promise<void>;
   signin(input: { email: string; password: string }, meta: RequestMeta): Promise<TokenPair>;
   requestPasswordReset(email: string, meta: RequestMeta): Promise<void>;
   resetPassword(input: { token: string; new_password: string }, meta: RequestMeta): Promise<void>;
@@ -21,7 +21,7 @@ export function createAccountService(deps: AccountDeps): AccountService {
   return {
     signup: (input, meta) => signup(deps, input, meta),
     verifyEmail: (input, meta) => verifyEmail(deps, input, meta),
-    resendEmailVerificationOtp: (email) => resendEmailVerificationOtp(deps, email),
+    resendEmailVerificationOtp: (email, meta) => resendEmailVerificationOtp(deps, email, meta),
     signin: (input, meta) => signin(deps, input, meta),
     requestPasswordReset: (email, meta) => requestPasswordReset(deps, email, meta),
     resetPassword: (input, meta) => resetPassword(deps, input, meta),
