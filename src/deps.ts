@@ -96,7 +96,7 @@ export function assembleDeps(options: AssemblyOptions): Assembly {
     probes: { ...options.probes, rate_limit_store: rateLimitStoreProbe(rateLimiter) },
     features: securityFeatures(config, Boolean(options.redis || options.revocationCache)),
     passwords,
-    accounts: createAccountService({ config, clock, db: database.db, passwords, sessions }),
+    accounts: createAccountService({ config, clock, db: database.db, passwords, rateLimiter, sessions }),
     sessions,
     devOutbox: options.devOutbox,
   };

@@ -69,6 +69,17 @@ export interface RefreshTokensTable {
   replaced_by: string | null;
 }
 
+/** A device that signed in: the SHA-256 of its device token, valid while the token version holds. */
+export interface KnownDevicesTable {
+  id: Generated<string>;
+  user_id: string;
+  token_hash: string;
+  token_version: number;
+  created_at: Timestamp;
+  last_used_at: Timestamp;
+  expires_at: Timestamp;
+}
+
 export interface RevokedAccessTokensTable {
   jti: string;
   user_id: string;
@@ -107,6 +118,7 @@ export interface DB {
   users: UsersTable;
   pending_signups: PendingSignupsTable;
   email_otps: EmailOtpsTable;
+  known_devices: KnownDevicesTable;
   password_reset_tokens: PasswordResetTokensTable;
   sessions: SessionsTable;
   refresh_tokens: RefreshTokensTable;

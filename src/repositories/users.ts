@@ -21,10 +21,6 @@ export async function findUserProfile(db: Executor, id: string): Promise<UserPro
   return (await selectUserProfile(db, id)).rows[0];
 }
 
-export function findUserByEmail(db: Executor, emailNormalized: string): Promise<UserRow | undefined> {
-  return db.selectFrom("users").selectAll().where("email_normalized", "=", emailNormalized).executeTakeFirst();
-}
-
 /** Inserts a user unless the normalized email exists; undefined means it already did. */
 export function insertUserIfAbsent(db: Executor, user: NewUser): Promise<UserRow | undefined> {
   return db

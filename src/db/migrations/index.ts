@@ -4,6 +4,7 @@ import * as sessions from "./2026_11_27_0002_sessions.ts";
 import * as mailOutbox from "./2026_11_27_0003_mail_outbox.ts";
 import * as accountLookups from "./2026_11_28_0004_account_lookups.ts";
 import * as signupBindings from "./2026_11_29_0005_signup_bindings.ts";
+import * as knownDevices from "./2026_11_29_0006_known_devices.ts";
 
 const MIGRATIONS: Record<string, Migration> = {
   "2026_11_27_0001_accounts": accounts,
@@ -11,6 +12,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "2026_11_27_0003_mail_outbox": mailOutbox,
   "2026_11_28_0004_account_lookups": accountLookups,
   "2026_11_29_0005_signup_bindings": signupBindings,
+  "2026_11_29_0006_known_devices": knownDevices,
 };
 
 /** Static provider: migrations are bundled with the code, no file-system scan at run time. */

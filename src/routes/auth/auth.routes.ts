@@ -1,11 +1,12 @@
 import { defineRoute } from "../../http/define-route.ts";
-import { SIGNED_IN_LINKS, TokenPairSchema } from "../../http/schemas.ts";
+import { SIGNED_IN_LINKS } from "../../http/schemas.ts";
 import {
   AcceptedSchema,
   EmailRequestSchema,
   PasswordResetResponseSchema,
   ResetPasswordRequestSchema,
   SigninRequestSchema,
+  SigninResponseSchema,
   SignupRequestSchema,
   SignupResponseSchema,
   VerifyEmailRequestSchema,
@@ -104,14 +105,23 @@ export const signin = defineRoute({
   summary: "Exchange email and password for a token pair",
   description: "An unknown address and a wrong password get the same 401 `invalid_credentials`. The right " +
     "password on an unverified account gets 403 `email_not_verified`. 503 with Retry-After when too many " +
-    "password checks are queued.",
+    "password checks are queued.\n\n" +
+    "Limits (`x-rate-limit`): per client address, the `auth` tier; per account, every attempt without a " +
+    "known device token counts against the address's `signin_account` budget (10 an hour by default, from " +
+    "every client address together), so nobody can try more than that many passwords an hour. A sign-in " +
+    "that sends the `device_token` of an earlier successful sign-in to this account counts against that " +
+    "device's own `signin_device` budget instead, so the owner's device keeps working while strangers use " +
+    "up the account's. A completed password reset starts a fresh account budget (and makes device tokens " +
+    "stale). Past a budget: 429 `rate_limited` with Retry-After, the same body whether the account exists. " +
+    "A missing, unknown or stale `device_token` is ignored.",
   tier: "auth",
+  rateLimitKey: "ip+account",
   errors: ["invalid_credentials", "email_not_verified", "service_unavailable"],
   request: { body: { content: { "application/json": { schema: SigninRequestSchema } } } },
   responses: {
     200: {
       description: "Signed in",
-      content: { "application/json": { schema: TokenPairSchema } },
+      content: { "application/json": { schema: SigninResponseSchema } },
       links: SIGNED_IN_LINKS,
     },
   },
@@ -124,9 +134,14 @@ export const requestPasswordReset = defineRoute({
   tags: ["Auth"],
   summary: "Email a single-use password reset link",
   description: "An existing account gets a link to `{APP_URL}/reset-password?token=…` and the token itself, " +
-    "valid for 15 minutes and once; a new request kills the earlier token. The answer is the same 202 for " +
-    "every address.",
+    "valid for 15 minutes and once; a new request kills the earlier token. An address gets at most one reset " +
+    "mail a minute; requests within it are answered the same and send nothing. The answer is the same 202 " +
+    "for every address.\n\n" +
+    "Limits: per client address only (the `auth` tier). There is no per-address quota, so failed sign-ins " +
+    "or other clients' requests can never use up the owner's way back in; completing the reset lifts the " +
+    "sign-in lock of the account.",
   tier: "auth",
+  rateLimitKey: "ip",
   errors: ["service_unavailable"],
   request: { body: { content: { "application/json": { schema: EmailRequestSchema } } } },
   responses: {

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { TokenPairSchema } from "../../http/schemas.ts";
 import { MAX_PASSWORD_BYTES, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from "../../services/accounts/passwords.ts";
 import { utf8Length } from "../../encoding.ts";
 
@@ -95,12 +96,41 @@ export const AcceptedSchema = z
     example: { message: "If an account needs it, a mail is on its way to this address" },
   });
 
+/** The opaque token a sign-in returns, sent back on the next sign-in from the same device. */
+const DeviceTokenSchema = z.string().min(1).max(256).openapi({
+  description: "Opaque token naming a device that signed in to this account before. Sign-ins with it count " +
+    "against the device's own limit instead of the account's, so other clients' failures never lock it out. " +
+    "Store it with the device; send the one from the latest sign-in.",
+  example: "b3Jp6d2x0P9vVq3lT8mYcK1sR4uW7zA0eF5hJ2nL6pQ",
+});
+
 export const SigninRequestSchema = z
   .object({
     email: EmailSchema,
     password: z.string().min(1).max(MAX_PASSWORD_LENGTH).openapi({ example: "correct horse battery staple" }),
+    device_token: DeviceTokenSchema.optional(),
   })
   .openapi("SigninRequest");
+
+/** A token pair and the device token for the next sign-in; built field by field (`.extend` gives an allOf). */
+export const SigninResponseSchema = z
+  .object({
+    ...TokenPairSchema.shape,
+    device_token: DeviceTokenSchema.openapi({
+      description: "Send it as `device_token` on this device's next sign-in. Unchanged while it stays valid; " +
+        "a password reset or signing out everywhere makes it stale (the next sign-in returns a new one). " +
+        "Forgotten 90 days after the device's last sign-in.",
+    }),
+  })
+  .openapi("SigninResponse", {
+    example: {
+      access_token: "eyJhbGciOiJIUzI1NiIsInR5cCI6ImF0K2p3dCJ9.eyJzdWIiOiIuLi4ifQ.c2lnbmF0dXJl",
+      refresh_token: "eyJhbGciOiJIUzI1NiIsInR5cCI6InJ0K2p3dCJ9.eyJzdWIiOiIuLi4ifQ.c2lnbmF0dXJl",
+      token_type: "Bearer",
+      expires_in: 900,
+      device_token: "b3Jp6d2x0P9vVq3lT8mYcK1sR4uW7zA0eF5hJ2nL6pQ",
+    },
+  });
 
 export const ResetPasswordRequestSchema = z
   .object({

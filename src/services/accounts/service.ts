@@ -1,8 +1,7 @@
 import type { RequestMeta } from "../request-meta.ts";
-import type { TokenPair } from "../sessions/token-pair.ts";
 import type { AccountDeps } from "./account-deps.ts";
 import { requestPasswordReset, resetPassword } from "./password-reset.ts";
-import { signin } from "./signin.ts";
+import { signin, type SigninInput, type SigninResult } from "./signin.ts";
 import { signup, type SignupInput } from "./signup.ts";
 import { resendEmailVerificationOtp, verifyEmail } from "./verify-email.ts";
 
@@ -11,7 +10,7 @@ export interface AccountService {
   signup(input: SignupInput, meta: RequestMeta): Promise<void>;
   verifyEmail(input: { email: string; otp: string }, meta: RequestMeta): Promise<void>;
   resendEmailVerificationOtp(email: string, meta: RequestMeta): Promise<void>;
-  signin(input: { email: string; password: string }, meta: RequestMeta): Promise<TokenPair>;
+  signin(input: SigninInput, meta: RequestMeta): Promise<SigninResult>;
   requestPasswordReset(email: string, meta: RequestMeta): Promise<void>;
   resetPassword(input: { token: string; new_password: string }, meta: RequestMeta): Promise<void>;
 }
