@@ -4,7 +4,8 @@
  * `deno run -A bench/timing.ts [--n 200] [--cost 10] [--only signup,signin,…]` starts the service in
  * production mode on the machine's PostgreSQL (a database of its own, `jessy_timing`, dropped and
  * re-created), seeds accounts, then sends each endpoint `n` requests for known addresses and `n`
- * for unknown ones, one at a time in a shuffled order, and compares the two latency samples:
+ * for unknown ones, one at a time in a shuffled order (30 ms apart, so work an endpoint does after
+ * answering never overlaps the next request), and compares the two latency samples:
  * medians and the Mann–Whitney U test's two-sided p-value. A run by hand, not a test: timings
  * on a shared machine are evidence, not a gate. See README "Benchmarks".
  */
@@ -23,6 +24,8 @@ type Endpoint = typeof ENDPOINTS[number];
 interface Settings {
   n: number;
   warmup: number;
+  /** Pause after each request, in ms */
+  gapMs: number;
   cost: number;
   port: number;
   databaseName: string;
@@ -34,6 +37,7 @@ function parseSettings(args: string[]): Settings {
   const settings: Settings = {
     n: 200,
     warmup: 20,
+    gapMs: 30,
     cost: 10,
     port: 18_480,
     databaseName: "jessy_timing",
@@ -47,6 +51,9 @@ function parseSettings(args: string[]): Settings {
         break;
       case "--warmup":
         settings.warmup = Number(value);
+        break;
+      case "--gap":
+        settings.gapMs = Number(value);
         break;
       case "--cost":
         settings.cost = Number(value);
@@ -65,7 +72,9 @@ function parseSettings(args: string[]): Settings {
         break;
       default:
         throw new Error(
-          `unknown flag ${args[i]}\nusage: deno run -A bench/timing.ts [--n 200] [--warmup 20] [--cost 10] ` +
+          `unknown flag ${
+            args[i]
+          }\nusage: deno run -A bench/timing.ts [--n 200] [--warmup 20] [--gap 30] [--cost 10] ` +
             `[--port 18480] [--redis redis://127.0.0.1:6379/9] [--only ${ENDPOINTS.join(",")}]`,
         );
     }
@@ -150,13 +159,17 @@ async function signUpUnverified(baseUrl: string, databaseUrl: string, label: str
 
 /** Runs warm-up requests, then the measured ones in a shuffled order. */
 async function measure(
+  settings: Settings,
   baseUrl: string,
   endpoint: Endpoint,
   path: string,
   probes: Probe[],
   warmup: Probe[],
 ): Promise<EndpointResult> {
-  for (const probe of warmup) await post(baseUrl, path, probe.body);
+  for (const probe of warmup) {
+    await post(baseUrl, path, probe.body);
+    await new Promise((resolve) => setTimeout(resolve, settings.gapMs));
+  }
   const known: number[] = [];
   const unknown: number[] = [];
   const statuses = { known: [] as number[], unknown: [] as number[] };
@@ -164,6 +177,8 @@ async function measure(
     const { status, ms } = await post(baseUrl, path, probe.body);
     (probe.known ? known : unknown).push(ms);
     (probe.known ? statuses.known : statuses.unknown).push(status);
+    // Work an endpoint does after answering must not overlap the next request's
+    await new Promise((resolve) => setTimeout(resolve, settings.gapMs));
   }
   return { endpoint, known, unknown, statuses: { known: tally(statuses.known), unknown: tally(statuses.unknown) } };
 }
@@ -231,7 +246,7 @@ async function run(settings: Settings): Promise<EndpointResult[]> {
       const { path, body } = plan[endpoint];
       const [probes, warm] = pairs(seeded[endpoint]!, body, endpoint);
       console.log(`${endpoint}: ${n} known and ${n} unknown addresses`);
-      results.push(await measure(base, endpoint, path, probes, warm));
+      results.push(await measure(settings, base, endpoint, path, probes, warm));
     }
     return results;
   } finally {
@@ -242,7 +257,8 @@ async function run(settings: Settings): Promise<EndpointResult[]> {
 
 function render(results: EndpointResult[], settings: Settings): string {
   const lines = [
-    `Requests one at a time, ${settings.n} per side in a shuffled order after ${settings.warmup} warm-up pairs; ` +
+    `Requests one at a time ${settings.gapMs} ms apart, ${settings.n} per side in a shuffled order after ` +
+    `${settings.warmup} warm-up pairs; ` +
     `bcrypt cost ${settings.cost}; rate limits in ${settings.redisUrl ? "Redis" : "memory"}; PostgreSQL on 127.0.0.1.`,
     "",
     "| endpoint | median known (ms) | median unknown (ms) | difference (ms) | Mann–Whitney p | statuses known · unknown |",

@@ -96,13 +96,15 @@ export function assembleDeps(options: AssemblyOptions): Assembly {
     probes: { ...options.probes, rate_limit_store: rateLimitStoreProbe(rateLimiter) },
     features: securityFeatures(config, Boolean(options.redis || options.revocationCache)),
     passwords,
-    accounts: createAccountService({ config, clock, db: database.db, passwords, rateLimiter, sessions }),
+    accounts: createAccountService({ config, clock, logger, db: database.db, passwords, rateLimiter, sessions }),
     sessions,
     devOutbox: options.devOutbox,
   };
   return {
     deps,
     async close() {
+      // Account requests already answered still do their work before the database goes
+      await deps.accounts.settled();
       await revocations.close();
       if (!options.rateLimiter) await rateLimiter.close();
     },

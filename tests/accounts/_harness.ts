@@ -72,6 +72,8 @@ export async function accountsApp(
     mailer,
     worker,
     async deliverMail() {
+      // Resend and reset requests do their work after answering
+      await test.deps.accounts.settled();
       let total = 0;
       for (let sent = await worker.runOnce(); sent > 0; sent = await worker.runOnce()) total += sent;
       return total;

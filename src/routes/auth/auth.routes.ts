@@ -88,7 +88,8 @@ export const resendEmailVerificationOtp = defineRoute({
   description: "Only an existing unverified account gets mail: a new code for each of its pending sign-ups " +
     "(the newest 3), each mail saying when its sign-up was made, so the owner can tell theirs from a " +
     "stranger's. The new codes kill the earlier ones. Nothing is sent within a minute of the last code mail. " +
-    "The answer is the same 202 for every address, after the same work.",
+    "The answer is the same 202 for every address, given before any of that work starts (503 with " +
+    "Retry-After when too many requests wait for it).",
   tier: "email_verification",
   errors: ["service_unavailable"],
   request: { body: { content: { "application/json": { schema: EmailRequestSchema } } } },
@@ -136,7 +137,8 @@ export const requestPasswordReset = defineRoute({
   description: "An existing account gets a link to `{APP_URL}/reset-password?token=…` and the token itself, " +
     "valid for 15 minutes and once; a new request kills the earlier token. An address gets at most one reset " +
     "mail a minute; requests within it are answered the same and send nothing. The answer is the same 202 " +
-    "for every address.\n\n" +
+    "for every address, given before any of that work starts (503 with Retry-After when too many requests " +
+    "wait for it).\n\n" +
     "Limits: per client address only (the `auth` tier). There is no per-address quota, so failed sign-ins " +
     "or other clients' requests can never use up the owner's way back in; completing the reset lifts the " +
     "sign-in lock of the account.",

@@ -2,6 +2,7 @@ import type { Kysely } from "kysely";
 import type { Clock } from "../../clock.ts";
 import type { Config } from "../../config.ts";
 import type { DB } from "../../db/schema.ts";
+import type { Logger } from "../../logger.ts";
 import type { RateLimiter } from "../../ratelimit/mod.ts";
 import type { SessionService } from "../sessions/service.ts";
 import type { PasswordHasher } from "./passwords.ts";
@@ -13,6 +14,8 @@ import type { PasswordHasher } from "./passwords.ts";
 export interface AccountDeps {
   config: Config;
   clock: Clock;
+  /** Where work done after the answer reports its failures */
+  logger: Logger;
   db: Kysely<DB>;
   passwords: PasswordHasher;
   rateLimiter: RateLimiter;

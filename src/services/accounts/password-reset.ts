@@ -1,5 +1,5 @@
 import { passwordChangedMail, passwordResetMail } from "../../mail/templates.ts";
-import { findLiveResetToken, replaceResetToken, useResetToken } from "../../repositories/password-reset-tokens.ts";
+import { findLiveResetToken, issueResetToken, useResetToken } from "../../repositories/password-reset-tokens.ts";
 import { recordSecurityEvent } from "../../repositories/security-events.ts";
 import { deletePendingSignups } from "../../repositories/signups.ts";
 import { findUserById, lockUserByEmail, markEmailVerified, updatePasswordHash } from "../../repositories/users.ts";
@@ -20,24 +20,32 @@ export function invalidResetTokenError(): AppError {
  * the caller answers the same. The link is built from APP_URL only: a Host or
  * X-Forwarded-Host header must never choose where the token is sent. The database keeps
  * only the token's SHA-256, and the new token kills older ones. Like codes, an address gets
- * at most one reset mail a minute (the earlier link stays valid), so nobody can flood it. The
- * greeting names the account only once its address is proven.
+ * at most one reset mail a minute (the earlier link stays valid), so nobody can flood it.
+ * Runs after the answer, as of `now` (when the request came); known, unknown and throttled
+ * addresses run the same three statements (lock, throttle check, one write that always
+ * records the request). The greeting names the account only once its address is proven.
  */
-export async function requestPasswordReset(deps: AccountDeps, email: string, meta: RequestMeta): Promise<void> {
+export async function requestPasswordReset(
+  deps: AccountDeps,
+  email: string,
+  meta: RequestMeta,
+  now: Date,
+): Promise<void> {
   const { token, tokenHash } = newResetToken();
   const link = `${deps.config.appUrl}/reset-password?token=${token}`;
-  const now = deps.clock.now();
   await deps.db.transaction().execute(async (trx) => {
     const user = await lockUserByEmail(trx, normalizeEmail(email));
-    if (!user || await mailedRecently(trx, user.email, "password_reset", now)) return;
-    await replaceResetToken(trx, {
-      userId: user.id,
-      tokenHash,
-      expiresAt: new Date(now.getTime() + RESET_TOKEN_TTL_MS),
-      now,
-    });
-    await queueMail(trx, passwordResetMail(user.email, user.email_verified ? user.name : null, link, token), now);
-    await recordSecurityEvent(trx, { userId: user.id, type: "password_reset_requested", ...meta, at: now });
+    const throttled = await mailedRecently(trx, user?.email ?? email.trim(), "password_reset", now);
+    const target = user && !throttled ? user : undefined;
+    const mails = target
+      ? [passwordResetMail(target.email, target.email_verified ? target.name : null, link, token)]
+      : [];
+    await issueResetToken(
+      trx,
+      { userId: target?.id ?? null, tokenHash, expiresAt: new Date(now.getTime() + RESET_TOKEN_TTL_MS), now },
+      mails,
+      { userId: user?.id ?? null, type: "password_reset_requested", ...meta, at: now },
+    );
   });
 }
 

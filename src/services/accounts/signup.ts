@@ -22,8 +22,8 @@ export interface SignupInput {
  *   the account gets; a later sign-up never kills an earlier one's code. The newest
  *   MAX_PENDING_SIGNUPS sign-ups are kept (the per-address rate limit bounds how often);
  * - registered and verified: a notice to the owner that someone tried (at most one a minute).
- * Every branch pays one bcrypt hash and runs the same statements: one that creates or locks
- * the account, one that writes.
+ * Every branch pays one bcrypt hash and one code digest, and runs two statements: one that
+ * creates or locks the account, one that writes.
  */
 export async function signup(deps: AccountDeps, input: SignupInput, meta: RequestMeta): Promise<void> {
   const email = input.email.trim();
@@ -32,6 +32,8 @@ export async function signup(deps: AccountDeps, input: SignupInput, meta: Reques
   const now = deps.clock.now();
   await deps.db.transaction().execute(async (trx) => {
     const user = await createOrLockUser(trx, { email, emailNormalized: normalizeEmail(email), passwordHash, now });
+    // Every branch pays the digest, as it pays the bcrypt hash
+    const codeHmac = await otpDigest(deps.config, user.id, code);
     if (user.email_verified) {
       await insertOutboxMailUnlessRecent(trx, { ...signupAttemptMail(user.email, deps.config.appUrl), now }, {
         since: throttleStart(now),
@@ -45,7 +47,7 @@ export async function signup(deps: AccountDeps, input: SignupInput, meta: Reques
         userId: user.id,
         passwordHash,
         name: input.name ?? null,
-        codeHmac: await otpDigest(deps.config, user.id, code),
+        codeHmac,
         codeExpiresAt: codeExpiry(deps, now),
         now,
       },

@@ -57,12 +57,16 @@ export async function verifyEmail(
 /**
  * Sends a fresh code for each pending sign-up of an unverified account (the newest three),
  * killing the older codes; each mail names when its sign-up was made, so the owner can tell
- * theirs from a stranger's. Nothing is sent within a minute of the last code mail, nor to
- * unknown or verified addresses — and every case runs the same three statements (lock,
- * read, write) and records the request, so none answers at another speed.
+ * theirs from a stranger's. Nothing is sent within a minute of the last code mail (at `now`,
+ * when the request came), nor to unknown or verified addresses. Runs after the answer; every
+ * case runs the same three statements (lock, read, write) and records the request.
  */
-export async function resendEmailVerificationOtp(deps: AccountDeps, email: string, meta: RequestMeta): Promise<void> {
-  const now = deps.clock.now();
+export async function resendEmailVerificationOtp(
+  deps: AccountDeps,
+  email: string,
+  meta: RequestMeta,
+  now: Date,
+): Promise<void> {
   await deps.db.transaction().execute(async (trx) => {
     const user = await lockUserByEmail(trx, normalizeEmail(email));
     const pending = user && !user.email_verified ? user : undefined;
