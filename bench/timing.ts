@@ -98,10 +98,14 @@ interface EndpointResult {
   statuses: { known: string; unknown: string };
 }
 
-let addressCounter = 0;
-
-function unknownAddress(label: string): string {
-  return `nobody-${label}-${crypto.randomUUID().slice(0, 8)}-${addressCounter++}@timing.test`;
+/**
+ * The unknown twin of a known address: same length, same shape, same domain, one word changed
+ * (`reset-known-17@bench.test` → `reset-nohit-17@bench.test`), so nothing but the account differs.
+ */
+function unknownTwin(known: string): string {
+  const twin = known.replace("-known-", "-nohit-");
+  if (twin === known) throw new Error(`${known} has no -known- to replace`);
+  return twin;
 }
 
 function shuffle<T>(items: T[]): T[] {
@@ -207,15 +211,14 @@ async function run(settings: Settings): Promise<EndpointResult[]> {
     const pairs = (
       known: string[],
       body: (email: string) => Record<string, string>,
-      label: string,
     ): [Probe[], Probe[]] => {
-      const probes: Probe[] = [
-        ...known.slice(warmup).map((email) => ({ known: true, body: body(email) })),
-        ...Array.from({ length: n }, () => ({ known: false, body: body(unknownAddress(label)) })),
-      ];
+      const probes: Probe[] = known.slice(warmup).flatMap((email) => [
+        { known: true, body: body(email) },
+        { known: false, body: body(unknownTwin(email)) },
+      ]);
       const warm: Probe[] = known.slice(0, warmup).flatMap((email) => [
         { known: true, body: body(email) },
-        { known: false, body: body(unknownAddress(label)) },
+        { known: false, body: body(unknownTwin(email)) },
       ]);
       return [probes, warm];
     };
@@ -244,7 +247,7 @@ async function run(settings: Settings): Promise<EndpointResult[]> {
     };
     for (const endpoint of settings.only) {
       const { path, body } = plan[endpoint];
-      const [probes, warm] = pairs(seeded[endpoint]!, body, endpoint);
+      const [probes, warm] = pairs(seeded[endpoint]!, body);
       console.log(`${endpoint}: ${n} known and ${n} unknown addresses`);
       results.push(await measure(settings, base, endpoint, path, probes, warm));
     }
