@@ -104,7 +104,7 @@ export function assembleDeps(options: AssemblyOptions): Assembly {
     probes: { ...options.probes, rate_limit_store: rateLimitStoreProbe(rateLimiter) },
     features: securityFeatures(config, Boolean(options.redis || options.revocationCache)),
     passwords,
-    accounts: createAccountService({ config, clock, db: database.db, passwords, sessions }),
+    accounts: createAccountService({ config, clock, logger, db: database.db, passwords, rateLimiter, sessions }),
     sessions,
     keys,
     devOutbox: options.devOutbox,
@@ -112,6 +112,8 @@ export function assembleDeps(options: AssemblyOptions): Assembly {
   return {
     deps,
     async close() {
+      // Account requests already answered still do their work before the database goes
+      await deps.accounts.settled();
       await revocations.close();
       if (!options.rateLimiter) await rateLimiter.close();
     },

@@ -4,6 +4,8 @@ export const SECURITY_EVENT_TYPES = [
   "signin_succeeded",
   "signin_failed",
   "email_verified",
+  "email_verification_failed",
+  "email_verification_requested",
   "password_reset_requested",
   "password_reset",
   "refresh_token_reused",

@@ -16,6 +16,9 @@
  * client is ended (which rejects whatever it still holds) and the slot opens a new one for its
  * next lease. A lease ends by release or at its deadline, whichever comes first and only once, so
  * the count of slots in use stays exact whatever the caller or the driver does.
+ *
+ * Longer than most modules on purpose: the slot, lease and deadline state machine is one
+ * invariant (every lease ends exactly once), and splitting it would spread that invariant thin.
  * @module
  */
 import {

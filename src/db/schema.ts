@@ -15,9 +15,20 @@ export interface UsersTable {
   updated_at: Timestamp;
 }
 
+/** One sign-up of an unverified address: what verifying with one of its codes applies. */
+export interface PendingSignupsTable {
+  id: Generated<string>;
+  user_id: string;
+  password_hash: string;
+  name: string | null;
+  created_at: Timestamp;
+}
+
 export interface EmailOtpsTable {
   id: Generated<string>;
   user_id: string;
+  /** The sign-up whose password and name this code applies */
+  signup_id: string;
   code_hmac: string;
   hmac_key_id: string | null;
   attempts: Generated<number>;
@@ -79,6 +90,17 @@ export interface SigningKeysTable {
   revoked_at: Timestamp | null;
 }
 
+/** A device that signed in: the SHA-256 of its device token, valid while the token version holds. */
+export interface KnownDevicesTable {
+  id: Generated<string>;
+  user_id: string;
+  token_hash: string;
+  token_version: number;
+  created_at: Timestamp;
+  last_used_at: Timestamp;
+  expires_at: Timestamp;
+}
+
 export interface RevokedAccessTokensTable {
   jti: string;
   user_id: string;
@@ -115,7 +137,9 @@ export interface MailOutboxTable {
 /** Every table the service owns; Kysely's type for queries. */
 export interface DB {
   users: UsersTable;
+  pending_signups: PendingSignupsTable;
   email_otps: EmailOtpsTable;
+  known_devices: KnownDevicesTable;
   password_reset_tokens: PasswordResetTokensTable;
   sessions: SessionsTable;
   refresh_tokens: RefreshTokensTable;

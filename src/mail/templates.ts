@@ -23,34 +23,46 @@ function paragraphs(lines: string[]): string {
  */
 export const VERIFICATION_CODE_IN_TEXT = /^Your verification code is (\d{6})$/m;
 
-/** The 6-digit code that verifies a new account's address. */
-export function verificationCodeMail(to: string, name: string | null, code: string, ttlMinutes: number): RenderedMail {
+/** When a sign-up was made, to the second, as a verification mail names it. */
+export function signupTime(at: Date): string {
+  return `${at.toISOString().slice(0, 10)} at ${at.toISOString().slice(11, 19)} UTC`;
+}
+
+/**
+ * The 6-digit code of one sign-up. The address is not proven yet, so the mail carries no
+ * text the requester chose (no name): only the code, its life, and when the sign-up it
+ * confirms was made — a code applies the password of that sign-up and no other.
+ */
+export function verificationCodeMail(to: string, code: string, ttlMinutes: number, signupAt: Date): RenderedMail {
   // The code stays out of the subject: subjects outlive the cleared bodies in the outbox table
   const subject = "Your Jessy AI verification code";
+  const lines = [
+    `It confirms the sign-up with this address made on ${signupTime(signupAt)}: verifying with it keeps the ` +
+    "password chosen in that sign-up.",
+    `It expires in ${ttlMinutes} minutes and works once. If you did not sign up then, do not use it and ignore ` +
+    "this mail: whoever did chose that password.",
+  ];
   return {
     template: "verification_code",
     to,
     subject,
-    text: [
-      greeting(name),
-      "",
-      `Your verification code is ${code}`,
-      "",
-      `It expires in ${ttlMinutes} minutes and works once. If you did not sign up, ignore this mail.`,
-    ].join("\n"),
+    text: [greeting(null), "", `Your verification code is ${code}`, "", ...lines].join("\n"),
     html: htmlDocument(
       subject,
       paragraphs([
-        escapeHtml(greeting(name)),
+        escapeHtml(greeting(null)),
         `Your verification code is <strong style="font-size: 24px; letter-spacing: 4px">${escapeHtml(code)}</strong>`,
-        `It expires in ${ttlMinutes} minutes and works once. If you did not sign up, ignore this mail.`,
+        ...lines.map(escapeHtml),
       ]),
     ),
   };
 }
 
-/** Sent to the owner of a verified address when someone tries to sign up with it again. */
-export function signupAttemptMail(to: string, name: string | null, appUrl: string): RenderedMail {
+/**
+ * Sent to the owner of a verified address when someone tries to sign up with it again. It
+ * names nobody: what the sign-up sent (its name) is never repeated to the owner.
+ */
+export function signupAttemptMail(to: string, appUrl: string): RenderedMail {
   const subject = "Someone tried to sign up with your address";
   const resetPage = `${appUrl}/reset-password`;
   return {
@@ -58,7 +70,7 @@ export function signupAttemptMail(to: string, name: string | null, appUrl: strin
     to,
     subject,
     text: [
-      greeting(name),
+      greeting(null),
       "",
       "Someone tried to create a Jessy AI account with this address, which already has one. Nothing changed.",
       `If it was you, sign in instead; if you forgot your password, reset it at ${resetPage}`,
@@ -66,7 +78,7 @@ export function signupAttemptMail(to: string, name: string | null, appUrl: strin
     html: htmlDocument(
       subject,
       paragraphs([
-        escapeHtml(greeting(name)),
+        escapeHtml(greeting(null)),
         "Someone tried to create a Jessy AI account with this address, which already has one. Nothing changed.",
         `If it was you, sign in instead; if you forgot your password, <a href="${escapeHtml(resetPage)}">reset it</a>.`,
       ]),

@@ -1,4 +1,4 @@
-import type { Kysely } from "kysely";
+import { type Kysely, type RawBuilder, sql } from "kysely";
 import type { DB, Executor, MailOutboxRow } from "../db/schema.ts";
 
 export interface NewOutboxMail {
@@ -24,6 +24,38 @@ export async function insertOutboxMail(db: Executor, mail: NewOutboxMail): Promi
       created_at: mail.now,
     })
     .execute();
+}
+
+/** Queues a mail unless one of its template went to its address since `since`; one statement. */
+export async function insertOutboxMailUnlessRecent(
+  db: Executor,
+  mail: NewOutboxMail,
+  throttle: { since: Date },
+): Promise<void> {
+  await sql`
+    ${insertOutboxMails([mail], mail.now)}
+    where not exists (
+      select 1 from mail_outbox
+      where to_address = ${mail.to} and template = ${mail.template} and created_at >= ${throttle.since}::timestamptz
+    )`.execute(db);
+}
+
+/**
+ * An INSERT of any number of mails (none included) as one SQL fragment, for statements that
+ * must have the same shape whether they queue mail or not.
+ */
+export function insertOutboxMails(mails: readonly Omit<NewOutboxMail, "now">[], now: Date): RawBuilder<unknown> {
+  const rows = JSON.stringify(mails.map((mail) => ({
+    to_address: mail.to,
+    subject: mail.subject,
+    text_body: mail.text,
+    html_body: mail.html,
+    template: mail.template,
+  })));
+  return sql`
+    insert into mail_outbox (to_address, subject, text_body, html_body, template, next_attempt_at, created_at)
+    select m.to_address, m.subject, m.text_body, m.html_body, m.template, ${now}::timestamptz, ${now}::timestamptz
+    from jsonb_to_recordset(${rows}::text::jsonb) as m(to_address text, subject text, text_body text, html_body text, template text)`;
 }
 
 /** True when a mail of this template to this address was queued at or after `since`. */

@@ -1,5 +1,7 @@
-import type { ExpressionBuilder } from "kysely";
+import { type ExpressionBuilder, sql, type Transaction } from "kysely";
 import type { DB, Executor } from "../db/schema.ts";
+import { insertOutboxMails, type NewOutboxMail } from "./mail-outbox.ts";
+import { insertSecurityEvent, type NewSecurityEvent } from "./security-events.ts";
 
 /** A digest a stored token may have: under the key `keyId`, or (null) a SHA-256 from before key ids. */
 export interface StoredTokenDigest {
@@ -16,26 +18,27 @@ function matchesAny(digests: StoredTokenDigest[]) {
     );
 }
 
-/** Stores a new reset token (its hash only) after deleting the user's older ones. */
-export async function replaceResetToken(
-  db: Executor,
-  token: { userId: string; tokenHash: string; hmacKeyId: string; expiresAt: Date; now: Date },
+/**
+ * Stores a new reset token (its hash only) in place of the user's older ones, with its mail
+ * and the request's event, in one statement. With no user (unknown or throttled address)
+ * only the event is written: the statement, and its flushing commit, are the same.
+ */
+export async function issueResetToken(
+  trx: Transaction<DB>,
+  token: { userId: string | null; tokenHash: string; hmacKeyId: string; expiresAt: Date; now: Date },
+  mails: readonly Omit<NewOutboxMail, "now">[],
+  event: NewSecurityEvent,
 ): Promise<void> {
-  await deleteResetTokens(db, token.userId);
-  await db
-    .insertInto("password_reset_tokens")
-    .values({
-      user_id: token.userId,
-      token_hash: token.tokenHash,
-      hmac_key_id: token.hmacKeyId,
-      expires_at: token.expiresAt,
-      created_at: token.now,
-    })
-    .execute();
-}
-
-export async function deleteResetTokens(db: Executor, userId: string): Promise<void> {
-  await db.deleteFrom("password_reset_tokens").where("user_id", "=", userId).execute();
+  const { userId, now } = token;
+  await sql`
+    with replaced as (
+      delete from password_reset_tokens where user_id = ${userId}::uuid
+    ), token as (
+      insert into password_reset_tokens (user_id, token_hash, hmac_key_id, expires_at, created_at)
+      select ${userId}::uuid, ${token.tokenHash}, ${token.hmacKeyId}, ${token.expiresAt}::timestamptz, ${now}::timestamptz
+      where ${userId}::uuid is not null
+    ), mail as (${insertOutboxMails(mails, now)})
+    ${insertSecurityEvent(event)}`.execute(trx);
 }
 
 /**

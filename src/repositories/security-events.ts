@@ -1,3 +1,4 @@
+import { type RawBuilder, sql } from "kysely";
 import type { Executor, SecurityEventRow } from "../db/schema.ts";
 import type { SecurityEventType } from "../security-event-types.ts";
 
@@ -22,6 +23,13 @@ export async function recordSecurityEvent(db: Executor, event: NewSecurityEvent)
       created_at: event.at,
     })
     .execute();
+}
+
+/** recordSecurityEvent as an SQL fragment, to be the last part of a statement that writes more. */
+export function insertSecurityEvent(event: NewSecurityEvent): RawBuilder<unknown> {
+  return sql`
+    insert into security_events (user_id, type, ip, user_agent, request_id, created_at)
+    values (${event.userId}::uuid, ${event.type}, ${event.ip}, ${event.userAgent}, ${event.requestId}, ${event.at}::timestamptz)`;
 }
 
 /** One page of a user's events, newest first; `before` is the keyset cursor. */

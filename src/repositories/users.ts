@@ -2,6 +2,9 @@ import type { Transaction } from "kysely";
 import { compiledOnce } from "../db/compiled-once.ts";
 import type { DB, Executor, NewUser, UserRow } from "../db/schema.ts";
 
+/** A user id no row has: a statement for "nobody" runs like any other and matches nothing. */
+export const NO_USER = "00000000-0000-0000-0000-000000000000";
+
 export function findUserById(db: Executor, id: string): Promise<UserRow | undefined> {
   return db.selectFrom("users").selectAll().where("id", "=", id).executeTakeFirst();
 }
@@ -16,10 +19,6 @@ const selectUserProfile = compiledOnce((db, id: string) =>
 /** The profile columns only: the read behind every GET /auth/me. */
 export async function findUserProfile(db: Executor, id: string): Promise<UserProfile | undefined> {
   return (await selectUserProfile(db, id)).rows[0];
-}
-
-export function findUserByEmail(db: Executor, emailNormalized: string): Promise<UserRow | undefined> {
-  return db.selectFrom("users").selectAll().where("email_normalized", "=", emailNormalized).executeTakeFirst();
 }
 
 /** Inserts a user unless the normalized email exists; undefined means it already did. */

@@ -40,7 +40,14 @@ export interface AccountsApp extends TestApp {
 export async function accountsApp(
   database: TestDatabase,
   smtp: Pick<SmtpPeer, "port">,
-  options: { env?: Record<string, string>; passwords?: PasswordHasher; clock?: Clock; maxAttempts?: number } = {},
+  options: {
+    env?: Record<string, string>;
+    passwords?: PasswordHasher;
+    clock?: Clock;
+    maxAttempts?: number;
+    /** Rate limits on this Redis (real time) instead of memory (the test's clock) */
+    rateLimitRedisUrl?: string;
+  } = {},
 ): Promise<AccountsApp> {
   const clock = (options.clock as ManualClock | undefined) ?? new ManualClock();
   const test = await createTestApp({
@@ -48,6 +55,7 @@ export async function accountsApp(
     clock,
     env: { ...NO_RATE_LIMITS, ...options.env },
     passwords: options.passwords,
+    rateLimitRedisUrl: options.rateLimitRedisUrl,
   });
   const mailer = createSmtpMailer({ host: "127.0.0.1", port: smtp.port, from: "noreply@jessy-ai.com" });
   const worker = createMailWorker({
@@ -64,6 +72,8 @@ export async function accountsApp(
     mailer,
     worker,
     async deliverMail() {
+      // Resend and reset requests do their work after answering
+      await test.deps.accounts.settled();
       let total = 0;
       for (let sent = await worker.runOnce(); sent > 0; sent = await worker.runOnce()) total += sent;
       return total;

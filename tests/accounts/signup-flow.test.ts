@@ -103,7 +103,7 @@ Deno.test("Alice@Example.COM and alice@example.com are one account, stored with 
   }
 });
 
-Deno.test("10 concurrent signups of one address create one account, one code mail and no 500", async () => {
+Deno.test("10 concurrent signups of one address create one account, a code mail each, keep the newest 3 and no 500", async () => {
   const app = await accountsApp(database, smtp);
   try {
     const email = uniqueEmail("race");
@@ -115,8 +115,13 @@ Deno.test("10 concurrent signups of one address create one account, one code mai
     assertEquals(bodies.size, 1);
     const users = await database.db.selectFrom("users").select("id").where("email_normalized", "=", email).execute();
     assertEquals(users.length, 1);
-    assertEquals(await app.deliverMail(), 1);
-    assertEquals((await smtp.waitForMail(email)).length, 1);
+    const kept = await database.db.selectFrom("pending_signups").select("id").where("user_id", "=", users[0].id)
+      .execute();
+    const codes = await database.db.selectFrom("email_otps").select("signup_id").where("user_id", "=", users[0].id)
+      .execute();
+    assertEquals([kept.length, codes.length], [3, 3]);
+    assertEquals(await app.deliverMail(), 10);
+    assertEquals((await smtp.waitForMail(email, 10)).length, 10);
   } finally {
     await app.close();
   }

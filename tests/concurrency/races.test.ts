@@ -22,6 +22,8 @@ function email(label: string) {
 
 /** The newest queued mail to an address (the outbox keeps the body until a worker sends it). */
 async function latestMailText(address: string): Promise<string> {
+  // Reset requests queue their mail after answering
+  await t.deps.accounts.settled();
   const row = await db.selectFrom("mail_outbox").select("text_body").where("to_address", "=", address)
     .orderBy("created_at", "desc").executeTakeFirstOrThrow();
   return row.text_body ?? "";

@@ -34,7 +34,7 @@ async function comparable(response: Response): Promise<string> {
   return (await response.text()).replace(/"request_id":"[^"]*"/, '"request_id":""');
 }
 
-Deno.test("auth routes: per-email sign-in limit holds across rotating IPs and answers alike for unknown addresses", async () => {
+Deno.test("auth routes: per-account sign-in limit holds across rotating IPs and answers alike for unknown addresses", async () => {
   const t = await createTestApp({ database, rateLimitRedisUrl: redisUrl });
   try {
     const known = await createAccount(t, "known");
@@ -43,7 +43,7 @@ Deno.test("auth routes: per-email sign-in limit holds across rotating IPs and an
     const denials: string[] = [];
     const limited: string[] = [];
     for (const [n, email] of [known, unknown].entries()) {
-      // 10 per address per 15 minutes; each guess from a fresh IP, well under its 5 per minute
+      // 10 per account per hour; each guess from a fresh IP, well under its 5 per minute
       for (let i = 0; i < 10; i++) {
         const response = await t.request("/auth/signin", signin(email), `198.18.${n}.${i + 1}`);
         assertEquals(response.status, 401, `guess ${i + 1} on ${email}`);
@@ -52,7 +52,7 @@ Deno.test("auth routes: per-email sign-in limit holds across rotating IPs and an
       }
       // The right password from yet another IP gets the same 429: the guess cannot be confirmed
       const response = await t.request("/auth/signin", signin(email, PASSWORD), `198.18.${n}.200`);
-      const { retry_after: _ } = await expectRateLimited(response.clone(), "auth_email");
+      const { retry_after: _ } = await expectRateLimited(response.clone(), "signin_account");
       limited.push((await comparable(response)).replace(/"retry_after":\d+/, ""));
     }
     assertEquals(denials[0], denials[1], "401 for a known and an unknown address");

@@ -33,8 +33,14 @@ async function seed(db: Kysely<DB>, userId: string, createdAt: Date, expiresAt: 
     expires_at: expiresAt,
     created_at: createdAt,
   }).execute();
+  const signup = await db.insertInto("pending_signups").values({
+    user_id: userId,
+    password_hash: "hash",
+    created_at: createdAt,
+  }).returning("id").executeTakeFirstOrThrow();
   await db.insertInto("email_otps").values({
     user_id: userId,
+    signup_id: signup.id,
     code_hmac: `hmac-${unique}`,
     expires_at: expiresAt,
     created_at: createdAt,

@@ -4,6 +4,8 @@ import * as sessions from "./2026_11_27_0002_sessions.ts";
 import * as mailOutbox from "./2026_11_27_0003_mail_outbox.ts";
 import * as accountLookups from "./2026_11_28_0004_account_lookups.ts";
 import * as signingKeys from "./2026_11_29_0005_signing_keys.ts";
+import * as signupBindings from "./2026_11_29_0006_signup_bindings.ts";
+import * as knownDevices from "./2026_11_29_0007_known_devices.ts";
 
 const MIGRATIONS: Record<string, Migration> = {
   "2026_11_27_0001_accounts": accounts,
@@ -11,6 +13,8 @@ const MIGRATIONS: Record<string, Migration> = {
   "2026_11_27_0003_mail_outbox": mailOutbox,
   "2026_11_28_0004_account_lookups": accountLookups,
   "2026_11_29_0005_signing_keys": signingKeys,
+  "2026_11_29_0006_signup_bindings": signupBindings,
+  "2026_11_29_0007_known_devices": knownDevices,
 };
 
 /** Static provider: migrations are bundled with the code, no file-system scan at run time. */

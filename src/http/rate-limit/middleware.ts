@@ -3,15 +3,23 @@ import type { Tier } from "../../config.ts";
 import type { AppEnv } from "../app-env.ts";
 import { clientIp } from "../client-ip.ts";
 import type { RateLimitKey } from "./policy.ts";
-import { isCountedResult, type LimitCheck, rateLimitHeaders, retryAfterSeconds } from "./headers.ts";
+import {
+  isCountedResult,
+  type LimitCheck,
+  rateLimitedError,
+  rateLimitHeaders,
+  retryAfterSeconds,
+} from "../../ratelimit/headers.ts";
 import { emailRule, FAILED_TOKEN_POLICY, failedTokenRule, policyName, tierRule } from "./policy.ts";
 import { ipSubject } from "./subject.ts";
 import { readRequestEmail } from "./request-email.ts";
-import { AppError } from "../../errors.ts";
 
 export interface RateLimitOptions {
   tier: Tier;
-  /** `user` needs requireBearer to run first; `ip+email` also limits the body's email */
+  /**
+   * `user` needs requireBearer to run first; `ip+email` also limits the body's email;
+   * `ip+account` limits the address here and leaves the account to the service
+   */
   key: RateLimitKey;
 }
 
@@ -71,12 +79,4 @@ export async function countFailedTokenCheck(c: Context<AppEnv>): Promise<void> {
   const headers = rateLimitHeaders([{ policy: FAILED_TOKEN_POLICY, rule, result }], now);
   for (const [name, value] of Object.entries(headers)) c.header(name, value);
   if (!result.success) throw rateLimitedError(retryAfterSeconds(result.reset, now));
-}
-
-/** The 429 problem; one wording for every limit, so it tells nothing about the account. */
-export function rateLimitedError(retryAfter: number): AppError {
-  return new AppError("rate_limited", "Too many requests: retry after the number of seconds in Retry-After", {
-    headers: { "Retry-After": String(retryAfter) },
-    extra: { retry_after: retryAfter },
-  });
 }

@@ -1,8 +1,18 @@
 import type { Tier } from "../../config.ts";
 import type { LimitRule } from "../../ratelimit/mod.ts";
+import {
+  SIGNIN_ACCOUNT_POLICY,
+  SIGNIN_DEVICE_POLICY,
+  signinAccountRule,
+  signinDeviceRule,
+} from "../../services/accounts/signin-limits.ts";
 
-/** What a route's limiter keys on: the client address, the signed-in user, or the address and the email in the body. */
-export type RateLimitKey = "ip" | "user" | "ip+email";
+/**
+ * What a route's limiter keys on: the client address, the signed-in user, the address and
+ * the email in the body, or (sign-in) the address here and the account in the service,
+ * where a known device token is told apart from the rest.
+ */
+export type RateLimitKey = "ip" | "user" | "ip+email" | "ip+account";
 
 /** Every tier counts requests over a sliding window of one minute. */
 export const TIER_WINDOW_SECONDS = 60;
@@ -50,6 +60,14 @@ export interface RateLimitExtension {
   window_seconds: number;
   key: string;
   email_limit?: { limit: number; window_seconds: number };
+  /** Sign-in: attempts per account from every client address, and per known device token */
+  account_limit?: {
+    policy: string;
+    limit: number;
+    window_seconds: number;
+    key: "email";
+    known_device_limit: { policy: string; limit: number; window_seconds: number; key: "device_token" };
+  };
   /** Bearer routes: failed token checks allowed per client address before 429 */
   failed_token_limit?: { limit: number; window_seconds: number; key: "ip" };
 }
@@ -61,6 +79,22 @@ export function rateLimitExtension(limits: TierLimits, tier: Tier, key: string):
   if (key === "ip+email") {
     const perEmail = emailRule(limits, tier);
     extension.email_limit = { limit: perEmail.limit, window_seconds: perEmail.windowSeconds };
+  }
+  if (key === "ip+account") {
+    const account = signinAccountRule(limits);
+    const device = signinDeviceRule(limits);
+    extension.account_limit = {
+      policy: SIGNIN_ACCOUNT_POLICY,
+      limit: account.limit,
+      window_seconds: account.windowSeconds,
+      key: "email",
+      known_device_limit: {
+        policy: SIGNIN_DEVICE_POLICY,
+        limit: device.limit,
+        window_seconds: device.windowSeconds,
+        key: "device_token",
+      },
+    };
   }
   if (key === "user") {
     const failures = failedTokenRule(limits);

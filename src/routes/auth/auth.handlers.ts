@@ -26,7 +26,7 @@ export const verifyEmail: RouteHandler<typeof routes.verifyEmail, AppEnv> = asyn
 };
 
 export const resendEmailVerificationOtp: RouteHandler<typeof routes.resendEmailVerificationOtp, AppEnv> = async (c) => {
-  await accounts(c).resendEmailVerificationOtp(c.req.valid("json").email);
+  await accounts(c).resendEmailVerificationOtp(c.req.valid("json").email, requestMeta(c));
   return c.json({ message: ACCEPTED_MESSAGE }, 202);
 };
 

@@ -1,11 +1,12 @@
 import { defineRoute } from "../../http/define-route.ts";
-import { SIGNED_IN_LINKS, TokenPairSchema } from "../../http/schemas.ts";
+import { SIGNED_IN_LINKS } from "../../http/schemas.ts";
 import {
   AcceptedSchema,
   EmailRequestSchema,
   PasswordResetResponseSchema,
   ResetPasswordRequestSchema,
   SigninRequestSchema,
+  SigninResponseSchema,
   SignupRequestSchema,
   SignupResponseSchema,
   VerifyEmailRequestSchema,
@@ -18,10 +19,14 @@ export const signup = defineRoute({
   operationId: "signUp",
   tags: ["Auth"],
   summary: "Create an account and email a verification code",
-  description: "Answers 201 with the same body whether the address is new, registered but unverified (a fresh " +
-    "code is sent, at most one a minute) or registered and verified (its owner is told someone tried). New " +
-    "accounts are unverified until POST /auth/verify-email. Fields other than email, password and name are " +
-    "ignored. A password is 8–128 characters and at most 72 bytes in UTF-8.",
+  description: "Answers 201 with the same body whether the address is new, registered but unverified, or " +
+    "registered and verified (its owner is told someone tried, at most once a minute). Until the address is " +
+    "verified, every sign-up is kept with its own password and name and gets a code of its own by mail, " +
+    "saying when that sign-up was made; POST /auth/verify-email with that code gives the account that " +
+    "sign-up's password and name, whatever other sign-ups of the address came before or after. The newest 3 " +
+    "sign-ups of an address are kept. The mail carries no text from the request. Fields other than email, " +
+    "password and name are ignored. A password is 8–128 characters and at most 72 bytes in UTF-8. Limited " +
+    "per client address and per email address (`email_limit`).",
   tier: "auth",
   errors: ["service_unavailable"],
   request: { body: { content: { "application/json": { schema: SignupRequestSchema } } } },
@@ -51,9 +56,11 @@ export const verifyEmail = defineRoute({
   operationId: "verifyEmail",
   tags: ["Auth"],
   summary: "Verify an address with its 6-digit code",
-  description: "A code works once, expires after OTP_EXPIRATION_MINUTES (15 by default) and dies after 5 " +
-    "attempts, right or wrong. Wrong, expired, used and superseded codes, unknown addresses and already " +
-    "verified accounts all get the same `invalid_otp`.",
+  description: "Verifies the address and gives the account the password and name of the sign-up the code was " +
+    "mailed for. A code works once, expires after OTP_EXPIRATION_MINUTES (15 by default) and dies after 5 " +
+    "attempts; each submission spends an attempt on every live code of the address (at most 3). Wrong, " +
+    "expired, used and superseded codes, unknown addresses and already verified accounts all get the same " +
+    "`invalid_otp`, after the same work.",
   tier: "email_verification",
   errors: ["invalid_otp", "service_unavailable"],
   request: { body: { content: { "application/json": { schema: VerifyEmailRequestSchema } } } },
@@ -78,8 +85,11 @@ export const resendEmailVerificationOtp = defineRoute({
   operationId: "resendEmailVerificationOtp",
   tags: ["Auth"],
   summary: "Send a new verification code",
-  description: "Only an existing unverified account gets mail, at most one per minute; the new code kills the " +
-    "earlier ones. The answer is the same 202 for every address.",
+  description: "Only an existing unverified account gets mail: a new code for each of its pending sign-ups " +
+    "(the newest 3), each mail saying when its sign-up was made, so the owner can tell theirs from a " +
+    "stranger's. The new codes kill the earlier ones. Nothing is sent within a minute of the last code mail. " +
+    "The answer is the same 202 for every address, given before any of that work starts (503 with " +
+    "Retry-After when too many requests wait for it).",
   tier: "email_verification",
   errors: ["service_unavailable"],
   request: { body: { content: { "application/json": { schema: EmailRequestSchema } } } },
@@ -96,14 +106,23 @@ export const signin = defineRoute({
   summary: "Exchange email and password for a token pair",
   description: "An unknown address and a wrong password get the same 401 `invalid_credentials`. The right " +
     "password on an unverified account gets 403 `email_not_verified`. 503 with Retry-After when too many " +
-    "password checks are queued.",
+    "password checks are queued.\n\n" +
+    "Limits (`x-rate-limit`): per client address, the `auth` tier; per account, every attempt without a " +
+    "known device token counts against the address's `signin_account` budget (10 an hour by default, from " +
+    "every client address together), so nobody can try more than that many passwords an hour. A sign-in " +
+    "that sends the `device_token` of an earlier successful sign-in to this account counts against that " +
+    "device's own `signin_device` budget instead, so the owner's device keeps working while strangers use " +
+    "up the account's. A completed password reset starts a fresh account budget (and makes device tokens " +
+    "stale). Past a budget: 429 `rate_limited` with Retry-After, the same body whether the account exists. " +
+    "A missing, unknown or stale `device_token` is ignored.",
   tier: "auth",
+  rateLimitKey: "ip+account",
   errors: ["invalid_credentials", "email_not_verified", "service_unavailable"],
   request: { body: { content: { "application/json": { schema: SigninRequestSchema } } } },
   responses: {
     200: {
       description: "Signed in",
-      content: { "application/json": { schema: TokenPairSchema } },
+      content: { "application/json": { schema: SigninResponseSchema } },
       links: SIGNED_IN_LINKS,
     },
   },
@@ -116,11 +135,16 @@ export const requestPasswordReset = defineRoute({
   tags: ["Auth"],
   summary: "Email a single-use password reset link",
   description: "An existing account gets a link to `{APP_URL}/reset-password#token=…` (in the fragment, so the " +
-    "token never reaches a server log or a Referer header; the page reads it from `location.hash`) and the " +
-    "token itself, " +
-    "valid for 15 minutes and once; a new request kills the earlier token. The answer is the same 202 for " +
-    "every address.",
+    "token never reaches a server log or a Referer header; the page reads it from `location.hash`) and the token itself, " +
+    "valid for 15 minutes and once; a new request kills the earlier token. An address gets at most one reset " +
+    "mail a minute; requests within it are answered the same and send nothing. The answer is the same 202 " +
+    "for every address, given before any of that work starts (503 with Retry-After when too many requests " +
+    "wait for it).\n\n" +
+    "Limits: per client address only (the `auth` tier). There is no per-address quota, so failed sign-ins " +
+    "or other clients' requests can never use up the owner's way back in; completing the reset lifts the " +
+    "sign-in lock of the account.",
   tier: "auth",
+  rateLimitKey: "ip",
   errors: ["service_unavailable"],
   request: { body: { content: { "application/json": { schema: EmailRequestSchema } } } },
   responses: {

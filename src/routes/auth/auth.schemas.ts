@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { TokenPairSchema } from "../../http/schemas.ts";
 import { MAX_PASSWORD_BYTES, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from "../../services/accounts/passwords.ts";
 import { utf8Length } from "../../encoding.ts";
 
@@ -28,19 +29,36 @@ export const NewPasswordSchema = z
     example: "correct horse battery staple",
   });
 
+/**
+ * Bidirectional formatting characters: embeddings and overrides (U+202A–U+202E), isolates
+ * (U+2066–U+2069) and the marks (U+200E, U+200F, U+061C). U+202E makes "gpj.exe" read as
+ * "exe.jpg"; a display name has no use for any of them.
+ */
+const BIDI_CONTROLS = /[\u202A-\u202E\u2066-\u2069\u200E\u200F\u061C]/u;
+/** Control characters (C0, DEL, C1) and the line and paragraph separators U+2028, U+2029. */
+const CONTROLS = /[\p{Cc}\u2028\u2029]/u;
+
+/** A display name: shown to its owner once the address is proven, never mailed before. */
+export const NameSchema = z
+  .string()
+  .trim()
+  .min(1)
+  .max(100)
+  // PostgreSQL text cannot hold NUL, and control characters in a display name only do harm
+  .refine((name) => !CONTROLS.test(name), "Name must not contain control characters")
+  .refine((name) => !BIDI_CONTROLS.test(name), "Name must not contain bidirectional formatting characters")
+  .openapi({
+    description: "Display name, 1–100 characters; no control or bidirectional formatting characters. It is " +
+      "kept with this sign-up and becomes the account's name when the address is verified with this " +
+      "sign-up's code; no mail ever carries it before that.",
+    example: "Alice",
+  });
+
 export const SignupRequestSchema = z
   .object({
     email: EmailSchema,
     password: NewPasswordSchema,
-    name: z
-      .string()
-      .trim()
-      .min(1)
-      .max(100)
-      // PostgreSQL text cannot hold NUL, and control characters in a display name only do harm
-      .refine((name) => !/\p{Cc}/u.test(name), "Name must not contain control characters")
-      .optional()
-      .openapi({ example: "Alice" }),
+    name: NameSchema.optional(),
   })
   .openapi("SignupRequest");
 
@@ -78,12 +96,41 @@ export const AcceptedSchema = z
     example: { message: "If an account needs it, a mail is on its way to this address" },
   });
 
+/** The opaque token a sign-in returns, sent back on the next sign-in from the same device. */
+const DeviceTokenSchema = z.string().min(1).max(256).openapi({
+  description: "Opaque token naming a device that signed in to this account before. Sign-ins with it count " +
+    "against the device's own limit instead of the account's, so other clients' failures never lock it out. " +
+    "Store it with the device; send the one from the latest sign-in.",
+  example: "b3Jp6d2x0P9vVq3lT8mYcK1sR4uW7zA0eF5hJ2nL6pQ",
+});
+
 export const SigninRequestSchema = z
   .object({
     email: EmailSchema,
     password: z.string().min(1).max(MAX_PASSWORD_LENGTH).openapi({ example: "correct horse battery staple" }),
+    device_token: DeviceTokenSchema.optional(),
   })
   .openapi("SigninRequest");
+
+/** A token pair and the device token for the next sign-in; built field by field (`.extend` gives an allOf). */
+export const SigninResponseSchema = z
+  .object({
+    ...TokenPairSchema.shape,
+    device_token: DeviceTokenSchema.openapi({
+      description: "Send it as `device_token` on this device's next sign-in. Unchanged while it stays valid; " +
+        "a password reset or signing out everywhere makes it stale (the next sign-in returns a new one). " +
+        "Forgotten 90 days after the device's last sign-in.",
+    }),
+  })
+  .openapi("SigninResponse", {
+    example: {
+      access_token: "eyJhbGciOiJIUzI1NiIsInR5cCI6ImF0K2p3dCJ9.eyJzdWIiOiIuLi4ifQ.c2lnbmF0dXJl",
+      refresh_token: "eyJhbGciOiJIUzI1NiIsInR5cCI6InJ0K2p3dCJ9.eyJzdWIiOiIuLi4ifQ.c2lnbmF0dXJl",
+      token_type: "Bearer",
+      expires_in: 900,
+      device_token: "b3Jp6d2x0P9vVq3lT8mYcK1sR4uW7zA0eF5hJ2nL6pQ",
+    },
+  });
 
 export const ResetPasswordRequestSchema = z
   .object({

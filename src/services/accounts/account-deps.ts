@@ -2,14 +2,22 @@ import type { Kysely } from "kysely";
 import type { Clock } from "../../clock.ts";
 import type { Config } from "../../config.ts";
 import type { DB } from "../../db/schema.ts";
+import type { Logger } from "../../logger.ts";
+import type { RateLimiter } from "../../ratelimit/mod.ts";
 import type { SessionService } from "../sessions/service.ts";
 import type { PasswordHasher } from "./passwords.ts";
 
-/** What the account flows need: sign-in starts a session, a password reset ends them all. */
+/**
+ * What the account flows need: sign-in starts a session and counts attempts per account, a
+ * password reset ends every session.
+ */
 export interface AccountDeps {
   config: Config;
   clock: Clock;
+  /** Where work done after the answer reports its failures */
+  logger: Logger;
   db: Kysely<DB>;
   passwords: PasswordHasher;
+  rateLimiter: RateLimiter;
   sessions: Pick<SessionService, "startSession" | "revokeAllSessions">;
 }

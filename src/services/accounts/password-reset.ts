@@ -1,6 +1,7 @@
 import { passwordChangedMail, passwordResetLink, passwordResetMail } from "../../mail/templates.ts";
-import { findLiveResetToken, replaceResetToken, useResetToken } from "../../repositories/password-reset-tokens.ts";
+import { findLiveResetToken, issueResetToken, useResetToken } from "../../repositories/password-reset-tokens.ts";
 import { recordSecurityEvent } from "../../repositories/security-events.ts";
+import { deletePendingSignups } from "../../repositories/signups.ts";
 import { findUserById, lockUserByEmail, markEmailVerified, updatePasswordHash } from "../../repositories/users.ts";
 import { newResetToken, RESET_TOKEN_TTL_MS, resetTokenDigests } from "./reset-tokens.ts";
 import type { AccountDeps } from "./account-deps.ts";
@@ -18,25 +19,39 @@ export function invalidResetTokenError(): AppError {
  * Mails a single-use reset link to an existing account; unknown addresses get nothing and
  * the caller answers the same. The link is built from APP_URL only: a Host or
  * X-Forwarded-Host header must never choose where the token is sent. The database keeps
- * only the token's SHA-256, and the new token kills older ones. Like codes, an address gets
+ * only the token's HMAC (and the key's id), and the new token kills older ones. Like codes, an address gets
  * at most one reset mail a minute (the earlier link stays valid), so nobody can flood it.
+ * Runs after the answer, as of `now` (when the request came); known, unknown and throttled
+ * addresses run the same three statements (lock, throttle check, one write that always
+ * records the request). The greeting names the account only once its address is proven.
  */
-export async function requestPasswordReset(deps: AccountDeps, email: string, meta: RequestMeta): Promise<void> {
+export async function requestPasswordReset(
+  deps: AccountDeps,
+  email: string,
+  meta: RequestMeta,
+  now: Date,
+): Promise<void> {
   const { token, tokenHash, keyId } = await newResetToken(deps.config);
   const link = passwordResetLink(deps.config.appUrl, token);
-  const now = deps.clock.now();
   await deps.db.transaction().execute(async (trx) => {
     const user = await lockUserByEmail(trx, normalizeEmail(email));
-    if (!user || await mailedRecently(trx, user.email, "password_reset", now)) return;
-    await replaceResetToken(trx, {
-      userId: user.id,
-      tokenHash,
-      hmacKeyId: keyId,
-      expiresAt: new Date(now.getTime() + RESET_TOKEN_TTL_MS),
-      now,
-    });
-    await queueMail(trx, passwordResetMail(user.email, user.name, link, token), now);
-    await recordSecurityEvent(trx, { userId: user.id, type: "password_reset_requested", ...meta, at: now });
+    const throttled = await mailedRecently(trx, user?.email ?? email.trim(), "password_reset", now);
+    const target = user && !throttled ? user : undefined;
+    const mails = target
+      ? [passwordResetMail(target.email, target.email_verified ? target.name : null, link, token)]
+      : [];
+    await issueResetToken(
+      trx,
+      {
+        userId: target?.id ?? null,
+        tokenHash,
+        hmacKeyId: keyId,
+        expiresAt: new Date(now.getTime() + RESET_TOKEN_TTL_MS),
+        now,
+      },
+      mails,
+      { userId: user?.id ?? null, type: "password_reset_requested", ...meta, at: now },
+    );
   });
 }
 
@@ -63,6 +78,8 @@ export async function resetPassword(
     if (!user) return undefined;
     await updatePasswordHash(trx, user.id, passwordHash, now);
     await markEmailVerified(trx, user.id, now);
+    // The link proved the mailbox: the pending sign-ups (strangers' passwords among them) are moot
+    await deletePendingSignups(trx, user.id);
     const announce = await deps.sessions.revokeAllSessions(user.id, "password_reset", trx);
     await queueMail(trx, passwordChangedMail(user.email, user.name), now);
     await recordSecurityEvent(trx, { userId: user.id, type: "password_reset", ...meta, at: now });

@@ -1,7 +1,10 @@
 import { recordSecurityEvent } from "../../repositories/security-events.ts";
-import { findUserByEmail } from "../../repositories/users.ts";
+import { findUserAndDevice } from "../../repositories/known-devices.ts";
+import { isCountedResult, rateLimitedError, rateLimitHeaders, retryAfterSeconds } from "../../ratelimit/headers.ts";
 import type { AccountDeps } from "./account-deps.ts";
 import { normalizeEmail } from "./email-address.ts";
+import { hashDeviceToken, rememberDevice } from "./known-devices.ts";
+import { SIGNIN_ACCOUNT_POLICY, SIGNIN_DEVICE_POLICY, signinAccountRule, signinDeviceRule } from "./signin-limits.ts";
 import type { RequestMeta } from "../request-meta.ts";
 import { AppError } from "../../errors.ts";
 import type { TokenPair } from "../sessions/token-pair.ts";
@@ -11,18 +14,59 @@ export function invalidCredentialsError(): AppError {
   return new AppError("invalid_credentials", "The email or password is incorrect");
 }
 
+export interface SigninInput {
+  email: string;
+  password: string;
+  /** The device token a previous sign-in from this device returned */
+  device_token?: string;
+}
+
+/** A token pair and the device token to send on the next sign-in. */
+export interface SigninResult extends TokenPair {
+  device_token: string;
+}
+
+/**
+ * Counts the attempt against the account's limit, or against the device's own when the
+ * client sent a device token this account handed out (same token version, not expired).
+ * The account's count is keyed on the address and its token version: an unknown address
+ * counts as version 0 like a new account, so the 429 tells nothing, and a completed
+ * password reset (which bumps the version) starts a fresh count.
+ */
+async function countAttempt(
+  deps: AccountDeps,
+  emailNormalized: string,
+  found: { user: { token_version: number }; deviceId: string | null } | undefined,
+): Promise<void> {
+  const limits = deps.config.rateLimit.perMinute;
+  const check = found?.deviceId
+    ? { policy: SIGNIN_DEVICE_POLICY, rule: signinDeviceRule(limits), subject: found.deviceId }
+    : {
+      policy: SIGNIN_ACCOUNT_POLICY,
+      rule: signinAccountRule(limits),
+      subject: `${emailNormalized}#${found?.user.token_version ?? 0}`,
+    };
+  const result = await deps.rateLimiter.limit(`signin:${check.policy}`, check.subject, check.rule);
+  if (!isCountedResult(result) || result.success) return;
+  const now = deps.clock.now().getTime();
+  const headers = rateLimitHeaders([{ policy: check.policy, rule: check.rule, result }], now);
+  throw rateLimitedError(retryAfterSeconds(result.reset, now), headers);
+}
+
 /**
  * Checks the password and starts a session. An unknown address still costs one bcrypt
  * verification (against a dummy hash), so it answers as slowly as a wrong password. Only
  * the right password on an unverified account learns that the address needs verifying.
+ * Every attempt counts against the per-account limit first (or the known device's), so
+ * guessing is bounded per account whatever the client address.
  */
-export async function signin(
-  deps: AccountDeps,
-  input: { email: string; password: string },
-  meta: RequestMeta,
-): Promise<TokenPair> {
+export async function signin(deps: AccountDeps, input: SigninInput, meta: RequestMeta): Promise<SigninResult> {
   const db = deps.db;
-  const user = await findUserByEmail(db, normalizeEmail(input.email));
+  const emailNormalized = normalizeEmail(input.email);
+  const deviceHash = input.device_token ? hashDeviceToken(input.device_token) : null;
+  const found = await findUserAndDevice(db, emailNormalized, deviceHash, deps.clock.now());
+  await countAttempt(deps, emailNormalized, found);
+  const user = found?.user;
   const matches = await deps.passwords.verify(input.password, user?.password_hash);
   if (!user || !matches) {
     await recordSecurityEvent(db, { userId: user?.id ?? null, type: "signin_failed", ...meta, at: deps.clock.now() });
@@ -33,6 +77,8 @@ export async function signin(
     throw new AppError("email_not_verified", "Verify your email address with the code we sent, then sign in");
   }
   const tokens = await deps.sessions.startSession(user, meta);
+  const known = found.deviceId && input.device_token ? { id: found.deviceId, token: input.device_token } : undefined;
+  const deviceToken = await rememberDevice(deps, user, known);
   await recordSecurityEvent(db, { userId: user.id, type: "signin_succeeded", ...meta, at: deps.clock.now() });
-  return tokens;
+  return { ...tokens, device_token: deviceToken };
 }

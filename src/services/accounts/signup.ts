@@ -1,9 +1,10 @@
-import { signupAttemptMail } from "../../mail/templates.ts";
-import { recordSecurityEvent } from "../../repositories/security-events.ts";
-import { insertUserIfAbsent, lockUserByEmail } from "../../repositories/users.ts";
+import { signupAttemptMail, verificationCodeMail } from "../../mail/templates.ts";
+import { insertOutboxMailUnlessRecent } from "../../repositories/mail-outbox.ts";
+import { createOrLockUser, insertSignupWithCode } from "../../repositories/signups.ts";
 import type { AccountDeps } from "./account-deps.ts";
 import { normalizeEmail } from "./email-address.ts";
-import { mailedRecently, queueMail, sendVerificationCode } from "./verification-mail.ts";
+import { generateOtp, otpDigest } from "./otp.ts";
+import { codeExpiry, throttleStart } from "./verification-mail.ts";
 import type { RequestMeta } from "../request-meta.ts";
 
 export interface SignupInput {
@@ -15,37 +16,44 @@ export interface SignupInput {
 /**
  * Registers an address, answering the same way whatever its state so sign-up cannot
  * reveal who has an account:
- * - new: an unverified account and a 6-digit code by mail;
- * - registered but unverified: a fresh code (the stored password and name stay: a second
- *   sign-up must not let anyone take over an account its owner is about to verify);
- * - registered and verified: a notice to the owner that someone tried.
- * Every branch pays one bcrypt hash, so timing tells them apart no better than the body.
+ * - new or registered but unverified: this sign-up is recorded with its password and name,
+ *   and gets a code of its own by mail, naming when it was made. Verifying with that code
+ *   applies this sign-up and no other, so whoever reads the mailbox decides which password
+ *   the account gets; a later sign-up never kills an earlier one's code. The newest
+ *   MAX_PENDING_SIGNUPS sign-ups are kept (the per-address rate limit bounds how often);
+ * - registered and verified: a notice to the owner that someone tried (at most one a minute).
+ * Every branch pays one bcrypt hash and one code digest, and runs two statements: one that
+ * creates or locks the account, one that writes.
  */
 export async function signup(deps: AccountDeps, input: SignupInput, meta: RequestMeta): Promise<void> {
   const email = input.email.trim();
-  const emailNormalized = normalizeEmail(email);
   const passwordHash = await deps.passwords.hash(input.password);
+  const code = generateOtp();
   const now = deps.clock.now();
   await deps.db.transaction().execute(async (trx) => {
-    const created = await insertUserIfAbsent(trx, {
-      email,
-      email_normalized: emailNormalized,
-      name: input.name ?? null,
-      password_hash: passwordHash,
-      created_at: now,
-      updated_at: now,
-    });
-    if (created) {
-      await sendVerificationCode(deps, trx, created, now);
-      await recordSecurityEvent(trx, { userId: created.id, type: "signup", ...meta, at: now });
+    const user = await createOrLockUser(trx, { email, emailNormalized: normalizeEmail(email), passwordHash, now });
+    // Every branch pays the digest, as it pays the bcrypt hash
+    const { keyId, digest: codeHmac } = await otpDigest(deps.config, user.id, code);
+    if (user.email_verified) {
+      await insertOutboxMailUnlessRecent(trx, { ...signupAttemptMail(user.email, deps.config.appUrl), now }, {
+        since: throttleStart(now),
+      });
       return;
     }
-    const existing = await lockUserByEmail(trx, emailNormalized);
-    if (!existing) return;
-    if (!existing.email_verified) {
-      await sendVerificationCode(deps, trx, existing, now);
-    } else if (!await mailedRecently(trx, existing.email, "signup_attempt", now)) {
-      await queueMail(trx, signupAttemptMail(existing.email, existing.name, deps.config.appUrl), now);
-    }
+    await insertSignupWithCode(
+      trx,
+      {
+        id: crypto.randomUUID(),
+        userId: user.id,
+        passwordHash,
+        name: input.name ?? null,
+        codeHmac,
+        hmacKeyId: keyId,
+        codeExpiresAt: codeExpiry(deps, now),
+        now,
+      },
+      verificationCodeMail(user.email, code, deps.config.otpTtlMinutes, now),
+      { userId: user.id, type: "signup", ...meta, at: now },
+    );
   });
 }

@@ -1,10 +1,7 @@
 import type { Transaction } from "kysely";
-import type { DB, UserRow } from "../../db/schema.ts";
+import type { DB } from "../../db/schema.ts";
 import type { MailTemplate, RenderedMail } from "../../mail/templates.ts";
-import { verificationCodeMail } from "../../mail/templates.ts";
-import { insertEmailOtp, killEmailOtps } from "../../repositories/email-otps.ts";
 import { hasMailSince, insertOutboxMail } from "../../repositories/mail-outbox.ts";
-import { generateOtp, otpDigest } from "./otp.ts";
 import type { AccountDeps } from "./account-deps.ts";
 
 /** At most one mail of a kind per address in this window, however often it is asked for. */
@@ -15,6 +12,11 @@ export async function queueMail(trx: Transaction<DB>, mail: RenderedMail, now: D
   await insertOutboxMail(trx, { ...mail, now });
 }
 
+/** Start of the throttle window that ends now. */
+export function throttleStart(now: Date): Date {
+  return new Date(now.getTime() - MAIL_THROTTLE_MS);
+}
+
 /** True when the address got a mail of this kind within the throttle window. */
 export async function mailedRecently(
   trx: Transaction<DB>,
@@ -22,31 +24,10 @@ export async function mailedRecently(
   template: MailTemplate,
   now: Date,
 ): Promise<boolean> {
-  return await hasMailSince(trx, to, template, new Date(now.getTime() - MAIL_THROTTLE_MS));
+  return await hasMailSince(trx, to, template, throttleStart(now));
 }
 
-/**
- * Replaces the user's codes with a fresh one and queues it, unless a code went out within
- * the throttle window (then the live code stands and nothing is sent). The caller holds
- * the user's row lock, so concurrent requests cannot both pass the throttle.
- */
-export async function sendVerificationCode(
-  deps: AccountDeps,
-  trx: Transaction<DB>,
-  user: UserRow,
-  now: Date,
-): Promise<void> {
-  if (await mailedRecently(trx, user.email, "verification_code", now)) return;
-  const ttlMinutes = deps.config.otpTtlMinutes;
-  const code = generateOtp();
-  const { keyId, digest } = await otpDigest(deps.config, user.id, code);
-  await killEmailOtps(trx, user.id, now);
-  await insertEmailOtp(trx, {
-    userId: user.id,
-    codeHmac: digest,
-    hmacKeyId: keyId,
-    expiresAt: new Date(now.getTime() + ttlMinutes * 60_000),
-    now,
-  });
-  await queueMail(trx, verificationCodeMail(user.email, user.name, code, ttlMinutes), now);
+/** When a verification code issued now expires (OTP_EXPIRATION_MINUTES). */
+export function codeExpiry(deps: AccountDeps, now: Date): Date {
+  return new Date(now.getTime() + deps.config.otpTtlMinutes * 60_000);
 }

@@ -1,3 +1,9 @@
+/**
+ * The signing-key life cycle: generate, list, activate, retire, revoke, and the automatic
+ * retirement of previous keys. Longer than most services on purpose: each transition checks
+ * the same state rules (standby period, current key, previous window) inside one transaction.
+ * @module
+ */
 import { calculateJwkThumbprint, exportJWK, generateKeyPair } from "jose";
 import type { Kysely, Transaction } from "kysely";
 import type { Clock } from "../../clock.ts";

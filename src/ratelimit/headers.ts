@@ -1,4 +1,11 @@
-import type { LimitResult, LimitRule } from "../../ratelimit/mod.ts";
+/**
+ * What a client is told about the limits applied to its request: the rate-limit headers and
+ * the 429 problem. Below the web layer, so a service that enforces a limit of its own (the
+ * per-account sign-in limit) answers exactly as the middleware does.
+ * @module
+ */
+import { AppError } from "../errors.ts";
+import type { LimitResult, LimitRule } from "./types.ts";
 
 /** One limit applied to a request: the policy's name, its rule and the limiter's verdict. */
 export interface LimitCheck {
@@ -55,4 +62,12 @@ export function rateLimitHeaders(checks: readonly LimitCheck[], nowMs: number): 
     "X-RateLimit-Remaining": String(binding.result.remaining),
     "X-RateLimit-Reset": String(secondsUntilReset(binding.result.reset, nowMs)),
   };
+}
+
+/** The 429 problem; one wording for every limit, so it tells nothing about the account. */
+export function rateLimitedError(retryAfter: number, headers: Record<string, string> = {}): AppError {
+  return new AppError("rate_limited", "Too many requests: retry after the number of seconds in Retry-After", {
+    headers: { ...headers, "Retry-After": String(retryAfter) },
+    extra: { retry_after: retryAfter },
+  });
 }
