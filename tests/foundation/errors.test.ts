@@ -4,6 +4,7 @@ import { defineRoute } from "../../src/http/define-route.ts";
 import { assert, assertEquals, assertMatch } from "../helpers/assert.ts";
 import { createTestApp, postJson, type TestApp } from "../helpers/app.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
+import { PRODUCTION_ENV } from "../helpers/env.ts";
 
 const PROBLEM_KEYS = ["code", "detail", "request_id", "status", "title", "type"];
 
@@ -120,11 +121,8 @@ Deno.test({
   async fn() {
     const prod = await createTestApp({
       env: {
-        ENVIRONMENT: "production",
-        DATABASE_URL: "postgres://unused.internal:5432/db",
-        SMTP_SERVER: "smtp.internal",
+        ...PRODUCTION_ENV,
         CORS_ALLOWED_ORIGINS: "https://app.example.com",
-        BCRYPT_COST: "10",
       },
     });
     try {

@@ -1,6 +1,7 @@
 import { assert, assertEquals } from "../helpers/assert.ts";
 import { createTestApp } from "../helpers/app.ts";
 import { renderSpec, SPEC_PATH } from "../../src/cli/spec-file.ts";
+import { PRODUCTION_ENV } from "../helpers/env.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const t = await createTestApp();
@@ -41,10 +42,7 @@ Deno.test("openapi: a production app serves exactly the committed document", asy
   const production = await createTestApp({
     database: t.database,
     env: {
-      ENVIRONMENT: "production",
-      DATABASE_URL: "postgres://unused.internal:5432/db",
-      SMTP_SERVER: "smtp.internal",
-      BCRYPT_COST: "10",
+      ...PRODUCTION_ENV,
     },
   });
   try {

@@ -8,3 +8,11 @@ export const TEST_SECRETS = {
   JWT_SECRET: "test-access-secret-0123456789abcdef0123456789",
   JWT_REFRESH_SECRET: "test-refresh-secret-fedcba9876543210fedcba98",
 };
+
+/** What production refuses to start without, pointing nowhere: apps built in-process never connect to them. */
+export const PRODUCTION_ENV = {
+  ENVIRONMENT: "production",
+  DATABASE_URL: "postgres://unused.internal:5432/db",
+  SMTP_SERVER: "smtp.internal",
+  BCRYPT_COST: "10",
+};

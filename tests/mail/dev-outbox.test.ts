@@ -8,6 +8,7 @@ import { assert, assertEquals, assertMatch } from "../helpers/assert.ts";
 import { createTestDatabase } from "../helpers/database.ts";
 import { startSmtpPeer } from "../helpers/smtp.ts";
 import { NO_RATE_LIMITS, uniqueEmail } from "../accounts/_harness.ts";
+import { PRODUCTION_ENV } from "../helpers/env.ts";
 
 const database = await createTestDatabase();
 const WORKER_INTERVAL_MS = 10;
@@ -54,10 +55,7 @@ Deno.test("GET /dev/outbox does not exist in production", async () => {
   const prod = await createTestApp({
     database,
     env: {
-      ENVIRONMENT: "production",
-      DATABASE_URL: "postgres://unused.internal:5432/db",
-      SMTP_SERVER: "smtp.internal",
-      BCRYPT_COST: "10",
+      ...PRODUCTION_ENV,
     },
   });
   try {
