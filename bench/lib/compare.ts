@@ -1,6 +1,6 @@
 import type { BenchSettings } from "./args.ts";
 import { median, summarize, type Summary } from "./stats.ts";
-import { waitIdle } from "./processes.ts";
+import { cpuTicks, waitIdle } from "./processes.ts";
 import { describeFailures, runWrk, type WrkResult } from "./wrk.ts";
 
 /** One side of a comparison: where to send load and how to prepare each run. */
@@ -40,7 +40,20 @@ export interface SideFigures {
   /** Non-2xx answers and socket errors over all repetitions */
   failures: number;
   requests: number;
+  /**
+   * CPU time the server process spent per answered request (median over repetitions), in µs: on a
+   * machine shared with other work this moves far less than req/s does
+   */
+  cpuMicrosPerRequest: number;
 }
+
+/** One run's load figures and the server's CPU time over it. */
+interface Run extends WrkResult {
+  cpuMicrosPerRequest: number;
+}
+
+// Linux reports process CPU time in ticks of 1/100 s (USER_HZ)
+const MICROS_PER_TICK = 10_000;
 
 export interface CompareOptions {
   label: string;
@@ -50,28 +63,30 @@ export interface CompareOptions {
   timeoutSeconds?: number;
 }
 
-function figures(runs: WrkResult[]): SideFigures {
+function figures(runs: Run[]): SideFigures {
   return {
     rps: summarize(runs.map((run) => run.rps)),
     p50Ms: median(runs.map((run) => run.p50Ms)),
     p99Ms: median(runs.map((run) => run.p99Ms)),
     failures: runs.reduce((sum, run) => sum + run.non2xx + run.socketErrors + run.timeouts, 0),
     requests: runs.reduce((sum, run) => sum + run.requests, 0),
+    cpuMicrosPerRequest: median(runs.map((run) => run.cpuMicrosPerRequest)),
   };
 }
 
-function line(run: WrkResult): string {
+function line(run: Run): string {
   const failures = describeFailures(run);
   return `${run.rps.toFixed(run.rps < 100 ? 1 : 0)} req/s, p50 ${run.p50Ms.toFixed(1)} ms, p99 ${
     run.p99Ms.toFixed(1)
-  } ms${failures ? ` (failed: ${failures})` : ""}`;
+  } ms, ${run.cpuMicrosPerRequest.toFixed(0)} µs CPU/req${failures ? ` (failed: ${failures})` : ""}`;
 }
 
-async function once(side: Side, options: CompareOptions, seconds: number): Promise<WrkResult> {
+async function once(side: Side, options: CompareOptions, seconds: number): Promise<Run> {
   const prepared = await side.prepare();
   await waitIdle(side.pid);
   try {
-    return await runWrk({
+    const ticksBefore = await cpuTicks(side.pid);
+    const result = await runWrk({
       url: side.url,
       scripts: side.scripts,
       scriptArgs: prepared.args,
@@ -80,6 +95,9 @@ async function once(side: Side, options: CompareOptions, seconds: number): Promi
       timeoutSeconds: options.timeoutSeconds,
       cpus: options.cpus,
     });
+    const answered = result.requests - result.non2xx - result.socketErrors - result.timeouts;
+    const micros = (await cpuTicks(side.pid) - ticksBefore) * MICROS_PER_TICK;
+    return { ...result, cpuMicrosPerRequest: answered > 0 ? micros / answered : NaN };
   } finally {
     for (const file of prepared.files ?? []) await Deno.remove(file).catch(() => {});
   }
@@ -92,8 +110,8 @@ async function once(side: Side, options: CompareOptions, seconds: number): Promi
 export async function compare(settings: BenchSettings, options: CompareOptions, ours: Side, ceiling: Side) {
   await once(ceiling, options, settings.warmupSeconds);
   await once(ours, options, settings.warmupSeconds);
-  const oursRuns: WrkResult[] = [];
-  const ceilingRuns: WrkResult[] = [];
+  const oursRuns: Run[] = [];
+  const ceilingRuns: Run[] = [];
   for (let rep = 1; rep <= settings.repetitions; rep++) {
     const c = await once(ceiling, options, settings.durationSeconds);
     ceilingRuns.push(c);

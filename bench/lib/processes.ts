@@ -100,7 +100,7 @@ export async function startServer(options: StartOptions): Promise<ServerProcess>
 }
 
 /** CPU time a process has used so far, in clock ticks (utime + stime of /proc/<pid>/stat). */
-async function cpuTicks(pid: number): Promise<number> {
+export async function cpuTicks(pid: number): Promise<number> {
   const stat = await Deno.readTextFile(`/proc/${pid}/stat`);
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   return Number(fields[11]) + Number(fields[12]);

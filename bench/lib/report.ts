@@ -17,12 +17,20 @@ function latency(comparison: Comparison, side: "ours" | "ceiling"): string {
   return `${comparison[side].p50Ms.toFixed(1)} / ${comparison[side].p99Ms.toFixed(1)}`;
 }
 
+/** CPU µs per request, ours / ceiling; results from before it was measured have none. */
+function cpu(comparison: Comparison): string {
+  const ours = comparison.ours.cpuMicrosPerRequest;
+  const ceiling = comparison.ceiling.cpuMicrosPerRequest;
+  if (!Number.isFinite(ours) || !Number.isFinite(ceiling)) return "—";
+  return `${ours.toFixed(0)} / ${ceiling.toFixed(0)}`;
+}
+
 function throughputTable(results: BenchResults): Table {
   const rows = Object.entries(SCENARIOS).map(([name, scenario]) => {
     const comparison = results.comparisons[name];
-    if (!comparison) return [scenario.title, "not run", "", scenario.ceiling, "", "", ""];
+    if (!comparison) return [scenario.title, "not run", "", scenario.ceiling, "", "", "", ""];
     if (isSkipped(comparison)) {
-      return [scenario.title, `skipped: ${comparison.skipped}`, "", scenario.ceiling, "", "", ""];
+      return [scenario.title, `skipped: ${comparison.skipped}`, "", scenario.ceiling, "", "", "", ""];
     }
     return [
       scenario.title,
@@ -32,6 +40,7 @@ function throughputTable(results: BenchResults): Table {
       rate(comparison, "ceiling"),
       latency(comparison, "ceiling"),
       Number.isFinite(comparison.ratio) ? `${(comparison.ratio * 100).toFixed(0)}%` : "—",
+      cpu(comparison),
     ];
   });
   return {
@@ -43,6 +52,7 @@ function throughputTable(results: BenchResults): Table {
       "ceiling req/s",
       "ceiling p50/p99 ms",
       "ratio",
+      "CPU µs/req ours / ceiling",
     ],
     rows,
   };

@@ -13,6 +13,7 @@ function comparison(ours: number, ceiling: number, failures = 0): Comparison {
     p99Ms: 2,
     failures: failed,
     requests: rps * 10,
+    cpuMicrosPerRequest: 1_000_000 / rps,
   });
   return { ours: side(ours, failures), ceiling: side(ceiling, 0), ratio: ours / ceiling };
 }
@@ -103,7 +104,7 @@ Deno.test("peer targets hold our throughput against the peer's best get-session 
 Deno.test("the Markdown table lists every scenario with its ratio and every target with a verdict", () => {
   const partial = results({ comparisons: { refresh: comparison(800, 1000) } });
   const markdown = renderMarkdown({ ...partial, targets: judge(partial) }, "bench/results/x.json");
-  assertMatch(markdown, /\| POST \/auth\/refresh \| 800 ±0% \| .* \| 80% \|/);
+  assertMatch(markdown, /\| POST \/auth\/refresh \| 800 ±0% \| .* \| 80% \| 1250 \/ 1000 \|/);
   assertMatch(markdown, /\| \/auth\/refresh vs rotation ceiling \| 80% .* \| PASS \|/);
   assert(markdown.includes("| idle RSS (Postgres backend) | — (not run) | ≤ 150 MB | SKIP |"));
 });
