@@ -40,6 +40,33 @@ export interface MetricsOptions extends MetricSources {
   processMetrics?: boolean;
 }
 
+/**
+ * Series prom-client reads from /proc/self (status, fd, limits): with `deno task start`'s
+ * `--allow-read=.` it cannot, and would report 0. Dropped rather than widened permissions;
+ * the resident memory comes from Deno itself instead.
+ */
+const PROC_READING_METRICS = [
+  "process_resident_memory_bytes",
+  "process_virtual_memory_bytes",
+  "process_heap_bytes",
+  "process_open_fds",
+  "process_max_fds",
+];
+
+/** prom-client's default metrics that work under Deno's permissions (CPU, heap, event-loop lag…). */
+function processMetrics(registry: Registry): void {
+  collectDefaultMetrics({ register: registry });
+  for (const name of PROC_READING_METRICS) registry.removeSingleMetric(name);
+  new Gauge({
+    name: "process_resident_memory_bytes",
+    help: "Resident memory size in bytes",
+    registers: [registry],
+    collect() {
+      this.set(Deno.memoryUsage().rss);
+    },
+  });
+}
+
 /** Builds a registry with every series of the service. */
 export function createMetrics(options: MetricsOptions): Metrics {
   const registers = [new Registry()];
@@ -168,7 +195,7 @@ export function createMetrics(options: MetricsOptions): Metrics {
       this.inc(total);
     },
   });
-  if (options.processMetrics) collectDefaultMetrics({ register: registry });
+  if (options.processMetrics) processMetrics(registry);
 
   // One outbox query per scrape, shared by the two gauges that read it
   let backlog: ReturnType<typeof outboxBacklog> | undefined;
