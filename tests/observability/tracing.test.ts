@@ -87,7 +87,9 @@ Deno.test({
         for (const span of trace) {
           if (span.kind === SERVER_KIND) continue;
           let parent = span.parentSpanId ? byId.get(span.parentSpanId) : undefined;
-          while (parent && parent.kind !== SERVER_KIND) parent = parent.parentSpanId ? byId.get(parent.parentSpanId) : undefined;
+          while (parent && parent.kind !== SERVER_KIND) {
+            parent = parent.parentSpanId ? byId.get(parent.parentSpanId) : undefined;
+          }
           assert(parent, `${span.name} is not under the request's span`);
         }
         // SQL spans name the operation and table, never the statement or its values
@@ -106,7 +108,9 @@ Deno.test({
 
       // The access log line of the request names the same trace
       await eventually(() => {
-        const line = server.lines.find((candidate) => candidate.message === "request" && candidate.request_id === requestId);
+        const line = server.lines.find((candidate) =>
+          candidate.message === "request" && candidate.request_id === requestId
+        );
         assertEquals(line?.trace_id, problem.trace_id);
       });
     } finally {

@@ -1,6 +1,12 @@
 import { recordSecurityEvent } from "../../repositories/security-events.ts";
 import { findUserAndDevice } from "../../repositories/known-devices.ts";
-import { isCountedResult, limitOutcome, rateLimitedError, rateLimitHeaders, retryAfterSeconds } from "../../ratelimit/headers.ts";
+import {
+  isCountedResult,
+  limitOutcome,
+  rateLimitedError,
+  rateLimitHeaders,
+  retryAfterSeconds,
+} from "../../ratelimit/headers.ts";
 import type { AccountDeps } from "./account-deps.ts";
 import { normalizeEmail } from "./email-address.ts";
 import { hashDeviceToken, rememberDevice } from "./known-devices.ts";
