@@ -89,7 +89,8 @@ Deno.test({
               verifications: await value('password_hash_duration_seconds_count{operation="verify"}'),
               rejected: await value("password_hash_rejected_total"),
               queue: await value("password_hash_queue_depth"),
-              sent: await value('mail_deliveries_total{outcome="sent"}'),
+              // The worker delivers whatever is due in the database, other instances' mail too
+              sent: (await value('mail_deliveries_total{outcome="sent"}') ?? 0) >= 1,
               // The outbox gauges describe the database, which other instances may share (CI runs
               // servers side by side on one database): this instance's mail is there, at least
               outboxSent: (await value('mail_outbox_rows{status="sent"}') ?? 0) >= 1,
@@ -120,7 +121,7 @@ Deno.test({
               verifications: 2,
               rejected: 0,
               queue: 0,
-              sent: 1,
+              sent: true,
               outboxSent: true,
               outboxPending: true,
               oldestPending: true,
