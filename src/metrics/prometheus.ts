@@ -204,23 +204,38 @@ export function createMetrics(options: MetricsOptions): Metrics {
     return backlog.catch(() => undefined);
   }
 
+  // The hot path: label-bound children looked up by one string key instead of prom-client hashing
+  // a label object on every request (the label sets are closed, so the maps stay small)
+  const requestChildren = new Map<string, { inc(): void }>();
+  const durationChildren = new Map<string, { observe(seconds: number): void }>();
+  const decisionChildren = new Map<string, { inc(): void }>();
+  const revocationChildren = { cache: revocationChecks.labels("cache"), database: revocationChecks.labels("database") };
+
   const observer: Observer = {
     request(operation, status, seconds) {
-      requests.inc({ operation, status: String(status) });
-      duration.observe({ operation }, seconds);
+      const key = `${operation} ${status}`;
+      let counter = requestChildren.get(key);
+      if (!counter) requestChildren.set(key, counter = requests.labels(operation, String(status)));
+      counter.inc();
+      let histogram = durationChildren.get(operation);
+      if (!histogram) durationChildren.set(operation, histogram = duration.labels(operation));
+      histogram.observe(seconds);
     },
     securityEvent(type) {
       authEvents.inc({ type });
     },
     rateLimitDecision(tier, policy, outcome) {
-      decisions.inc({ tier, policy, outcome });
+      const key = `${tier} ${policy} ${outcome}`;
+      let counter = decisionChildren.get(key);
+      if (!counter) decisionChildren.set(key, counter = decisions.labels(tier, policy, outcome));
+      counter.inc();
     },
     rateLimitFallback(active) {
       fallback.set(active ? 1 : 0);
       if (active) fallbackTransitions.inc();
     },
     revocationCheck(source) {
-      revocationChecks.inc({ source });
+      revocationChildren[source].inc();
     },
     revocationPublished(seconds) {
       publishDuration.observe(seconds);
