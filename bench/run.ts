@@ -103,12 +103,14 @@ async function main(settings: BenchSettings): Promise<void> {
       console.log(`Token scenarios skipped: ${unavailable}`);
     }
 
-    const needsTokens = ["me-memory", "me-redis", "me-eddsa", "me-es256", "refresh", "soak"].filter((name) =>
-      wants(settings, name)
-    );
+    const needsTokens = ["me-memory", "me-memory-metrics", "me-redis", "me-eddsa", "me-es256", "refresh", "soak"]
+      .filter((name) => wants(settings, name));
     if (unavailable) { for (const name of needsTokens) results.comparisons[name] = { skipped: unavailable }; }
 
-    if (accessTokensFile && (wants(settings, "me-memory") || wants(settings, "me-redis"))) {
+    if (
+      accessTokensFile &&
+      (wants(settings, "me-memory") || wants(settings, "me-memory-metrics") || wants(settings, "me-redis"))
+    ) {
       const ceiling = await startCeiling("verify-select.ts", port + 10, {
         DATABASE_URL: database.url,
         JWT_SECRET: BENCH_SECRETS.JWT_SECRET,
@@ -129,6 +131,36 @@ async function main(settings: BenchSettings): Promise<void> {
           scripts: ["bearer.lua"],
           prepare: fixedArgs([accessTokensFile]),
         }, ceilingSide);
+      }
+      // Metrics on: the same scenario on an instance counting every request, scraped every second
+      if (wants(settings, "me-memory") || wants(settings, "me-memory-metrics")) {
+        console.log("GET /auth/me, memory store, metrics on");
+        const metricsPort = port + 5;
+        const appMetrics = await startApp(
+          "app-metrics",
+          { ...envFor(4), METRICS_PORT: String(metricsPort) },
+          SERVER_CPU,
+        );
+        servers.push(appMetrics);
+        const scraper = setInterval(() => {
+          fetch(`http://127.0.0.1:${metricsPort}/metrics`).then((response) => response.body?.cancel(), () => {});
+        }, 1000);
+        try {
+          results.comparisons["me-memory-metrics"] = await compare(
+            settings,
+            { ...options, label: "me-memory-metrics" },
+            {
+              url: `${appMetrics.url}/auth/me`,
+              pid: appMetrics.pid,
+              scripts: ["bearer.lua"],
+              prepare: fixedArgs([accessTokensFile]),
+            },
+            ceilingSide,
+          );
+        } finally {
+          clearInterval(scraper);
+        }
+        await stop(servers, appMetrics);
       }
       if (wants(settings, "me-redis")) {
         console.log("GET /auth/me, Redis store");

@@ -1,6 +1,8 @@
 import type { AppDeps } from "./deps.ts";
 import { errorHandler, notFoundHandler, type RouteTable, routeTable } from "./http/error-handler.ts";
 import { accessLog } from "./http/middleware/access-log.ts";
+import { METRICS_OPERATION, METRICS_PATH, metricsRoute } from "./http/metrics-endpoint.ts";
+import { type OperationTable, operationTable, requestMetrics } from "./http/middleware/request-metrics.ts";
 import { bodyLimit } from "./http/middleware/body-limit.ts";
 import { cors } from "./http/middleware/cors.ts";
 import { requestId } from "./http/middleware/request-id.ts";
@@ -18,6 +20,10 @@ export function createApp(deps: AppDeps) {
 
   app.use("*", requestId());
   app.use("*", accessLog(logger));
+  let operations: OperationTable | undefined;
+  if (deps.metrics) {
+    app.use("*", requestMetrics(deps.observer, () => operations ??= contractOperations(app)));
+  }
   app.use("*", securityHeaders({ hsts: config.environment === "production" }));
   app.use("*", cors(config.cors));
   app.use("*", bodyLimit(config.bodyLimitBytes));
@@ -29,12 +35,22 @@ export function createApp(deps: AppDeps) {
     await next();
   });
 
+  // Outside the contract: the operator's scraper reads it, clients do not (see metrics-endpoint.ts)
+  if (deps.metrics && config.metrics.token) app.get(METRICS_PATH, metricsRoute(deps.metrics, config.metrics.token));
   mountApi(app, config);
 
   let table: RouteTable | undefined;
   app.notFound(notFoundHandler(() => table ??= routeTable(app.routes)));
   app.onError(errorHandler(logger));
   return app;
+}
+
+/** Operation ids of every route, from the contracts registered with the app (and /metrics). */
+function contractOperations(app: ReturnType<typeof createRouter>): OperationTable {
+  const routes = app.openAPIRegistry.definitions.flatMap((definition) =>
+    definition.type === "route" ? [definition.route] : []
+  );
+  return operationTable([...routes, { method: "get", path: METRICS_PATH, operationId: METRICS_OPERATION }]);
 }
 
 export type App = ReturnType<typeof createApp>;

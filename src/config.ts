@@ -92,6 +92,9 @@ const envSchema = z.object({
   BODY_LIMIT_BYTES: integer(65_536, 1024, 10_485_760),
   HEALTH_DETAILS_TOKEN: optionalText,
   SECURITY_EVENT_RETENTION_DAYS: integer(365, 1, 36_500),
+  METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional().or(z.literal("").transform(() => undefined)),
+  METRICS_TOKEN: optionalText,
+  OTEL_DENO: booleanFlag.default(false),
 });
 
 export type Environment = "development" | "production";
@@ -152,6 +155,13 @@ export interface Config {
   readonly healthDetailsToken?: string;
   /** Security events older than this many days are deleted by housekeeping */
   readonly securityEventRetentionDays: number;
+  /**
+   * Prometheus metrics: on when either is set. `port` serves /metrics on a listener of its own
+   * (on HOST); `token` serves it on the main port to that bearer
+   */
+  readonly metrics: { readonly enabled: boolean; readonly port?: number; readonly token?: string };
+  /** OTEL_DENO: Deno exports traces (OTEL_* variables), and the service adds spans of its own */
+  readonly tracing: boolean;
 }
 
 /** Raised when the environment cannot be used; `problems` holds one line per problem. */
@@ -249,6 +259,12 @@ export function loadConfig(env: Record<string, string | undefined>): LoadedConfi
   if (production && e.HEALTH_DETAILS_TOKEN && utf8Length(e.HEALTH_DETAILS_TOKEN) < MIN_SECRET_BYTES) {
     problems.push(`HEALTH_DETAILS_TOKEN must be at least ${MIN_SECRET_BYTES} bytes`);
   }
+  if (production && e.METRICS_TOKEN && utf8Length(e.METRICS_TOKEN) < MIN_SECRET_BYTES) {
+    problems.push(`METRICS_TOKEN must be at least ${MIN_SECRET_BYTES} bytes`);
+  }
+  if (e.METRICS_PORT !== undefined && e.METRICS_PORT === e.PORT) {
+    problems.push("METRICS_PORT must differ from PORT");
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
   const accessSecret = e.JWT_SECRET ?? randomSecret();
@@ -306,6 +322,12 @@ export function loadConfig(env: Record<string, string | undefined>): LoadedConfi
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     healthDetailsToken: e.HEALTH_DETAILS_TOKEN,
     securityEventRetentionDays: e.SECURITY_EVENT_RETENTION_DAYS,
+    metrics: {
+      enabled: e.METRICS_PORT !== undefined || e.METRICS_TOKEN !== undefined,
+      port: e.METRICS_PORT,
+      token: e.METRICS_TOKEN,
+    },
+    tracing: e.OTEL_DENO,
   };
   return { config: deepFreeze(config), warnings };
 }

@@ -10,6 +10,8 @@ import type { Database } from "./db/database.ts";
 import type { HealthProbe } from "./health-probe.ts";
 import type { Logger } from "./logger.ts";
 import type { DevOutbox } from "./mail/dev-outbox.ts";
+import { createMetrics, type Metrics } from "./metrics/prometheus.ts";
+import { NOOP_OBSERVER, type Observer } from "./observer.ts";
 import { rateLimitStoreProbe } from "./ratelimit/health-probe.ts";
 import { createRateLimiter, type RateLimiter } from "./ratelimit/mod.ts";
 import type { RedisConnection } from "./redis/connection.ts";
@@ -45,6 +47,10 @@ export interface AppDeps {
   readonly keys: KeyService;
   /** Development only: mail the worker delivered, listed by GET /dev/outbox */
   readonly devOutbox?: DevOutbox;
+  /** Prometheus series, when METRICS_PORT or METRICS_TOKEN is set */
+  readonly metrics?: Metrics;
+  /** Where measurements go: the metrics' observer, or one that drops them */
+  readonly observer: Observer;
 }
 
 /** What the assembly is handed: the open connections and what a caller wants instead of the default. */
@@ -66,6 +72,8 @@ export interface AssemblyOptions {
   /** Checks besides the database and the rate-limit store (the mailer) */
   probes?: Record<string, HealthProbe>;
   devOutbox?: DevOutbox;
+  /** The instance's metrics (runtime.ts builds them first, for the mail worker); from config otherwise */
+  metrics?: Metrics;
 }
 
 /** The assembled dependencies and how to release what the assembly itself built. */
@@ -80,6 +88,8 @@ export const DEFAULT_REVOCATION_KEY_PREFIX = "jessy:revocation:";
 /** Builds every service of one instance from its configuration and open connections. */
 export function assembleDeps(options: AssemblyOptions): Assembly {
   const { config, logger, clock, database } = options;
+  const metrics = options.metrics ?? (config.metrics.enabled ? createMetrics({ database, clock }) : undefined);
+  const observer = metrics?.observer ?? NOOP_OBSERVER;
   const rateLimiter = options.rateLimiter ?? createRateLimiter({
     redis: options.redis,
     upstashUrl: config.rateLimit.upstashUrl,
@@ -88,13 +98,14 @@ export function assembleDeps(options: AssemblyOptions): Assembly {
     clock,
     prefix: options.rateLimitPrefix,
     log: (level, message, fields) => logger[level](message, fields),
+    onFallback: (active) => observer.rateLimitFallback(active),
   });
-  const revocations = createRevocations(options);
+  const revocations = createRevocations(options, observer);
   const sealer = createKeySealer(config);
   const accessKeys = createAccessKeys({ jwt: config.jwt, db: database.db, clock, logger, sealer });
-  const sessions = createSessionService({ config, db: database.db, clock, logger, revocations, accessKeys });
+  const sessions = createSessionService({ config, db: database.db, clock, logger, revocations, accessKeys, observer });
   const keys = createKeyService({ config, db: database.db, clock, logger, accessKeys, sealer, revocations });
-  const passwords = options.passwords ?? createPasswordHasher({ cost: config.bcryptCost });
+  const passwords = options.passwords ?? createPasswordHasher({ cost: config.bcryptCost, observer });
   const deps: AppDeps = {
     config,
     logger,
@@ -104,10 +115,21 @@ export function assembleDeps(options: AssemblyOptions): Assembly {
     probes: { ...options.probes, rate_limit_store: rateLimitStoreProbe(rateLimiter) },
     features: securityFeatures(config, Boolean(options.redis || options.revocationCache)),
     passwords,
-    accounts: createAccountService({ config, clock, logger, db: database.db, passwords, rateLimiter, sessions }),
+    accounts: createAccountService({
+      config,
+      clock,
+      logger,
+      db: database.db,
+      passwords,
+      rateLimiter,
+      sessions,
+      observer,
+    }),
     sessions,
     keys,
     devOutbox: options.devOutbox,
+    metrics,
+    observer,
   };
   return {
     deps,
@@ -124,7 +146,7 @@ export function assembleDeps(options: AssemblyOptions): Assembly {
  * Where the token check reads revocations: a shared Redis cache in front of PostgreSQL
  * when there is a Redis, PostgreSQL itself otherwise.
  */
-function createRevocations(options: AssemblyOptions): Revocations {
+function createRevocations(options: AssemblyOptions, observer: Observer): Revocations {
   const { config, clock, logger, database } = options;
   const cache = options.revocationCache ?? (options.redis &&
     createRedisRevocationCache({
@@ -133,13 +155,14 @@ function createRevocations(options: AssemblyOptions): Revocations {
       timeoutMs: config.rateLimit.timeoutMs,
       clock,
     }));
-  if (!cache) return createDatabaseRevocations(database.db, clock);
+  if (!cache) return createDatabaseRevocations(database.db, clock, observer);
   return createCachedRevocations({
     db: database.db,
     cache,
     clock,
     logger,
     accessTtlSeconds: config.jwt.accessTtlSeconds,
+    observer,
   });
 }
 

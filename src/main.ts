@@ -8,6 +8,7 @@
  *   deno run … src/main.ts keys <command>    signing keys (see src/cli/keys.ts)
  */
 import { createApp } from "./app.ts";
+import { metricsListener } from "./http/metrics-endpoint.ts";
 import { ENV_FILE, mergeEnvFile, readEnvFile } from "./cli/env-file.ts";
 import { type Config, ConfigError, loadConfig } from "./config.ts";
 import { migrateDown, migrateToLatest } from "./db/migrate.ts";
@@ -98,6 +99,14 @@ async function serve() {
         startup_ms: Math.round(performance.now() - started),
       }),
   }, app.fetch);
+  const metrics = runtime.deps.metrics;
+  const metricsServer = metrics && config.metrics.port !== undefined
+    ? Deno.serve({
+      hostname: config.host,
+      port: config.metrics.port,
+      onListen: ({ hostname, port }) => logger.info("metrics listening", { url: `http://${hostname}:${port}/metrics` }),
+    }, metricsListener(metrics))
+    : undefined;
 
   let stopping = false;
   const stop = async (signal: string, exitCode = 0) => {
@@ -110,6 +119,7 @@ async function serve() {
       new Promise<false>((resolve) => setTimeout(() => resolve(false), SHUTDOWN_GRACE_MS)),
     ]);
     if (!drained) logger.warn("shutdown grace period over, closing with requests in flight");
+    await metricsServer?.shutdown().catch(() => {});
     try {
       await runtime.close();
     } catch (error) {

@@ -12,6 +12,7 @@ import type { Logger } from "./logger.ts";
 import { startMail } from "./mail/mail-runtime.ts";
 import { openRedisConnection, type RedisConnection } from "./redis/connection.ts";
 import { startHousekeeping } from "./services/housekeeping.ts";
+import { createMetrics } from "./metrics/prometheus.ts";
 
 /** The running service's dependencies plus how to release them. */
 export interface Runtime {
@@ -46,6 +47,7 @@ export async function openDatabase(
     poolSize: options.migrating ? 1 : config.database.poolSize,
     statementTimeoutMs: options.migrating ? 0 : config.database.statementTimeoutMs,
     clock: options.clock,
+    traced: config.tracing && !options.migrating,
   });
 }
 
@@ -64,10 +66,11 @@ async function migrate(config: Config, database: Database, logger: Logger): Prom
  * cache. It connects in the background: until Redis answers, limits come from memory and
  * token checks from PostgreSQL.
  */
-export function openRedis(url: string, logger: Logger, clock: Clock): RedisConnection {
+export function openRedis(url: string, logger: Logger, clock: Clock, traced = false): RedisConnection {
   return openRedisConnection({
     url,
     clock,
+    traced,
     connectTimeoutMs: REDIS_CONNECT_TIMEOUT_MS,
     maxReconnectDelayMs: REDIS_MAX_RECONNECT_DELAY_MS,
     replyTimeoutMs: REDIS_REPLY_TIMEOUT_MS,
@@ -80,8 +83,11 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
   const clock = systemClock;
   const database = await openDatabase(config, options.pgliteDataDir, { clock });
   if (options.migrate) await migrate(config, database, logger);
-  const redis = config.rateLimit.redisUrl ? openRedis(config.rateLimit.redisUrl, logger, clock) : undefined;
-  const mail = startMail(config, database, clock, logger);
+  const redis = config.rateLimit.redisUrl
+    ? openRedis(config.rateLimit.redisUrl, logger, clock, config.tracing)
+    : undefined;
+  const metrics = config.metrics.enabled ? createMetrics({ database, clock, processMetrics: true }) : undefined;
+  const mail = startMail(config, database, clock, logger, { observer: metrics?.observer });
   const retention = { securityEventDays: config.securityEventRetentionDays };
   const housekeeping = startHousekeeping({ db: database.db, clock, logger, retention });
   const assembly = assembleDeps({
@@ -92,6 +98,7 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
     redis,
     probes: { mailer: mail.probe },
     devOutbox: mail.devOutbox,
+    metrics,
   });
   async function close() {
     await mail.close();

@@ -23,7 +23,7 @@ const USAGE =
   --reps N       repetitions per scenario (default 5)
   --duration S   seconds per repetition (default 10)
   --soak S       soak length in seconds (default 60)
-  --only LIST    scenarios: me-memory, me-redis, me-eddsa, me-es256, refresh, signin, soak, startup
+  --only LIST    scenarios: me-memory (with me-memory-metrics), me-memory-metrics, me-redis, me-eddsa, me-es256, refresh, signin, soak, startup
   --readme       update the README table even after a partial or quick run
   --no-readme    leave the README alone`;
 

@@ -55,6 +55,10 @@ export interface Target {
 /** Scenario names and what they measure, in table order. */
 export const SCENARIOS: Record<string, { title: string; ceiling: string }> = {
   "me-memory": { title: "GET /auth/me, memory store", ceiling: "jose verify + PK select" },
+  "me-memory-metrics": {
+    title: "GET /auth/me, memory store, metrics on",
+    ceiling: "jose verify + PK select",
+  },
   "me-redis": { title: "GET /auth/me, Redis store", ceiling: "jose verify + PK select" },
   "me-eddsa": { title: "GET /auth/me, EdDSA tokens", ceiling: "EdDSA verify + PK select" },
   "me-es256": { title: "GET /auth/me, ES256 tokens", ceiling: "ES256 verify + PK select" },

@@ -56,6 +56,28 @@ function peerTarget(label: string, comparison: Comparison | Skipped | undefined,
   };
 }
 
+/**
+ * Metrics on (every request counted and timed, /metrics scraped every second) against metrics
+ * off: the token-check ratios of the same run, each against the ceiling measured beside it.
+ */
+function metricsTarget(off: Comparison | Skipped | undefined, on: Comparison | Skipped | undefined): Target {
+  const label = "/auth/me ratio, metrics on vs off";
+  const goal = "≥ 95% of the ratio with metrics off";
+  if (!off || !on || isSkipped(off) || isSkipped(on)) {
+    return { label, measured: "—", goal, pass: null, note: "not run" };
+  }
+  const relative = on.ratio / off.ratio;
+  if (!Number.isFinite(relative)) return { label, measured: "—", goal, pass: false, note: "no request completed" };
+  const note = failureNote(on);
+  return {
+    label,
+    measured: `${percent(relative)} (${percent(on.ratio)} on, ${percent(off.ratio)} off)`,
+    goal,
+    pass: relative >= 0.95 && !note,
+    note,
+  };
+}
+
 /** Every target of the benchmark, judged from one run's results. */
 export function judge(results: Omit<BenchResults, "targets">): Target[] {
   const c = results.comparisons;
@@ -65,6 +87,7 @@ export function judge(results: Omit<BenchResults, "targets">): Target[] {
   const lastWindow = soak?.windowsRps.at(-1);
   return [
     ratioTarget("/auth/me (memory store) vs ceiling", c["me-memory"], 0.7),
+    metricsTarget(c["me-memory"], c["me-memory-metrics"]),
     ratioTarget("/auth/me (Redis store) vs ceiling", c["me-redis"], 0.5),
     // A key pair's ceiling verifies with that algorithm on every request (memory store)
     ratioTarget("/auth/me (EdDSA tokens) vs EdDSA ceiling", c["me-eddsa"], 0.7),

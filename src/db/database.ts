@@ -8,6 +8,7 @@ import { DatabaseTimeoutError } from "./errors.ts";
 import { createLivenessMonitor, type Liveness } from "./liveness.ts";
 import { type PgClient, type PoolStats, PostgresPool } from "./postgres-pool.ts";
 import type { DB } from "./schema.ts";
+import { tracedDriver } from "./traced-driver.ts";
 
 export type DatabaseKind = "postgres" | "pglite";
 
@@ -41,6 +42,8 @@ export interface DatabaseOptions {
   /** Schema to use instead of public (tests isolate themselves this way) */
   searchPath?: string;
   clock?: Clock;
+  /** Span every statement (OpenTelemetry; see tracing.ts) */
+  traced?: boolean;
 }
 
 /** DATABASE_STATEMENT_TIMEOUT_MS when unset. */
@@ -49,7 +52,7 @@ const DEFAULT_ACQUIRE_TIMEOUT_MS = 5000;
 
 /** Builds the database from options: postgres.js for a URL, PGlite otherwise. */
 export async function createDatabase(options: DatabaseOptions): Promise<Database> {
-  return options.url ? createPostgres(options.url, options) : await createPglite(options.dataDir);
+  return options.url ? createPostgres(options.url, options) : await createPglite(options.dataDir, options.traced);
 }
 
 function ping(db: Kysely<DB>) {
@@ -113,7 +116,7 @@ function createPostgres(url: string, options: DatabaseOptions): Database {
   const db = new Kysely<DB>({
     dialect: {
       createAdapter: () => new PostgresAdapter(),
-      createDriver: () => pool,
+      createDriver: () => options.traced ? tracedDriver(pool) : pool,
       createIntrospector: (kysely) => new PostgresIntrospector(kysely),
       createQueryCompiler: () => new PostgresQueryCompiler(),
     },
@@ -163,11 +166,21 @@ async function reachDirectly(
   }
 }
 
-async function createPglite(dataDir?: string): Promise<Database> {
+async function createPglite(dataDir?: string, traced = false): Promise<Database> {
   if (dataDir) await Deno.mkdir(dataDir, { recursive: true });
   const pglite = dataDir ? new PGlite(dataDir) : new PGlite();
   await pglite.waitReady;
-  const db = new Kysely<DB>({ dialect: new PGliteDialect(pglite) });
+  const dialect = new PGliteDialect(pglite);
+  const db = new Kysely<DB>({
+    dialect: traced
+      ? {
+        createAdapter: () => dialect.createAdapter(),
+        createDriver: () => tracedDriver(dialect.createDriver()),
+        createIntrospector: (kysely) => dialect.createIntrospector(kysely),
+        createQueryCompiler: () => dialect.createQueryCompiler(),
+      }
+      : dialect,
+  });
   return {
     db,
     kind: "pglite",

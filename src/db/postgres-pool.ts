@@ -82,6 +82,8 @@ export interface PoolStats {
   readonly discarded: number;
   /** Leases and waits that ran out of time */
   readonly timedOut: number;
+  /** Waits for a free connection that ran out of time (part of `timedOut`) */
+  readonly acquireTimedOut: number;
 }
 
 interface Waiter {
@@ -230,6 +232,7 @@ export class PostgresPool implements Driver {
   #lastFailureMs: number | undefined;
   #discarded = 0;
   #timedOut = 0;
+  #acquireTimedOut = 0;
   #destroyed = false;
   readonly openClient: (onClose: () => void) => PgClient;
   readonly lifetimeMs: () => number;
@@ -259,6 +262,7 @@ export class PostgresPool implements Driver {
       lastFailureMs: this.#lastFailureMs,
       discarded: this.#discarded,
       timedOut: this.#timedOut,
+      acquireTimedOut: this.#acquireTimedOut,
     };
   }
 
@@ -391,6 +395,7 @@ export class PostgresPool implements Driver {
     // Waiters queue in order of arrival, and all wait alike: the oldest expires first
     while (this.#waiters.length > 0 && this.#waiters[0].expiresMs <= nowMs) {
       this.#timedOut++;
+      this.#acquireTimedOut++;
       this.#waiters.shift()!.refuse(new DatabaseTimeoutError("Timed out waiting for a database connection"));
     }
     let deadlines = false;

@@ -5,6 +5,7 @@ import { describeError, type Logger } from "../logger.ts";
 import type { AppEnv } from "./app-env.ts";
 import { PROBLEM_CONTENT_TYPE, toProblem } from "./problem.ts";
 import { AppError } from "../errors.ts";
+import { currentTraceId } from "../tracing.ts";
 
 const DATABASE_RETRY_AFTER_SECONDS = 5;
 
@@ -43,7 +44,7 @@ export function classifyError(error: unknown): AppError {
 
 /** Renders an AppError as application/problem+json with the request id. */
 export function problemResponse(c: Context<AppEnv>, error: AppError): Response {
-  const body = toProblem(error, c.get("requestId") ?? "unknown");
+  const body = toProblem(error, c.get("requestId") ?? "unknown", currentTraceId());
   // c.body keeps headers middleware already set (request id, CORS)
   return c.body(JSON.stringify(body), error.status as 400, {
     ...error.headers,

@@ -7,12 +7,14 @@ export interface Problem {
   detail: string;
   code: ProblemCode;
   request_id: string;
+  /** The request's trace, when the service exports traces */
+  trace_id?: string;
   errors?: FieldError[];
   retry_after?: number;
 }
 
 /** Builds the RFC 9457 body for an AppError. */
-export function toProblem(error: AppError, requestId: string): Problem {
+export function toProblem(error: AppError, requestId: string, traceId?: string): Problem {
   return {
     type: PROBLEM_TYPE_BASE + error.code,
     title: PROBLEM_CODES[error.code].title,
@@ -20,6 +22,7 @@ export function toProblem(error: AppError, requestId: string): Problem {
     detail: error.detail,
     code: error.code,
     request_id: requestId,
+    ...(traceId ? { trace_id: traceId } : {}),
     ...(error.errors ? { errors: error.errors } : {}),
     ...error.extra,
   };

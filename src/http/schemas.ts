@@ -22,6 +22,10 @@ export const ProblemSchema = z
       example: "validation_failed",
     }),
     request_id: z.string().openapi({ description: "Echoes the X-Request-ID response header", example: "01J9Z…" }),
+    trace_id: z.string().regex(/^[0-9a-f]{32}$/).optional().openapi({
+      description: "W3C trace id of the request's OpenTelemetry trace; present only when the service exports traces",
+      example: "4bf92f3577b34da6a3ce929d0e0e4736",
+    }),
     errors: z.array(FieldErrorSchema).optional().openapi({ description: "Present on validation failures" }),
     retry_after: z.number().int().optional().openapi({ description: "Seconds to wait; present on 429", example: 42 }),
   })

@@ -8,6 +8,7 @@ import type { Mailer } from "./mailer.ts";
 import { mailerProbe } from "./mailer-probe.ts";
 import { createSmtpMailer } from "./smtp-mailer.ts";
 import type { HealthProbe } from "../health-probe.ts";
+import type { Observer } from "../observer.ts";
 
 /** The mail side of a running instance: transport, outbox worker, health probe. */
 export interface MailRuntime {
@@ -28,7 +29,7 @@ export function startMail(
   database: Database,
   clock: Clock,
   logger: Logger,
-  options: { intervalMs?: number } = {},
+  options: { intervalMs?: number; observer?: Observer } = {},
 ): MailRuntime {
   const development = config.environment === "development";
   const devOutbox = development ? new DevOutbox() : undefined;
@@ -37,7 +38,14 @@ export function startMail(
   let mailer: Mailer;
   if (smtp) mailer = devOutbox ? withOutboxCopy(smtp, devOutbox, now) : smtp;
   else mailer = createOutboxMailer(devOutbox ?? new DevOutbox(), now);
-  const worker = createMailWorker({ db: database.db, mailer, clock, logger, intervalMs: options.intervalMs });
+  const worker = createMailWorker({
+    db: database.db,
+    mailer,
+    clock,
+    logger,
+    intervalMs: options.intervalMs,
+    observer: options.observer,
+  });
   worker.start();
   return {
     mailer,

@@ -2,6 +2,7 @@ import type { Kysely } from "kysely";
 import type { Clock, TimerId } from "../clock.ts";
 import type { DB, MailOutboxRow } from "../db/schema.ts";
 import type { Logger } from "../logger.ts";
+import { NOOP_OBSERVER, type Observer } from "../observer.ts";
 import type { Mailer } from "./mailer.ts";
 import { claimDueMail, markMailFailed, markMailSent, rescheduleMail } from "../repositories/mail-outbox.ts";
 
@@ -21,6 +22,8 @@ export interface MailWorkerOptions {
   /** First retry delay; each further attempt doubles it, up to maxBackoffMs */
   backoffBaseMs?: number;
   maxBackoffMs?: number;
+  /** Counts deliveries by outcome */
+  observer?: Observer;
 }
 
 /** Delivers the transactional outbox in the background. */
@@ -52,6 +55,7 @@ export function createMailWorker(options: MailWorkerOptions): MailWorker {
   const maxAttempts = options.maxAttempts ?? 10;
   const baseMs = options.backoffBaseMs ?? 5_000;
   const maxMs = options.maxBackoffMs ?? 3_600_000;
+  const observer = options.observer ?? NOOP_OBSERVER;
   let timer: TimerId | undefined;
   let running: Promise<unknown> | undefined;
   let stopped = true;
@@ -69,10 +73,12 @@ export function createMailWorker(options: MailWorkerOptions): MailWorker {
       const now = clock.now();
       if (mail.attempts >= maxAttempts) {
         await markMailFailed(db, mail.id, reason);
+        observer.mailDelivery("failed");
         logger.error("mail delivery failed for good", { mail_id: mail.id, template: mail.template, reason });
       } else {
         const next = new Date(now.getTime() + backoffMs(mail.attempts, baseMs, maxMs));
         await rescheduleMail(db, mail.id, next, reason);
+        observer.mailDelivery("retry");
         logger.warn("mail delivery failed, will retry", {
           mail_id: mail.id,
           template: mail.template,
@@ -84,6 +90,7 @@ export function createMailWorker(options: MailWorkerOptions): MailWorker {
       return false;
     }
     await markMailSent(db, mail.id, clock.now());
+    observer.mailDelivery("sent");
     logger.info("mail sent", { mail_id: mail.id, template: mail.template, transport: mailer.kind });
     return true;
   }

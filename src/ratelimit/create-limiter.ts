@@ -22,6 +22,8 @@ export interface RateLimiterOptions {
   /** Key prefix in the remote store. */
   prefix?: string;
   log: LogFn;
+  /** Told when the limiter starts (true) and stops (false) answering from memory */
+  onFallback?: (active: boolean) => void;
 }
 
 /**
@@ -58,6 +60,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     timeoutMs: options.timeoutMs,
     clock,
     log: options.log,
+    onFallback: options.onFallback,
   });
 }
 

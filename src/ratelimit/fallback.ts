@@ -17,6 +17,8 @@ export interface FallbackOptions {
   /** Times the remote calls, the outage and the probe backoff */
   clock: Clock;
   log: LogFn;
+  /** Told when the limiter starts (true) and stops (false) answering from memory */
+  onFallback?: (active: boolean) => void;
 }
 
 /**
@@ -43,6 +45,7 @@ export function createFallbackLimiter(options: FallbackOptions): RateLimiter {
     downSince = clock.monotonicMs();
     probeDelayMs = baseProbeMs;
     nextProbeAt = downSince + probeDelayMs;
+    options.onFallback?.(true);
     log("warn", "Rate limit store unavailable, limiting from memory", {
       store: remote.kind,
       error: error instanceof Error ? error.message : String(error),
@@ -56,6 +59,7 @@ export function createFallbackLimiter(options: FallbackOptions): RateLimiter {
       down_ms: Math.round(clock.monotonicMs() - downSince),
     });
     downSince = undefined;
+    options.onFallback?.(false);
   }
 
   /** Pings the remote store; joins the probe already in flight, if any. */

@@ -1,3 +1,4 @@
+import type { RateLimitOutcome } from "../observer.ts";
 /**
  * What a client is told about the limits applied to its request: the rate-limit headers and
  * the 429 problem. Below the web layer, so a service that enforces a limit of its own (the
@@ -20,6 +21,12 @@ export interface LimitCheck {
  */
 export function isCountedResult(result: LimitResult): boolean {
   return result.limit > 0 && result.reset > 0 && Number.isFinite(result.reset);
+}
+
+/** A verdict as the metrics count it: allowed, limited, or uncounted (the store gave no count). */
+export function limitOutcome(result: LimitResult): RateLimitOutcome {
+  if (!isCountedResult(result)) return "uncounted";
+  return result.success ? "allowed" : "limited";
 }
 
 /** Whole seconds until the window resets, rounded up, never negative. */

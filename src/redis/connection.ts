@@ -2,6 +2,7 @@ import { createClient } from "redis";
 import { type Clock, systemClock } from "../clock.ts";
 import type { LogFn } from "../logger.ts";
 import { withTimeout } from "../timeout.ts";
+import { SpanKind, withSpan } from "../tracing.ts";
 
 /** The part of a node-redis client its users need: the rate limiter and the revocation cache. */
 export interface RespClient {
@@ -27,6 +28,8 @@ export interface RedisConnectionOptions {
   clock?: Clock;
   /** Called on every connection error, besides the debug log line */
   onError?: (error: Error) => void;
+  /** Span every command (OpenTelemetry; see tracing.ts): its name, never its keys or values */
+  traced?: boolean;
 }
 
 /** A node-redis client that connects (and reconnects) in the background. */
@@ -119,6 +122,16 @@ export function openRedisConnection(options: RedisConnectionOptions): RedisConne
     });
   }
 
+  function tracedCommand(args: string[]): Promise<unknown> {
+    const command = (args[0] ?? "").toUpperCase();
+    return withSpan(
+      `redis ${command}`,
+      { "db.system.name": "redis", "db.operation.name": command },
+      () => sendCommand(args),
+      SpanKind.CLIENT,
+    );
+  }
+
   async function close(): Promise<void> {
     clock.clearInterval(watchdog);
     if (current.client.isOpen) current.client.destroy();
@@ -136,7 +149,7 @@ export function openRedisConnection(options: RedisConnectionOptions): RedisConne
       get isReady() {
         return current.client.isReady;
       },
-      sendCommand,
+      sendCommand: options.traced ? tracedCommand : sendCommand,
     },
     close,
   };

@@ -128,3 +128,25 @@ export async function markMailFailed(db: Executor, id: string, error: string): P
     .where("id", "=", id)
     .execute();
 }
+
+/** The outbox at a glance, for metrics: rows per status and when the oldest pending one was queued. */
+export async function outboxBacklog(
+  db: Executor,
+): Promise<{ counts: Record<"pending" | "sent" | "failed", number>; oldestPendingAt: Date | null }> {
+  const rows = await db
+    .selectFrom("mail_outbox")
+    .select((eb) => [
+      "status",
+      eb.fn.countAll<string | number | bigint>().as("count"),
+      eb.fn.min("created_at").as("oldest"),
+    ])
+    .groupBy("status")
+    .execute();
+  const counts = { pending: 0, sent: 0, failed: 0 };
+  let oldestPendingAt: Date | null = null;
+  for (const row of rows) {
+    counts[row.status] = Number(row.count);
+    if (row.status === "pending" && row.oldest) oldestPendingAt = new Date(row.oldest);
+  }
+  return { counts, oldestPendingAt };
+}

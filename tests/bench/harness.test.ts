@@ -66,6 +66,18 @@ Deno.test("a ratio target passes at its threshold and fails below it", () => {
   assertEquals(verdict(targets, "/auth/me (Redis store)"), null);
 });
 
+Deno.test("metrics on must keep at least 95% of the token-check ratio with metrics off", () => {
+  const within = judge(
+    results({ comparisons: { "me-memory": comparison(800, 1000), "me-memory-metrics": comparison(760, 1000) } }),
+  );
+  assertEquals(verdict(within, "/auth/me ratio, metrics on vs off"), true);
+  const beyond = judge(
+    results({ comparisons: { "me-memory": comparison(800, 1000), "me-memory-metrics": comparison(750, 1000) } }),
+  );
+  assertEquals(verdict(beyond, "/auth/me ratio, metrics on vs off"), false);
+  assertEquals(verdict(judge(results({})), "/auth/me ratio, metrics on vs off"), null);
+});
+
 Deno.test("a fast scenario fails its target when more than 1% of its requests failed", () => {
   const targets = judge(results({ comparisons: { "me-memory": comparison(900, 1000, 500) } }));
   assertEquals(verdict(targets, "/auth/me (memory store)"), false);

@@ -10,6 +10,7 @@ const LAYERS: readonly { name: string; owns: (path: string) => boolean }[] = [
   { name: "routes", owns: (p) => p.startsWith("routes/") },
   { name: "http", owns: (p) => p.startsWith("http/") },
   { name: "deps", owns: (p) => p === "deps.ts" },
+  { name: "metrics", owns: (p) => p.startsWith("metrics/") },
   { name: "services", owns: (p) => p.startsWith("services/") },
   { name: "mail", owns: (p) => p.startsWith("mail/") },
   { name: "ratelimit", owns: (p) => p.startsWith("ratelimit/") },
@@ -20,7 +21,7 @@ const LAYERS: readonly { name: string; owns: (path: string) => boolean }[] = [
 ];
 
 /** Layers that must not know they are served over HTTP. */
-const BELOW_THE_WEB = ["deps", "services", "mail", "ratelimit", "redis", "repositories", "db", "shared"];
+const BELOW_THE_WEB = ["deps", "metrics", "services", "mail", "ratelimit", "redis", "repositories", "db", "shared"];
 const WEB_PACKAGES = /^(hono|@hono\/)/;
 
 const SRC = new URL("../../src/", import.meta.url).href;
@@ -139,4 +140,15 @@ Deno.test("architecture: the README's layer diagram lists the layers in this ord
   assert(block, "README.md has no <!-- layers --> block");
   const drawn = [...block.split("```")[1].matchAll(/^(\S+)/gm)].map((match) => match[1]);
   assertEquals(drawn, LAYERS.map((layer) => layer.name));
+});
+
+Deno.test("architecture: only src/metrics/ imports prom-client; the rest reports through the Observer port", async () => {
+  const graph = await moduleGraph();
+  const offending: string[] = [];
+  for (const [from, { packages }] of graph) {
+    if (from.startsWith("metrics/")) continue;
+    for (const name of packages) if (/^(npm:)?prom-client/.test(name)) offending.push(`${from} → ${name}`);
+  }
+  assertEquals(offending, []);
+  assert([...graph.keys()].some((path) => path.startsWith("metrics/")), "src/metrics/ is not reached from main.ts");
 });

@@ -20,6 +20,7 @@ function scenario(database: "down" | "up" | "silent") {
     lastFailureMs: undefined,
     discarded: 0,
     timedOut: 0,
+    acquireTimedOut: 0,
   };
   const probes = { database: 0, pool: 0 };
   const failing = (sinceMs: number) =>

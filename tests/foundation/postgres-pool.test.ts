@@ -111,6 +111,11 @@ test("a waiter gets the slot as soon as it is released, and gives up at the acqu
     for (const error of await Promise.all(refused)) assert(error instanceof DatabaseUnavailableError, `${error}`);
     assertEquals(database.stats()?.waiting, 0, "the third waiter waited as long, and gave up too");
     assert((await rejection(waiting)) instanceof DatabaseUnavailableError);
+    assertEquals(
+      database.stats()?.acquireTimedOut,
+      3,
+      "each wait that ran out counts (db_pool_acquire_timeouts_total)",
+    );
     release();
     await holder;
     assertEquals(database.stats()?.inUse, 0);

@@ -32,9 +32,17 @@ const PROGRAMS = {
     message: "Redis fault tests need redis-server — apt-get install redis-server, or put it on PATH",
     find: () => [...onPath("redis-server"), "/usr/bin/redis-server", "/usr/sbin/redis-server"].find(isExecutable),
   },
+  prometheus: {
+    message: "Metrics tests need Prometheus — apt-get install prometheus, or put prometheus on PATH",
+    find: () => [...onPath("prometheus"), "/usr/bin/prometheus"].find(isExecutable),
+  },
+  promtool: {
+    message: "The alert-rules test needs promtool — apt-get install prometheus, or put promtool on PATH",
+    find: () => [...onPath("promtool"), "/usr/bin/promtool"].find(isExecutable),
+  },
 } satisfies Record<string, Program>;
 
-/** A program some tests need: `chromium`, `postgres` (initdb and pg_ctl) or `redis-server`. */
+/** A program some tests need: `chromium`, `postgres` (initdb and pg_ctl), `redis-server`, `prometheus`, `promtool`. */
 export type ProgramName = keyof typeof PROGRAMS;
 
 const found = new Map<ProgramName, string | undefined>();

@@ -1,11 +1,12 @@
 import type { MiddlewareHandler } from "hono";
 import { routePath } from "hono/route";
 import type { Logger } from "../../logger.ts";
+import { currentTraceId } from "../../tracing.ts";
 import type { AppEnv } from "../app-env.ts";
 
 /**
- * One JSON line per request: id, method, matched route (the pattern, so no ids or tokens
- * from the path), status and duration. Never bodies, headers or query strings.
+ * One JSON line per request: id (and trace id while tracing), method, matched route (the
+ * pattern, so no ids or tokens from the path), status and duration. Never bodies, headers or query strings.
  */
 export function accessLog(logger: Logger): MiddlewareHandler<AppEnv> {
   return async function accessLogMiddleware(c, next) {
@@ -13,8 +14,10 @@ export function accessLog(logger: Logger): MiddlewareHandler<AppEnv> {
     // nothing decides on it; a test's ManualClock would log every request as taking 0 ms
     const started = performance.now();
     await next();
+    const traceId = currentTraceId();
     logger.info("request", {
       request_id: c.get("requestId"),
+      ...(traceId ? { trace_id: traceId } : {}),
       method: c.req.method,
       route: matchedRoute(c),
       status: c.res.status,

@@ -6,6 +6,7 @@ import type { RateLimitKey } from "./policy.ts";
 import {
   isCountedResult,
   type LimitCheck,
+  limitOutcome,
   rateLimitedError,
   rateLimitHeaders,
   retryAfterSeconds,
@@ -34,7 +35,7 @@ export interface RateLimitOptions {
 export function rateLimit(options: RateLimitOptions): MiddlewareHandler<AppEnv> {
   const { tier, key } = options;
   return async function rateLimitMiddleware(c, next) {
-    const { config, rateLimiter, clock } = c.get("deps");
+    const { config, rateLimiter, clock, observer } = c.get("deps");
     const limits = config.rateLimit.perMinute;
     const checks: LimitCheck[] = [];
 
@@ -54,6 +55,7 @@ export function rateLimit(options: RateLimitOptions): MiddlewareHandler<AppEnv> 
       }
     }
 
+    for (const check of checks) observer.rateLimitDecision(tier, check.policy, limitOutcome(check.result));
     const counted = checks.filter((check) => isCountedResult(check.result));
     const now = clock.now().getTime();
     for (const [name, value] of Object.entries(rateLimitHeaders(counted, now))) c.header(name, value);
@@ -70,10 +72,11 @@ export function rateLimit(options: RateLimitOptions): MiddlewareHandler<AppEnv> 
  * held back. Sets the policy's headers either way.
  */
 export async function countFailedTokenCheck(c: Context<AppEnv>): Promise<void> {
-  const { config, rateLimiter, clock } = c.get("deps");
+  const { config, rateLimiter, clock, observer } = c.get("deps");
   const rule = failedTokenRule(config.rateLimit.perMinute);
   const subject = `ip:${ipSubject(clientIp(c, config.trustProxy))}`;
   const result = await rateLimiter.limit(`bearer:${FAILED_TOKEN_POLICY}`, subject, rule);
+  observer.rateLimitDecision("general", FAILED_TOKEN_POLICY, limitOutcome(result));
   if (!isCountedResult(result)) return;
   const now = clock.now().getTime();
   const headers = rateLimitHeaders([{ policy: FAILED_TOKEN_POLICY, rule, result }], now);

@@ -3,6 +3,7 @@ import type { Clock } from "../../clock.ts";
 import type { Config } from "../../config.ts";
 import type { DB } from "../../db/schema.ts";
 import type { Logger } from "../../logger.ts";
+import type { Observer } from "../../observer.ts";
 import type { RateLimiter } from "../../ratelimit/mod.ts";
 import type { SessionService } from "../sessions/service.ts";
 import type { PasswordHasher } from "./passwords.ts";
@@ -20,4 +21,6 @@ export interface AccountDeps {
   passwords: PasswordHasher;
   rateLimiter: RateLimiter;
   sessions: Pick<SessionService, "startSession" | "revokeAllSessions">;
+  /** Counts the security events recorded (metrics); none when absent */
+  observer?: Observer;
 }

@@ -53,6 +53,7 @@ export async function requestPasswordReset(
       { userId: user?.id ?? null, type: "password_reset_requested", ...meta, at: now },
     );
   });
+  deps.observer?.securityEvent("password_reset_requested");
 }
 
 /**
@@ -86,5 +87,6 @@ export async function resetPassword(
     return announce;
   });
   if (!announce) throw invalidResetTokenError();
+  deps.observer?.securityEvent("password_reset");
   await announce();
 }

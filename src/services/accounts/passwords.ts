@@ -1,6 +1,8 @@
 import { SaturatedError, WorkLimiter } from "./work-limiter.ts";
 import { AppError } from "../../errors.ts";
 import { utf8Length } from "../../encoding.ts";
+import { NOOP_OBSERVER, type Observer, type PasswordOperation } from "../../observer.ts";
+import { withSpan } from "../../tracing.ts";
 
 /** bcrypt reads at most 72 bytes; longer passwords are refused rather than silently truncated. */
 export const MAX_PASSWORD_BYTES = 72;
@@ -38,6 +40,8 @@ export interface PasswordHasherOptions {
   concurrency?: number;
   /** computations allowed to wait; beyond it callers get 503 service_unavailable */
   maxQueue?: number;
+  /** Where queue depth, refusals and computation times are reported */
+  observer?: Observer;
 }
 
 /**
@@ -49,17 +53,36 @@ export interface PasswordHasherOptions {
 export function createPasswordHasher(options: PasswordHasherOptions): PasswordHasher {
   const cores = navigator.hardwareConcurrency || 2;
   const limiter = new WorkLimiter(options.concurrency ?? cores, options.maxQueue ?? cores * 16);
+  const observer = options.observer ?? NOOP_OBSERVER;
   let dummyHash: Promise<string> | undefined;
 
-  async function limited<T>(task: () => Promise<T>): Promise<T> {
+  /** One bcrypt computation in a span of its own, timed for the metrics */
+  function measured<T>(operation: PasswordOperation, task: () => Promise<T>): () => Promise<T> {
+    return () =>
+      withSpan(`bcrypt.${operation}`, { "bcrypt.cost": options.cost }, async () => {
+        const started = performance.now();
+        try {
+          return await task();
+        } finally {
+          observer.passwordHashed(operation, (performance.now() - started) / 1000);
+        }
+      });
+  }
+
+  async function limited<T>(operation: PasswordOperation, task: () => Promise<T>): Promise<T> {
+    const running = limiter.run(measured(operation, task));
+    observer.passwordQueueDepth(limiter.load);
     try {
-      return await limiter.run(task);
+      return await running;
     } catch (error) {
       if (!(error instanceof SaturatedError)) throw error;
+      observer.passwordRejected();
       throw new AppError("service_unavailable", "Too many password checks are in progress, retry shortly", {
         cause: error,
         headers: { "Retry-After": String(SATURATED_RETRY_AFTER_SECONDS) },
       });
+    } finally {
+      observer.passwordQueueDepth(limiter.load);
     }
   }
 
@@ -74,10 +97,10 @@ export function createPasswordHasher(options: PasswordHasherOptions): PasswordHa
 
   return {
     hash(password) {
-      return limited(() => bcryptHash(password, options.cost));
+      return limited("hash", () => bcryptHash(password, options.cost));
     },
     async verify(password, passwordHash) {
-      const matches = await limited(async () => await bcryptVerify(password, passwordHash ?? await dummy()));
+      const matches = await limited("verify", async () => await bcryptVerify(password, passwordHash ?? await dummy()));
       // bcrypt ignores bytes past 72: a longer candidate must never match a stored prefix
       return matches && passwordHash !== undefined && utf8Length(password) <= MAX_PASSWORD_BYTES;
     },

@@ -1,6 +1,12 @@
 import { recordSecurityEvent } from "../../repositories/security-events.ts";
 import { findUserAndDevice } from "../../repositories/known-devices.ts";
-import { isCountedResult, rateLimitedError, rateLimitHeaders, retryAfterSeconds } from "../../ratelimit/headers.ts";
+import {
+  isCountedResult,
+  limitOutcome,
+  rateLimitedError,
+  rateLimitHeaders,
+  retryAfterSeconds,
+} from "../../ratelimit/headers.ts";
 import type { AccountDeps } from "./account-deps.ts";
 import { normalizeEmail } from "./email-address.ts";
 import { hashDeviceToken, rememberDevice } from "./known-devices.ts";
@@ -47,6 +53,7 @@ async function countAttempt(
       subject: `${emailNormalized}#${found?.user.token_version ?? 0}`,
     };
   const result = await deps.rateLimiter.limit(`signin:${check.policy}`, check.subject, check.rule);
+  deps.observer?.rateLimitDecision("auth", check.policy, limitOutcome(result));
   if (!isCountedResult(result) || result.success) return;
   const now = deps.clock.now().getTime();
   const headers = rateLimitHeaders([{ policy: check.policy, rule: check.rule, result }], now);
@@ -70,15 +77,18 @@ export async function signin(deps: AccountDeps, input: SigninInput, meta: Reques
   const matches = await deps.passwords.verify(input.password, user?.password_hash);
   if (!user || !matches) {
     await recordSecurityEvent(db, { userId: user?.id ?? null, type: "signin_failed", ...meta, at: deps.clock.now() });
+    deps.observer?.securityEvent("signin_failed");
     throw invalidCredentialsError();
   }
   if (!user.email_verified) {
     await recordSecurityEvent(db, { userId: user.id, type: "signin_failed", ...meta, at: deps.clock.now() });
+    deps.observer?.securityEvent("signin_failed");
     throw new AppError("email_not_verified", "Verify your email address with the code we sent, then sign in");
   }
   const tokens = await deps.sessions.startSession(user, meta);
   const known = found.deviceId && input.device_token ? { id: found.deviceId, token: input.device_token } : undefined;
   const deviceToken = await rememberDevice(deps, user, known);
   await recordSecurityEvent(db, { userId: user.id, type: "signin_succeeded", ...meta, at: deps.clock.now() });
+  deps.observer?.securityEvent("signin_succeeded");
   return { ...tokens, device_token: deviceToken };
 }

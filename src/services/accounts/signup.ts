@@ -30,7 +30,7 @@ export async function signup(deps: AccountDeps, input: SignupInput, meta: Reques
   const passwordHash = await deps.passwords.hash(input.password);
   const code = generateOtp();
   const now = deps.clock.now();
-  await deps.db.transaction().execute(async (trx) => {
+  const recorded = await deps.db.transaction().execute(async (trx) => {
     const user = await createOrLockUser(trx, { email, emailNormalized: normalizeEmail(email), passwordHash, now });
     // Every branch pays the digest, as it pays the bcrypt hash
     const { keyId, digest: codeHmac } = await otpDigest(deps.config, user.id, code);
@@ -38,7 +38,7 @@ export async function signup(deps: AccountDeps, input: SignupInput, meta: Reques
       await insertOutboxMailUnlessRecent(trx, { ...signupAttemptMail(user.email, deps.config.appUrl), now }, {
         since: throttleStart(now),
       });
-      return;
+      return false;
     }
     await insertSignupWithCode(
       trx,
@@ -55,5 +55,7 @@ export async function signup(deps: AccountDeps, input: SignupInput, meta: Reques
       verificationCodeMail(user.email, code, deps.config.otpTtlMinutes, now),
       { userId: user.id, type: "signup", ...meta, at: now },
     );
+    return true;
   });
+  if (recorded) deps.observer?.securityEvent("signup");
 }

@@ -62,6 +62,7 @@ export async function verifyEmail(
     await recordSecurityEvent(trx, { userId: pending.id, type: "email_verified", ...meta, at: now });
     return true;
   });
+  deps.observer?.securityEvent(verified ? "email_verified" : "email_verification_failed");
   if (!verified) throw invalidOtpError();
 }
 
@@ -105,4 +106,5 @@ export async function resendEmailVerificationOtp(
       { userId: user?.id ?? null, type: "email_verification_requested", ...meta, at: now },
     );
   });
+  deps.observer?.securityEvent("email_verification_requested");
 }

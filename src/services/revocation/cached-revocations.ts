@@ -1,6 +1,7 @@
 import type { Clock, TimerId } from "../../clock.ts";
 import type { Executor } from "../../db/schema.ts";
 import { describeError, type Logger } from "../../logger.ts";
+import { NOOP_OBSERVER, type Observer } from "../../observer.ts";
 import { readTokenStanding, type TokenStanding } from "../../repositories/token-standing.ts";
 import { findUserProfile } from "../../repositories/users.ts";
 import type { TokenClaims } from "../sessions/token-claims.ts";
@@ -18,6 +19,8 @@ export interface CachedRevocationsOptions {
   /** How long to keep retrying a publication the cache refused */
   retryForSeconds?: number;
   retryIntervalMs?: number;
+  /** Counts checks by where they were answered, and times publications */
+  observer?: Observer;
 }
 
 const REVOKED = 1;
@@ -43,6 +46,7 @@ export function createCachedRevocations(options: CachedRevocationsOptions): Revo
   const validTtl = options.validTtlSeconds ?? 60;
   const retryForMs = (options.retryForSeconds ?? validTtl) * 1000;
   const retryIntervalMs = options.retryIntervalMs ?? 1000;
+  const observer = options.observer ?? NOOP_OBSERVER;
   let pending: { entries: CacheEntry[]; giveUpAt: number }[] = [];
   let retryTimer: TimerId | undefined;
   let retrying = false;
@@ -84,13 +88,18 @@ export function createCachedRevocations(options: CachedRevocationsOptions): Revo
     const cached = await readCache(claims);
     if (cached) {
       const [jti, session, version, key] = cached;
-      if (jti === REVOKED || session === REVOKED || key === REVOKED) return false;
+      if (jti === REVOKED || session === REVOKED || key === REVOKED) {
+        observer.revocationCheck("cache");
+        return false;
+      }
       // While a publication waits for a retry, this instance's own cache may be missing it
       const trusted = pending.length === 0;
       if (trusted && jti === VALID && session === VALID && key === VALID && version === claims.tokenVersion) {
+        observer.revocationCheck("cache");
         return true;
       }
     }
+    observer.revocationCheck("database");
     const standing = await readTokenStanding(db, { ...claims, now: clock.now() });
     if (cached) await cache.raise(refillEntries(claims, standing)).catch(() => {});
     return !standing.jtiDenied && !standing.keyRevoked && standing.sessionActive &&
@@ -154,8 +163,10 @@ export function createCachedRevocations(options: CachedRevocationsOptions): Revo
   async function publish(revocation: Revocation) {
     const entries = revocationEntries(revocation);
     if (entries.length === 0) return;
+    const started = performance.now();
     try {
       await cache.raise(entries);
+      observer.revocationPublished((performance.now() - started) / 1000);
     } catch (error) {
       // Postgres already holds the revocation. Until the cache takes it, this instance stops
       // trusting cached "valid" answers, and cached ones elsewhere expire within validTtl.

@@ -1,5 +1,6 @@
 import type { Clock } from "../../clock.ts";
 import type { Executor } from "../../db/schema.ts";
+import { NOOP_OBSERVER } from "../../observer.ts";
 import { findProfileOfUsableToken, readTokenStanding } from "../../repositories/token-standing.ts";
 import type { TokenClaims } from "../sessions/token-claims.ts";
 import type { Revocations } from "./revocations.ts";
@@ -10,7 +11,7 @@ import type { Revocations } from "./revocations.ts";
  * publish. Where the route reads the user anyway, the check and the read are the same
  * statement (`usableProfile`).
  */
-export function createDatabaseRevocations(db: Executor, clock: Clock): Revocations {
+export function createDatabaseRevocations(db: Executor, clock: Clock, observer = NOOP_OBSERVER): Revocations {
   const subject = (claims: TokenClaims) => ({
     userId: claims.userId,
     sessionId: claims.sessionId,
@@ -21,11 +22,15 @@ export function createDatabaseRevocations(db: Executor, clock: Clock): Revocatio
   });
   return {
     async isUsable(claims) {
+      observer.revocationCheck("database");
       const standing = await readTokenStanding(db, subject(claims));
       return !standing.jtiDenied && !standing.keyRevoked && standing.sessionActive &&
         standing.tokenVersion === claims.tokenVersion;
     },
-    usableProfile: (claims) => findProfileOfUsableToken(db, subject(claims)),
+    usableProfile(claims) {
+      observer.revocationCheck("database");
+      return findProfileOfUsableToken(db, subject(claims));
+    },
     publish: () => Promise.resolve(),
     close: () => Promise.resolve(),
   };

@@ -3,6 +3,7 @@ import type { Clock } from "../../clock.ts";
 import type { Config } from "../../config.ts";
 import type { DB } from "../../db/schema.ts";
 import type { Logger } from "../../logger.ts";
+import type { Observer } from "../../observer.ts";
 import type { Revocations } from "../revocation/revocations.ts";
 import type { TokenSigner } from "./tokens.ts";
 
@@ -14,6 +15,8 @@ export interface SessionContext {
   logger: Logger;
   signer: TokenSigner;
   revocations: Revocations;
+  /** Counts the security events recorded (metrics) */
+  observer: Observer;
   /** New ids for sessions' tokens (injectable for tests) */
   newId: () => string;
 }

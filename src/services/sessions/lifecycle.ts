@@ -99,6 +99,7 @@ export async function logout(ctx: SessionContext, auth: AuthContext, meta: Reque
     });
     await recordSecurityEvent(trx, auditEvent(auth.userId, "logout", meta, now));
   });
+  ctx.observer.securityEvent("logout");
   await ctx.revocations.publish({
     jtis: [{ jti: auth.jti, expiresAt: auth.expiresAt }],
     sessionIds: [auth.sessionId],
@@ -113,6 +114,7 @@ export async function logoutAll(ctx: SessionContext, auth: AuthContext, meta: Re
     await recordSecurityEvent(trx, auditEvent(auth.userId, "logout_all", meta, now));
     return revoked;
   });
+  ctx.observer.securityEvent("logout_all");
   await ctx.revocations.publish(revocation);
 }
 
@@ -144,5 +146,6 @@ export async function revokeSessionById(
     return true;
   });
   if (!revoked) throw new AppError("not_found", "No active session with this id");
+  ctx.observer.securityEvent("session_revoked");
   await ctx.revocations.publish({ sessionIds: [sessionId] });
 }

@@ -131,6 +131,7 @@ async function revokeFamilyOnReuse(ctx: SessionContext, claims: TokenClaims, met
     return true;
   });
   if (!revoked) return;
+  ctx.observer.securityEvent("refresh_token_reused");
   ctx.logger.warn("refresh token reused, session revoked", {
     user_id: claims.userId,
     session_id: claims.sessionId,

@@ -3,6 +3,7 @@ import type { Clock } from "../../clock.ts";
 import type { Config } from "../../config.ts";
 import type { DB } from "../../db/schema.ts";
 import type { Logger } from "../../logger.ts";
+import { NOOP_OBSERVER, type Observer } from "../../observer.ts";
 import type { RequestMeta } from "../request-meta.ts";
 import type { Revocations } from "../revocation/revocations.ts";
 import type { AuthContext } from "./auth-context.ts";
@@ -52,6 +53,8 @@ export interface SessionServiceOptions {
   /** Access-token keys (HMAC secrets and the key table); the configured secrets alone by default */
   accessKeys?: TokenKeys;
   newId?: () => string;
+  /** Counts the security events recorded (metrics); none by default */
+  observer?: Observer;
 }
 
 /** Builds the session service of one instance. */
@@ -63,6 +66,7 @@ export function createSessionService(options: SessionServiceOptions): SessionSer
     logger: options.logger,
     signer: createTokenSigner(options.config.jwt, { accessKeys: options.accessKeys }),
     revocations: options.revocations,
+    observer: options.observer ?? NOOP_OBSERVER,
     newId: options.newId ?? (() => crypto.randomUUID()),
   };
   return {

@@ -1,0 +1,262 @@
+/**
+ * The service's Prometheus series, kept by prom-client in a registry of their own per
+ * instance (never the library's global one, so apps built side by side in one process do not
+ * share counts). Implements the {@link Observer} port the layers below report through; the
+ * gauges that describe a state (pool, outbox) are read when Prometheus scrapes.
+ *
+ * Every label comes from a closed set: route operation ids (or `unmatched`), answered status
+ * codes, tiers and policies of the limiter, security event types, the outcomes of observer.ts.
+ * @module
+ */
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+import type { Clock } from "../clock.ts";
+import type { Database } from "../db/database.ts";
+import type { Observer } from "../observer.ts";
+import { outboxBacklog } from "../repositories/mail-outbox.ts";
+import { SECURITY_EVENT_TYPES } from "../security-event-types.ts";
+
+/** Buckets of request latency, in seconds: a token check takes a millisecond, a sign-in a bcrypt. */
+const REQUEST_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+const HASH_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+const PUBLISH_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1];
+
+/** What the scrape-time gauges read. */
+export interface MetricSources {
+  database: Database;
+  clock: Clock;
+}
+
+/** One instance's metrics: the observer to report through, and the exposition to serve. */
+export interface Metrics {
+  readonly observer: Observer;
+  /** The Prometheus text exposition of every series */
+  render(): Promise<string>;
+  /** Content-Type of {@link render}'s output */
+  readonly contentType: string;
+}
+
+export interface MetricsOptions extends MetricSources {
+  /** Process metrics (CPU, memory, heap, event-loop lag): prom-client's default metrics */
+  processMetrics?: boolean;
+}
+
+/**
+ * Series prom-client reads from /proc/self (status, fd, limits): with `deno task start`'s
+ * `--allow-read=.` it cannot, and would report 0. Dropped rather than widened permissions;
+ * the resident memory comes from Deno itself instead.
+ */
+const PROC_READING_METRICS = [
+  "process_resident_memory_bytes",
+  "process_virtual_memory_bytes",
+  "process_heap_bytes",
+  "process_open_fds",
+  "process_max_fds",
+];
+
+/** prom-client's default metrics that work under Deno's permissions (CPU, heap, event-loop lag…). */
+function processMetrics(registry: Registry): void {
+  collectDefaultMetrics({ register: registry });
+  for (const name of PROC_READING_METRICS) registry.removeSingleMetric(name);
+  new Gauge({
+    name: "process_resident_memory_bytes",
+    help: "Resident memory size in bytes",
+    registers: [registry],
+    collect() {
+      this.set(Deno.memoryUsage().rss);
+    },
+  });
+}
+
+/** Builds a registry with every series of the service. */
+export function createMetrics(options: MetricsOptions): Metrics {
+  const registers = [new Registry()];
+  const [registry] = registers;
+  const sources: MetricSources = { database: options.database, clock: options.clock };
+
+  const requests = new Counter({
+    name: "http_requests_total",
+    help: "Answered HTTP requests by route operation id (unmatched: no route) and status",
+    labelNames: ["operation", "status"] as const,
+    registers,
+  });
+  const duration = new Histogram({
+    name: "http_request_duration_seconds",
+    help: "Time from the request reaching the app to its answer, by route operation id",
+    labelNames: ["operation"] as const,
+    buckets: REQUEST_BUCKETS,
+    registers,
+  });
+  const authEvents = new Counter({
+    name: "auth_events_total",
+    help: "Security events recorded in the audit trail, by type",
+    labelNames: ["type"] as const,
+    registers,
+  });
+  for (const type of SECURITY_EVENT_TYPES) authEvents.inc({ type }, 0);
+  const decisions = new Counter({
+    name: "rate_limit_decisions_total",
+    help: "Rate-limit checks by tier, policy and outcome (allowed, limited, uncounted)",
+    labelNames: ["tier", "policy", "outcome"] as const,
+    registers,
+  });
+  const fallback = new Gauge({
+    name: "rate_limit_store_fallback",
+    help: "1 while the limiter counts in memory because its Redis or Upstash store fails, else 0",
+    registers,
+  });
+  fallback.set(0);
+  const fallbackTransitions = new Counter({
+    name: "rate_limit_store_fallback_transitions_total",
+    help: "Times the limiter fell back from its remote store to memory",
+    registers,
+  });
+  const revocationChecks = new Counter({
+    name: "revocation_checks_total",
+    help: "Token revocation checks by where the answer came from (cache, database)",
+    labelNames: ["source"] as const,
+    registers,
+  });
+  for (const source of ["cache", "database"]) revocationChecks.inc({ source }, 0);
+  const publishDuration = new Histogram({
+    name: "revocation_publish_duration_seconds",
+    help: "Time to make a committed revocation visible to every instance (the cache write)",
+    buckets: PUBLISH_BUCKETS,
+    registers,
+  });
+  const deliveries = new Counter({
+    name: "mail_deliveries_total",
+    help: "Outbox delivery attempts by outcome (sent, retry: failed and rescheduled, failed: given up)",
+    labelNames: ["outcome"] as const,
+    registers,
+  });
+  for (const outcome of ["sent", "retry", "failed"]) deliveries.inc({ outcome }, 0);
+  const hashQueue = new Gauge({
+    name: "password_hash_queue_depth",
+    help: "bcrypt computations running plus waiting",
+    registers,
+  });
+  hashQueue.set(0);
+  const hashRejected = new Counter({
+    name: "password_hash_rejected_total",
+    help: "bcrypt computations refused because the queue was full (answered 503)",
+    registers,
+  });
+  const hashDuration = new Histogram({
+    name: "password_hash_duration_seconds",
+    help: "Time of one bcrypt computation, queue wait excluded, by operation (hash, verify)",
+    labelNames: ["operation"] as const,
+    buckets: HASH_BUCKETS,
+    registers,
+  });
+
+  new Gauge({
+    name: "mail_outbox_rows",
+    help: "Rows of the mail outbox by status (pending, sent, failed); sent and failed rows are kept 30 days",
+    labelNames: ["status"] as const,
+    registers,
+    async collect() {
+      const backlog = await readBacklog();
+      for (const [status, count] of Object.entries(backlog?.counts ?? {})) this.set({ status }, count);
+    },
+  });
+  new Gauge({
+    name: "mail_outbox_oldest_pending_age_seconds",
+    help: "Age of the oldest mail still waiting for delivery; 0 when none waits",
+    registers,
+    async collect() {
+      const backlog = await readBacklog();
+      const oldest = backlog?.oldestPendingAt;
+      this.set(oldest ? Math.max(0, (sources.clock.now().getTime() - oldest.getTime()) / 1000) : 0);
+    },
+  });
+  new Gauge({
+    name: "db_pool_connections_in_use",
+    help: "PostgreSQL connections leased to a statement or transaction (0 on embedded PGlite)",
+    registers,
+    collect() {
+      this.set(sources.database.stats()?.inUse ?? 0);
+    },
+  });
+  new Gauge({
+    name: "db_pool_waiting",
+    help: "Statements waiting for a free PostgreSQL connection",
+    registers,
+    collect() {
+      this.set(sources.database.stats()?.waiting ?? 0);
+    },
+  });
+  new Counter({
+    name: "db_pool_acquire_timeouts_total",
+    help: "Waits for a free PostgreSQL connection that ran out of time (answered 503)",
+    registers,
+    collect() {
+      const total = sources.database.stats()?.acquireTimedOut ?? 0;
+      this.reset();
+      this.inc(total);
+    },
+  });
+  if (options.processMetrics) processMetrics(registry);
+
+  // One outbox query per scrape, shared by the two gauges that read it
+  let backlog: ReturnType<typeof outboxBacklog> | undefined;
+  function readBacklog() {
+    backlog ??= outboxBacklog(sources.database.db).finally(() => queueMicrotask(() => backlog = undefined));
+    return backlog.catch(() => undefined);
+  }
+
+  // The hot path: label-bound children looked up by one string key instead of prom-client hashing
+  // a label object on every request (the label sets are closed, so the maps stay small)
+  const requestChildren = new Map<string, { inc(): void }>();
+  const durationChildren = new Map<string, { observe(seconds: number): void }>();
+  const decisionChildren = new Map<string, { inc(): void }>();
+  const revocationChildren = { cache: revocationChecks.labels("cache"), database: revocationChecks.labels("database") };
+
+  const observer: Observer = {
+    request(operation, status, seconds) {
+      const key = `${operation} ${status}`;
+      let counter = requestChildren.get(key);
+      if (!counter) requestChildren.set(key, counter = requests.labels(operation, String(status)));
+      counter.inc();
+      let histogram = durationChildren.get(operation);
+      if (!histogram) durationChildren.set(operation, histogram = duration.labels(operation));
+      histogram.observe(seconds);
+    },
+    securityEvent(type) {
+      authEvents.inc({ type });
+    },
+    rateLimitDecision(tier, policy, outcome) {
+      const key = `${tier} ${policy} ${outcome}`;
+      let counter = decisionChildren.get(key);
+      if (!counter) decisionChildren.set(key, counter = decisions.labels(tier, policy, outcome));
+      counter.inc();
+    },
+    rateLimitFallback(active) {
+      fallback.set(active ? 1 : 0);
+      if (active) fallbackTransitions.inc();
+    },
+    revocationCheck(source) {
+      revocationChildren[source].inc();
+    },
+    revocationPublished(seconds) {
+      publishDuration.observe(seconds);
+    },
+    mailDelivery(outcome) {
+      deliveries.inc({ outcome });
+    },
+    passwordHashed(operation, seconds) {
+      hashDuration.observe({ operation }, seconds);
+    },
+    passwordQueueDepth(depth) {
+      hashQueue.set(depth);
+    },
+    passwordRejected() {
+      hashRejected.inc();
+    },
+  };
+
+  return {
+    observer,
+    render: () => registry.metrics(),
+    contentType: registry.contentType,
+  };
+}

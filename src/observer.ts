@@ -1,0 +1,52 @@
+/**
+ * What the service reports as it works, for metrics: a port the services, the limiter, the
+ * mail worker and the HTTP layer call, implemented with prom-client in src/metrics/ (or by
+ * {@link NOOP_OBSERVER} when metrics are off). Labels are closed sets: operation ids of the
+ * route contracts, tiers, policies, event types, the outcomes named here.
+ * @module
+ */
+import type { SecurityEventType } from "./security-event-types.ts";
+
+/** A rate-limit check: counted and let through, counted and refused, or not counted (store timed out). */
+export type RateLimitOutcome = "allowed" | "limited" | "uncounted";
+/** Where a token check found the revocation facts. */
+export type RevocationSource = "cache" | "database";
+/** What one delivery attempt of an outbox mail came to. */
+export type MailDeliveryOutcome = "sent" | "retry" | "failed";
+/** Which bcrypt operation ran. */
+export type PasswordOperation = "hash" | "verify";
+
+/** Receives the service's measurements; every method returns at once and never throws. */
+export interface Observer {
+  /** One answered HTTP request: its route's operation id (`unmatched` when no route matched) */
+  request(operation: string, status: number, seconds: number): void;
+  /** A security event was recorded in the audit trail */
+  securityEvent(type: SecurityEventType): void;
+  rateLimitDecision(tier: string, policy: string, outcome: RateLimitOutcome): void;
+  /** The limiter started (true) or stopped (false) answering from memory because its store failed */
+  rateLimitFallback(active: boolean): void;
+  revocationCheck(source: RevocationSource): void;
+  /** How long making a revocation visible to every instance took */
+  revocationPublished(seconds: number): void;
+  mailDelivery(outcome: MailDeliveryOutcome): void;
+  /** One bcrypt computation, queue wait excluded */
+  passwordHashed(operation: PasswordOperation, seconds: number): void;
+  /** bcrypt computations running plus waiting */
+  passwordQueueDepth(depth: number): void;
+  /** A bcrypt computation refused because the queue was full (the request got 503) */
+  passwordRejected(): void;
+}
+
+/** Reports nothing: metrics are off. */
+export const NOOP_OBSERVER: Observer = Object.freeze({
+  request() {},
+  securityEvent() {},
+  rateLimitDecision() {},
+  rateLimitFallback() {},
+  revocationCheck() {},
+  revocationPublished() {},
+  mailDelivery() {},
+  passwordHashed() {},
+  passwordQueueDepth() {},
+  passwordRejected() {},
+});

@@ -1,0 +1,89 @@
+/** A real Prometheus (Debian's package) on a loopback port, scraping one target, for tests. */
+import { freeServicePort } from "../helpers/free-port.ts";
+import { requireInstalled } from "../helpers/installed.ts";
+
+export interface PrometheusProcess {
+  /** Evaluates a PromQL instant query; the sample values by their label sets */
+  query(promql: string): Promise<{ metric: Record<string, string>; value: number }[]>;
+  /** Waits until `check` passes on fresh query results (scrapes come every second) */
+  eventually(check: () => Promise<void>, timeoutMs?: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Starts Prometheus scraping `target` (host:port, path /metrics) every second; resolves once it is ready. */
+export async function startPrometheus(target: string): Promise<PrometheusProcess> {
+  const binary = requireInstalled("prometheus");
+  const dir = await Deno.makeTempDir({ prefix: "jessy-prometheus-" });
+  const port = freeServicePort();
+  await Deno.writeTextFile(
+    `${dir}/prometheus.yml`,
+    [
+      "global:",
+      "  scrape_interval: 1s",
+      "  scrape_timeout: 1s",
+      "  evaluation_interval: 1s",
+      "scrape_configs:",
+      "  - job_name: jessy-api",
+      "    static_configs:",
+      `      - targets: ["${target}"]`,
+      "",
+    ].join("\n"),
+  );
+  const process = new Deno.Command(binary, {
+    args: [
+      `--config.file=${dir}/prometheus.yml`,
+      `--storage.tsdb.path=${dir}/data`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      "--log.level=warn",
+    ],
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  let stderr = "";
+  const draining = process.stderr.pipeThrough(new TextDecoderStream()).pipeTo(
+    new WritableStream({ write: (chunk) => void (stderr += chunk) }),
+  );
+  const base = `http://127.0.0.1:${port}`;
+
+  async function stop() {
+    try {
+      process.kill("SIGTERM");
+    } catch { /* already gone */ }
+    await process.status;
+    await draining.catch(() => {});
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  }
+
+  async function query(promql: string) {
+    const response = await fetch(`${base}/api/v1/query?query=${encodeURIComponent(promql)}`);
+    const body = await response.json();
+    if (body.status !== "success") throw new Error(`query ${promql} failed: ${JSON.stringify(body)}`);
+    return (body.data.result as { metric: Record<string, string>; value: [number, string] }[])
+      .map((sample) => ({ metric: sample.metric, value: Number(sample.value[1]) }));
+  }
+
+  async function eventually(check: () => Promise<void>, timeoutMs = 30_000) {
+    // A guard, not a sleep: Prometheus scrapes on its own schedule, so the test polls its API
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      try {
+        return await check();
+      } catch (error) {
+        if (Date.now() > deadline) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+    }
+  }
+
+  try {
+    await eventually(async () => {
+      const response = await fetch(`${base}/-/ready`);
+      await response.body?.cancel();
+      if (!response.ok) throw new Error(`prometheus not ready: ${response.status}\n${stderr}`);
+    });
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { query, eventually, stop };
+}
