@@ -131,7 +131,8 @@ export interface AdminApiKeysTable {
   id: Generated<string>;
   name: string;
   key_hash: string;
-  scopes: string[];
+  /** Space-separated scopes */
+  scopes: string;
   created_at: Timestamp;
   last_used_at: Timestamp | null;
   expires_at: Timestamp | null;

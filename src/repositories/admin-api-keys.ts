@@ -16,7 +16,7 @@ export function insertAdminApiKey(db: Executor, key: NewAdminApiKey): Promise<Ad
     .values({
       name: key.name,
       key_hash: key.keyHash,
-      scopes: key.scopes,
+      scopes: key.scopes.join(" "),
       created_at: key.now,
       expires_at: key.expiresAt,
     })
@@ -32,14 +32,14 @@ export function replaceAdminApiKey(db: Executor, key: NewAdminApiKey): Promise<A
     .values({
       name: key.name,
       key_hash: key.keyHash,
-      scopes: key.scopes,
+      scopes: key.scopes.join(" "),
       created_at: key.now,
       expires_at: key.expiresAt,
     })
     .onConflict((oc) =>
       oc.column("name").doUpdateSet({
         key_hash: key.keyHash,
-        scopes: key.scopes,
+        scopes: key.scopes.join(" "),
         created_at: key.now,
         expires_at: key.expiresAt,
         last_used_at: null,

@@ -19,7 +19,8 @@ export async function recordAdminEvent(db: Executor, event: NewAdminEvent): Prom
       request_id: event.requestId,
       created_at: event.at,
       actor: event.actor,
-      details: sql`${JSON.stringify(event.details)}::jsonb`,
+      // As text, so no driver serializes the JSON a second time
+      details: sql`${JSON.stringify(event.details)}::text::jsonb`,
     })
     .execute();
 }

@@ -61,7 +61,7 @@ export function hashAdminKey(key: string): string {
 function view(row: AdminApiKeyRow): AdminKeyView {
   return {
     name: row.name,
-    scopes: [...row.scopes],
+    scopes: row.scopes.split(" "),
     created_at: row.created_at.toISOString(),
     last_used_at: row.last_used_at?.toISOString() ?? null,
     expires_at: row.expires_at?.toISOString() ?? null,
@@ -115,7 +115,7 @@ export function createAdminKeyService(options: { db: Kysely<DB>; clock: Clock })
       if (!row.last_used_at || now.getTime() - row.last_used_at.getTime() >= LAST_USED_RESOLUTION_MS) {
         await touchAdminApiKey(db, row.id, now, new Date(now.getTime() - LAST_USED_RESOLUTION_MS));
       }
-      return { id: row.id, name: row.name, scopes: row.scopes };
+      return { id: row.id, name: row.name, scopes: row.scopes.split(" ") };
     },
     async issueDevelopmentKey() {
       const { key, keyHash } = newKey();
