@@ -71,6 +71,11 @@ const USER_COLUMNS = [
  * prefix search and every page are one index range scan.
  */
 export function listUsers(db: Executor, filter: UserFilter) {
+  return usersQuery(db, filter).execute();
+}
+
+/** The statement behind listUsers, unexecuted (its plan is checked by the tests). */
+export function usersQuery(db: Executor, filter: UserFilter) {
   let query = db.selectFrom("users").select(USER_COLUMNS);
   if (filter.emailPrefix) {
     query = query.where(emailKey, ">=", filter.emailPrefix);
@@ -82,7 +87,7 @@ export function listUsers(db: Executor, filter: UserFilter) {
   if (filter.createdBefore) query = query.where("users.created_at", "<", filter.createdBefore);
   const status = filter.status;
   if (status) query = query.where((eb) => STATUS_CONDITIONS[status](eb, filter.now));
-  return query.orderBy(emailKey).limit(filter.limit).execute();
+  return query.orderBy(emailKey).limit(filter.limit);
 }
 
 /**
