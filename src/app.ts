@@ -31,6 +31,7 @@ export function createApp(deps: AppDeps) {
     c.set("deps", deps);
     c.set("auth", undefined);
     c.set("user", undefined);
+    c.set("adminKey", undefined);
     c.set("rateLimit", undefined);
     await next();
   });

@@ -15,6 +15,7 @@ export const TIERS = [
   "general",
   "voice",
   "security_test",
+  "admin",
 ] as const;
 export type Tier = typeof TIERS[number];
 
@@ -26,6 +27,7 @@ export const DEFAULT_TIER_LIMITS: Readonly<Record<Tier, number>> = {
   general: 60,
   voice: 10,
   security_test: 2,
+  admin: 600,
 };
 
 /** How access tokens are signed: HS256 with JWT_SECRET, or a key pair kept in PostgreSQL. */
@@ -83,6 +85,7 @@ const envSchema = z.object({
   RATE_LIMIT_GENERAL_PER_MINUTE: integer(DEFAULT_TIER_LIMITS.general, 1, 100_000),
   RATE_LIMIT_VOICE_PER_MINUTE: integer(DEFAULT_TIER_LIMITS.voice, 1, 100_000),
   RATE_LIMIT_SECURITY_TEST_PER_MINUTE: integer(DEFAULT_TIER_LIMITS.security_test, 1, 100_000),
+  RATE_LIMIT_ADMIN_PER_MINUTE: integer(DEFAULT_TIER_LIMITS.admin, 1, 100_000),
   SMTP_SERVER: optionalText,
   SMTP_PORT: integer(587, 1, 65535),
   SMTP_USERNAME: optionalText,
@@ -312,6 +315,7 @@ export function loadConfig(env: Record<string, string | undefined>): LoadedConfi
         general: e.RATE_LIMIT_GENERAL_PER_MINUTE,
         voice: e.RATE_LIMIT_VOICE_PER_MINUTE,
         security_test: e.RATE_LIMIT_SECURITY_TEST_PER_MINUTE,
+        admin: e.RATE_LIMIT_ADMIN_PER_MINUTE,
       },
     },
     smtp: e.SMTP_SERVER

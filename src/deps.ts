@@ -26,6 +26,8 @@ import { createSessionService, type SessionService } from "./services/sessions/s
 import { createAccessKeys } from "./services/keys/key-ring.ts";
 import { createKeySealer } from "./services/keys/sealing.ts";
 import { createKeyService, type KeyService } from "./services/keys/service.ts";
+import { type AdminKeyService, createAdminKeyService } from "./services/admin/api-keys.ts";
+import { type AdminService, createAdminService } from "./services/admin/service.ts";
 
 /** Everything the app needs; handlers reach services through it. */
 export interface AppDeps {
@@ -45,6 +47,10 @@ export interface AppDeps {
   readonly sessions: SessionService;
   /** Signing keys: the JWKS, RFC 8414 metadata and the key life cycle (`deno task keys`) */
   readonly keys: KeyService;
+  /** Admin API keys (`deno task admin-key`) and the check of a presented one */
+  readonly adminKeys: AdminKeyService;
+  /** The admin API: users, their disabling and sessions, the audit export, token introspection */
+  readonly admin: AdminService;
   /** Development only: mail the worker delivered, listed by GET /dev/outbox */
   readonly devOutbox?: DevOutbox;
   /** Prometheus series, when METRICS_PORT or METRICS_TOKEN is set */
@@ -106,6 +112,16 @@ export function assembleDeps(options: AssemblyOptions): Assembly {
   const sessions = createSessionService({ config, db: database.db, clock, logger, revocations, accessKeys, observer });
   const keys = createKeyService({ config, db: database.db, clock, logger, accessKeys, sealer, revocations });
   const passwords = options.passwords ?? createPasswordHasher({ cost: config.bcryptCost, observer });
+  const accounts = createAccountService({
+    config,
+    clock,
+    logger,
+    db: database.db,
+    passwords,
+    rateLimiter,
+    sessions,
+    observer,
+  });
   const deps: AppDeps = {
     config,
     logger,
@@ -115,18 +131,11 @@ export function assembleDeps(options: AssemblyOptions): Assembly {
     probes: { ...options.probes, rate_limit_store: rateLimitStoreProbe(rateLimiter) },
     features: securityFeatures(config, Boolean(options.redis || options.revocationCache)),
     passwords,
-    accounts: createAccountService({
-      config,
-      clock,
-      logger,
-      db: database.db,
-      passwords,
-      rateLimiter,
-      sessions,
-      observer,
-    }),
+    accounts,
     sessions,
     keys,
+    adminKeys: createAdminKeyService({ db: database.db, clock }),
+    admin: createAdminService({ db: database.db, config, clock, sessions, accounts, observer }),
     devOutbox: options.devOutbox,
     metrics,
     observer,

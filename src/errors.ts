@@ -13,6 +13,8 @@ export const PROBLEM_CODES = {
   invalid_credentials: { status: 401, title: "Invalid credentials" },
   invalid_token: { status: 401, title: "Invalid or expired token" },
   email_not_verified: { status: 403, title: "Email not verified" },
+  account_disabled: { status: 403, title: "Account disabled" },
+  insufficient_scope: { status: 403, title: "Insufficient scope" },
   invalid_otp: { status: 400, title: "Invalid or expired code" },
   invalid_reset_token: { status: 400, title: "Invalid or expired reset token" },
   not_found: { status: 404, title: "Not found" },

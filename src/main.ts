@@ -6,6 +6,7 @@
  *   deno run … src/main.ts migrate [down]   apply (or revert one) migration
  *   deno run … src/main.ts openapi [--check] write (or compare) openapi/openapi.json
  *   deno run … src/main.ts keys <command>    signing keys (see src/cli/keys.ts)
+ *   deno run … src/main.ts admin-key <command> admin API keys (see src/cli/admin-key.ts)
  */
 import { createApp } from "./app.ts";
 import { metricsListener } from "./http/metrics-endpoint.ts";
@@ -15,6 +16,8 @@ import { migrateDown, migrateToLatest } from "./db/migrate.ts";
 import { createRuntime, openDatabase } from "./runtime.ts";
 import { KEY_COMMANDS, KEYS_USAGE } from "./cli/keys.ts";
 import { runKeysOnInstance } from "./cli/keys-instance.ts";
+import { ADMIN_KEY_COMMANDS, ADMIN_KEY_USAGE } from "./cli/admin-key.ts";
+import { runAdminKeyOnInstance } from "./cli/admin-key-instance.ts";
 import { writeOrCheckSpec } from "./cli/spec-file.ts";
 import { createBatchedSink, createLogger, describeError } from "./logger.ts";
 import { installProcessGuards } from "./process-guards.ts";
@@ -84,6 +87,13 @@ async function serve() {
     logger.error("start-up failed", { database: databaseLocation(config), error: describeError(error) });
     sink.flush();
     Deno.exit(1);
+  }
+  if (development) {
+    // Testers can call the admin API from /docs at once; a new key each start, the last one revoked by replacement
+    const key = await runtime.deps.adminKeys.issueDevelopmentKey();
+    logger.warn("development admin API key (every scope; printed only when ENVIRONMENT=development)", {
+      admin_api_key: key,
+    });
   }
   const app = createApp(runtime.deps);
   const server = Deno.serve({
@@ -172,6 +182,20 @@ async function keys(args: string[]) {
   Deno.exit(await runKeysOnInstance(args, config, development && !config.database.url ? PGLITE_DEV_DIR : undefined));
 }
 
+/** `admin-key …`: admin API keys, on the database the configuration names. */
+async function adminKey(args: string[]) {
+  if (!ADMIN_KEY_COMMANDS.includes(args[0])) {
+    console.error(ADMIN_KEY_USAGE);
+    Deno.exit(2);
+  }
+  const { env } = await readEnvironment();
+  const { config } = readConfig(env);
+  const development = config.environment === "development";
+  Deno.exit(
+    await runAdminKeyOnInstance(args, config, development && !config.database.url ? PGLITE_DEV_DIR : undefined),
+  );
+}
+
 async function openapi(check: boolean) {
   const ok = await writeOrCheckSpec({ check });
   if (!ok) Deno.exit(1);
@@ -192,7 +216,10 @@ switch (command) {
   case "keys":
     await keys(rest);
     break;
+  case "admin-key":
+    await adminKey(rest);
+    break;
   default:
-    console.error(`unknown command: ${command} (expected serve, migrate, openapi or keys)`);
+    console.error(`unknown command: ${command} (expected serve, migrate, openapi, keys or admin-key)`);
     Deno.exit(2);
 }

@@ -12,5 +12,9 @@ export const SECURITY_EVENT_TYPES = [
   "session_revoked",
   "logout",
   "logout_all",
+  "admin_account_disabled",
+  "admin_account_enabled",
+  "admin_signed_out",
+  "admin_password_reset_sent",
 ] as const;
 export type SecurityEventType = typeof SECURITY_EVENT_TYPES[number];

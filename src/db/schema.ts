@@ -13,6 +13,10 @@ export interface UsersTable {
   token_version: Generated<number>;
   created_at: Timestamp;
   updated_at: Timestamp;
+  /** Set while an administrator has disabled the account (until enabled, or until disabled_until) */
+  disabled_at: Generated<Date | null>;
+  disabled_until: Generated<Date | null>;
+  disabled_reason: Generated<string | null>;
 }
 
 /** One sign-up of an unverified address: what verifying with one of its codes applies. */
@@ -116,6 +120,23 @@ export interface SecurityEventsTable {
   user_agent: string | null;
   request_id: string | null;
   created_at: Timestamp;
+  /** The admin API key (its name) behind an admin action; null for the user's own events */
+  actor: Generated<string | null>;
+  /** What an admin action did (reason, until…), JSON */
+  details: Generated<Record<string, unknown> | null>;
+}
+
+/** An admin API key: its SHA-256 only, never the key. */
+export interface AdminApiKeysTable {
+  id: Generated<string>;
+  name: string;
+  key_hash: string;
+  /** Space-separated scopes */
+  scopes: string;
+  created_at: Timestamp;
+  last_used_at: Timestamp | null;
+  expires_at: Timestamp | null;
+  revoked_at: Timestamp | null;
 }
 
 export interface MailOutboxTable {
@@ -147,6 +168,7 @@ export interface DB {
   security_events: SecurityEventsTable;
   mail_outbox: MailOutboxTable;
   signing_keys: SigningKeysTable;
+  admin_api_keys: AdminApiKeysTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
@@ -156,6 +178,7 @@ export type RefreshTokenRow = Selectable<RefreshTokensTable>;
 export type SecurityEventRow = Selectable<SecurityEventsTable>;
 export type MailOutboxRow = Selectable<MailOutboxTable>;
 export type SigningKeyRow = Selectable<SigningKeysTable>;
+export type AdminApiKeyRow = Selectable<AdminApiKeysTable>;
 
 /** What a repository function runs on: the database, or the caller's transaction. */
 export type Executor = Kysely<DB> | Transaction<DB>;

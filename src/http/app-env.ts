@@ -2,6 +2,7 @@ import type { AppDeps } from "../deps.ts";
 import type { LimitResult } from "../ratelimit/mod.ts";
 import type { AuthContext } from "../services/sessions/auth-context.ts";
 import type { CurrentUser } from "../services/sessions/authenticate.ts";
+import type { AdminKeyIdentity } from "../services/admin/scopes.ts";
 
 /**
  * Per-request variables. Read them with `c.get(name)`: Hono's `c.var` builds a fresh object
@@ -13,6 +14,8 @@ export interface AppVariables {
   auth: AuthContext | undefined;
   /** The bearer's user, on routes declared with `auth: "user"` */
   user: CurrentUser | undefined;
+  /** The admin API key, on routes declared with `adminScope` */
+  adminKey: AdminKeyIdentity | undefined;
   /** The route tier's verdict for this request, set by the rate-limit middleware */
   rateLimit: LimitResult | undefined;
 }

@@ -4,6 +4,8 @@ import { DEFAULT_TIER_LIMITS, type Tier } from "../config.ts";
 import type { ProblemCode } from "../errors.ts";
 import type { AppEnv } from "./app-env.ts";
 import { requireBearer } from "./middleware/bearer.ts";
+import { requireAdminKey, requireScope } from "./middleware/admin-key.ts";
+import type { AdminScope } from "../services/admin/scopes.ts";
 import { problemResponses, RATE_LIMIT_HEADERS, REQUEST_ID_HEADER } from "./problem-responses.ts";
 import { rateLimit } from "./rate-limit/middleware.ts";
 import { EMAIL_LIMITED_TIERS, rateLimitExtension, type RateLimitKey } from "./rate-limit/policy.ts";
@@ -22,6 +24,12 @@ export interface RouteDefinition<P extends string> extends Omit<RouteConfig, "pa
    * in the same statement as the revocation check where revocation lives in PostgreSQL
    */
   auth?: boolean | "user";
+  /**
+   * Requires an admin API key holding this scope (security scheme `adminApiKey`): 401 for a
+   * missing, wrong, revoked or expired key, 403 `insufficient_scope` without the scope.
+   * Limited per key.
+   */
+  adminScope?: AdminScope;
   /** Problem codes this operation can return beyond the ones every route shares */
   errors?: ProblemCode[];
   responses: RouteConfig["responses"];
@@ -33,8 +41,9 @@ export interface RouteDefinition<P extends string> extends Omit<RouteConfig, "pa
  * enforces authentication and the tier. Handlers and spec cannot disagree.
  */
 export function defineRoute<P extends string, R extends RouteDefinition<P>>(definition: R) {
-  const { tier, auth, errors = [], rateLimitKey, middleware = [], responses, ...config } = definition;
-  const key: RateLimitKey = rateLimitKey ?? defaultRateLimitKey(tier, Boolean(auth), config.request);
+  const { tier, auth, adminScope, errors = [], rateLimitKey, middleware = [], responses, ...config } = definition;
+  const key: RateLimitKey = rateLimitKey ??
+    (adminScope ? "api_key" : defaultRateLimitKey(tier, Boolean(auth), config.request));
   const hasBody = Boolean(config.request?.body);
   const hasInput = hasBody || Boolean(config.request?.params || config.request?.query);
   const codes: ProblemCode[] = [
@@ -42,6 +51,7 @@ export function defineRoute<P extends string, R extends RouteDefinition<P>>(defi
     ...(hasInput ? ["validation_failed"] as const : []),
     // The token check reads the database (or its cache in front): an outage answers 503
     ...(auth ? ["invalid_token", "service_unavailable"] as const : []),
+    ...(adminScope ? ["invalid_token", "insufficient_scope", "service_unavailable"] as const : []),
     ...errors,
     "rate_limited",
     "internal_error",
@@ -55,7 +65,9 @@ export function defineRoute<P extends string, R extends RouteDefinition<P>>(defi
   );
   const routeMiddleware: MiddlewareHandler<AppEnv>[] = [
     ...(auth ? [requireBearer({ withUser: auth === "user" })] : []),
+    ...(adminScope ? [requireAdminKey()] : []),
     rateLimit({ tier, key }),
+    ...(adminScope ? [requireScope(adminScope)] : []),
     ...(Array.isArray(middleware) ? middleware : [middleware]) as MiddlewareHandler<AppEnv>[],
   ];
   return createRoute({
@@ -64,7 +76,9 @@ export function defineRoute<P extends string, R extends RouteDefinition<P>>(defi
     ...(config.request?.body
       ? { request: { ...config.request, body: { required: true, ...config.request.body } } }
       : {}),
-    security: config.security ?? (auth ? [{ bearerAuth: [] }] : []),
+    security: config.security ??
+      (adminScope ? [{ adminApiKey: [adminScope] }] : auth ? [{ bearerAuth: [] }] : []),
+    ...(adminScope ? { "x-required-scopes": [adminScope] } : {}),
     "x-rate-limit": rateLimitExtension(DEFAULT_TIER_LIMITS, tier, key),
     middleware: routeMiddleware,
     responses: { ...successResponses, ...problemResponses(codes, headers) },

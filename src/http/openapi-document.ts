@@ -14,6 +14,7 @@ const TAGS = [
   { name: "Health", description: "Liveness, readiness and dependency status" },
   { name: "Security", description: "Rate-limit smoke test" },
   { name: "Keys", description: "Public signing keys and metadata for services that verify access tokens" },
+  { name: "Admin", description: "Operators' API, authorised by admin API keys with scopes (`adminApiKey`)" },
   { name: "Docs", description: "This document and Swagger UI" },
   { name: "Development", description: "Present only when ENVIRONMENT=development" },
 ];
@@ -34,6 +35,15 @@ export function buildOpenApiDocument(app: OpenAPIHono<AppEnv>, config: Config): 
     scheme: "bearer",
     bearerFormat: "JWT",
     description: "Access token from POST /auth/signin or POST /auth/refresh",
+  });
+  app.openAPIRegistry.registerComponent("securitySchemes", "adminApiKey", {
+    type: "http",
+    scheme: "bearer",
+    bearerFormat: "jak_…",
+    description: "Admin API key (`Authorization: Bearer jak_…`), made with `deno task admin-key create --name N " +
+      "--scopes a,b`; each admin operation names the scope it needs (`users:read`, `users:write`, `audit:read`, " +
+      "`tokens:introspect`) in its security requirement and in `x-required-scopes`. A missing, wrong, revoked " +
+      "or expired key is 401 `invalid_token`; a key without the scope is 403 `insufficient_scope`.",
   });
   app.openAPIRegistry.registerComponent("securitySchemes", "healthDetailsToken", {
     type: "http",

@@ -4,6 +4,7 @@ import type { AuthContext } from "../services/sessions/auth-context.ts";
 import type { CurrentUser } from "../services/sessions/authenticate.ts";
 import type { AppEnv } from "./app-env.ts";
 import { clientIp } from "./client-ip.ts";
+import type { AdminActor } from "../services/admin/context.ts";
 
 const MAX_USER_AGENT = 512;
 
@@ -21,6 +22,13 @@ export function bearerOf(c: Context<AppEnv>): AuthContext {
   const auth = c.get("auth");
   if (!auth) throw new Error("Bearer route reached without authentication");
   return auth;
+}
+
+/** Who acts on an admin route: the API key's name and the request, as admin events record them. */
+export function adminActorOf(c: Context<AppEnv>): AdminActor {
+  const key = c.get("adminKey");
+  if (!key) throw new Error("Admin route reached without its API key: declare it with adminScope");
+  return { name: key.name, meta: requestMeta(c) };
 }
 
 /** The bearer's user on a route declared with `auth: "user"`. */

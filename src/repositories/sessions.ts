@@ -35,7 +35,15 @@ const selectSessionForRefresh = compiledOnce((db, userId: string, sessionId: str
   db
     .selectFrom("sessions")
     .innerJoin("users", "users.id", "sessions.user_id")
-    .select(["sessions.id", "sessions.created_at", "sessions.revoked_at", "sessions.expires_at", "users.token_version"])
+    .select([
+      "sessions.id",
+      "sessions.created_at",
+      "sessions.revoked_at",
+      "sessions.expires_at",
+      "users.token_version",
+      "users.disabled_at",
+      "users.disabled_until",
+    ])
     .where("sessions.id", "=", sessionId)
     .where("sessions.user_id", "=", userId)
     .forUpdate("sessions")

@@ -3,6 +3,7 @@ import type { Config } from "../config.ts";
 import type { AppEnv } from "../http/app-env.ts";
 import { buildOpenApiDocument, type OpenApiDocument } from "../http/openapi-document.ts";
 import { accountRouter } from "./auth/index.ts";
+import { adminRouter } from "./admin/index.ts";
 import { devRouter } from "./dev/index.ts";
 import { docsRouter } from "./docs/index.ts";
 import { healthRouter } from "./health/index.ts";
@@ -18,6 +19,7 @@ export function mountRoutes(app: OpenAPIHono<AppEnv>, options: { development: bo
   app.route("/", sessionsRouter());
   app.route("/", securityRouter());
   app.route("/", keysRouter());
+  app.route("/", adminRouter());
 }
 
 /**

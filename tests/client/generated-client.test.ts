@@ -34,6 +34,13 @@ interface SdkModule {
     rotatedPair: { access_token: string; refresh_token: string; token_type: string };
     afterLogout: ProblemBody;
   }>;
+  adminFlow(baseUrl: string, fetch: typeof globalThis.fetch, apiKey: string, account: Record<string, string>): Promise<{
+    found: Array<{ email: string; status: string }>;
+    disabled: { status: string };
+    signInWhileDisabled: ProblemBody;
+    enabled: { status: string };
+    signInAfter: number;
+  }>;
   problemCases(baseUrl: string, fetch: typeof globalThis.fetch): Promise<{
     validation: { status: number; problem: ProblemBody };
     unauthorized: { status: number; problem: ProblemBody };
@@ -69,10 +76,23 @@ Deno.test({
     const dir = await generateSdk();
     const sandbox = await startSandbox();
     const validated = validatingFetch(globalThis.fetch, developmentSpecValidator());
+    let signedUp: { email: string; password: string } | undefined;
     try {
       await t.step("the generated types and the client code pass deno check", async () => {
         const schema = await Deno.readTextFile(`${dir}/schema.d.ts`);
-        for (const id of ["signUp", "verifyEmail", "signIn", "refreshTokens", "getCurrentUser", "listSessions"]) {
+        for (
+          const id of [
+            "signUp",
+            "verifyEmail",
+            "signIn",
+            "refreshTokens",
+            "getCurrentUser",
+            "listSessions",
+            "adminListUsers",
+            "adminDisableUser",
+            "adminEnableUser",
+          ]
+        ) {
           assert(schema.includes(`${id}: {`), `operation ${id} in the generated types`);
         }
         await denoCheck(`${dir}/client.ts`);
@@ -93,6 +113,17 @@ Deno.test({
         assertEquals(report.firstPair.token_type, "Bearer");
         assert(report.rotatedPair.refresh_token !== report.firstPair.refresh_token, "refresh rotates the token");
         assertEquals([report.afterLogout.status, report.afterLogout.code], [401, "invalid_token"]);
+        signedUp = { email, password: "correct horse battery staple" };
+      });
+
+      await t.step("with an admin API key: list by address → disable → enable", async () => {
+        const { key } = await sandbox.app.deps.adminKeys.create({ name: "sdk", scopes: ["users:read", "users:write"] });
+        const report = await sdk.adminFlow(sandbox.url, validated.fetch, key, signedUp!);
+        assertEquals(report.found.map((user) => [user.email, user.status]), [[signedUp!.email, "active"]]);
+        assertEquals(report.disabled.status, "disabled");
+        assertEquals([report.signInWhileDisabled.status, report.signInWhileDisabled.code], [403, "account_disabled"]);
+        assertEquals(report.enabled.status, "active");
+        assertEquals(report.signInAfter, 200);
       });
 
       await t.step("422, 401 and 429 arrive as typed problems", async () => {
@@ -111,8 +142,24 @@ Deno.test({
         for (const expected of ["POST /auth/signup → 201", "GET /dev/outbox → 200", "POST /auth/verify-email → 200"]) {
           assert(validated.seen.includes(expected), `validated ${expected}`);
         }
-        for (const expected of ["POST /auth/logout → 204", "GET /auth/me → 401", "GET /security-test → 429"]) {
+        for (
+          const expected of [
+            "POST /auth/logout → 204",
+            "GET /auth/me → 401",
+            "GET /security-test → 429",
+            "GET /admin/users → 200",
+            "POST /auth/signin → 403",
+          ]
+        ) {
           assert(validated.seen.includes(expected), `validated ${expected}`);
+        }
+        for (
+          const expected of [
+            /^POST \/admin\/users\/[^/]+\/disable → 200$/,
+            /^POST \/admin\/users\/[^/]+\/enable → 200$/,
+          ]
+        ) {
+          assert(validated.seen.some((line) => expected.test(line)), `validated ${expected}`);
         }
       });
     } finally {

@@ -84,7 +84,7 @@ Deno.test("spec: every operation has a unique camelCase operationId, one declare
   }
 });
 
-Deno.test("spec: operations that can answer invalid_token require the JWT bearerAuth scheme; all others declare none", () => {
+Deno.test("spec: operations that can answer invalid_token require bearerAuth, or adminApiKey with their scope; all others declare none", () => {
   assertEquals(spec.components.securitySchemes.bearerAuth, {
     type: "http",
     scheme: "bearer",
@@ -97,7 +97,14 @@ Deno.test("spec: operations that can answer invalid_token require the JWT bearer
       operation.responses["401"]?.content?.["application/problem+json"]?.examples?.invalid_token,
     );
     const refreshes = operation.operationId === "refreshTokens"; // the refresh token travels in the body
-    if (needsToken && !refreshes) {
+    const scopes = (operation as { "x-required-scopes"?: string[] })["x-required-scopes"];
+    if (scopes) {
+      // Admin operations: an admin API key holding the scope, under its own scheme and tag
+      assertEquals(operation.security, [{ adminApiKey: scopes }], operation.operationId);
+      assertEquals(scopes.length, 1, operation.operationId);
+      assertEquals(operation.tags, ["Admin"], operation.operationId);
+      assert(needsToken, `${operation.operationId} documents the 401`);
+    } else if (needsToken && !refreshes) {
       assertEquals(operation.security, [{ bearerAuth: [] }], operation.operationId);
       bearerOperations.push(operation.operationId);
     } else if (operation.operationId === "getHealth") {
@@ -110,6 +117,8 @@ Deno.test("spec: operations that can answer invalid_token require the JWT bearer
   for (const id of ["getCurrentUser", "listSessions", "revokeSession", "logout", "logoutAll", "listSecurityEvents"]) {
     assert(bearerOperations.includes(id), `${id} requires a bearer token`);
   }
+  assertEquals(spec.components.securitySchemes.adminApiKey.type, "http");
+  assertEquals(spec.components.securitySchemes.adminApiKey.scheme, "bearer");
 });
 
 Deno.test("spec: every JSON request and response body is a named component with an example that matches it", () => {

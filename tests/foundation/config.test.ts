@@ -108,6 +108,7 @@ Deno.test("loadConfig reads defaults and per-tier overrides", () => {
     general: 60,
     voice: 10,
     security_test: 2,
+    admin: 600,
   });
 });
 

@@ -92,8 +92,20 @@ export class SpecValidator {
       throw new AssertionError(`${where}: content type ${contentType || "(none)"} not in ${Object.keys(content)}`);
     }
     if (!media.schema || !contentType.includes("json")) return;
-    const body = await response.clone().json();
     const validate = this.#validator(found, String(response.status), contentType, media.schema);
+    if (contentType === "application/x-ndjson") {
+      // A stream of JSON objects, one per line: each must match the declared schema
+      const lines = (await response.clone().text()).split("\n").filter((line) => line !== "");
+      for (const line of lines) {
+        if (!validate(JSON.parse(line))) {
+          throw new AssertionError(
+            `${where}: a line does not match the schema: ${this.#ajv.errorsText(validate.errors)}`,
+          );
+        }
+      }
+      return;
+    }
+    const body = await response.clone().json();
     if (!validate(body)) {
       throw new AssertionError(
         `${where}: body does not match the schema: ${this.#ajv.errorsText(validate.errors)}\n${JSON.stringify(body)}`,

@@ -51,13 +51,14 @@ Deno.test("failed token checks per client address end in 429 with Retry-After; v
   }
 });
 
-Deno.test("the spec states the failed-token policy on every bearer operation", async () => {
+Deno.test("the spec states the failed-token policy on every bearer and admin-key operation", async () => {
   const spec = JSON.parse(await Deno.readTextFile(new URL("../../openapi/openapi.json", import.meta.url)));
   let bearerOperations = 0;
   for (const item of Object.values(spec.paths) as Record<string, Record<string, unknown>>[]) {
     for (const operation of Object.values(item) as Record<string, unknown>[]) {
       const security = (operation.security ?? []) as Record<string, unknown>[];
-      const bearerRoute = security.some((requirement) => "bearerAuth" in requirement);
+      // Admin API keys are checked like access tokens: a failed check counts against the address
+      const bearerRoute = security.some((requirement) => "bearerAuth" in requirement || "adminApiKey" in requirement);
       const extension = operation["x-rate-limit"] as Record<string, unknown> | undefined;
       if (!bearerRoute) {
         assertEquals(extension?.failed_token_limit, undefined);

@@ -41,7 +41,12 @@ export function rateLimit(options: RateLimitOptions): MiddlewareHandler<AppEnv> 
 
     const rule = tierRule(limits, tier);
     const auth = c.get("auth");
-    const subject = key === "user" && auth ? `user:${auth.userId}` : `ip:${ipSubject(clientIp(c, config.trustProxy))}`;
+    const adminKey = c.get("adminKey");
+    const subject = key === "user" && auth
+      ? `user:${auth.userId}`
+      : key === "api_key" && adminKey
+      ? `key:${adminKey.id}`
+      : `ip:${ipSubject(clientIp(c, config.trustProxy))}`;
     const result = await rateLimiter.limit(`tier:${tier}`, subject, rule);
     c.set("rateLimit", result);
     checks.push({ policy: policyName(tier, false), rule, result });

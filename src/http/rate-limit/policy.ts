@@ -8,11 +8,11 @@ import {
 } from "../../services/accounts/signin-limits.ts";
 
 /**
- * What a route's limiter keys on: the client address, the signed-in user, the address and
+ * What a route's limiter keys on: the client address, the signed-in user, the admin API key, the address and
  * the email in the body, or (sign-in) the address here and the account in the service,
  * where a known device token is told apart from the rest.
  */
-export type RateLimitKey = "ip" | "user" | "ip+email" | "ip+account";
+export type RateLimitKey = "ip" | "user" | "ip+email" | "ip+account" | "api_key";
 
 /** Every tier counts requests over a sliding window of one minute. */
 export const TIER_WINDOW_SECONDS = 60;
@@ -96,7 +96,7 @@ export function rateLimitExtension(limits: TierLimits, tier: Tier, key: string):
       },
     };
   }
-  if (key === "user") {
+  if (key === "user" || key === "api_key") {
     const failures = failedTokenRule(limits);
     extension.failed_token_limit = { limit: failures.limit, window_seconds: failures.windowSeconds, key: "ip" };
   }

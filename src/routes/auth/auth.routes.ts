@@ -105,7 +105,8 @@ export const signin = defineRoute({
   tags: ["Auth"],
   summary: "Exchange email and password for a token pair",
   description: "An unknown address and a wrong password get the same 401 `invalid_credentials`. The right " +
-    "password on an unverified account gets 403 `email_not_verified`. 503 with Retry-After when too many " +
+    "password on an unverified account gets 403 `email_not_verified`, on an account an administrator disabled " +
+    "403 `account_disabled` (a wrong password there is the same 401 as anywhere). 503 with Retry-After when too many " +
     "password checks are queued.\n\n" +
     "Limits (`x-rate-limit`): per client address, the `auth` tier; per account, every attempt without a " +
     "known device token counts against the address's `signin_account` budget (10 an hour by default, from " +
@@ -117,7 +118,7 @@ export const signin = defineRoute({
     "A missing, unknown or stale `device_token` is ignored.",
   tier: "auth",
   rateLimitKey: "ip+account",
-  errors: ["invalid_credentials", "email_not_verified", "service_unavailable"],
+  errors: ["invalid_credentials", "email_not_verified", "account_disabled", "service_unavailable"],
   request: { body: { content: { "application/json": { schema: SigninRequestSchema } } } },
   responses: {
     200: {

@@ -30,6 +30,10 @@ const MetadataSchema = z
   .object({
     issuer: z.url().openapi({ description: "The `iss` of every access token", example: "https://api.jessy-ai.com" }),
     jwks_uri: z.url().openapi({ example: "https://api.jessy-ai.com/.well-known/jwks.json" }),
+    introspection_endpoint: z.url().openapi({
+      description: "RFC 7662 token introspection, authorised by an admin API key with scope `tokens:introspect`",
+      example: "https://api.jessy-ai.com/oauth/introspect",
+    }),
     response_types_supported: z.array(z.string()).openapi({
       description: "Empty: tokens come from POST /auth/signin, there is no authorization endpoint",
       example: [],
@@ -71,7 +75,7 @@ export const metadata = defineRoute({
   operationId: "getAuthorizationServerMetadata",
   tags: ["Keys"],
   summary: "Authorization server metadata (RFC 8414)",
-  description: "The issuer of access tokens and where its public keys are.",
+  description: "The issuer of access tokens, where its public keys are and where resource servers introspect tokens.",
   tier: "public",
   responses: {
     200: {

@@ -33,10 +33,11 @@ export const refresh = defineRoute({
     "however often it is refreshed; after that its refresh token gets 401 `invalid_token` and the user signs in " +
     "again.\n\n" +
     "401 `invalid_token` also covers an expired, tampered or unknown token, an access token sent instead of a " +
-    "refresh token, and a session ended by logout, logout-all or a password reset.",
+    "refresh token, and a session ended by logout, logout-all or a password reset. A refresh token of an " +
+    "account an administrator disabled gets 403 `account_disabled`.",
   tier: "general",
   rateLimitKey: "ip",
-  errors: ["invalid_token", "service_unavailable"],
+  errors: ["invalid_token", "account_disabled", "service_unavailable"],
   request: {
     body: { required: true, content: { "application/json": { schema: RefreshRequestSchema } } },
   },

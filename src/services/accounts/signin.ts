@@ -1,5 +1,6 @@
 import { recordSecurityEvent } from "../../repositories/security-events.ts";
 import { findUserAndDevice } from "../../repositories/known-devices.ts";
+import { isDisabled } from "../../repositories/admin-users.ts";
 import {
   isCountedResult,
   limitOutcome,
@@ -18,6 +19,11 @@ import type { TokenPair } from "../sessions/token-pair.ts";
 /** One error for an unknown address and a wrong password: the body must not tell them apart. */
 export function invalidCredentialsError(): AppError {
   return new AppError("invalid_credentials", "The email or password is incorrect");
+}
+
+/** Sign-in (after the right password) and refresh of an account an administrator disabled. */
+export function accountDisabledError(): AppError {
+  return new AppError("account_disabled", "This account is disabled; contact support");
 }
 
 export interface SigninInput {
@@ -79,6 +85,11 @@ export async function signin(deps: AccountDeps, input: SigninInput, meta: Reques
     await recordSecurityEvent(db, { userId: user?.id ?? null, type: "signin_failed", ...meta, at: deps.clock.now() });
     deps.observer?.securityEvent("signin_failed");
     throw invalidCredentialsError();
+  }
+  if (isDisabled(user, deps.clock.now())) {
+    await recordSecurityEvent(db, { userId: user.id, type: "signin_failed", ...meta, at: deps.clock.now() });
+    deps.observer?.securityEvent("signin_failed");
+    throw accountDisabledError();
   }
   if (!user.email_verified) {
     await recordSecurityEvent(db, { userId: user.id, type: "signin_failed", ...meta, at: deps.clock.now() });

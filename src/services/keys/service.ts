@@ -46,6 +46,8 @@ export interface KeyView {
 export interface AuthorizationServerMetadata {
   issuer: string;
   jwks_uri: string;
+  /** RFC 7662 introspection, authorised by an admin API key with `tokens:introspect` */
+  introspection_endpoint: string;
   response_types_supported: string[];
 }
 
@@ -188,6 +190,7 @@ export function createKeyService(options: KeyServiceOptions): KeyService {
     metadata: () => ({
       issuer: config.jwt.issuer,
       jwks_uri: `${config.appUrl}/.well-known/jwks.json`,
+      introspection_endpoint: `${config.appUrl}/oauth/introspect`,
       response_types_supported: [],
     }),
     generate,

@@ -44,6 +44,35 @@ export async function authenticateAccessToken(ctx: SessionContext, token: string
   return authContext(claims);
 }
 
+/** RFC 7662's answer about an access token: its claims while usable, `active: false` otherwise. */
+export type AccessTokenIntrospection =
+  | { active: false }
+  | { active: true; sub: string; sid: string; exp: number; iat: number; token_type: "Bearer" };
+
+/**
+ * What `authenticateAccessToken` would decide about the token, as RFC 7662 states it: the
+ * same verification and the same revocation check (Redis cache or PostgreSQL), so a token
+ * introspects as active exactly when a bearer route would accept it.
+ */
+export async function introspectAccessToken(ctx: SessionContext, token: string): Promise<AccessTokenIntrospection> {
+  let claims: TokenClaims;
+  try {
+    claims = await ctx.signer.verifyAccess(token, ctx.clock.now());
+  } catch (error) {
+    if (error instanceof InvalidTokenError) return { active: false };
+    throw error;
+  }
+  if (!await ctx.revocations.isUsable(claims)) return { active: false };
+  return {
+    active: true,
+    sub: claims.userId,
+    sid: claims.sessionId,
+    exp: claims.expiresAt,
+    iat: claims.issuedAt,
+    token_type: "Bearer",
+  };
+}
+
 /**
  * `authenticateAccessToken` plus the token's user, for routes that read the user anyway:
  * without Redis the revocation check and the read are one statement. A user deleted since

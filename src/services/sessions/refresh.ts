@@ -17,6 +17,10 @@ import type { TokenClaims } from "./token-claims.ts";
 import { openSuccessor, sealSuccessor } from "./successor-seal.ts";
 import type { Transaction } from "kysely";
 import type { DB } from "../../db/schema.ts";
+import { isDisabled } from "../../repositories/admin-users.ts";
+
+/** The refresh transaction's answer for an account an administrator disabled */
+const ACCOUNT_DISABLED = Symbol("account disabled");
 
 function invalidRefreshToken(cause?: unknown): AppError {
   return new AppError("invalid_token", "The refresh token is invalid, expired or revoked", { cause });
@@ -52,7 +56,10 @@ export async function refreshSession(ctx: SessionContext, refreshToken: string, 
   const pair = await ctx.db.transaction().execute(async (trx) => {
     // The session lock comes first, as in logout, so the two never deadlock
     const session = await lockUserSessionForRefresh(trx, claims.userId, claims.sessionId);
-    if (!session || session.revoked_at || session.expires_at <= now) return undefined;
+    if (!session) return undefined;
+    // Only a holder of a refresh token this service signed for the account learns it is disabled
+    if (isDisabled(session, now)) return ACCOUNT_DISABLED;
+    if (session.revoked_at || session.expires_at <= now) return undefined;
     if (session.token_version !== claims.tokenVersion) return undefined;
     // The absolute lifetime counts from sign-in: no refresh moves it
     const endsAt = sessionEnd(ctx, session.created_at);
@@ -79,6 +86,9 @@ export async function refreshSession(ctx: SessionContext, refreshToken: string, 
     });
     return successor.pair;
   });
+  if (pair === ACCOUNT_DISABLED) {
+    throw new AppError("account_disabled", "This account is disabled; contact support");
+  }
   if (pair) return pair;
   await revokeFamilyOnReuse(ctx, claims, meta);
   throw invalidRefreshToken();

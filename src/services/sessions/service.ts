@@ -7,7 +7,13 @@ import { NOOP_OBSERVER, type Observer } from "../../observer.ts";
 import type { RequestMeta } from "../request-meta.ts";
 import type { Revocations } from "../revocation/revocations.ts";
 import type { AuthContext } from "./auth-context.ts";
-import { authenticateAccessToken, authenticateWithUser, type CurrentUser } from "./authenticate.ts";
+import {
+  type AccessTokenIntrospection,
+  authenticateAccessToken,
+  authenticateWithUser,
+  type CurrentUser,
+  introspectAccessToken,
+} from "./authenticate.ts";
 import type { SessionContext } from "./context.ts";
 import {
   listSessions,
@@ -36,6 +42,8 @@ export interface SessionService {
   authenticate(token: string): Promise<AuthContext>;
   /** `authenticate` and the token's user, in one statement where revocation lives in Postgres */
   authenticateWithUser(token: string): Promise<{ auth: AuthContext; user: CurrentUser }>;
+  /** RFC 7662: the token's claims while `authenticate` would accept it, `active: false` otherwise */
+  introspect(token: string): Promise<AccessTokenIntrospection>;
   refresh(refreshToken: string, meta: RequestMeta): Promise<TokenPair>;
   logout(auth: AuthContext, meta: RequestMeta): Promise<void>;
   logoutAll(auth: AuthContext, meta: RequestMeta): Promise<void>;
@@ -74,6 +82,7 @@ export function createSessionService(options: SessionServiceOptions): SessionSer
     revokeAllSessions: (userId, reason, trx) => revokeAllSessions(ctx, userId, reason, trx),
     authenticate: (token) => authenticateAccessToken(ctx, token),
     authenticateWithUser: (token) => authenticateWithUser(ctx, token),
+    introspect: (token) => introspectAccessToken(ctx, token),
     refresh: (token, meta) => refreshSession(ctx, token, meta),
     logout: (auth, meta) => logout(ctx, auth, meta),
     logoutAll: (auth, meta) => logoutAll(ctx, auth, meta),
