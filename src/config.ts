@@ -15,6 +15,7 @@ export const TIERS = [
   "general",
   "voice",
   "security_test",
+  "sensitive",
 ] as const;
 export type Tier = typeof TIERS[number];
 
@@ -26,6 +27,7 @@ export const DEFAULT_TIER_LIMITS: Readonly<Record<Tier, number>> = {
   general: 60,
   voice: 10,
   security_test: 2,
+  sensitive: 5,
 };
 
 /** How access tokens are signed: HS256 with JWT_SECRET, or a key pair kept in PostgreSQL. */
@@ -83,6 +85,7 @@ const envSchema = z.object({
   RATE_LIMIT_GENERAL_PER_MINUTE: integer(DEFAULT_TIER_LIMITS.general, 1, 100_000),
   RATE_LIMIT_VOICE_PER_MINUTE: integer(DEFAULT_TIER_LIMITS.voice, 1, 100_000),
   RATE_LIMIT_SECURITY_TEST_PER_MINUTE: integer(DEFAULT_TIER_LIMITS.security_test, 1, 100_000),
+  RATE_LIMIT_SENSITIVE_PER_MINUTE: integer(DEFAULT_TIER_LIMITS.sensitive, 1, 100_000),
   SMTP_SERVER: optionalText,
   SMTP_PORT: integer(587, 1, 65535),
   SMTP_USERNAME: optionalText,
@@ -92,6 +95,8 @@ const envSchema = z.object({
   BODY_LIMIT_BYTES: integer(65_536, 1024, 10_485_760),
   HEALTH_DETAILS_TOKEN: optionalText,
   SECURITY_EVENT_RETENTION_DAYS: integer(365, 1, 36_500),
+  ACCOUNT_DELETION_GRACE_DAYS: integer(7, 0, 365),
+  PWNED_PASSWORDS_FILE: optionalText,
 });
 
 export type Environment = "development" | "production";
@@ -152,6 +157,10 @@ export interface Config {
   readonly healthDetailsToken?: string;
   /** Security events older than this many days are deleted by housekeeping */
   readonly securityEventRetentionDays: number;
+  /** Days a deleted account can still be restored before housekeeping erases it (0: erased at once) */
+  readonly accountDeletionGraceDays: number;
+  /** A breached-password file built by `deno task pwned:build`, checked by the password policy */
+  readonly pwnedPasswordsFile?: string;
 }
 
 /** Raised when the environment cannot be used; `problems` holds one line per problem. */
@@ -296,6 +305,7 @@ export function loadConfig(env: Record<string, string | undefined>): LoadedConfi
         general: e.RATE_LIMIT_GENERAL_PER_MINUTE,
         voice: e.RATE_LIMIT_VOICE_PER_MINUTE,
         security_test: e.RATE_LIMIT_SECURITY_TEST_PER_MINUTE,
+        sensitive: e.RATE_LIMIT_SENSITIVE_PER_MINUTE,
       },
     },
     smtp: e.SMTP_SERVER
@@ -306,6 +316,8 @@ export function loadConfig(env: Record<string, string | undefined>): LoadedConfi
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     healthDetailsToken: e.HEALTH_DETAILS_TOKEN,
     securityEventRetentionDays: e.SECURITY_EVENT_RETENTION_DAYS,
+    accountDeletionGraceDays: e.ACCOUNT_DELETION_GRACE_DAYS,
+    pwnedPasswordsFile: e.PWNED_PASSWORDS_FILE,
   };
   return { config: deepFreeze(config), warnings };
 }

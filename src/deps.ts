@@ -15,6 +15,8 @@ import { createRateLimiter, type RateLimiter } from "./ratelimit/mod.ts";
 import type { RedisConnection } from "./redis/connection.ts";
 import { createPasswordHasher, type PasswordHasher } from "./services/accounts/passwords.ts";
 import { type AccountService, createAccountService } from "./services/accounts/service.ts";
+import { createPasswordPolicy } from "./services/accounts/password-policy.ts";
+import type { PwnedFile } from "./services/accounts/pwned-file.ts";
 import type { RevocationCache } from "./services/revocation/cache.ts";
 import { createCachedRevocations } from "./services/revocation/cached-revocations.ts";
 import { createDatabaseRevocations } from "./services/revocation/database-revocations.ts";
@@ -66,6 +68,8 @@ export interface AssemblyOptions {
   /** Checks besides the database and the rate-limit store (the mailer) */
   probes?: Record<string, HealthProbe>;
   devOutbox?: DevOutbox;
+  /** The opened PWNED_PASSWORDS_FILE, checked by the password policy; its opener closes it */
+  pwnedPasswords?: PwnedFile;
 }
 
 /** The assembled dependencies and how to release what the assembly itself built. */
@@ -104,7 +108,16 @@ export function assembleDeps(options: AssemblyOptions): Assembly {
     probes: { ...options.probes, rate_limit_store: rateLimitStoreProbe(rateLimiter) },
     features: securityFeatures(config, Boolean(options.redis || options.revocationCache)),
     passwords,
-    accounts: createAccountService({ config, clock, logger, db: database.db, passwords, rateLimiter, sessions }),
+    accounts: createAccountService({
+      config,
+      clock,
+      logger,
+      db: database.db,
+      passwords,
+      passwordPolicy: createPasswordPolicy({ pwned: options.pwnedPasswords }),
+      rateLimiter,
+      sessions,
+    }),
     sessions,
     keys,
     devOutbox: options.devOutbox,
@@ -159,5 +172,6 @@ export function securityFeatures(config: Config, revocationCache: boolean): Reco
     refresh_token_rotation: true,
     refresh_token_reuse_detection: true,
     token_revocation_cache: revocationCache ? "redis" : "none",
+    breached_password_file: Boolean(config.pwnedPasswordsFile),
   };
 }

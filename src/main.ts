@@ -6,6 +6,7 @@
  *   deno run … src/main.ts migrate [down]   apply (or revert one) migration
  *   deno run … src/main.ts openapi [--check] write (or compare) openapi/openapi.json
  *   deno run … src/main.ts keys <command>    signing keys (see src/cli/keys.ts)
+ *   deno run … src/main.ts pwned:build SRC OUT  build PWNED_PASSWORDS_FILE (see src/cli/pwned-build.ts)
  */
 import { createApp } from "./app.ts";
 import { ENV_FILE, mergeEnvFile, readEnvFile } from "./cli/env-file.ts";
@@ -15,6 +16,7 @@ import { createRuntime, openDatabase } from "./runtime.ts";
 import { KEY_COMMANDS, KEYS_USAGE } from "./cli/keys.ts";
 import { runKeysOnInstance } from "./cli/keys-instance.ts";
 import { writeOrCheckSpec } from "./cli/spec-file.ts";
+import { runPwnedBuild } from "./cli/pwned-build.ts";
 import { createBatchedSink, createLogger, describeError } from "./logger.ts";
 import { installProcessGuards } from "./process-guards.ts";
 
@@ -79,6 +81,11 @@ async function serve() {
       migrate: development,
     });
   } catch (error) {
+    if (error instanceof ConfigError) {
+      sink.flush();
+      for (const problem of error.problems) console.error(`config error: ${problem}`);
+      Deno.exit(1);
+    }
     // Named, so an operator sees which DATABASE_URL (from .env or the environment) was tried
     logger.error("start-up failed", { database: databaseLocation(config), error: describeError(error) });
     sink.flush();
@@ -182,7 +189,10 @@ switch (command) {
   case "keys":
     await keys(rest);
     break;
+  case "pwned:build":
+    Deno.exit(await runPwnedBuild(rest));
+    break;
   default:
-    console.error(`unknown command: ${command} (expected serve, migrate, openapi or keys)`);
+    console.error(`unknown command: ${command} (expected serve, migrate, openapi, keys or pwned:build)`);
     Deno.exit(2);
 }

@@ -13,6 +13,8 @@ export interface UsersTable {
   token_version: Generated<number>;
   created_at: Timestamp;
   updated_at: Timestamp;
+  /** Set while the account waits for erasure (pending deletion); null for a live account */
+  deletion_due_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 }
 
 /** One sign-up of an unverified address: what verifying with one of its codes applies. */
@@ -116,6 +118,38 @@ export interface SecurityEventsTable {
   user_agent: string | null;
   request_id: string | null;
   created_at: Timestamp;
+  /** For an erased account's events: a keyed pseudonym of its id (user_id is then null) */
+  user_pseudonym: Generated<string | null>;
+}
+
+/** A requested change of address, waiting for the code mailed to the new one. */
+export interface EmailChangesTable {
+  id: Generated<string>;
+  user_id: string;
+  new_email: string;
+  new_email_normalized: string;
+  code_hmac: string;
+  hmac_key_id: string;
+  attempts: Generated<number>;
+  expires_at: Timestamp;
+  consumed_at: Timestamp | null;
+  created_at: Timestamp;
+}
+
+export type AccountTokenPurpose = "email_change_revert" | "deletion_cancel";
+
+/** A single-use token mailed to an account's owner: undo an address change, keep an account. */
+export interface AccountTokensTable {
+  id: Generated<string>;
+  user_id: string;
+  purpose: AccountTokenPurpose;
+  token_hash: string;
+  hmac_key_id: string;
+  /** email_change_revert: the address to restore */
+  previous_email: string | null;
+  expires_at: Timestamp;
+  used_at: Timestamp | null;
+  created_at: Timestamp;
 }
 
 export interface MailOutboxTable {
@@ -147,6 +181,8 @@ export interface DB {
   security_events: SecurityEventsTable;
   mail_outbox: MailOutboxTable;
   signing_keys: SigningKeysTable;
+  email_changes: EmailChangesTable;
+  account_tokens: AccountTokensTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
