@@ -39,6 +39,15 @@ interface SdkModule {
     unauthorized: { status: number; problem: ProblemBody };
     rateLimited: { status: number; problem: ProblemBody; retryAfter: string | null };
   }>;
+  settingsFlow(baseUrl: string, fetch: typeof globalThis.fetch, account: Record<string, string>): Promise<{
+    changedPair: { token_type: string };
+    oldPairAfterChange: ProblemBody;
+    signedInWithNewPassword: boolean;
+    deletion: { deletion_due_at: string };
+    afterDeletion: ProblemBody;
+    kept: { account_kept: boolean };
+    signedInAfterCancel: boolean;
+  }>;
 }
 
 async function denoCheck(...files: string[]): Promise<string> {
@@ -72,7 +81,19 @@ Deno.test({
     try {
       await t.step("the generated types and the client code pass deno check", async () => {
         const schema = await Deno.readTextFile(`${dir}/schema.d.ts`);
-        for (const id of ["signUp", "verifyEmail", "signIn", "refreshTokens", "getCurrentUser", "listSessions"]) {
+        for (
+          const id of [
+            "signUp",
+            "verifyEmail",
+            "signIn",
+            "refreshTokens",
+            "getCurrentUser",
+            "listSessions",
+            "changePassword",
+            "deleteAccount",
+            "cancelAccountDeletion",
+          ]
+        ) {
           assert(schema.includes(`${id}: {`), `operation ${id} in the generated types`);
         }
         await denoCheck(`${dir}/client.ts`);
@@ -95,6 +116,24 @@ Deno.test({
         assertEquals([report.afterLogout.status, report.afterLogout.code], [401, "invalid_token"]);
       });
 
+      await t.step(
+        "change-password → new pair; delete-account → 401; cancel with the mailed token → signed in",
+        async () => {
+          const report = await sdk.settingsFlow(sandbox.url, validated.fetch, {
+            email: `sdk-settings-${crypto.randomUUID()}@example.com`,
+            password: "correct horse battery staple",
+            newPassword: "a brand new passphrase",
+          });
+          assertEquals(report.changedPair.token_type, "Bearer");
+          assertEquals([report.oldPairAfterChange.status, report.oldPairAfterChange.code], [401, "invalid_token"]);
+          assertEquals(report.signedInWithNewPassword, true);
+          assertMatch(report.deletion.deletion_due_at, /^\d{4}-\d\d-\d\dT/);
+          assertEquals([report.afterDeletion.status, report.afterDeletion.code], [401, "invalid_token"]);
+          assertEquals(report.kept.account_kept, true);
+          assertEquals(report.signedInAfterCancel, true);
+        },
+      );
+
       await t.step("422, 401 and 429 arrive as typed problems", async () => {
         const { validation, unauthorized, rateLimited } = await sdk.problemCases(sandbox.url, validated.fetch);
         assertEquals([validation.status, validation.problem.code], [422, "validation_failed"]);
@@ -111,7 +150,16 @@ Deno.test({
         for (const expected of ["POST /auth/signup → 201", "GET /dev/outbox → 200", "POST /auth/verify-email → 200"]) {
           assert(validated.seen.includes(expected), `validated ${expected}`);
         }
-        for (const expected of ["POST /auth/logout → 204", "GET /auth/me → 401", "GET /security-test → 429"]) {
+        for (
+          const expected of [
+            "POST /auth/logout → 204",
+            "GET /auth/me → 401",
+            "GET /security-test → 429",
+            "POST /auth/change-password → 200",
+            "POST /auth/delete-account → 202",
+            "POST /auth/cancel-account-deletion → 200",
+          ]
+        ) {
           assert(validated.seen.includes(expected), `validated ${expected}`);
         }
       });
