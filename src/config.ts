@@ -16,6 +16,7 @@ export const TIERS = [
   "voice",
   "security_test",
   "admin",
+  "sensitive",
 ] as const;
 export type Tier = typeof TIERS[number];
 
@@ -28,6 +29,7 @@ export const DEFAULT_TIER_LIMITS: Readonly<Record<Tier, number>> = {
   voice: 10,
   security_test: 2,
   admin: 600,
+  sensitive: 5,
 };
 
 /** How access tokens are signed: HS256 with JWT_SECRET, or a key pair kept in PostgreSQL. */
@@ -86,6 +88,7 @@ const envSchema = z.object({
   RATE_LIMIT_VOICE_PER_MINUTE: integer(DEFAULT_TIER_LIMITS.voice, 1, 100_000),
   RATE_LIMIT_SECURITY_TEST_PER_MINUTE: integer(DEFAULT_TIER_LIMITS.security_test, 1, 100_000),
   RATE_LIMIT_ADMIN_PER_MINUTE: integer(DEFAULT_TIER_LIMITS.admin, 1, 100_000),
+  RATE_LIMIT_SENSITIVE_PER_MINUTE: integer(DEFAULT_TIER_LIMITS.sensitive, 1, 100_000),
   SMTP_SERVER: optionalText,
   SMTP_PORT: integer(587, 1, 65535),
   SMTP_USERNAME: optionalText,
@@ -98,6 +101,8 @@ const envSchema = z.object({
   METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional().or(z.literal("").transform(() => undefined)),
   METRICS_TOKEN: optionalText,
   OTEL_DENO: booleanFlag.default(false),
+  ACCOUNT_DELETION_GRACE_DAYS: integer(7, 0, 365),
+  PWNED_PASSWORDS_FILE: optionalText,
 });
 
 export type Environment = "development" | "production";
@@ -165,6 +170,10 @@ export interface Config {
   readonly metrics: { readonly enabled: boolean; readonly port?: number; readonly token?: string };
   /** OTEL_DENO: Deno exports traces (OTEL_* variables), and the service adds spans of its own */
   readonly tracing: boolean;
+  /** Days a deleted account can still be restored before housekeeping erases it (0: erased at once) */
+  readonly accountDeletionGraceDays: number;
+  /** A breached-password file built by `deno task pwned:build`, checked by the password policy */
+  readonly pwnedPasswordsFile?: string;
 }
 
 /** Raised when the environment cannot be used; `problems` holds one line per problem. */
@@ -316,6 +325,7 @@ export function loadConfig(env: Record<string, string | undefined>): LoadedConfi
         voice: e.RATE_LIMIT_VOICE_PER_MINUTE,
         security_test: e.RATE_LIMIT_SECURITY_TEST_PER_MINUTE,
         admin: e.RATE_LIMIT_ADMIN_PER_MINUTE,
+        sensitive: e.RATE_LIMIT_SENSITIVE_PER_MINUTE,
       },
     },
     smtp: e.SMTP_SERVER
@@ -332,6 +342,8 @@ export function loadConfig(env: Record<string, string | undefined>): LoadedConfi
       token: e.METRICS_TOKEN,
     },
     tracing: e.OTEL_DENO,
+    accountDeletionGraceDays: e.ACCOUNT_DELETION_GRACE_DAYS,
+    pwnedPasswordsFile: e.PWNED_PASSWORDS_FILE,
   };
   return { config: deepFreeze(config), warnings };
 }

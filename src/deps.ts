@@ -17,6 +17,8 @@ import { createRateLimiter, type RateLimiter } from "./ratelimit/mod.ts";
 import type { RedisConnection } from "./redis/connection.ts";
 import { createPasswordHasher, type PasswordHasher } from "./services/accounts/passwords.ts";
 import { type AccountService, createAccountService } from "./services/accounts/service.ts";
+import { createPasswordPolicy } from "./services/accounts/password-policy.ts";
+import type { PwnedFile } from "./services/accounts/pwned-file.ts";
 import type { RevocationCache } from "./services/revocation/cache.ts";
 import { createCachedRevocations } from "./services/revocation/cached-revocations.ts";
 import { createDatabaseRevocations } from "./services/revocation/database-revocations.ts";
@@ -80,6 +82,8 @@ export interface AssemblyOptions {
   devOutbox?: DevOutbox;
   /** The instance's metrics (runtime.ts builds them first, for the mail worker); from config otherwise */
   metrics?: Metrics;
+  /** The opened PWNED_PASSWORDS_FILE, checked by the password policy; its opener closes it */
+  pwnedPasswords?: PwnedFile;
 }
 
 /** The assembled dependencies and how to release what the assembly itself built. */
@@ -118,6 +122,7 @@ export function assembleDeps(options: AssemblyOptions): Assembly {
     logger,
     db: database.db,
     passwords,
+    passwordPolicy: createPasswordPolicy({ pwned: options.pwnedPasswords }),
     rateLimiter,
     sessions,
     observer,
@@ -191,5 +196,6 @@ export function securityFeatures(config: Config, revocationCache: boolean): Reco
     refresh_token_rotation: true,
     refresh_token_reuse_detection: true,
     token_revocation_cache: revocationCache ? "redis" : "none",
+    breached_password_file: Boolean(config.pwnedPasswordsFile),
   };
 }

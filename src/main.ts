@@ -7,6 +7,7 @@
  *   deno run … src/main.ts openapi [--check] write (or compare) openapi/openapi.json
  *   deno run … src/main.ts keys <command>    signing keys (see src/cli/keys.ts)
  *   deno run … src/main.ts admin-key <command> admin API keys (see src/cli/admin-key.ts)
+ *   deno run … src/main.ts pwned:build SRC OUT  build PWNED_PASSWORDS_FILE (see src/cli/pwned-build.ts)
  */
 import { createApp } from "./app.ts";
 import { metricsListener } from "./http/metrics-endpoint.ts";
@@ -19,6 +20,7 @@ import { runKeysOnInstance } from "./cli/keys-instance.ts";
 import { ADMIN_KEY_COMMANDS, ADMIN_KEY_USAGE } from "./cli/admin-key.ts";
 import { runAdminKeyOnInstance } from "./cli/admin-key-instance.ts";
 import { writeOrCheckSpec } from "./cli/spec-file.ts";
+import { runPwnedBuild } from "./cli/pwned-build.ts";
 import { createBatchedSink, createLogger, describeError } from "./logger.ts";
 import { installProcessGuards } from "./process-guards.ts";
 
@@ -83,6 +85,11 @@ async function serve() {
       migrate: development,
     });
   } catch (error) {
+    if (error instanceof ConfigError) {
+      sink.flush();
+      for (const problem of error.problems) console.error(`config error: ${problem}`);
+      Deno.exit(1);
+    }
     // Named, so an operator sees which DATABASE_URL (from .env or the environment) was tried
     logger.error("start-up failed", { database: databaseLocation(config), error: describeError(error) });
     sink.flush();
@@ -219,7 +226,10 @@ switch (command) {
   case "admin-key":
     await adminKey(rest);
     break;
+  case "pwned:build":
+    Deno.exit(await runPwnedBuild(rest));
+    break;
   default:
-    console.error(`unknown command: ${command} (expected serve, migrate, openapi, keys or admin-key)`);
+    console.error(`unknown command: ${command} (expected serve, migrate, openapi, keys, admin-key or pwned:build)`);
     Deno.exit(2);
 }

@@ -13,6 +13,7 @@ import { startMail } from "./mail/mail-runtime.ts";
 import { openRedisConnection, type RedisConnection } from "./redis/connection.ts";
 import { startHousekeeping } from "./services/housekeeping.ts";
 import { createMetrics } from "./metrics/prometheus.ts";
+import { openConfiguredPwnedFile } from "./services/accounts/password-policy.ts";
 
 /** The running service's dependencies plus how to release them. */
 export interface Runtime {
@@ -81,6 +82,8 @@ export function openRedis(url: string, logger: Logger, clock: Clock, traced = fa
 /** Builds the dependencies of a running instance from its configuration. */
 export async function createRuntime(config: Config, logger: Logger, options: RuntimeOptions = {}): Promise<Runtime> {
   const clock = systemClock;
+  // First: a configured breached-password file that cannot be read stops production before anything opens
+  const pwnedPasswords = await openConfiguredPwnedFile(config, logger);
   const database = await openDatabase(config, options.pgliteDataDir, { clock });
   if (options.migrate) await migrate(config, database, logger);
   const redis = config.rateLimit.redisUrl
@@ -89,7 +92,7 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
   const metrics = config.metrics.enabled ? createMetrics({ database, clock, processMetrics: true }) : undefined;
   const mail = startMail(config, database, clock, logger, { observer: metrics?.observer });
   const retention = { securityEventDays: config.securityEventRetentionDays };
-  const housekeeping = startHousekeeping({ db: database.db, clock, logger, retention });
+  const housekeeping = startHousekeeping({ db: database.db, clock, logger, retention, config });
   const assembly = assembleDeps({
     config,
     logger,
@@ -99,6 +102,7 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
     probes: { mailer: mail.probe },
     devOutbox: mail.devOutbox,
     metrics,
+    pwnedPasswords,
   });
   async function close() {
     await mail.close();
@@ -106,6 +110,7 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
     await assembly.close();
     await redis?.close();
     await database.close();
+    await pwnedPasswords?.close();
   }
   try {
     // Signing with a key pair: one must be current (and open) before the first request

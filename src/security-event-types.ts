@@ -16,5 +16,13 @@ export const SECURITY_EVENT_TYPES = [
   "admin_account_enabled",
   "admin_signed_out",
   "admin_password_reset_sent",
+  "password_changed",
+  "current_password_failed",
+  "email_change_requested",
+  "email_changed",
+  "email_change_reverted",
+  "profile_updated",
+  "account_deletion_scheduled",
+  "account_deletion_cancelled",
 ] as const;
 export type SecurityEventType = typeof SECURITY_EVENT_TYPES[number];

@@ -17,6 +17,8 @@ export interface UsersTable {
   disabled_at: Generated<Date | null>;
   disabled_until: Generated<Date | null>;
   disabled_reason: Generated<string | null>;
+  /** Set while the account waits for erasure (pending deletion); null for a live account */
+  deletion_due_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 }
 
 /** One sign-up of an unverified address: what verifying with one of its codes applies. */
@@ -124,6 +126,8 @@ export interface SecurityEventsTable {
   actor: Generated<string | null>;
   /** What an admin action did (reason, until…), JSON */
   details: Generated<Record<string, unknown> | null>;
+  /** For an erased account's events: a keyed pseudonym of its id (user_id is then null) */
+  user_pseudonym: Generated<string | null>;
 }
 
 /** An admin API key: its SHA-256 only, never the key. */
@@ -137,6 +141,36 @@ export interface AdminApiKeysTable {
   last_used_at: Timestamp | null;
   expires_at: Timestamp | null;
   revoked_at: Timestamp | null;
+}
+
+/** A requested change of address, waiting for the code mailed to the new one. */
+export interface EmailChangesTable {
+  id: Generated<string>;
+  user_id: string;
+  new_email: string;
+  new_email_normalized: string;
+  code_hmac: string;
+  hmac_key_id: string;
+  attempts: Generated<number>;
+  expires_at: Timestamp;
+  consumed_at: Timestamp | null;
+  created_at: Timestamp;
+}
+
+export type AccountTokenPurpose = "email_change_revert" | "deletion_cancel";
+
+/** A single-use token mailed to an account's owner: undo an address change, keep an account. */
+export interface AccountTokensTable {
+  id: Generated<string>;
+  user_id: string;
+  purpose: AccountTokenPurpose;
+  token_hash: string;
+  hmac_key_id: string;
+  /** email_change_revert: the address to restore */
+  previous_email: string | null;
+  expires_at: Timestamp;
+  used_at: Timestamp | null;
+  created_at: Timestamp;
 }
 
 export interface MailOutboxTable {
@@ -169,6 +203,8 @@ export interface DB {
   mail_outbox: MailOutboxTable;
   signing_keys: SigningKeysTable;
   admin_api_keys: AdminApiKeysTable;
+  email_changes: EmailChangesTable;
+  account_tokens: AccountTokensTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

@@ -11,6 +11,10 @@ export type OpenApiDocument = ReturnType<OpenAPIHono["getOpenAPI31Document"]>;
 const TAGS = [
   { name: "Auth", description: "Sign-up, sign-in, email verification and password reset" },
   { name: "Sessions", description: "Token refresh, sign-out and the signed-in user's sessions and audit trail" },
+  {
+    name: "Account",
+    description: "The signed-in owner's settings: profile, password, address, deletion, and the mailed ways back",
+  },
   { name: "Health", description: "Liveness, readiness and dependency status" },
   { name: "Security", description: "Rate-limit smoke test" },
   { name: "Keys", description: "Public signing keys and metadata for services that verify access tokens" },

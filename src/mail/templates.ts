@@ -2,7 +2,17 @@ import { escapeHtml, htmlDocument } from "./html.ts";
 import type { MailMessage } from "./mailer.ts";
 
 /** Template names stored on outbox rows (and used by the per-address throttle). */
-export type MailTemplate = "verification_code" | "signup_attempt" | "password_reset" | "password_changed";
+export type MailTemplate =
+  | "verification_code"
+  | "signup_attempt"
+  | "password_reset"
+  | "password_changed"
+  | "email_change_code"
+  | "email_change_taken"
+  | "email_change_requested"
+  | "email_changed"
+  | "account_deletion"
+  | "account_deleted";
 
 export interface RenderedMail extends MailMessage {
   template: MailTemplate;
@@ -142,5 +152,177 @@ export function passwordChangedMail(to: string, name: string | null): RenderedMa
     subject,
     text: [greeting(name), "", ...lines].join("\n"),
     html: htmlDocument(subject, paragraphs([escapeHtml(greeting(name)), ...lines.map(escapeHtml)])),
+  };
+}
+
+/** Tells the owner their password was changed from a signed-in session, with the way back if it was not them. */
+export function passwordChangedByOwnerMail(to: string, name: string | null, appUrl: string): RenderedMail {
+  const subject = "Your Jessy AI password was changed";
+  const resetPage = `${appUrl}/reset-password`;
+  const lines = [
+    "Your password was just changed from a signed-in device; every other device was signed out.",
+    `If this was not you, reset your password right away at ${resetPage} and contact security@jessy-ai.com.`,
+  ];
+  return {
+    template: "password_changed",
+    to,
+    subject,
+    text: [greeting(name), "", ...lines].join("\n"),
+    html: htmlDocument(
+      subject,
+      paragraphs([
+        escapeHtml(greeting(name)),
+        escapeHtml(lines[0]),
+        `If this was not you, <a href="${escapeHtml(resetPage)}">reset your password</a> right away and contact ` +
+        "security@jessy-ai.com.",
+      ]),
+    ),
+  };
+}
+
+/**
+ * The code that moves an account to this address. The address is not proven yet, so the mail
+ * carries no text the requester chose. Its code line reads like a verification mail's, so
+ * GET /dev/outbox lifts it out as `otp`.
+ */
+export function emailChangeCodeMail(to: string, code: string, ttlMinutes: number): RenderedMail {
+  const subject = "Confirm your new Jessy AI address";
+  const lines = [
+    "Someone signed in to a Jessy AI account asked to move it to this address. Enter the code in the app to confirm.",
+    `It expires in ${ttlMinutes} minutes and works once. If you did not ask for this, ignore this mail: nothing ` +
+    "changes without the code.",
+  ];
+  return {
+    template: "email_change_code",
+    to,
+    subject,
+    text: [greeting(null), "", `Your verification code is ${code}`, "", ...lines].join("\n"),
+    html: htmlDocument(
+      subject,
+      paragraphs([
+        escapeHtml(greeting(null)),
+        `Your verification code is <strong style="font-size: 24px; letter-spacing: 4px">${escapeHtml(code)}</strong>`,
+        ...lines.map(escapeHtml),
+      ]),
+    ),
+  };
+}
+
+/** Sent instead of a code when the requested address already has an account: its owner learns, nobody else does. */
+export function emailChangeTakenMail(to: string, appUrl: string): RenderedMail {
+  const subject = "Someone tried to move an account to your address";
+  const resetPage = `${appUrl}/reset-password`;
+  const lines = [
+    "Someone signed in to another Jessy AI account asked to move it to this address, which already has an " +
+    "account. Nothing changed.",
+    `Your own account is untouched; if you forgot its password, reset it at ${resetPage}`,
+  ];
+  return {
+    template: "email_change_taken",
+    to,
+    subject,
+    text: [greeting(null), "", ...lines].join("\n"),
+    html: htmlDocument(subject, paragraphs([escapeHtml(greeting(null)), ...lines.map(escapeHtml)])),
+  };
+}
+
+/** The heads-up to the current address when a change of address is requested. */
+export function emailChangeRequestedMail(to: string, name: string | null, appUrl: string): RenderedMail {
+  const subject = "A change of your Jessy AI address was requested";
+  const lines = [
+    "Someone signed in to your account asked to move it to another address. It only moves once the code mailed " +
+    "to that address is entered; you will get another mail here if it does.",
+    `If this was not you, change your password now (or reset it at ${appUrl}/reset-password).`,
+  ];
+  return {
+    template: "email_change_requested",
+    to,
+    subject,
+    text: [greeting(name), "", ...lines].join("\n"),
+    html: htmlDocument(subject, paragraphs([escapeHtml(greeting(name)), ...lines.map(escapeHtml)])),
+  };
+}
+
+/** Finds the token of an "address changed" mail, for GET /dev/outbox's `revert_token`. */
+export const REVERT_TOKEN_IN_TEXT = /^Or enter this revert token in the app: ([A-Za-z0-9_-]+)$/m;
+
+/** Tells the old address that the account moved, with a single-use token that undoes it (7 days). */
+export function emailChangedMail(
+  to: string,
+  name: string | null,
+  newEmail: string,
+  appUrl: string,
+  token: string,
+): RenderedMail {
+  const subject = "Your Jessy AI address was changed";
+  const link = `${appUrl}/revert-email-change#token=${token}`;
+  const lines = [
+    `Your account now uses the address ${newEmail}; mail about it goes there.`,
+    `If this was not you, undo it within 7 days: ${link}`,
+  ];
+  const after = "Undoing it restores this address, signs out every device and asks you to choose a new password.";
+  return {
+    template: "email_changed",
+    to,
+    subject,
+    text: [greeting(name), "", ...lines, "", `Or enter this revert token in the app: ${token}`, "", after].join("\n"),
+    html: htmlDocument(
+      subject,
+      paragraphs([
+        escapeHtml(greeting(name)),
+        escapeHtml(lines[0]),
+        `If this was not you, <a href="${escapeHtml(link)}">undo it</a> within 7 days.`,
+        `Or enter this revert token in the app: <code>${escapeHtml(token)}</code>`,
+        escapeHtml(after),
+      ]),
+    ),
+  };
+}
+
+/** Finds the token of an account deletion mail, for GET /dev/outbox's `cancel_token`. */
+export const CANCEL_TOKEN_IN_TEXT = /^Or enter this cancel token in the app: ([A-Za-z0-9_-]+)$/m;
+
+/** Confirms a deletion request, with the single-use token that keeps the account until it is erased. */
+export function accountDeletionMail(
+  to: string,
+  name: string | null,
+  dueAt: Date,
+  appUrl: string,
+  token: string,
+): RenderedMail {
+  const subject = "Your Jessy AI account will be deleted";
+  const link = `${appUrl}/cancel-account-deletion#token=${token}`;
+  const when = signupTime(dueAt);
+  const lines = [
+    `Your account was closed and every device signed out. It will be erased for good on ${when}.`,
+    `To keep it, cancel before then: ${link}`,
+  ];
+  return {
+    template: "account_deletion",
+    to,
+    subject,
+    text: [greeting(name), "", ...lines, "", `Or enter this cancel token in the app: ${token}`].join("\n"),
+    html: htmlDocument(
+      subject,
+      paragraphs([
+        escapeHtml(greeting(name)),
+        escapeHtml(lines[0]),
+        `To keep it, <a href="${escapeHtml(link)}">cancel the deletion</a> before then.`,
+        `Or enter this cancel token in the app: <code>${escapeHtml(token)}</code>`,
+      ]),
+    ),
+  };
+}
+
+/** Confirms an account erased at once (no grace period). */
+export function accountDeletedMail(to: string): RenderedMail {
+  const subject = "Your Jessy AI account was deleted";
+  const line = "Your account and what it held were erased. This address can be used to sign up again.";
+  return {
+    template: "account_deleted",
+    to,
+    subject,
+    text: [greeting(null), "", line].join("\n"),
+    html: htmlDocument(subject, paragraphs([escapeHtml(greeting(null)), escapeHtml(line)])),
   };
 }

@@ -33,6 +33,8 @@ export const EXPIRING_TABLES = {
   email_otps: { key: "id", done: (now: Date) => sql`expires_at < ${now}` },
   password_reset_tokens: { key: "id", done: (now: Date) => sql`expires_at < ${now}` },
   sessions: { key: "id", done: (now: Date) => sql`expires_at < ${now}` },
+  email_changes: { key: "id", done: (now: Date) => sql`expires_at < ${now}` },
+  account_tokens: { key: "id", done: (now: Date) => sql`expires_at < ${now}` },
   security_events: {
     key: "id",
     done: (now: Date, retention: Retention) => sql`created_at < ${daysBefore(now, retention.securityEventDays)}`,

@@ -26,6 +26,8 @@ export async function findUserAndDevice(
     .selectAll("users")
     .select("known_devices.id as device_id")
     .where("users.email_normalized", "=", emailNormalized)
+    // An account waiting for erasure signs in as an unknown address does
+    .where("users.deletion_due_at", "is", null)
     .executeTakeFirst();
   if (!row) return undefined;
   const { device_id: deviceId, ...user } = row;

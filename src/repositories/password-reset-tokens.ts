@@ -61,14 +61,26 @@ export async function useResetToken(
   return row?.user_id;
 }
 
-/** True when the token exists, is unused and has not expired (a read; useResetToken decides). */
-export async function findLiveResetToken(db: Executor, digests: StoredTokenDigest[], now: Date): Promise<boolean> {
-  const row = await db
+/**
+ * The address of the account a live token (unused, unexpired) belongs to, or undefined; a read,
+ * useResetToken decides.
+ */
+export async function findLiveResetToken(
+  db: Executor,
+  digests: StoredTokenDigest[],
+  now: Date,
+): Promise<{ email: string } | undefined> {
+  return await db
     .selectFrom("password_reset_tokens")
-    .select("id")
+    .innerJoin("users", "users.id", "password_reset_tokens.user_id")
+    .select("users.email")
     .where(matchesAny(digests))
     .where("used_at", "is", null)
     .where("expires_at", ">", now)
     .executeTakeFirst();
-  return row !== undefined;
+}
+
+/** Forgets the user's reset tokens (their address changed, or the account is going away). */
+export async function deleteResetTokens(db: Executor, userId: string): Promise<void> {
+  await db.deleteFrom("password_reset_tokens").where("user_id", "=", userId).execute();
 }

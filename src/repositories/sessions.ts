@@ -92,18 +92,19 @@ export async function revokeSession(
   return result.numUpdatedRows > 0n;
 }
 
-/** Revokes every live session of the user; returns their ids. */
+/** Revokes every live session of the user, but `exceptSessionId` when given; returns their ids. */
 export async function revokeUserSessions(
   db: Executor,
   userId: string,
   revocation: { now: Date; reason: string },
+  exceptSessionId?: string,
 ): Promise<string[]> {
-  const rows = await db
+  let query = db
     .updateTable("sessions")
     .set({ revoked_at: revocation.now, revoked_reason: revocation.reason })
     .where("user_id", "=", userId)
-    .where("revoked_at", "is", null)
-    .returning("id")
-    .execute();
+    .where("revoked_at", "is", null);
+  if (exceptSessionId) query = query.where("id", "<>", exceptSessionId);
+  const rows = await query.returning("id").execute();
   return rows.map((row) => row.id);
 }

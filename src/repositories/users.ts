@@ -42,14 +42,64 @@ export async function bumpTokenVersion(db: Executor, userId: string, now: Date):
   return row.token_version;
 }
 
-/** Reads a user and locks the row until the transaction ends (serializes mail throttling per account). */
+/**
+ * Reads a live user and locks the row until the transaction ends (serializes mail throttling per
+ * account). An account waiting for erasure is not found, as an unknown address is not.
+ */
 export function lockUserByEmail(trx: Transaction<DB>, emailNormalized: string): Promise<UserRow | undefined> {
   return trx
     .selectFrom("users")
     .selectAll()
     .where("email_normalized", "=", emailNormalized)
+    .where("deletion_due_at", "is", null)
     .forUpdate()
     .executeTakeFirst();
+}
+
+/** Reads a user by id and locks the row until the transaction ends. */
+export function lockUserById(trx: Transaction<DB>, id: string): Promise<UserRow | undefined> {
+  return trx.selectFrom("users").selectAll().where("id", "=", id).forUpdate().executeTakeFirst();
+}
+
+/** The account holding an address, live or waiting for erasure (both keep it taken). */
+export function findUserByEmail(db: Executor, emailNormalized: string): Promise<UserRow | undefined> {
+  return db.selectFrom("users").selectAll().where("email_normalized", "=", emailNormalized).executeTakeFirst();
+}
+
+/** Sets the display name; returns the profile, or undefined for no such live account. */
+export function updateUserName(
+  db: Executor,
+  userId: string,
+  name: string,
+  now: Date,
+): Promise<UserProfile | undefined> {
+  return db
+    .updateTable("users")
+    .set({ name, updated_at: now })
+    .where("id", "=", userId)
+    .where("deletion_due_at", "is", null)
+    .returning(["id", "email", "name", "email_verified", "created_at"])
+    .executeTakeFirst();
+}
+
+/** Moves the account to a proven address. */
+export async function updateEmail(
+  db: Executor,
+  userId: string,
+  email: { email: string; emailNormalized: string },
+  now: Date,
+): Promise<UserProfile> {
+  return await db
+    .updateTable("users")
+    .set({ email: email.email, email_normalized: email.emailNormalized, email_verified: true, updated_at: now })
+    .where("id", "=", userId)
+    .returning(["id", "email", "name", "email_verified", "created_at"])
+    .executeTakeFirstOrThrow();
+}
+
+/** Marks the account for erasure at `dueAt` (null: keeps it). */
+export async function setDeletionDue(db: Executor, userId: string, dueAt: Date | null, now: Date): Promise<void> {
+  await db.updateTable("users").set({ deletion_due_at: dueAt, updated_at: now }).where("id", "=", userId).execute();
 }
 
 export async function markEmailVerified(db: Executor, userId: string, now: Date): Promise<void> {
@@ -59,4 +109,9 @@ export async function markEmailVerified(db: Executor, userId: string, now: Date)
 export async function updatePasswordHash(db: Executor, userId: string, passwordHash: string, now: Date): Promise<void> {
   await db.updateTable("users").set({ password_hash: passwordHash, updated_at: now }).where("id", "=", userId)
     .execute();
+}
+
+/** Deletes an account that never proved its address (a sign-up holding an address its owner takes back). */
+export async function deleteUnverifiedUser(db: Executor, userId: string): Promise<void> {
+  await db.deleteFrom("users").where("id", "=", userId).where("email_verified", "=", false).execute();
 }

@@ -4,6 +4,7 @@ import type { AppEnv } from "../http/app-env.ts";
 import { buildOpenApiDocument, type OpenApiDocument } from "../http/openapi-document.ts";
 import { accountRouter } from "./auth/index.ts";
 import { adminRouter } from "./admin/index.ts";
+import { accountSettingsRouter } from "./account/index.ts";
 import { devRouter } from "./dev/index.ts";
 import { docsRouter } from "./docs/index.ts";
 import { healthRouter } from "./health/index.ts";
@@ -17,6 +18,7 @@ export function mountRoutes(app: OpenAPIHono<AppEnv>, options: { development: bo
   app.route("/", accountRouter());
   if (options.development) app.route("/", devRouter());
   app.route("/", sessionsRouter());
+  app.route("/", accountSettingsRouter());
   app.route("/", securityRouter());
   app.route("/", keysRouter());
   app.route("/", adminRouter());

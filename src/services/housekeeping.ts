@@ -1,5 +1,6 @@
 import type { Kysely } from "kysely";
 import type { Clock, TimerId } from "../clock.ts";
+import type { Config } from "../config.ts";
 import type { DB } from "../db/schema.ts";
 import { describeError, type Logger } from "../logger.ts";
 import {
@@ -8,9 +9,10 @@ import {
   type ExpiringTable,
   type Retention,
 } from "../repositories/housekeeping.ts";
+import { eraseDueAccounts } from "./accounts/erasure.ts";
 
-/** Rows deleted per table by one run. */
-export type PurgeReport = Record<ExpiringTable, number>;
+/** Rows deleted per table by one run, and accounts erased after their grace period. */
+export type PurgeReport = Record<ExpiringTable, number> & { erased_accounts: number };
 
 export interface HousekeepingOptions {
   db: Kysely<DB>;
@@ -24,6 +26,11 @@ export interface HousekeepingOptions {
   maxBatchesPerRun?: number;
   /** How long security events are kept (SECURITY_EVENT_RETENTION_DAYS; 365 days by default) */
   retention?: Retention;
+  /**
+   * The configuration: with it, accounts whose deletion grace period is over are erased (their
+   * events pseudonymised with a key from HMAC_SECRET); without it, only expired rows go
+   */
+  config?: Config;
 }
 
 export interface Housekeeping {
@@ -36,7 +43,7 @@ export interface Housekeeping {
 const DEFAULTS = { intervalMs: 10 * 60_000, batchSize: 500, maxBatchesPerRun: 20 };
 
 /**
- * Periodically deletes expired refresh tokens, denylist entries, email codes, reset tokens
+ * Periodically erases accounts whose deletion grace period is over, and deletes expired refresh tokens, denylist entries, email codes, reset tokens
  * and sessions, and security events and settled outbox mail past their retention, in
  * bounded batches. Consumed refresh tokens stay until they expire: reuse
  * detection needs them. Expiry is read from the injected clock, which also times the runs.
@@ -52,7 +59,11 @@ export function startHousekeeping(options: HousekeepingOptions): Housekeeping {
 
   async function runOnce(): Promise<PurgeReport> {
     const now = clock.now();
-    const report = {} as PurgeReport;
+    const report = { erased_accounts: 0 } as PurgeReport;
+    // Erasure first: what it deletes need not wait for the expiry sweeps below
+    if (options.config) {
+      report.erased_accounts = await eraseDueAccounts({ db, config: options.config }, now, batchSize * maxBatches);
+    }
     for (const table of Object.keys(EXPIRING_TABLES) as ExpiringTable[]) {
       report[table] = 0;
       for (let batch = 0; batch < maxBatches && !stopped; batch++) {

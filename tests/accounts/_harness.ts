@@ -1,4 +1,5 @@
 import type { PasswordHasher } from "../../src/services/accounts/passwords.ts";
+import type { RevocationCache } from "../../src/services/revocation/cache.ts";
 import { type Clock, ManualClock } from "../../src/clock.ts";
 import type { Mailer } from "../../src/mail/mailer.ts";
 import { createSmtpMailer } from "../../src/mail/smtp-mailer.ts";
@@ -47,6 +48,8 @@ export async function accountsApp(
     maxAttempts?: number;
     /** Rate limits on this Redis (real time) instead of memory (the test's clock) */
     rateLimitRedisUrl?: string;
+    /** The revocation cache, shared with other instances (see tests/sessions/cache.ts) */
+    revocationCache?: RevocationCache;
   } = {},
 ): Promise<AccountsApp> {
   const clock = (options.clock as ManualClock | undefined) ?? new ManualClock();
@@ -56,6 +59,7 @@ export async function accountsApp(
     env: { ...NO_RATE_LIMITS, ...options.env },
     passwords: options.passwords,
     rateLimitRedisUrl: options.rateLimitRedisUrl,
+    revocationCache: options.revocationCache,
   });
   const mailer = createSmtpMailer({ host: "127.0.0.1", port: smtp.port, from: "noreply@jessy-ai.com" });
   const worker = createMailWorker({

@@ -46,6 +46,15 @@ interface SdkModule {
     unauthorized: { status: number; problem: ProblemBody };
     rateLimited: { status: number; problem: ProblemBody; retryAfter: string | null };
   }>;
+  settingsFlow(baseUrl: string, fetch: typeof globalThis.fetch, account: Record<string, string>): Promise<{
+    changedPair: { token_type: string };
+    oldPairAfterChange: ProblemBody;
+    signedInWithNewPassword: boolean;
+    deletion: { deletion_due_at: string };
+    afterDeletion: ProblemBody;
+    kept: { account_kept: boolean };
+    signedInAfterCancel: boolean;
+  }>;
 }
 
 async function denoCheck(...files: string[]): Promise<string> {
@@ -91,6 +100,9 @@ Deno.test({
             "adminListUsers",
             "adminDisableUser",
             "adminEnableUser",
+            "changePassword",
+            "deleteAccount",
+            "cancelAccountDeletion",
           ]
         ) {
           assert(schema.includes(`${id}: {`), `operation ${id} in the generated types`);
@@ -126,6 +138,24 @@ Deno.test({
         assertEquals(report.signInAfter, 200);
       });
 
+      await t.step(
+        "change-password → new pair; delete-account → 401; cancel with the mailed token → signed in",
+        async () => {
+          const report = await sdk.settingsFlow(sandbox.url, validated.fetch, {
+            email: `sdk-settings-${crypto.randomUUID()}@example.com`,
+            password: "correct horse battery staple",
+            newPassword: "a brand new passphrase",
+          });
+          assertEquals(report.changedPair.token_type, "Bearer");
+          assertEquals([report.oldPairAfterChange.status, report.oldPairAfterChange.code], [401, "invalid_token"]);
+          assertEquals(report.signedInWithNewPassword, true);
+          assertMatch(report.deletion.deletion_due_at, /^\d{4}-\d\d-\d\dT/);
+          assertEquals([report.afterDeletion.status, report.afterDeletion.code], [401, "invalid_token"]);
+          assertEquals(report.kept.account_kept, true);
+          assertEquals(report.signedInAfterCancel, true);
+        },
+      );
+
       await t.step("422, 401 and 429 arrive as typed problems", async () => {
         const { validation, unauthorized, rateLimited } = await sdk.problemCases(sandbox.url, validated.fetch);
         assertEquals([validation.status, validation.problem.code], [422, "validation_failed"]);
@@ -149,6 +179,9 @@ Deno.test({
             "GET /security-test → 429",
             "GET /admin/users → 200",
             "POST /auth/signin → 403",
+            "POST /auth/change-password → 200",
+            "POST /auth/delete-account → 202",
+            "POST /auth/cancel-account-deletion → 200",
           ]
         ) {
           assert(validated.seen.includes(expected), `validated ${expected}`);

@@ -1,7 +1,8 @@
 /**
  * A tester's walk-through in Swagger UI, in headless Chromium against the development
  * sandbox: "Try it out" on sign-up, the code from the development outbox, verify, sign in,
- * "Authorize" with the access token, then GET /auth/me. Every response the page receives is
+ * "Authorize" with the access token, then GET /auth/me; then the settings: change the password,
+ * delete the account and keep it with the cancel token from the outbox. Every response the page receives is
  * checked against the spec, and no request leaves the server's host.
  */
 import type { Page, Response as PageResponse } from "playwright-core";
@@ -22,7 +23,9 @@ interface Execution {
 async function tryItOut(page: Page, tag: string, operationId: string, body?: unknown): Promise<Execution> {
   const block = page.locator(`#operations-${tag}-${operationId}`);
   await block.locator(".opblock-summary").first().click();
-  await block.locator("button.try-out__btn").click({ timeout: TIMEOUT_MS });
+  // "Try it out" stays on for an operation executed before: pressing it again would turn it off
+  await block.locator("button.try-out__btn").first().waitFor({ timeout: TIMEOUT_MS });
+  if (!await block.locator("button.execute").isVisible()) await block.locator("button.try-out__btn").first().click();
   if (body !== undefined) await block.locator("textarea.body-param__text").fill(JSON.stringify(body, null, 2));
   await block.locator("button.execute").click();
   const status = block.locator(".responses-wrapper .live-responses-table .response .response-col_status");
@@ -35,17 +38,19 @@ async function tryItOut(page: Page, tag: string, operationId: string, body?: unk
   return result;
 }
 
-/** Presses "Authorize", enters the bearer token and closes the dialog. */
-async function authorize(page: Page, token: string): Promise<void> {
+/** Presses "Authorize", enters the bearer token (logging the previous one out) and closes the dialog. */
+async function authorize(page: Page, token: string, replacing = false): Promise<void> {
   await page.locator(".auth-wrapper button.authorize").click();
   const dialog = page.locator(".auth-container").filter({ hasText: "bearerAuth" });
+  if (replacing) await dialog.locator("button.modal-btn.auth").filter({ hasText: "Logout" }).click();
   await dialog.locator("input").fill(token);
   await dialog.locator("button.modal-btn.auth.authorize").click();
   await page.locator("button.btn-done").first().click();
 }
 
 Deno.test({
-  name: "swagger ui: try-out signup, outbox code, verify, sign in, Authorize with the token, then /auth/me is 200",
+  name:
+    "swagger ui: try-out signup, outbox code, verify, sign in, Authorize, /auth/me, change password, delete and keep the account",
   sanitizeResources: false,
   sanitizeOps: false,
   ignore: skipWithout("chromium"),
@@ -76,10 +81,38 @@ Deno.test({
       const me = await tryItOut(page, "Sessions", "getCurrentUser");
       assertEquals([me.status, me.body.email, me.body.email_verified], [200, email, true], "GET /auth/me");
 
+      // Settings: change the password, then delete the account and keep it with the mailed token
+      const newPassword = "a brand new passphrase";
+      const changed = await tryItOut(page, "Account", "changePassword", {
+        current_password: password,
+        new_password: newPassword,
+      });
+      assertEquals(changed.status, 200, "change-password");
+      await authorize(page, String(changed.body.access_token), true);
+      assertEquals((await tryItOut(page, "Sessions", "getCurrentUser")).status, 200, "the new pair works");
+      const deleted = await tryItOut(page, "Account", "deleteAccount", { current_password: newPassword });
+      assertEquals(deleted.status, 202, "delete-account");
+      const gone = await tryItOut(page, "Sessions", "getCurrentUser");
+      assertEquals([gone.status, gone.body.code], [401, "invalid_token"], "the token died with the account");
+      const token = await fromOutboxInUi(page, email, "cancel_token");
+      const kept = await tryItOut(page, "Account", "cancelAccountDeletion", { token });
+      assertEquals([kept.status, kept.body.account_kept], [200, true], "cancel-account-deletion");
+      const back = await tryItOut(page, "Auth", "signIn", { email, password: newPassword });
+      assertEquals(back.status, 200, "signed in again with the new password");
+
       const foreign = requests.filter((url) => !url.startsWith(sandbox.url) && !url.startsWith("data:"));
       assertEquals(foreign, [], "requests to other hosts");
       const checked = await checkAgainstSpec(responses, sandbox.url);
-      for (const call of ["POST /auth/signup → 201", "GET /dev/outbox → 200", "GET /auth/me → 200"]) {
+      for (
+        const call of [
+          "POST /auth/signup → 201",
+          "GET /dev/outbox → 200",
+          "GET /auth/me → 200",
+          "POST /auth/change-password → 200",
+          "POST /auth/delete-account → 202",
+          "POST /auth/cancel-account-deletion → 200",
+        ]
+      ) {
         assert(checked.includes(call), `the page's ${call} was checked against the spec`);
       }
     } catch (error) {
@@ -93,18 +126,23 @@ Deno.test({
 });
 
 /** Runs GET /dev/outbox from its own operation block until the mail for `email` is listed. */
-async function codeFromOutboxInUi(page: Page, email: string): Promise<string> {
+function codeFromOutboxInUi(page: Page, email: string): Promise<string> {
+  return fromOutboxInUi(page, email, "otp");
+}
+
+/** The first value of `field` (otp, cancel_token, …) the outbox lists for `email`, polling from Swagger UI. */
+async function fromOutboxInUi(page: Page, email: string, field: string): Promise<string> {
   for (let attempt = 0; attempt < 20; attempt++) {
     const outbox = await tryItOut(page, "Development", "listDevOutbox");
     assertEquals(outbox.status, 200, "GET /dev/outbox");
-    const messages = outbox.body.messages as Array<{ to: string; otp?: string }>;
-    const code = messages.find((message) => message.to === email && message.otp)?.otp;
-    if (code) return code;
+    const messages = outbox.body.messages as Array<{ to: string } & Record<string, string>>;
+    const value = messages.find((message) => message.to === email && message[field])?.[field];
+    if (value) return value;
     // Real time: a real browser drives a live sandbox, which runs on the system clock as
     // `deno task dev` does
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
-  throw new Error("the code never reached the outbox");
+  throw new Error(`no ${field} reached the outbox`);
 }
 
 /** Validates every same-host response the page received; returns `METHOD path → status` of each. */

@@ -92,7 +92,11 @@ Deno.test("loadConfig in development warns once per unsafe default and falls bac
 });
 
 Deno.test("loadConfig reads defaults and per-tier overrides", () => {
-  const { config } = loadConfig({ RATE_LIMIT_AUTH_PER_MINUTE: "7", PORT: "9001" });
+  const { config } = loadConfig({
+    RATE_LIMIT_AUTH_PER_MINUTE: "7",
+    RATE_LIMIT_SENSITIVE_PER_MINUTE: "4",
+    PORT: "9001",
+  });
   assertEquals(config.port, 9001);
   assertEquals(config.bcryptCost, 12);
   assertEquals(config.jwt.accessTtlSeconds, 900);
@@ -101,6 +105,8 @@ Deno.test("loadConfig reads defaults and per-tier overrides", () => {
   assertEquals(config.sessionMaxLifetimeSeconds, 7_776_000);
   assertEquals(config.securityEventRetentionDays, 365);
   assertEquals(config.healthDetailsToken, undefined);
+  assertEquals(config.accountDeletionGraceDays, 7);
+  assertEquals(config.pwnedPasswordsFile, undefined);
   assertEquals(config.rateLimit.perMinute, {
     auth: 7,
     email_verification: 3,
@@ -109,6 +115,7 @@ Deno.test("loadConfig reads defaults and per-tier overrides", () => {
     voice: 10,
     security_test: 2,
     admin: 600,
+    sensitive: 4,
   });
 });
 

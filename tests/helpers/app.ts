@@ -7,6 +7,7 @@ import { createRateLimiter, type RateLimiter } from "../../src/ratelimit/mod.ts"
 import type { RedisConnection } from "../../src/redis/connection.ts";
 import { openRedis } from "../../src/runtime.ts";
 import type { PasswordHasher } from "../../src/services/accounts/passwords.ts";
+import { openConfiguredPwnedFile } from "../../src/services/accounts/password-policy.ts";
 import type { RevocationCache } from "../../src/services/revocation/cache.ts";
 import { createTestDatabase, type TestDatabase } from "./database.ts";
 import { TEST_REDIS_URL, TEST_SECRETS } from "./env.ts";
@@ -90,6 +91,8 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     : config.rateLimit.redisUrl ?? TEST_REDIS_URL;
   const redis: RedisConnection | undefined = redisUrl ? openRedis(redisUrl, logger, clock) : undefined;
   const revocationKeyPrefix = uniqueCachePrefix();
+  // As an instance does: PWNED_PASSWORDS_FILE, when set, is opened once and checked by the policy
+  const pwnedPasswords = await openConfiguredPwnedFile(config, logger);
   // The limiter reaches Redis only when the test asks for it; memory follows the test's clock
   const memoryLimiter = limiterRedisUrl ? undefined : createRateLimiter({
     timeoutMs: config.rateLimit.timeoutMs,
@@ -107,6 +110,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     revocationKeyPrefix,
     revocationCache: options.revocationCache,
     passwords: options.passwords,
+    pwnedPasswords,
   });
   if (limiterRedisUrl) await waitForRemoteStore(assembly.deps.rateLimiter);
   const overrides = typeof options.deps === "function" ? options.deps(assembly.deps) : options.deps;
@@ -131,6 +135,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
       await memoryLimiter?.close();
       if (redisUrl) await deleteKeysWithPrefix(redisUrl, revocationKeyPrefix);
       await redis?.close();
+      await pwnedPasswords?.close();
       if (ownsDatabase) await database.close();
     },
   };

@@ -6,6 +6,7 @@ import * as accountLookups from "./2026_11_28_0004_account_lookups.ts";
 import * as signingKeys from "./2026_11_29_0005_signing_keys.ts";
 import * as signupBindings from "./2026_11_29_0006_signup_bindings.ts";
 import * as knownDevices from "./2026_11_29_0007_known_devices.ts";
+import * as accountSelfService from "./2026_11_29_0008_account_self_service.ts";
 import * as adminApi from "./2026_11_29_0009_admin_api.ts";
 
 const MIGRATIONS: Record<string, Migration> = {
@@ -16,6 +17,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "2026_11_29_0005_signing_keys": signingKeys,
   "2026_11_29_0006_signup_bindings": signupBindings,
   "2026_11_29_0007_known_devices": knownDevices,
+  "2026_11_29_0008_account_self_service": accountSelfService,
   "2026_11_29_0009_admin_api": adminApi,
 };
 

@@ -25,10 +25,12 @@ export const signup = defineRoute({
     "saying when that sign-up was made; POST /auth/verify-email with that code gives the account that " +
     "sign-up's password and name, whatever other sign-ups of the address came before or after. The newest 3 " +
     "sign-ups of an address are kept. The mail carries no text from the request. Fields other than email, " +
-    "password and name are ignored. A password is 8–128 characters and at most 72 bytes in UTF-8. Limited " +
-    "per client address and per email address (`email_limit`).",
+    "password and name are ignored. A password is 8–128 characters and at most 72 bytes in UTF-8, is not and " +
+    "does not contain the address's local part (422 `password_too_similar`), and is not a common password " +
+    "or, with PWNED_PASSWORDS_FILE, a known-breached one (422 `password_breached`); these depend on the " +
+    "request alone, never on the account. Limited per client address and per email address (`email_limit`).",
   tier: "auth",
-  errors: ["service_unavailable"],
+  errors: ["password_too_similar", "password_breached", "service_unavailable"],
   request: { body: { content: { "application/json": { schema: SignupRequestSchema } } } },
   responses: {
     201: {
@@ -170,9 +172,10 @@ export const resetPassword = defineRoute({
   summary: "Set a new password with a reset token",
   description: "Uses the token up, signs out every session (all access and refresh tokens stop working), marks " +
     "the address verified and mails a notice. Unknown, expired, used and superseded tokens all get the same " +
-    "`invalid_reset_token`.",
+    "`invalid_reset_token`. The new password follows the policy of sign-up (422 `password_too_similar`, " +
+    "`password_breached`); a refused one leaves the token usable.",
   tier: "auth",
-  errors: ["invalid_reset_token", "service_unavailable"],
+  errors: ["invalid_reset_token", "password_too_similar", "password_breached", "service_unavailable"],
   request: { body: { content: { "application/json": { schema: ResetPasswordRequestSchema } } } },
   responses: {
     200: {

@@ -1,12 +1,19 @@
 import type { RouteHandler } from "@hono/zod-openapi";
 import type { AppEnv } from "../../http/app-env.ts";
 import type { OutboxEntry } from "../../mail/dev-outbox.ts";
-import { RESET_TOKEN_IN_TEXT, VERIFICATION_CODE_IN_TEXT } from "../../mail/templates.ts";
+import {
+  CANCEL_TOKEN_IN_TEXT,
+  RESET_TOKEN_IN_TEXT,
+  REVERT_TOKEN_IN_TEXT,
+  VERIFICATION_CODE_IN_TEXT,
+} from "../../mail/templates.ts";
 import type * as routes from "./dev.routes.ts";
 
 function present(entry: OutboxEntry) {
   const otp = VERIFICATION_CODE_IN_TEXT.exec(entry.text)?.[1];
   const resetToken = RESET_TOKEN_IN_TEXT.exec(entry.text)?.[1];
+  const revertToken = REVERT_TOKEN_IN_TEXT.exec(entry.text)?.[1];
+  const cancelToken = CANCEL_TOKEN_IN_TEXT.exec(entry.text)?.[1];
   return {
     id: entry.id,
     to: entry.to,
@@ -15,6 +22,8 @@ function present(entry: OutboxEntry) {
     created_at: entry.created_at,
     ...(otp ? { otp } : {}),
     ...(resetToken ? { reset_token: resetToken } : {}),
+    ...(revertToken ? { revert_token: revertToken } : {}),
+    ...(cancelToken ? { cancel_token: cancelToken } : {}),
   };
 }
 

@@ -23,6 +23,15 @@ export const OutboxMessageSchema = z
       description: "The password reset token, when the mail has one",
       example: "q3J8m0Vh2cX9yYz1pL5nT7wK4rB6sD8fG0hJ2kM4nP6",
     }),
+    revert_token: z.string().optional().openapi({
+      description: "The token that undoes a change of address (POST /auth/revert-email-change), when the mail has one",
+      example: "Zx8m0Vh2cX9yYz1pL5nT7wK4rB6sD8fG0hJ2kM4nP6",
+    }),
+    cancel_token: z.string().optional().openapi({
+      description: "The token that keeps an account being deleted (POST /auth/cancel-account-deletion), when the " +
+        "mail has one",
+      example: "Kc8m0Vh2cX9yYz1pL5nT7wK4rB6sD8fG0hJ2kM4nP6",
+    }),
   })
   .openapi("OutboxMessage");
 
@@ -37,7 +46,7 @@ export const outbox = defineRoute({
   tags: ["Development"],
   summary: "Mail this instance delivered (development only)",
   description: "Newest first. Lets testers finish sign-up and password reset from Swagger UI without an SMTP " +
-    "server: `otp` and `reset_token` are lifted out of the text for convenience. Absent when " +
+    "server: `otp`, `reset_token`, `revert_token` and `cancel_token` are lifted out of the text for convenience. Absent when " +
     "ENVIRONMENT=production.",
   tier: "public",
   request: {

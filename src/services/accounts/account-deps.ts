@@ -7,6 +7,7 @@ import type { Observer } from "../../observer.ts";
 import type { RateLimiter } from "../../ratelimit/mod.ts";
 import type { SessionService } from "../sessions/service.ts";
 import type { PasswordHasher } from "./passwords.ts";
+import type { PasswordPolicy } from "./password-policy.ts";
 
 /**
  * What the account flows need: sign-in starts a session and counts attempts per account, a
@@ -19,8 +20,10 @@ export interface AccountDeps {
   logger: Logger;
   db: Kysely<DB>;
   passwords: PasswordHasher;
+  /** What a new password must not be: the address's local part, a common or a breached password */
+  passwordPolicy: PasswordPolicy;
   rateLimiter: RateLimiter;
-  sessions: Pick<SessionService, "startSession" | "revokeAllSessions">;
+  sessions: Pick<SessionService, "startSession" | "revokeAllSessions" | "prepareRenewal">;
   /** Counts the security events recorded (metrics); none when absent */
   observer?: Observer;
 }

@@ -69,14 +69,17 @@ export async function resetPassword(
   const db = deps.db;
   const digests = await resetTokenDigests(deps.config, input.token);
   // Cheap check first, so a guessed token costs no bcrypt; the UPDATE below decides races
-  if (!await findLiveResetToken(db, digests, deps.clock.now())) throw invalidResetTokenError();
+  const owner = await findLiveResetToken(db, digests, deps.clock.now());
+  if (!owner) throw invalidResetTokenError();
+  // Before the token is used: a refused password leaves the link working for a better one
+  await deps.passwordPolicy.check(input.new_password, owner.email, "new_password");
   const passwordHash = await deps.passwords.hash(input.new_password);
 
   const now = deps.clock.now();
   const announce = await db.transaction().execute(async (trx) => {
     const userId = await useResetToken(trx, digests, now);
     const user = userId ? await findUserById(trx, userId) : undefined;
-    if (!user) return undefined;
+    if (!user || user.deletion_due_at) return undefined;
     await updatePasswordHash(trx, user.id, passwordHash, now);
     await markEmailVerified(trx, user.id, now);
     // The link proved the mailbox: the pending sign-ups (strangers' passwords among them) are moot

@@ -1,12 +1,25 @@
 import type { RequestMeta } from "../request-meta.ts";
+import type { AuthContext } from "../sessions/auth-context.ts";
+import type { CurrentUser } from "../sessions/authenticate.ts";
+import type { TokenPair } from "../sessions/token-pair.ts";
 import type { AccountDeps } from "./account-deps.ts";
 import { createAfterAnswer } from "./after-answer.ts";
+import { changePassword, type ChangePasswordInput } from "./change-password.ts";
+import { checkEmailChangeRequest, confirmEmailChange, issueEmailChange, revertEmailChange } from "./change-email.ts";
+import {
+  cancelDeletion,
+  deleteOwnAccount,
+  type DeletionOptions,
+  type ScheduledDeletion,
+  scheduleDeletion,
+} from "./deletion.ts";
 import { requestPasswordReset, resetPassword } from "./password-reset.ts";
+import { updateProfile } from "./profile.ts";
 import { signin, type SigninInput, type SigninResult } from "./signin.ts";
 import { signup, type SignupInput } from "./signup.ts";
 import { resendEmailVerificationOtp, verifyEmail } from "./verify-email.ts";
 
-/** Accounts: sign-up and its code, sign-in, password reset. */
+/** Accounts: sign-up and its code, sign-in, password reset, and the owner's own settings. */
 export interface AccountService {
   signup(input: SignupInput, meta: RequestMeta): Promise<void>;
   verifyEmail(input: { email: string; otp: string }, meta: RequestMeta): Promise<void>;
@@ -16,14 +29,33 @@ export interface AccountService {
   /** Resolves once the request is queued: what it does for the address happens after the answer */
   requestPasswordReset(email: string, meta: RequestMeta): Promise<void>;
   resetPassword(input: { token: string; new_password: string }, meta: RequestMeta): Promise<void>;
+  updateProfile(auth: AuthContext, input: { name: string }, meta: RequestMeta): Promise<CurrentUser>;
+  /** A new pair for this session; every other session and token of the user is revoked everywhere */
+  changePassword(auth: AuthContext, input: ChangePasswordInput, meta: RequestMeta): Promise<TokenPair>;
+  /**
+   * Checks the password, then resolves once the rest is queued: whether the new address is
+   * taken decides what is mailed after the answer, never what the caller sees
+   */
+  requestEmailChange(
+    auth: AuthContext,
+    input: { current_password: string; new_email: string },
+    meta: RequestMeta,
+  ): Promise<void>;
+  confirmEmailChange(auth: AuthContext, otp: string, meta: RequestMeta): Promise<CurrentUser>;
+  revertEmailChange(token: string, meta: RequestMeta): Promise<void>;
+  deleteAccount(auth: AuthContext, currentPassword: string, meta: RequestMeta): Promise<ScheduledDeletion>;
+  /** Deletes an account as POST /auth/delete-account does, without the password (the admin API) */
+  scheduleDeletion(userId: string, options: DeletionOptions): Promise<ScheduledDeletion>;
+  cancelDeletion(token: string, meta: RequestMeta): Promise<void>;
   /** Resolves once the work of every request answered so far is done (shutdown; tests before reading mail) */
   settled(): Promise<void>;
 }
 
 /**
- * Builds the account service of one instance. Resend and request-password-reset answer the
- * same 202 whatever the address, so they answer before doing anything: their work (the
- * same statements for every address) runs after the answer, at the time of the request.
+ * Builds the account service of one instance. Resend, request-password-reset and change-email
+ * answer the same 202 whatever the address, so they answer before doing what depends on it:
+ * that work (the same statements for every address) runs after the answer, at the time of the
+ * request.
  */
 export function createAccountService(deps: AccountDeps): AccountService {
   const afterAnswer = createAfterAnswer({ logger: deps.logger });
@@ -43,6 +75,18 @@ export function createAccountService(deps: AccountDeps): AccountService {
       return afterAnswer.defer("request-password-reset", () => requestPasswordReset(deps, email, meta, now));
     },
     resetPassword: (input, meta) => resetPassword(deps, input, meta),
+    updateProfile: (auth, input, meta) => updateProfile(deps, auth.userId, input, meta),
+    changePassword: (auth, input, meta) => changePassword(deps, auth, input, meta),
+    async requestEmailChange(auth, input, meta) {
+      const userId = await checkEmailChangeRequest(deps, auth, input, meta);
+      const now = deps.clock.now();
+      await afterAnswer.defer("change-email", () => issueEmailChange(deps, userId, input.new_email, meta, now));
+    },
+    confirmEmailChange: (auth, otp, meta) => confirmEmailChange(deps, auth, otp, meta),
+    revertEmailChange: (token, meta) => revertEmailChange(deps, token, meta),
+    deleteAccount: (auth, password, meta) => deleteOwnAccount(deps, auth, password, meta),
+    scheduleDeletion: (userId, options) => scheduleDeletion(deps, userId, options),
+    cancelDeletion: (token, meta) => cancelDeletion(deps, token, meta),
     settled: () => afterAnswer.settled(),
   };
 }

@@ -45,7 +45,7 @@ export interface SigninResult extends TokenPair {
  * counts as version 0 like a new account, so the 429 tells nothing, and a completed
  * password reset (which bumps the version) starts a fresh count.
  */
-async function countAttempt(
+export async function countAttempt(
   deps: AccountDeps,
   emailNormalized: string,
   found: { user: { token_version: number }; deviceId: string | null } | undefined,

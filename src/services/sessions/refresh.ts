@@ -95,11 +95,11 @@ export async function refreshSession(ctx: SessionContext, refreshToken: string, 
 }
 
 /** When a session started at `createdAt` ends whatever its refreshes: SESSION_MAX_LIFETIME_SECONDS later. */
-function sessionEnd(ctx: Pick<SessionContext, "config">, createdAt: Date): Date {
+export function sessionEnd(ctx: Pick<SessionContext, "config">, createdAt: Date): Date {
   return new Date(createdAt.getTime() + ctx.config.sessionMaxLifetimeSeconds * 1000);
 }
 
-function earliest(a: Date, b: Date): Date {
+export function earliest(a: Date, b: Date): Date {
   return a <= b ? a : b;
 }
 

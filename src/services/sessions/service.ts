@@ -25,6 +25,7 @@ import {
   startSession,
 } from "./lifecycle.ts";
 import { refreshSession } from "./refresh.ts";
+import { prepareRenewal, type SessionRenewal } from "./renewal.ts";
 import { listOwnSecurityEvents, type SecurityEventPage } from "./security-events.ts";
 import type { TokenPair } from "./token-pair.ts";
 import { createTokenSigner, type TokenKeys } from "./tokens.ts";
@@ -38,6 +39,11 @@ export interface SessionService {
    * Returns the announcement to the other instances, to make once `trx` has committed.
    */
   revokeAllSessions(userId: string, reason: string, trx: Transaction<DB>): Promise<() => Promise<void>>;
+  /**
+   * A new pair for the session of `auth` under the next token version; applied in the caller's
+   * transaction it ends every other session and token of the user (change of password)
+   */
+  prepareRenewal(auth: AuthContext, currentVersion: number, meta: RequestMeta): Promise<SessionRenewal>;
   /** Verifies an access token and checks it was not revoked */
   authenticate(token: string): Promise<AuthContext>;
   /** `authenticate` and the token's user, in one statement where revocation lives in Postgres */
@@ -80,6 +86,7 @@ export function createSessionService(options: SessionServiceOptions): SessionSer
   return {
     startSession: (user, meta) => startSession(ctx, user, meta),
     revokeAllSessions: (userId, reason, trx) => revokeAllSessions(ctx, userId, reason, trx),
+    prepareRenewal: (auth, version, meta) => prepareRenewal(ctx, auth, version, meta),
     authenticate: (token) => authenticateAccessToken(ctx, token),
     authenticateWithUser: (token) => authenticateWithUser(ctx, token),
     introspect: (token) => introspectAccessToken(ctx, token),

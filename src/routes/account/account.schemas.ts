@@ -1,0 +1,90 @@
+import { z } from "@hono/zod-openapi";
+import { MAX_PASSWORD_LENGTH } from "../../services/accounts/passwords.ts";
+import { EmailSchema, NameSchema, NewPasswordSchema } from "../auth/auth.schemas.ts";
+
+/** The password a sensitive request re-states; any length is compared, none is echoed. */
+const CurrentPasswordSchema = z.string().min(1).max(MAX_PASSWORD_LENGTH).openapi({
+  description: "The account's password now. A wrong one counts against the account's sign-in budget " +
+    "(`signin_account`, 10 an hour by default) like a failed sign-in",
+  example: "correct horse battery staple",
+});
+
+/** A single-use token from a mail (revert, cancel), as its link's fragment or the bare token. */
+const MailedTokenSchema = z.string().min(1).max(512).openapi({
+  description: "The token from the mail (also the `#token=` fragment of its link)",
+  example: "q3J8m0Vh2cX9yYz1pL5nT7wK4rB6sD8fG0hJ2kM4nP6",
+});
+
+export const UpdateProfileRequestSchema = z
+  .object({
+    name: NameSchema.openapi({
+      description: "Display name, 1–100 characters; no control or bidirectional formatting characters",
+      example: "Ada Lovelace",
+    }),
+  })
+  .openapi("UpdateProfileRequest");
+
+export const ChangePasswordRequestSchema = z
+  .object({
+    current_password: CurrentPasswordSchema,
+    new_password: NewPasswordSchema.openapi({
+      description: "8–128 characters, at most 72 bytes in UTF-8; not the address's local part, not a common " +
+        "or breached password, not the current one",
+      example: "a brand new passphrase",
+    }),
+  })
+  .openapi("ChangePasswordRequest");
+
+export const ChangeEmailRequestSchema = z
+  .object({ current_password: CurrentPasswordSchema, new_email: EmailSchema })
+  .openapi("ChangeEmailRequest");
+
+export const ConfirmEmailChangeRequestSchema = z
+  .object({
+    otp: z.string().regex(/^\d{6}$/, "The code has 6 digits").openapi({
+      description: "The 6-digit code mailed to the new address",
+      example: "042917",
+    }),
+  })
+  .openapi("ConfirmEmailChangeRequest");
+
+export const AccountTokenRequestSchema = z.object({ token: MailedTokenSchema }).openapi("AccountTokenRequest");
+
+export const DeleteAccountRequestSchema = z
+  .object({ current_password: CurrentPasswordSchema })
+  .openapi("DeleteAccountRequest");
+
+export const AccountDeletionSchema = z
+  .object({
+    deletion_due_at: z.string().openapi({
+      format: "date-time",
+      description: "When the account is erased for good; until then the mailed token keeps it",
+      example: "2026-12-06T09:30:00.000Z",
+    }),
+    message: z.string().openapi({ example: "Account deleted; a mail with a way to keep it is on its way" }),
+  })
+  .openapi("AccountDeletion", {
+    example: {
+      deletion_due_at: "2026-12-06T09:30:00.000Z",
+      message: "Account deleted; a mail with a way to keep it is on its way",
+    },
+  });
+
+export const EmailChangeRevertedSchema = z
+  .object({
+    email_change_reverted: z.literal(true).openapi({ example: true }),
+    message: z.string().openapi({ example: "Address restored; every session was signed out" }),
+  })
+  .openapi("EmailChangeReverted", {
+    example: {
+      email_change_reverted: true,
+      message: "Address restored; every session was signed out; choose a new password with the mailed link",
+    },
+  });
+
+export const AccountKeptSchema = z
+  .object({
+    account_kept: z.literal(true).openapi({ example: true }),
+    message: z.string().openapi({ example: "The account is kept; sign in again" }),
+  })
+  .openapi("AccountKept", { example: { account_kept: true, message: "The account is kept; sign in again" } });

@@ -1,0 +1,227 @@
+import { AppError, invalidTokenError } from "../../errors.ts";
+import { base64url } from "../../encoding.ts";
+import {
+  emailChangeCodeMail,
+  emailChangedMail,
+  emailChangeRequestedMail,
+  emailChangeTakenMail,
+  passwordResetLink,
+  passwordResetMail,
+} from "../../mail/templates.ts";
+import { findLiveAccountToken, storeAccountToken, useAccountToken } from "../../repositories/account-tokens.ts";
+import {
+  consumeEmailChange,
+  deleteEmailChanges,
+  insertEmailChange,
+  spendEmailChangeAttempt,
+} from "../../repositories/email-changes.ts";
+import { insertOutboxMailUnlessRecent } from "../../repositories/mail-outbox.ts";
+import { deleteResetTokens, issueResetToken } from "../../repositories/password-reset-tokens.ts";
+import { recordSecurityEvent } from "../../repositories/security-events.ts";
+import {
+  deleteUnverifiedUser,
+  findUserByEmail,
+  lockUserById,
+  updateEmail,
+  updatePasswordHash,
+} from "../../repositories/users.ts";
+import type { RequestMeta } from "../request-meta.ts";
+import type { AuthContext } from "../sessions/auth-context.ts";
+import type { CurrentUser } from "../sessions/authenticate.ts";
+import type { AccountDeps } from "./account-deps.ts";
+import {
+  accountTokenDigests,
+  emailChangeDigest,
+  emailChangeMatches,
+  newAccountToken,
+  REVERT_TOKEN_TTL_MS,
+} from "./account-tokens.ts";
+import { checkCurrentPassword, liveAccount } from "./current-password.ts";
+import { normalizeEmail } from "./email-address.ts";
+import { generateOtp } from "./otp.ts";
+import { newResetToken, RESET_TOKEN_TTL_MS } from "./reset-tokens.ts";
+import { codeExpiry, queueMail, throttleStart } from "./verification-mail.ts";
+import { invalidOtpError } from "./verify-email.ts";
+
+/** One error for unknown, used and expired revert and cancel tokens. */
+export function invalidAccountTokenError(): AppError {
+  return new AppError("invalid_account_token", "The token is invalid, used or expired");
+}
+
+/**
+ * Checks the request before answering: the current password (counted against the account's
+ * sign-in budget) and that the address is not already the account's. What depends on whether
+ * the new address is taken runs after the answer (`issueEmailChange`), so neither the body nor
+ * the time of the 202 tells.
+ */
+export async function checkEmailChangeRequest(
+  deps: AccountDeps,
+  auth: AuthContext,
+  input: { current_password: string; new_email: string },
+  meta: RequestMeta,
+): Promise<string> {
+  const user = await liveAccount(deps, auth.userId);
+  await checkCurrentPassword(deps, user, input.current_password, meta);
+  if (normalizeEmail(input.new_email) === user.email_normalized) {
+    throw new AppError("validation_failed", "The new address is the account's current one", {
+      errors: [{ path: "new_email", message: "Is already the account's address" }],
+    });
+  }
+  return user.id;
+}
+
+/**
+ * After the answer, as of `now`: a free address gets a 6-digit code (stored as an HMAC bound to
+ * the user and the address, OTP_EXPIRATION_MINUTES, 5 attempts, once) and replaces earlier
+ * requests; a taken one gets a notice to its owner instead (at most one a minute). Either way the
+ * current address gets a heads-up and the request is recorded.
+ */
+export async function issueEmailChange(
+  deps: AccountDeps,
+  userId: string,
+  newEmail: string,
+  meta: RequestMeta,
+  now: Date,
+): Promise<void> {
+  const address = newEmail.trim();
+  const normalized = normalizeEmail(address);
+  const code = generateOtp();
+  const { keyId, digest } = await emailChangeDigest(deps.config, userId, normalized, code);
+  const appUrl = deps.config.appUrl;
+  await deps.db.transaction().execute(async (trx) => {
+    const user = await lockUserById(trx, userId);
+    if (!user || user.deletion_due_at) return;
+    await deleteEmailChanges(trx, userId);
+    const holder = await findUserByEmail(trx, normalized);
+    if (holder) {
+      await insertOutboxMailUnlessRecent(trx, { ...emailChangeTakenMail(holder.email, appUrl), now }, {
+        since: throttleStart(now),
+      });
+    } else {
+      await insertEmailChange(trx, {
+        userId,
+        newEmail: address,
+        newEmailNormalized: normalized,
+        codeHmac: digest,
+        hmacKeyId: keyId,
+        expiresAt: codeExpiry(deps, now),
+        now,
+      });
+      await queueMail(trx, emailChangeCodeMail(address, code, deps.config.otpTtlMinutes), now);
+    }
+    await queueMail(trx, emailChangeRequestedMail(user.email, user.name, appUrl), now);
+    await recordSecurityEvent(trx, { userId, type: "email_change_requested", ...meta, at: now });
+  });
+}
+
+/**
+ * Switches the account to the address its live change request was mailed to, when the code
+ * matches. Each submission spends an attempt first (committed even when wrong), so five wrong
+ * codes kill the request. The address counts as verified (the code proved it); reset tokens
+ * mailed to the old address die; the old address gets a single-use token that undoes the change
+ * for 7 days.
+ */
+export async function confirmEmailChange(
+  deps: AccountDeps,
+  auth: AuthContext,
+  otp: string,
+  meta: RequestMeta,
+): Promise<CurrentUser> {
+  const now = deps.clock.now();
+  const revert = await newAccountToken(deps.config);
+  const outcome = await deps.db.transaction().execute(async (trx) => {
+    const user = await lockUserById(trx, auth.userId);
+    if (!user || user.deletion_due_at) return "gone" as const;
+    const change = await spendEmailChangeAttempt(trx, user.id, now);
+    const matches = change
+      ? await emailChangeMatches(deps.config, user.id, change.newEmailNormalized, otp, change)
+      : false;
+    const taken = change && matches ? await findUserByEmail(trx, change.newEmailNormalized) : undefined;
+    if (!change || !matches || taken) {
+      // A race lost to a sign-up of the same address ends the request like a used code
+      if (change && matches) await consumeEmailChange(trx, change.id, now);
+      await recordSecurityEvent(trx, { userId: user.id, type: "email_verification_failed", ...meta, at: now });
+      return "invalid" as const;
+    }
+    await consumeEmailChange(trx, change.id, now);
+    const profile = await updateEmail(trx, user.id, {
+      email: change.newEmail,
+      emailNormalized: change.newEmailNormalized,
+    }, now);
+    await deleteResetTokens(trx, user.id);
+    await storeAccountToken(trx, {
+      userId: user.id,
+      purpose: "email_change_revert",
+      tokenHash: revert.tokenHash,
+      hmacKeyId: revert.keyId,
+      previousEmail: user.email,
+      expiresAt: new Date(now.getTime() + REVERT_TOKEN_TTL_MS),
+      now,
+    }, { replace: false });
+    await queueMail(
+      trx,
+      emailChangedMail(user.email, user.name, change.newEmail, deps.config.appUrl, revert.token),
+      now,
+    );
+    await recordSecurityEvent(trx, { userId: user.id, type: "email_changed", ...meta, at: now });
+    return profile;
+  });
+  if (outcome === "gone") throw invalidTokenError();
+  if (outcome === "invalid") throw invalidOtpError();
+  return {
+    id: outcome.id,
+    email: outcome.email,
+    name: outcome.name,
+    email_verified: outcome.email_verified,
+    created_at: outcome.created_at.toISOString(),
+  };
+}
+
+/**
+ * Undoes an address change with the token mailed to the old address: the old address comes
+ * back (verified: the token proved it), every session and token dies, the password is replaced
+ * by one nobody knows, and a reset link goes to the restored address. An unverified sign-up that
+ * took the old address meanwhile is dropped; a verified account holding it gets 409 `conflict`.
+ */
+export async function revertEmailChange(deps: AccountDeps, token: string, meta: RequestMeta): Promise<void> {
+  const digests = await accountTokenDigests(deps.config, token);
+  // Cheap check first, so a guessed token costs no bcrypt; the UPDATE below decides races
+  if (!await findLiveAccountToken(deps.db, "email_change_revert", digests, deps.clock.now())) {
+    throw invalidAccountTokenError();
+  }
+  const unusable = await deps.passwords.hash(base64url(crypto.getRandomValues(new Uint8Array(32))));
+  const reset = await newResetToken(deps.config);
+  const now = deps.clock.now();
+  const announce = await deps.db.transaction().execute(async (trx) => {
+    const used = await useAccountToken(trx, "email_change_revert", digests, now);
+    const user = used ? await lockUserById(trx, used.userId) : undefined;
+    if (!used?.previousEmail || !user || user.deletion_due_at) return undefined;
+    const previous = used.previousEmail;
+    const holder = await findUserByEmail(trx, normalizeEmail(previous));
+    if (holder && holder.id !== user.id) {
+      if (holder.email_verified) {
+        throw new AppError("conflict", "The previous address now belongs to another account");
+      }
+      await deleteUnverifiedUser(trx, holder.id);
+    }
+    await updateEmail(trx, user.id, { email: previous, emailNormalized: normalizeEmail(previous) }, now);
+    await updatePasswordHash(trx, user.id, unusable, now);
+    await deleteEmailChanges(trx, user.id);
+    const announce = await deps.sessions.revokeAllSessions(user.id, "email_change_reverted", trx);
+    await issueResetToken(
+      trx,
+      {
+        userId: user.id,
+        tokenHash: reset.tokenHash,
+        hmacKeyId: reset.keyId,
+        expiresAt: new Date(now.getTime() + RESET_TOKEN_TTL_MS),
+        now,
+      },
+      [passwordResetMail(previous, user.name, passwordResetLink(deps.config.appUrl, reset.token), reset.token)],
+      { userId: user.id, type: "email_change_reverted", ...meta, at: now },
+    );
+    return announce;
+  });
+  if (!announce) throw invalidAccountTokenError();
+  await announce();
+}

@@ -1,0 +1,49 @@
+import { AppError } from "../../errors.ts";
+import { passwordChangedByOwnerMail } from "../../mail/templates.ts";
+import { recordSecurityEvent } from "../../repositories/security-events.ts";
+import { updatePasswordHash } from "../../repositories/users.ts";
+import type { RequestMeta } from "../request-meta.ts";
+import type { AuthContext } from "../sessions/auth-context.ts";
+import type { TokenPair } from "../sessions/token-pair.ts";
+import type { AccountDeps } from "./account-deps.ts";
+import { checkCurrentPassword, liveAccount } from "./current-password.ts";
+import { queueMail } from "./verification-mail.ts";
+
+export interface ChangePasswordInput {
+  current_password: string;
+  new_password: string;
+}
+
+/**
+ * Changes the password of the signed-in user and returns a new pair for this session. In one
+ * transaction: the hash, a bumped token version (every access token issued so far dies), every
+ * other session revoked, this session's refresh token replaced, the notice queued and the event
+ * recorded; the revocation is announced to every instance before the answer.
+ */
+export async function changePassword(
+  deps: AccountDeps,
+  auth: AuthContext,
+  input: ChangePasswordInput,
+  meta: RequestMeta,
+): Promise<TokenPair> {
+  const user = await liveAccount(deps, auth.userId);
+  await checkCurrentPassword(deps, user, input.current_password, meta);
+  if (input.new_password === input.current_password) {
+    throw new AppError("password_unchanged", "The new password is the current one", {
+      errors: [{ path: "new_password", message: "Must differ from the current password" }],
+    });
+  }
+  await deps.passwordPolicy.check(input.new_password, user.email, "new_password");
+  const passwordHash = await deps.passwords.hash(input.new_password);
+  const renewal = await deps.sessions.prepareRenewal(auth, user.token_version, meta);
+  const now = deps.clock.now();
+  const announce = await deps.db.transaction().execute(async (trx) => {
+    const announce = await renewal.apply(trx, "password_changed");
+    await updatePasswordHash(trx, user.id, passwordHash, now);
+    await queueMail(trx, passwordChangedByOwnerMail(user.email, user.name, deps.config.appUrl), now);
+    await recordSecurityEvent(trx, { userId: user.id, type: "password_changed", ...meta, at: now });
+    return announce;
+  });
+  await announce();
+  return renewal.pair;
+}

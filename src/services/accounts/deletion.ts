@@ -1,0 +1,110 @@
+import { AppError } from "../../errors.ts";
+import { accountDeletedMail, accountDeletionMail } from "../../mail/templates.ts";
+import { accountTokenDigests, newAccountToken } from "./account-tokens.ts";
+import { storeAccountToken, useAccountToken } from "../../repositories/account-tokens.ts";
+import { deleteEmailChanges } from "../../repositories/email-changes.ts";
+import { deleteResetTokens } from "../../repositories/password-reset-tokens.ts";
+import { recordSecurityEvent } from "../../repositories/security-events.ts";
+import { deletePendingSignups } from "../../repositories/signups.ts";
+import { lockUserById, setDeletionDue } from "../../repositories/users.ts";
+import type { RequestMeta } from "../request-meta.ts";
+import type { AuthContext } from "../sessions/auth-context.ts";
+import type { AccountDeps } from "./account-deps.ts";
+import { invalidAccountTokenError } from "./change-email.ts";
+import { checkCurrentPassword, liveAccount } from "./current-password.ts";
+import { eraseAccount } from "./erasure.ts";
+import { queueMail } from "./verification-mail.ts";
+
+const DAY_MS = 86_400_000;
+
+export interface DeletionOptions {
+  /** Erase now, whatever ACCOUNT_DELETION_GRACE_DAYS says (the admin API's option) */
+  immediate?: boolean;
+  meta: RequestMeta;
+}
+
+/** When the account will be erased (now, when it already was). */
+export interface ScheduledDeletion {
+  deletionDueAt: Date;
+  erased: boolean;
+}
+
+/**
+ * Deletes an account: from this moment it stops working (every session and token revoked on
+ * every instance before this resolves; sign-in, reset and verification treat its address as
+ * unknown), and housekeeping erases it once `deletion_due_at` passes. Within the grace period
+ * (ACCOUNT_DELETION_GRACE_DAYS) the owner can keep it with the single-use token mailed to the
+ * address. With no grace period, or `immediate`, it is erased at once and a notice is mailed.
+ * The one path for POST /auth/delete-account and the admin API.
+ */
+export async function scheduleDeletion(
+  deps: AccountDeps,
+  userId: string,
+  options: DeletionOptions,
+): Promise<ScheduledDeletion> {
+  const now = deps.clock.now();
+  const graceDays = options.immediate ? 0 : deps.config.accountDeletionGraceDays;
+  const deletionDueAt = new Date(now.getTime() + graceDays * DAY_MS);
+  const cancel = graceDays > 0 ? await newAccountToken(deps.config) : undefined;
+  const { announce, email } = await deps.db.transaction().execute(async (trx) => {
+    const user = await lockUserById(trx, userId);
+    if (!user) throw new AppError("not_found", "No account with this id");
+    await setDeletionDue(trx, userId, deletionDueAt, now);
+    const announce = await deps.sessions.revokeAllSessions(userId, "account_deleted", trx);
+    await deleteEmailChanges(trx, userId);
+    await deleteResetTokens(trx, userId);
+    await deletePendingSignups(trx, userId);
+    if (cancel) {
+      await storeAccountToken(trx, {
+        userId,
+        purpose: "deletion_cancel",
+        tokenHash: cancel.tokenHash,
+        hmacKeyId: cancel.keyId,
+        previousEmail: null,
+        expiresAt: deletionDueAt,
+        now,
+      }, { replace: true });
+      await queueMail(
+        trx,
+        accountDeletionMail(user.email, user.name, deletionDueAt, deps.config.appUrl, cancel.token),
+        now,
+      );
+    }
+    await recordSecurityEvent(trx, { userId, type: "account_deletion_scheduled", ...options.meta, at: now });
+    return { announce, email: user.email };
+  });
+  await announce();
+  if (graceDays > 0) return { deletionDueAt, erased: false };
+  await eraseAccount(deps, userId, now, accountDeletedMail(email));
+  return { deletionDueAt, erased: true };
+}
+
+/** POST /auth/delete-account: the current password, then `scheduleDeletion`. */
+export async function deleteOwnAccount(
+  deps: AccountDeps,
+  auth: AuthContext,
+  currentPassword: string,
+  meta: RequestMeta,
+): Promise<ScheduledDeletion> {
+  const user = await liveAccount(deps, auth.userId);
+  await checkCurrentPassword(deps, user, currentPassword, meta);
+  return await scheduleDeletion(deps, user.id, { meta });
+}
+
+/**
+ * Keeps an account waiting for erasure, with the token its deletion mail carried (single use,
+ * valid until the account is due). Sessions stay ended: the owner signs in again.
+ */
+export async function cancelDeletion(deps: AccountDeps, token: string, meta: RequestMeta): Promise<void> {
+  const digests = await accountTokenDigests(deps.config, token);
+  const now = deps.clock.now();
+  const kept = await deps.db.transaction().execute(async (trx) => {
+    const used = await useAccountToken(trx, "deletion_cancel", digests, now);
+    const user = used ? await lockUserById(trx, used.userId) : undefined;
+    if (!user?.deletion_due_at || user.deletion_due_at <= now) return false;
+    await setDeletionDue(trx, user.id, null, now);
+    await recordSecurityEvent(trx, { userId: user.id, type: "account_deletion_cancelled", ...meta, at: now });
+    return true;
+  });
+  if (!kept) throw invalidAccountTokenError();
+}

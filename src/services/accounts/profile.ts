@@ -1,0 +1,29 @@
+import { invalidTokenError } from "../../errors.ts";
+import { recordSecurityEvent } from "../../repositories/security-events.ts";
+import { updateUserName } from "../../repositories/users.ts";
+import type { RequestMeta } from "../request-meta.ts";
+import type { CurrentUser } from "../sessions/authenticate.ts";
+import type { AccountDeps } from "./account-deps.ts";
+
+/** Sets the signed-in user's display name (validated like a sign-up's) and returns the account. */
+export async function updateProfile(
+  deps: AccountDeps,
+  userId: string,
+  input: { name: string },
+  meta: RequestMeta,
+): Promise<CurrentUser> {
+  const now = deps.clock.now();
+  const profile = await deps.db.transaction().execute(async (trx) => {
+    const profile = await updateUserName(trx, userId, input.name, now);
+    if (profile) await recordSecurityEvent(trx, { userId, type: "profile_updated", ...meta, at: now });
+    return profile;
+  });
+  if (!profile) throw invalidTokenError();
+  return {
+    id: profile.id,
+    email: profile.email,
+    name: profile.name,
+    email_verified: profile.email_verified,
+    created_at: profile.created_at.toISOString(),
+  };
+}

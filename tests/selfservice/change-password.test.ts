@@ -1,0 +1,153 @@
+import { createLogger } from "../../src/logger.ts";
+import { assert, assertEquals } from "../helpers/assert.ts";
+import { accountsApp, accountsBackends } from "../accounts/_harness.ts";
+import { createTestCache } from "../sessions/cache.ts";
+import { getMe, refresh, statusOf } from "../sessions/helpers.ts";
+import { mailWithSubject, PASSWORD, postAs, sessionIdOf, signIn, verifiedAccount } from "./_helpers.ts";
+
+const { database, smtp } = await accountsBackends();
+const NEW_PASSWORD = "a brand new passphrase";
+
+Deno.test("change-password: the other session dies on a second instance before the answer, this session gets a working pair", async () => {
+  const cache = createTestCache(createLogger({ level: "error" }));
+  const a = await accountsApp(database, smtp, { revocationCache: cache.cache });
+  const b = await accountsApp(database, smtp, { revocationCache: cache.connect() });
+  try {
+    const { email, tokens: here } = await verifiedAccount(a, smtp, "chpw");
+    const other = await signIn(a, email);
+    // Instance B has seen (and, with Redis, cached) both sessions as valid
+    for (const pair of [here, other]) assertEquals(await statusOf(getMe(b, pair.access_token)), 200);
+
+    const response = await postAs(a, "/auth/change-password", here.access_token, {
+      current_password: PASSWORD,
+      new_password: NEW_PASSWORD,
+    });
+    assertEquals(response.status, 200);
+    const renewed = await response.json();
+
+    assertEquals(await statusOf(getMe(b, other.access_token)), 401, "the other session's access token");
+    assertEquals(await statusOf(refresh(b, other.refresh_token)), 401, "the other session's refresh token");
+    assertEquals(await statusOf(getMe(b, here.access_token)), 401, "this session's old access token");
+    assertEquals(await statusOf(getMe(b, renewed.access_token)), 200, "the new pair works");
+    assertEquals(sessionIdOf(renewed.access_token), sessionIdOf(here.access_token), "the same session");
+    const refreshed = await refresh(b, renewed.refresh_token);
+    assertEquals(refreshed.status, 200, "the new refresh token works");
+    await refreshed.body?.cancel();
+
+    const oldPassword = await a.post("/auth/signin", { email, password: PASSWORD });
+    assertEquals(oldPassword.status, 401);
+    assertEquals((await oldPassword.json()).code, "invalid_credentials");
+    await signIn(a, email, NEW_PASSWORD);
+
+    const notice = await mailWithSubject(a, smtp, email, "Your Jessy AI password was changed");
+    assert(notice.text.includes("http://localhost:8000/reset-password"), "the notice links to the reset page");
+    const events = await database.db.selectFrom("security_events").innerJoin("users", "users.id", "user_id")
+      .select("type").where("users.email_normalized", "=", email).where("type", "=", "password_changed").execute();
+    assertEquals(events.length, 1);
+  } finally {
+    await a.close();
+    await b.close();
+    await cache.close();
+  }
+});
+
+Deno.test("change-password: a wrong current password is 400 and spends the account's sign-in budget", async () => {
+  // auth tier 3 a minute: the account budget is 6 an hour
+  const app = await accountsApp(database, smtp, { env: { RATE_LIMIT_AUTH_PER_MINUTE: "3" } });
+  try {
+    const { email, tokens } = await verifiedAccount(app, smtp, "chpw-wrong"); // the sign-in spent 1
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const wrong = await postAs(app, "/auth/change-password", tokens.access_token, {
+        current_password: "not the password",
+        new_password: NEW_PASSWORD,
+      });
+      assertEquals(wrong.status, 400);
+      const body = await wrong.json();
+      assertEquals(body.code, "invalid_current_password");
+      assertEquals(body.errors, [{ path: "current_password", message: "Does not match the account's password" }]);
+    }
+    const limited = await postAs(app, "/auth/change-password", tokens.access_token, {
+      current_password: PASSWORD,
+      new_password: NEW_PASSWORD,
+    });
+    assertEquals(limited.status, 429, "the budget is spent, even for the right password");
+    assertEquals((await limited.json()).code, "rate_limited");
+    // The same budget as sign-in, from any client address
+    const signin = await app.request("/auth/signin", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ email, password: PASSWORD }),
+    }, "203.0.113.77");
+    assertEquals(signin.status, 429);
+    await signin.body?.cancel();
+  } finally {
+    await app.close();
+  }
+});
+
+Deno.test("change-password: the same password is 422 password_unchanged, a common one 422 password_breached", async () => {
+  const app = await accountsApp(database, smtp);
+  try {
+    const { tokens } = await verifiedAccount(app, smtp, "chpw-policy");
+    const same = await postAs(app, "/auth/change-password", tokens.access_token, {
+      current_password: PASSWORD,
+      new_password: PASSWORD,
+    });
+    assertEquals(same.status, 422);
+    const sameBody = await same.json();
+    assertEquals(sameBody.code, "password_unchanged");
+    assertEquals(sameBody.errors[0].path, "new_password");
+    const common = await postAs(app, "/auth/change-password", tokens.access_token, {
+      current_password: PASSWORD,
+      new_password: "password1",
+    });
+    assertEquals(common.status, 422);
+    const commonBody = await common.json();
+    assertEquals(commonBody.code, "password_breached");
+    assertEquals(commonBody.errors[0].path, "new_password");
+    assertEquals(await statusOf(getMe(app, tokens.access_token)), 200, "nothing was revoked");
+  } finally {
+    await app.close();
+  }
+});
+
+Deno.test("change-password is tier sensitive: the sixth request of a user in a minute is 429", async () => {
+  const app = await accountsApp(database, smtp);
+  try {
+    const { tokens } = await verifiedAccount(app, smtp, "chpw-tier");
+    const body = { current_password: PASSWORD, new_password: PASSWORD };
+    for (let i = 0; i < 5; i++) {
+      assertEquals(await statusOf(postAs(app, "/auth/change-password", tokens.access_token, body)), 422);
+    }
+    const limited = await postAs(app, "/auth/change-password", tokens.access_token, body);
+    assertEquals(limited.status, 429);
+    assertEquals(limited.headers.get("ratelimit-policy"), '"sensitive";q=5;w=60');
+    await limited.body?.cancel();
+  } finally {
+    await app.close();
+  }
+});
+
+Deno.test("PATCH /auth/me sets the name under sign-up's rules", async () => {
+  const app = await accountsApp(database, smtp);
+  try {
+    const { email, tokens } = await verifiedAccount(app, smtp, "profile");
+    const patch = (body: unknown) =>
+      app.request("/auth/me", {
+        method: "PATCH",
+        headers: { "Content-Type": "application/json", Authorization: `Bearer ${tokens.access_token}` },
+        body: JSON.stringify(body),
+      });
+    const ok = await patch({ name: "  Ada Lovelace " });
+    assertEquals(ok.status, 200);
+    const user = await ok.json();
+    assertEquals([user.email, user.name], [email, "Ada Lovelace"]);
+    assertEquals((await (await getMe(app, tokens.access_token)).json()).name, "Ada Lovelace");
+    const bidi = await patch({ name: "gpj\u202Eexe" });
+    assertEquals(bidi.status, 422);
+    assertEquals((await bidi.json()).errors[0].path, "name");
+    assertEquals(await statusOf(patch({ name: "" })), 422);
+  } finally {
+    await app.close();
+  }
+});
