@@ -15,6 +15,7 @@ export const SECURITY_EVENT_TYPES = [
   "admin_account_disabled",
   "admin_account_enabled",
   "admin_signed_out",
+  "admin_account_deleted",
   "admin_password_reset_sent",
   "password_changed",
   "current_password_failed",

@@ -5,7 +5,7 @@ import type { DB, Executor } from "../db/schema.ts";
  * What an account is, as an administrator filters on it. Each status is one condition on
  * the users row (see STATUS_CONDITIONS); a new status is one more entry there.
  */
-export const USER_STATUSES = ["active", "disabled", "unverified"] as const;
+export const USER_STATUSES = ["active", "disabled", "unverified", "pending_deletion"] as const;
 export type UserStatus = typeof USER_STATUSES[number];
 
 type UsersBuilder = ExpressionBuilder<DB, "users">;
@@ -18,17 +18,26 @@ function disabledAt(eb: UsersBuilder, now: Date): Expression<SqlBool> {
   ]);
 }
 
+/** Deleted and waiting for erasure: nothing else about the account matters any more. */
+function pendingDeletion(eb: UsersBuilder): Expression<SqlBool> {
+  return eb("users.deletion_due_at", "is not", null);
+}
+
 const STATUS_CONDITIONS: Record<UserStatus, (eb: UsersBuilder, now: Date) => Expression<SqlBool>> = {
-  disabled: disabledAt,
-  unverified: (eb, now) => eb.and([eb.not(disabledAt(eb, now)), eb("users.email_verified", "=", false)]),
-  active: (eb, now) => eb.and([eb.not(disabledAt(eb, now)), eb("users.email_verified", "=", true)]),
+  pending_deletion: pendingDeletion,
+  disabled: (eb, now) => eb.and([eb.not(pendingDeletion(eb)), disabledAt(eb, now)]),
+  unverified: (eb, now) =>
+    eb.and([eb.not(pendingDeletion(eb)), eb.not(disabledAt(eb, now)), eb("users.email_verified", "=", false)]),
+  active: (eb, now) =>
+    eb.and([eb.not(pendingDeletion(eb)), eb.not(disabledAt(eb, now)), eb("users.email_verified", "=", true)]),
 };
 
-/** The status of a row, in the precedence the filters use (disabled before unverified). */
+/** The status of a row, in the precedence the filters use (pending deletion, disabled, unverified). */
 export function statusOf(
-  row: { email_verified: boolean; disabled_at: Date | null; disabled_until: Date | null },
+  row: { email_verified: boolean; disabled_at: Date | null; disabled_until: Date | null; deletion_due_at: Date | null },
   now: Date,
 ): UserStatus {
+  if (row.deletion_due_at !== null) return "pending_deletion";
   if (isDisabled(row, now)) return "disabled";
   return row.email_verified ? "active" : "unverified";
 }
@@ -63,6 +72,7 @@ const USER_COLUMNS = [
   "users.disabled_at",
   "users.disabled_until",
   "users.disabled_reason",
+  "users.deletion_due_at",
 ] as const;
 
 /**

@@ -17,6 +17,8 @@ Deno.test.afterAll(async () => {
 });
 
 const target = await verifiedUser(app, "target");
+// Deleted by the matrix's last request with the scope: every other operation keeps its target
+const doomed = await verifiedUser(app, "doomed");
 const FORM = "application/x-www-form-urlencoded";
 
 /** Every admin operation, the scope it needs, and a request to it. */
@@ -46,6 +48,12 @@ const OPERATIONS: { name: string; scope: AdminScope; path: string; init: () => R
     scope: "users:write",
     path: `/admin/users/${target.id}/send-password-reset`,
     init: () => ({ method: "POST" }),
+  },
+  {
+    name: "DELETE /admin/users/{id}",
+    scope: "users:write",
+    path: `/admin/users/${doomed.id}`,
+    init: () => ({ method: "DELETE" }),
   },
   { name: "GET /admin/security-events", scope: "audit:read", path: "/admin/security-events", init: () => ({}) },
   {

@@ -45,6 +45,15 @@ export const signOutUser: RouteHandler<typeof routes.signOutUser, AppEnv> = asyn
   return c.body(null, 204);
 };
 
+export const deleteUser: RouteHandler<typeof routes.deleteUser, AppEnv> = async (c) => {
+  const { deletionDueAt, erased } = await admin(c).deleteUser(
+    c.req.valid("param").id,
+    { immediate: c.req.valid("query").immediate },
+    adminActorOf(c),
+  );
+  return c.json({ deletion_due_at: deletionDueAt.toISOString(), erased }, 202);
+};
+
 export const sendPasswordReset: RouteHandler<typeof routes.sendPasswordReset, AppEnv> = async (c) => {
   await admin(c).sendPasswordReset(c.req.valid("param").id, adminActorOf(c));
   return c.body(null, 202);

@@ -2,8 +2,10 @@ import { defineRoute } from "../../http/define-route.ts";
 import {
   AdminSecurityEventPageSchema,
   AdminSecurityEventSchema,
+  AdminUserDeletionSchema,
   AdminUserDetailSchema,
   AdminUserPageSchema,
+  DeleteUserQuerySchema,
   DisableRequestSchema,
   EventQuerySchema,
   IntrospectionRequestSchema,
@@ -126,6 +128,28 @@ export const sendPasswordReset = defineRoute({
   errors: ["not_found"],
   request: { params: UserIdParamsSchema },
   responses: { 202: { description: "Queued" } },
+});
+
+export const deleteUser = defineRoute({
+  method: "delete",
+  path: "/admin/users/{id}",
+  operationId: "adminDeleteUser",
+  tags: TAGS,
+  summary: "Delete a user",
+  description: "The same path as the owner's POST /auth/delete-account: the account stops working at once " +
+    "(every session and token dies on every instance before the answer; sign-in answers as for an unknown " +
+    "address), the owner is mailed a token that keeps it within ACCOUNT_DELETION_GRACE_DAYS, and housekeeping " +
+    "erases it after that. With `immediate=true` it is erased before the answer. Records `admin_account_deleted`.",
+  tier: "admin",
+  adminScope: "users:write",
+  errors: ["not_found"],
+  request: { params: UserIdParamsSchema, query: DeleteUserQuerySchema },
+  responses: {
+    202: {
+      description: "Deleted; erased at `deletion_due_at` (already, when `erased` is true)",
+      content: { "application/json": { schema: AdminUserDeletionSchema } },
+    },
+  },
 });
 
 export const listEvents = defineRoute({

@@ -69,6 +69,11 @@ export const AdminUserSchema = z
     status: z.enum(USER_STATUSES).openapi({ example: "active" }),
     created_at: z.string().openapi({ format: "date-time", example: TIME_EXAMPLE }),
     disabled: DisabledSchema.nullable().openapi({ description: "Set while the account is disabled" }),
+    deletion_due_at: z.string().nullable().openapi({
+      format: "date-time",
+      description: "Set while the account waits for erasure (status pending_deletion)",
+      example: null,
+    }),
   })
   .openapi("AdminUser");
 
@@ -81,6 +86,11 @@ export const AdminUserDetailSchema = z
     status: z.enum(USER_STATUSES).openapi({ example: "active" }),
     created_at: z.string().openapi({ format: "date-time", example: TIME_EXAMPLE }),
     disabled: DisabledSchema.nullable().openapi({ description: "Set while the account is disabled" }),
+    deletion_due_at: z.string().nullable().openapi({
+      format: "date-time",
+      description: "Set while the account waits for erasure (status pending_deletion)",
+      example: null,
+    }),
     active_sessions: z.number().int().openapi({ description: "Sessions that can still refresh", example: 2 }),
     last_sign_in_at: z.string().nullable().openapi({
       format: "date-time",
@@ -122,6 +132,27 @@ export const DisableRequestSchema = z
     until: dateTime("Enable again automatically from then (future); omit to disable until enabled").optional(),
   })
   .openapi("DisableUserRequest");
+
+export const DeleteUserQuerySchema = z.object({
+  immediate: z.enum(["true", "false"]).default("false").transform((value) => value === "true").openapi({
+    description: "Erase at once instead of after ACCOUNT_DELETION_GRACE_DAYS",
+    example: "false",
+  }),
+});
+
+export const AdminUserDeletionSchema = z
+  .object({
+    deletion_due_at: z.string().openapi({
+      format: "date-time",
+      description: "When the account is (or was) erased",
+      example: TIME_EXAMPLE,
+    }),
+    erased: z.boolean().openapi({
+      description: "Erased before the answer (`immediate`, or no grace period)",
+      example: false,
+    }),
+  })
+  .openapi("AdminUserDeletion");
 
 export const EventQuerySchema = z.object({
   user_id: z.uuid().optional().openapi({ param: { name: "user_id", in: "query" }, example: UUID_EXAMPLE }),

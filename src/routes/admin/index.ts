@@ -11,6 +11,7 @@ export function adminRouter() {
     .openapi(routes.enableUser, handlers.enableUser)
     .openapi(routes.signOutUser, handlers.signOutUser)
     .openapi(routes.sendPasswordReset, handlers.sendPasswordReset)
+    .openapi(routes.deleteUser, handlers.deleteUser)
     .openapi(routes.listEvents, handlers.listEvents)
     .openapi(routes.introspect, handlers.introspect);
 }

@@ -13,7 +13,7 @@ export interface AdminContext {
   config: Config;
   clock: Clock;
   sessions: Pick<SessionService, "revokeAllSessions" | "introspect">;
-  accounts: Pick<AccountService, "requestPasswordReset">;
+  accounts: Pick<AccountService, "requestPasswordReset" | "scheduleDeletion">;
   /** Counts each admin action among the auth events once it has committed */
   observer: Observer;
 }

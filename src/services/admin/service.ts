@@ -4,6 +4,7 @@ import { type AdminEventPage, type AdminEventView, type EventQuery, exportEvents
 import {
   type AdminUserDetail,
   type AdminUserPage,
+  deleteAccount,
   disableAccount,
   enableAccount,
   listUserPage,
@@ -21,6 +22,12 @@ export interface AdminService {
   enableUser(id: string, actor: AdminActor): Promise<AdminUserDetail>;
   signOutUser(id: string, actor: AdminActor): Promise<void>;
   sendPasswordReset(id: string, actor: AdminActor): Promise<void>;
+  /** The owner's deletion path; `immediate` erases at once instead of after the grace period */
+  deleteUser(
+    id: string,
+    options: { immediate: boolean },
+    actor: AdminActor,
+  ): Promise<{ deletionDueAt: Date; erased: boolean }>;
   listEvents(query: EventQuery): Promise<AdminEventPage>;
   exportEvents(query: EventQuery): Promise<AsyncIterable<AdminEventView[]>>;
   /** RFC 7662: what an access token says, when it is usable; through the bearer check's path */
@@ -35,6 +42,7 @@ export function createAdminService(ctx: AdminContext): AdminService {
     enableUser: (id, actor) => enableAccount(ctx, id, actor),
     signOutUser: (id, actor) => signOutEverywhere(ctx, id, actor),
     sendPasswordReset: (id, actor) => sendPasswordReset(ctx, id, actor),
+    deleteUser: (id, options, actor) => deleteAccount(ctx, id, options, actor),
     listEvents: (query) => listEventPage(ctx, query),
     exportEvents: (query) => exportEvents(ctx, query),
     introspect: (token) => ctx.sessions.introspect(token),

@@ -23,6 +23,8 @@ export interface AdminUserView {
   status: UserStatus;
   created_at: string;
   disabled: { at: string; until: string | null; reason: string | null } | null;
+  /** Set while the account waits for erasure */
+  deletion_due_at: string | null;
 }
 
 /** One user in detail: sessions, last sign-in and the sign-in lockout. */
@@ -57,6 +59,7 @@ interface UserRowLike {
   disabled_at: Date | null;
   disabled_until: Date | null;
   disabled_reason: string | null;
+  deletion_due_at: Date | null;
 }
 
 function userView(row: UserRowLike, now: Date): AdminUserView {
@@ -75,6 +78,7 @@ function userView(row: UserRowLike, now: Date): AdminUserView {
         reason: row.disabled_reason,
       }
       : null,
+    deletion_due_at: row.deletion_due_at?.toISOString() ?? null,
   };
 }
 
@@ -212,4 +216,27 @@ export async function sendPasswordReset(ctx: AdminContext, id: string, actor: Ad
   if (!user) throw notFound();
   ctx.observer.securityEvent("admin_password_reset_sent");
   await ctx.accounts.requestPasswordReset(user.email, actor.meta);
+}
+
+/**
+ * DELETE /admin/users/{id}: the owner's own deletion path (every token dead on every instance at
+ * once, erasure after ACCOUNT_DELETION_GRACE_DAYS, the cancel token mailed), or erasure at once
+ * with `immediate`. The admin event is recorded first, so an immediate erasure keeps it
+ * pseudonymised like the account's other events.
+ */
+export async function deleteAccount(
+  ctx: AdminContext,
+  id: string,
+  options: { immediate: boolean },
+  actor: AdminActor,
+): Promise<{ deletionDueAt: Date; erased: boolean }> {
+  const now = ctx.clock.now();
+  const found = await ctx.db.transaction().execute(async (trx) => {
+    if (!await lockUserById(trx, id)) return false;
+    await recordAdminEvent(trx, adminEvent(id, "admin_account_deleted", actor, now, { immediate: options.immediate }));
+    return true;
+  });
+  if (!found) throw notFound();
+  ctx.observer.securityEvent("admin_account_deleted");
+  return await ctx.accounts.scheduleDeletion(id, { immediate: options.immediate, meta: actor.meta });
 }
