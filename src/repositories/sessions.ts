@@ -45,17 +45,33 @@ export async function lockUserSessionForRefresh(db: Executor, userId: string, se
   return (await selectSessionForRefresh(db, userId, sessionId)).rows[0];
 }
 
-/** Sessions that can still refresh: not revoked, not expired; newest use first. */
-export function listActiveSessions(db: Executor, userId: string, now: Date): Promise<SessionRow[]> {
-  return db
+/**
+ * One page of the sessions that can still refresh (not revoked, not expired), newest first;
+ * `before` is the keyset cursor. Served by sessions_user_live_idx, so a deep page reads as few
+ * rows as the first.
+ */
+export function listActiveSessions(
+  db: Executor,
+  userId: string,
+  now: Date,
+  options: { limit: number; before?: { createdAt: Date; id: string } },
+): Promise<SessionRow[]> {
+  let query = db
     .selectFrom("sessions")
     .selectAll()
     .where("user_id", "=", userId)
     .where("revoked_at", "is", null)
-    .where("expires_at", ">", now)
-    .orderBy("last_used_at", "desc")
-    .orderBy("id")
-    .execute();
+    .where("expires_at", ">", now);
+  const before = options.before;
+  if (before) {
+    query = query.where((eb) =>
+      eb.or([
+        eb("created_at", "<", before.createdAt),
+        eb.and([eb("created_at", "=", before.createdAt), eb("id", "<", before.id)]),
+      ])
+    );
+  }
+  return query.orderBy("created_at", "desc").orderBy("id", "desc").limit(options.limit).execute();
 }
 
 /**

@@ -6,6 +6,7 @@ import * as accountLookups from "./2026_11_28_0004_account_lookups.ts";
 import * as signingKeys from "./2026_11_29_0005_signing_keys.ts";
 import * as signupBindings from "./2026_11_29_0006_signup_bindings.ts";
 import * as knownDevices from "./2026_11_29_0007_known_devices.ts";
+import * as scaleIndexes from "./2026_11_29_0010_scale_indexes.ts";
 
 const MIGRATIONS: Record<string, Migration> = {
   "2026_11_27_0001_accounts": accounts,
@@ -15,6 +16,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "2026_11_29_0005_signing_keys": signingKeys,
   "2026_11_29_0006_signup_bindings": signupBindings,
   "2026_11_29_0007_known_devices": knownDevices,
+  "2026_11_29_0010_scale_indexes": scaleIndexes,
 };
 
 /** Static provider: migrations are bundled with the code, no file-system scan at run time. */
