@@ -49,7 +49,7 @@ export function heavyUsersFor(users: number, shape: SeedShape = DEFAULT_SHAPE): 
  * Per ordinary user n (1-based): session 0 is live; session 1 is revoked when n % 5 = 1 and
  * expired when n % 10 = 0. Refresh tokens alternate between the two sessions; all but the last
  * of each session are consumed, and token 0 expired a day ago (a backlog for housekeeping).
- * Events are spread over 380 days, so the oldest (1 in 20) is past a year's retention; of the
+ * Events are spread over 400 days, so the oldest (1 in 20) is past a year's retention; of the
  * mail, the oldest (1 in 3) is past the 30 days settled mail is kept.
  */
 export function countsFor(users: number, shape: SeedShape = DEFAULT_SHAPE): SeedCounts {
@@ -139,7 +139,7 @@ export async function seedOrdinaryUsers(
     select scale_uuid(${TAG.event}, n * ${E} + e), scale_uuid(${TAG.user}, n),
            (array['signin_succeeded', 'signin_failed', 'logout', 'session_revoked', 'password_reset_requested'])[e % 5 + 1],
            '203.0.113.' || (n % 250 + 1), 'JessyApp/2.3 (iOS 18.1)', md5((n * ${E} + e)::text),
-           date_trunc('milliseconds', now() - (e * 380.0 / ${E}) * interval '1 day' - (n % 1000) * interval '1 second')
+           date_trunc('milliseconds', now() - (e * 400.0 / ${E}) * interval '1 day' - (n % 1000) * interval '1 second')
     from generate_series(${from}::bigint, ${to}::bigint) as n, generate_series(0, ${E - 1}) as e`;
   await sql`
     insert into mail_outbox (id, to_address, subject, template, status, attempts, next_attempt_at, created_at, sent_at)
