@@ -90,7 +90,7 @@ export async function runScale(settings: BenchSettings): Promise<void> {
   };
   console.log(`Scale run: sizes ${settings.sizes.join(", ")}; ${JSON.stringify(results.machine)}`);
   const database = await recreateDatabase(settings.databaseName);
-  const sql = postgres(database.url, { max: 2, onnotice: () => {} });
+  const sql = postgres(database.url, { max: 4, onnotice: () => {} });
   const servers: ServerProcess[] = [];
   const files: string[] = [];
   const started = performance.now();
