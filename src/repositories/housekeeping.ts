@@ -35,7 +35,12 @@ export const EXPIRING_TABLES = {
   sessions: { key: "id", done: (now: Date) => sql`expires_at < ${now}` },
   security_events: {
     key: "id",
-    done: (now: Date, retention: Retention) => sql`created_at < ${daysBefore(now, retention.securityEventDays)}`,
+    // The expression of security_events_retention_idx: a plain created_at index would also be a way to read one
+    // user's page in date order, and the planner took it for a user whose events are old (325 ms instead of 0.2)
+    done: (now: Date, retention: Retention) =>
+      sql`(created_at at time zone 'UTC') < (${
+        daysBefore(now, retention.securityEventDays)
+      }::timestamptz at time zone 'UTC')`,
   },
   mail_outbox: {
     key: "id",

@@ -1,6 +1,7 @@
 import { CompiledQuery, type Kysely, sql } from "kysely";
 import { recordingDb } from "../../bench/lib/scale/explain.ts";
 import type { DB } from "../../src/db/schema.ts";
+import { deleteExpiredBatch } from "../../src/repositories/housekeeping.ts";
 import { listSecurityEvents } from "../../src/repositories/security-events.ts";
 import { listActiveSessions } from "../../src/repositories/sessions.ts";
 import { assert, assertEquals } from "../helpers/assert.ts";
@@ -92,6 +93,32 @@ Deno.test(`a deep keyset page bounds its index scan by the cursor (${TEST_DATABA
       assert(String(scan["Index Cond"]).includes("ROW("), `the cursor is an index condition: ${scan["Index Cond"]}`);
       assertEquals(scan["Rows Removed by Filter"] ?? 0, 0, `${index}: no row before the cursor is read and dropped`);
     }
+  } finally {
+    await database.close();
+  }
+});
+
+Deno.test(`the retention sweep of security events reads its own index, which no page can use (${TEST_DATABASE_URL ? "Postgres" : "PGlite"})`, async () => {
+  const database = await createTestDatabase();
+  const { db } = database;
+  try {
+    const user = await createUser(db, "old");
+    await db.insertInto("security_events").values(
+      Array.from({ length: 300 }, (_, i) => ({
+        user_id: user.id,
+        type: "signin_succeeded",
+        created_at: new Date(Date.parse("2024-01-01T00:00:00Z") + i * 86_400_000),
+      })),
+    ).execute();
+    await sql`analyze`.execute(db);
+    const now = new Date("2026-01-01T00:00:00Z");
+    const sweep = await planOf(db, (recorder) => deleteExpiredBatch(recorder, "security_events", now, 500));
+    assert(
+      sweep.some((node) => node["Index Name"] === "security_events_retention_idx"),
+      JSON.stringify(sweep.map((node) => [node["Node Type"], node["Index Name"]])),
+    );
+    const page = await planOf(db, (recorder) => listSecurityEvents(recorder, user.id, { limit: 21 }));
+    assertEquals(page.some((node) => node["Index Name"] === "security_events_retention_idx"), false);
   } finally {
     await database.close();
   }

@@ -16,8 +16,14 @@ const INDEXES: ReadonlyArray<{ name: string; table: string; definition: string }
   },
   // Housekeeping deletes expired sessions in batches; without this each batch scanned the table
   { name: "sessions_expires_at_idx", table: "sessions", definition: "(expires_at)" },
-  // Housekeeping's retention sweep of the audit trail
-  { name: "security_events_created_at_idx", table: "security_events", definition: "(created_at)" },
+  // Housekeeping's retention sweep of the audit trail. On an expression, not on created_at itself: a created_at
+  // index also serves "one user's events, newest first", and for a user whose events are older than most the
+  // planner preferred it to the user's own index and read 100,000 rows for a page of 20
+  {
+    name: "security_events_retention_idx",
+    table: "security_events",
+    definition: "((created_at at time zone 'UTC'))",
+  },
   // Housekeeping's retention sweep of settled mail
   {
     name: "mail_outbox_settled_idx",
