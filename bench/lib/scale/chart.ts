@@ -63,7 +63,7 @@ function panel(spec: ChartSpec, p: ChartPanel, x0: number, names: string[]): str
   const yOf = (v: number) => MARGIN.top + plotH - (v / top) * plotH;
   const parts: string[] = [
     `<g class="panel">`,
-    `<text x="${x0 + PANEL_WIDTH / 2}" y="${MARGIN.top - 30}" text-anchor="middle" font-weight="bold">${
+    `<text x="${x0 + PANEL_WIDTH / 2}" y="${MARGIN.top - 14}" text-anchor="middle" font-weight="bold">${
       escapeXml(p.title)
     }</text>`,
     `<text x="${x0 + 12}" y="${MARGIN.top + plotH / 2}" transform="rotate(-90 ${x0 + 12} ${
