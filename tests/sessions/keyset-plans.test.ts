@@ -1,7 +1,7 @@
 import { CompiledQuery, type Kysely, sql } from "kysely";
 import { recordingDb } from "../../bench/lib/scale/explain.ts";
 import type { DB } from "../../src/db/schema.ts";
-import { deleteExpiredBatch } from "../../src/repositories/housekeeping.ts";
+import { deleteExpiredBatch, EXPIRING_TABLES, type ExpiringTable } from "../../src/repositories/housekeeping.ts";
 import { listSecurityEvents } from "../../src/repositories/security-events.ts";
 import { listActiveSessions } from "../../src/repositories/sessions.ts";
 import { assert, assertEquals } from "../helpers/assert.ts";
@@ -119,6 +119,27 @@ Deno.test(`the retention sweep of security events reads its own index, which no 
     );
     const page = await planOf(db, (recorder) => listSecurityEvents(recorder, user.id, { limit: 21 }));
     assertEquals(page.some((node) => node["Index Name"] === "security_events_retention_idx"), false);
+  } finally {
+    await database.close();
+  }
+});
+
+Deno.test(`every housekeeping batch finds its done rows through an index of its order column (${TEST_DATABASE_URL ? "Postgres" : "PGlite"})`, async () => {
+  const database = await createTestDatabase();
+  const { db } = database;
+  try {
+    const now = new Date("2026-01-01T00:00:00Z");
+    for (const table of Object.keys(EXPIRING_TABLES) as ExpiringTable[]) {
+      const plan = await planOf(db, (recorder) => deleteExpiredBatch(recorder, table, now, 500));
+      const types = plan.map((node) => [node["Node Type"], node["Index Name"]]);
+      assert(plan.some((node) => node["Node Type"] === "Limit"), `${table}: ${JSON.stringify(types)}`);
+      const limit = plan.findIndex((node) => node["Node Type"] === "Limit");
+      const below = plan.slice(limit);
+      assert(
+        below.some((node) => typeof node["Index Name"] === "string" && node["Index Name"] !== `${table}_pkey`),
+        `${table}: the batch reads an index of its order column: ${JSON.stringify(types)}`,
+      );
+    }
   } finally {
     await database.close();
   }
