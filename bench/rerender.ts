@@ -1,9 +1,22 @@
-/** Rewrites the README's Benchmarks table from a results file: `deno run -A bench/rerender.ts bench/results/<file>.json`. */
+/**
+ * Rewrites the README's Benchmarks table from a results file: `deno run -A bench/rerender.ts bench/results/<file>.json`.
+ * A scale results file (`scale-<date>.json`) also gets its SVG chart redrawn next to it.
+ */
 import { REPO_ROOT } from "./lib/paths.ts";
 import { updateReadme } from "./lib/report.ts";
 import type { BenchResults } from "./lib/results.ts";
+import { renderScaleChart, type ScaleResults } from "./lib/scale/results.ts";
+import { renderScaleMarkdown, updateScaleReadme } from "./lib/scale/report.ts";
 
 const [file] = Deno.args;
 if (!file) throw new Error("Usage: deno run -A bench/rerender.ts bench/results/<file>.json");
-const results = JSON.parse(await Deno.readTextFile(`${REPO_ROOT}${file}`)) as BenchResults;
-console.log(await updateReadme(results, file) ? "README table updated" : "README has no bench markers");
+const results = JSON.parse(await Deno.readTextFile(`${REPO_ROOT}${file}`));
+if ("sizes" in results) {
+  const base = file.replace(/\.json$/, "");
+  await Deno.writeTextFile(`${REPO_ROOT}${base}.svg`, renderScaleChart(results as ScaleResults));
+  const updated = await updateScaleReadme(renderScaleMarkdown(results as ScaleResults, base));
+  console.log(updated ? "Chart redrawn, README scale section updated" : "README has no scale markers");
+} else {
+  const updated = await updateReadme(results as BenchResults, file);
+  console.log(updated ? "README table updated" : "README has no bench markers");
+}

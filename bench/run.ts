@@ -14,6 +14,7 @@ import type { BenchResults } from "./lib/results.ts";
 import { appEnv, BENCH_KEY_ENCRYPTION_KEY, BENCH_SECRETS, migrate, startApp, startCeiling } from "./lib/servers.ts";
 import { judge } from "./lib/targets.ts";
 import { ensureWrk, runWrk } from "./lib/wrk.ts";
+import { runScale } from "./scale.ts";
 
 const SERVER_CPU = "0";
 const LOAD_CPU = "1";
@@ -351,4 +352,7 @@ async function measureSignin(
   await stop(servers, app);
 }
 
-if (import.meta.main) await main(parseArgs(Deno.args));
+if (import.meta.main) {
+  const settings = parseArgs(Deno.args);
+  await (settings.scale ? runScale(settings) : main(settings));
+}

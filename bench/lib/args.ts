@@ -13,6 +13,12 @@ export interface BenchSettings {
   port: number;
   databaseName: string;
   redisUrl: string;
+  /** `--scale`: the data-size benchmark (bench/scale.ts) instead of the ceilings run */
+  scale: boolean;
+  /** Ordinary users at the largest size (`--users`) */
+  users: number;
+  /** Sizes measured in turn, ascending, always starting with 0 (`--sizes`; default 0, users/10, users) */
+  sizes: number[];
 }
 
 const USAGE =
@@ -25,7 +31,13 @@ const USAGE =
   --soak S       soak length in seconds (default 60)
   --only LIST    scenarios: me-memory (with me-memory-metrics), me-memory-metrics, me-redis, me-eddsa, me-es256, refresh, signin, soak, startup
   --readme       update the README table even after a partial or quick run
-  --no-readme    leave the README alone`;
+  --no-readme    leave the README alone
+
+deno task bench --scale [--users N] [--sizes a,b,c] [--reps N] [--duration S] [--only a,b]
+
+  --scale        seed jessy_scale to each size and measure every hot path there (README "Scale")
+  --users N      ordinary users at the largest size (default 1000000; 0 is the empty run alone)
+  --sizes LIST   sizes to measure (default 0, N/10, N); 0 is always measured first`;
 
 function numberFlag(name: string, value: string | undefined, min: number, max: number): number {
   const parsed = Number(value);
@@ -52,13 +64,27 @@ export function parseArgs(args: readonly string[]): BenchSettings {
     port: 18_400,
     databaseName: "jessy_bench",
     redisUrl: "redis://127.0.0.1:6379/9",
+    scale: args.includes("--scale"),
+    users: 1_000_000,
+    sizes: [],
   };
+  if (settings.scale) {
+    // Three sizes × ten scenarios within the 30 minutes a run may take
+    settings.repetitions = quick ? 1 : 2;
+    settings.durationSeconds = quick ? 2 : 4;
+    settings.warmupSeconds = quick ? 1 : 2;
+    settings.databaseName = "jessy_scale";
+  }
+  let sizes: number[] | undefined;
   try {
     for (let i = 0; i < args.length; i++) {
       const flag = args[i];
       const next = () => args[++i];
-      if (flag === "--quick") continue;
-      else if (flag === "--cost") settings.bcryptCost = numberFlag(flag, next(), 4, 15);
+      if (flag === "--quick" || flag === "--scale") continue;
+      else if (flag === "--users") settings.users = numberFlag(flag, next(), 0, 10_000_000);
+      else if (flag === "--sizes") {
+        sizes = (next() ?? "").split(",").filter(Boolean).map((size) => numberFlag(flag, size, 0, 10_000_000));
+      } else if (flag === "--cost") settings.bcryptCost = numberFlag(flag, next(), 4, 15);
       else if (flag === "--reps") settings.repetitions = numberFlag(flag, next(), 1, 20);
       else if (flag === "--duration") settings.durationSeconds = numberFlag(flag, next(), 1, 600);
       else if (flag === "--soak") settings.soakSeconds = numberFlag(flag, next(), 10, 3600);
@@ -75,7 +101,14 @@ export function parseArgs(args: readonly string[]): BenchSettings {
     Deno.exit(2);
   }
   if (settings.only.length > 0) settings.updateReadme = args.includes("--readme");
+  settings.sizes = scaleSizes(settings.users, sizes);
   return settings;
+}
+
+/** The sizes of a scale run: ascending, distinct, starting at 0, never past `users`. */
+export function scaleSizes(users: number, requested?: number[]): number[] {
+  const wanted = requested ?? [0, Math.floor(users / 10), users];
+  return [...new Set([0, ...wanted.filter((size) => size <= users)])].sort((a, b) => a - b);
 }
 
 /** True when the scenario is selected by --only (or no --only was given). */

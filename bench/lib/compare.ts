@@ -126,3 +126,15 @@ export async function compare(settings: BenchSettings, options: CompareOptions, 
   };
   return result;
 }
+
+/** One side alone: a warm-up, then the repetitions (scenarios that have no ceiling of their own). */
+export async function measure(settings: BenchSettings, options: CompareOptions, side: Side): Promise<SideFigures> {
+  await once(side, options, settings.warmupSeconds);
+  const runs: Run[] = [];
+  for (let rep = 1; rep <= settings.repetitions; rep++) {
+    const run = await once(side, options, settings.durationSeconds);
+    runs.push(run);
+    console.log(`  ${options.label} #${rep}: ${line(run)}`);
+  }
+  return figures(runs);
+}

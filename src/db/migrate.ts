@@ -52,10 +52,33 @@ function unwrap(result: MigrationResultSet): string[] {
   return (result.results ?? []).map((r) => `${r.direction} ${r.migrationName}: ${r.status}`);
 }
 
-/** Applies every pending migration; returns one line per migration run. */
+/**
+ * A migration module that exports `transactional = false` runs outside a transaction (it builds
+ * indexes CONCURRENTLY, which PostgreSQL refuses inside one); every other migration runs in one.
+ */
+function isTransactional(migration: object): boolean {
+  return (migration as { transactional?: boolean }).transactional !== false;
+}
+
+/**
+ * Applies every pending migration; returns one line per migration run. Consecutive
+ * transactional migrations share one transaction (all or none of them apply); a
+ * non-transactional one runs alone, under the migrator's session lock all the same.
+ */
 // deno-lint-ignore no-explicit-any -- see migratorFor
 export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
-  return unwrap(await (await migratorFor(db)).migrateToLatest());
+  const migrator = await migratorFor(db);
+  const pending = (await migrator.getMigrations()).filter((info) => info.executedAt === undefined);
+  const lines: string[] = [];
+  let start = 0;
+  while (start < pending.length) {
+    const transactional = isTransactional(pending[start].migration);
+    let end = start;
+    while (end + 1 < pending.length && isTransactional(pending[end + 1].migration) === transactional) end++;
+    lines.push(...unwrap(await migrator.migrateTo(pending[end].name, { disableTransactions: !transactional })));
+    start = end + 1;
+  }
+  return lines;
 }
 
 /** Reverts the most recent migration. */

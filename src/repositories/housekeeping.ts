@@ -23,28 +23,39 @@ function daysBefore(now: Date, days: number): Date {
 }
 
 /**
- * Tables housekeeping deletes from, with their key column and which rows are done: those whose
+ * Tables housekeeping deletes from, with their key column, the indexed column a batch takes the
+ * oldest rows by, and which rows are done: those whose
  * `expires_at` has passed, or, for the tables that would otherwise only grow, those past
  * their retention.
  */
 export const EXPIRING_TABLES = {
-  refresh_tokens: { key: "id", done: (now: Date) => sql`expires_at < ${now}` },
-  revoked_access_tokens: { key: "jti", done: (now: Date) => sql`expires_at < ${now}` },
-  email_otps: { key: "id", done: (now: Date) => sql`expires_at < ${now}` },
-  password_reset_tokens: { key: "id", done: (now: Date) => sql`expires_at < ${now}` },
-  sessions: { key: "id", done: (now: Date) => sql`expires_at < ${now}` },
-  email_changes: { key: "id", done: (now: Date) => sql`expires_at < ${now}` },
-  account_tokens: { key: "id", done: (now: Date) => sql`expires_at < ${now}` },
+  refresh_tokens: { key: "id", order: sql`expires_at`, done: (now: Date) => sql`expires_at < ${now}` },
+  revoked_access_tokens: { key: "jti", order: sql`expires_at`, done: (now: Date) => sql`expires_at < ${now}` },
+  email_otps: { key: "id", order: sql`expires_at`, done: (now: Date) => sql`expires_at < ${now}` },
+  password_reset_tokens: { key: "id", order: sql`expires_at`, done: (now: Date) => sql`expires_at < ${now}` },
+  sessions: { key: "id", order: sql`expires_at`, done: (now: Date) => sql`expires_at < ${now}` },
+  email_changes: { key: "id", order: sql`expires_at`, done: (now: Date) => sql`expires_at < ${now}` },
+  account_tokens: { key: "id", order: sql`expires_at`, done: (now: Date) => sql`expires_at < ${now}` },
   security_events: {
     key: "id",
-    done: (now: Date, retention: Retention) => sql`created_at < ${daysBefore(now, retention.securityEventDays)}`,
+    order: sql`(created_at at time zone 'UTC')`,
+    // The expression of security_events_retention_idx: a plain created_at index would also be a way to read one
+    // user's page in date order, and the planner took it for a user whose events are old (325 ms instead of 0.2)
+    done: (now: Date, retention: Retention) =>
+      sql`(created_at at time zone 'UTC') < (${
+        daysBefore(now, retention.securityEventDays)
+      }::timestamptz at time zone 'UTC')`,
   },
   mail_outbox: {
     key: "id",
+    order: sql`created_at`,
     done: (now: Date) =>
       sql`status in ('sent', 'failed') and created_at < ${daysBefore(now, SETTLED_MAIL_RETENTION_DAYS)}`,
   },
-} satisfies Record<string, { key: string; done: (now: Date, retention: Retention) => RawBuilder<unknown> }>;
+} satisfies Record<
+  string,
+  { key: string; order: RawBuilder<unknown>; done: (now: Date, retention: Retention) => RawBuilder<unknown> }
+>;
 export type ExpiringTable = keyof typeof EXPIRING_TABLES;
 
 /**
@@ -59,13 +70,16 @@ export async function deleteExpiredBatch(
   limit: number,
   retention: Retention = DEFAULT_RETENTION,
 ): Promise<number> {
-  const { key: column, done } = EXPIRING_TABLES[table];
+  const { key: column, order, done } = EXPIRING_TABLES[table];
   const key = sql.ref(column);
+  // Oldest first, by an indexed column: without the order the planner read the table from its start and, once
+  // earlier batches had emptied it, skipped 1.2 million live refresh tokens per batch (464 ms at a million users)
   const result = await sql`
     delete from ${sql.table(table)}
     where ${key} in (
       select ${key} from ${sql.table(table)}
       where ${done(now, retention)}
+      order by ${order}
       limit ${limit}
       for update skip locked
     )`.execute(db);

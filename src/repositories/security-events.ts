@@ -41,12 +41,9 @@ export function listSecurityEvents(
   let query = db.selectFrom("security_events").selectAll().where("user_id", "=", userId);
   const before = options.before;
   if (before) {
-    query = query.where((eb) =>
-      eb.or([
-        eb("created_at", "<", before.createdAt),
-        eb.and([eb("created_at", "=", before.createdAt), eb("id", "<", before.id)]),
-      ])
-    );
+    // A row comparison, not `a < x or (a = x and b < y)`: only the row form bounds the index scan,
+    // so a page 50,000 rows deep reads 21 index entries instead of 50,021
+    query = query.where((eb) => eb(eb.refTuple("created_at", "id"), "<", eb.tuple(before.createdAt, before.id)));
   }
   return query.orderBy("created_at", "desc").orderBy("id", "desc").limit(options.limit).execute();
 }

@@ -53,17 +53,30 @@ export async function lockUserSessionForRefresh(db: Executor, userId: string, se
   return (await selectSessionForRefresh(db, userId, sessionId)).rows[0];
 }
 
-/** Sessions that can still refresh: not revoked, not expired; newest use first. */
-export function listActiveSessions(db: Executor, userId: string, now: Date): Promise<SessionRow[]> {
-  return db
+/**
+ * One page of the sessions that can still refresh (not revoked, not expired), newest first;
+ * `before` is the keyset cursor. Served by sessions_user_live_idx, so a deep page reads as few
+ * rows as the first.
+ */
+export function listActiveSessions(
+  db: Executor,
+  userId: string,
+  now: Date,
+  options: { limit: number; before?: { createdAt: Date; id: string } },
+): Promise<SessionRow[]> {
+  let query = db
     .selectFrom("sessions")
     .selectAll()
     .where("user_id", "=", userId)
     .where("revoked_at", "is", null)
-    .where("expires_at", ">", now)
-    .orderBy("last_used_at", "desc")
-    .orderBy("id")
-    .execute();
+    .where("expires_at", ">", now);
+  const before = options.before;
+  if (before) {
+    // A row comparison, not `a < x or (a = x and b < y)`: only the row form bounds the index scan,
+    // so a page 50,000 rows deep reads 21 index entries instead of 50,021
+    query = query.where((eb) => eb(eb.refTuple("created_at", "id"), "<", eb.tuple(before.createdAt, before.id)));
+  }
+  return query.orderBy("created_at", "desc").orderBy("id", "desc").limit(options.limit).execute();
 }
 
 /**

@@ -30,6 +30,7 @@ interface SdkModule {
     verified: boolean;
     user: { email: string; email_verified: boolean; name: string | null };
     sessions: Array<{ current: boolean }>;
+    sessionsNextCursor: string | null;
     firstPair: { access_token: string; refresh_token: string; token_type: string };
     rotatedPair: { access_token: string; refresh_token: string; token_type: string };
     afterLogout: ProblemBody;
@@ -122,6 +123,7 @@ Deno.test({
         assertEquals(report.verified, true);
         assertEquals([report.user.email, report.user.email_verified, report.user.name], [email, true, "Ada"]);
         assertEquals(report.sessions.map((session) => session.current), [true]);
+        assertEquals(report.sessionsNextCursor, null, "one session fits the first page");
         assertEquals(report.firstPair.token_type, "Bearer");
         assert(report.rotatedPair.refresh_token !== report.firstPair.refresh_token, "refresh rotates the token");
         assertEquals([report.afterLogout.status, report.afterLogout.code], [401, "invalid_token"]);

@@ -1,7 +1,28 @@
 import { type Kysely, sql } from "kysely";
 
+/**
+ * Outside the migrator's transaction: the tables and columns change in a transaction of their
+ * own, then the index on refresh_tokens builds CONCURRENTLY. A plain build in the same
+ * transaction held refresh_tokens' ACCESS EXCLUSIVE lock (from ADD COLUMN) for the whole scan:
+ * seconds of blocked refreshes at a million users (README "Scale").
+ */
+export const transactional = false;
+
 // deno-lint-ignore no-explicit-any -- migrations are frozen in time: they never import app types
 export async function up(db: Kysely<any>): Promise<void> {
+  await db.transaction().execute((trx) => changeTables(trx));
+  // The pair a refresh token was exchanged for is kept for the reuse grace window: found by session
+  const { rows } = await sql<{ valid: boolean }>`
+    select i.indisvalid as valid from pg_index i join pg_class c on c.oid = i.indexrelid
+    where c.relname = 'refresh_tokens_sealed_idx' and c.relnamespace = current_schema()::regnamespace`.execute(db);
+  if (rows[0] && !rows[0].valid) await sql`drop index concurrently if exists refresh_tokens_sealed_idx`.execute(db);
+  await sql`
+    create index concurrently if not exists refresh_tokens_sealed_idx on refresh_tokens (session_id)
+    where successor_sealed is not null`.execute(db);
+}
+
+// deno-lint-ignore no-explicit-any -- see up()
+async function changeTables(db: Kysely<any>): Promise<void> {
   // Asymmetric access-token keys: public halves in JWK form, private halves sealed (AES-GCM)
   await db.schema
     .createTable("signing_keys")
@@ -32,12 +53,6 @@ export async function up(db: Kysely<any>): Promise<void> {
   // The pair a refresh token was exchanged for, sealed under a key derived from that token,
   // kept for the reuse grace window
   await db.schema.alterTable("refresh_tokens").addColumn("successor_sealed", "text").execute();
-  await db.schema
-    .createIndex("refresh_tokens_sealed_idx")
-    .on("refresh_tokens")
-    .column("session_id")
-    .where(sql.ref("successor_sealed"), "is not", null)
-    .execute();
 }
 
 // deno-lint-ignore no-explicit-any -- see up()

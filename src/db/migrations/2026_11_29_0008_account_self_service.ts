@@ -4,12 +4,7 @@ import { type Kysely, sql } from "kysely";
 export async function up(db: Kysely<any>): Promise<void> {
   // Set while an account waits for erasure (status pending_deletion); null for a live account
   await db.schema.alterTable("users").addColumn("deletion_due_at", "timestamptz").execute();
-  await db.schema
-    .createIndex("users_deletion_due_idx")
-    .on("users")
-    .column("deletion_due_at")
-    .where(sql.ref("deletion_due_at"), "is not", null)
-    .execute();
+  // Its index (users_deletion_due_idx) is built concurrently by 2026_11_29_0010_scale_indexes
 
   // Events of an erased account keep a keyed pseudonym of its id instead of the id
   await db.schema.alterTable("security_events").addColumn("user_pseudonym", "text").execute();
@@ -57,6 +52,5 @@ export async function down(db: Kysely<any>): Promise<void> {
   await db.schema.dropTable("account_tokens").execute();
   await db.schema.dropTable("email_changes").execute();
   await db.schema.alterTable("security_events").dropColumn("user_pseudonym").execute();
-  await db.schema.dropIndex("users_deletion_due_idx").execute();
   await db.schema.alterTable("users").dropColumn("deletion_due_at").execute();
 }

@@ -23,8 +23,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn("disabled_until", "timestamptz")
     .addColumn("disabled_reason", "text")
     .execute();
-  // Prefix search and keyset pages over the normalized address, whatever the database's collation
-  await sql`create index users_email_prefix_idx on users (email_normalized collate "C")`.execute(db);
+  // The indexes of the prefix search (users_email_prefix_idx) and of the audit export
+  // (security_events_created_idx) are built concurrently by 2026_11_29_0010_scale_indexes
 
   // Who did it (an admin API key's name) and what, for events of admin actions
   await db.schema
@@ -32,16 +32,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn("actor", "text")
     .addColumn("details", "jsonb")
     .execute();
-  // The audit trail of every user in order: admin pages, the NDJSON export and retention
-  await db.schema.createIndex("security_events_created_idx").on("security_events").columns(["created_at", "id"])
-    .execute();
 }
 
 // deno-lint-ignore no-explicit-any -- see up()
 export async function down(db: Kysely<any>): Promise<void> {
-  await db.schema.dropIndex("security_events_created_idx").execute();
   await db.schema.alterTable("security_events").dropColumn("details").dropColumn("actor").execute();
-  await db.schema.dropIndex("users_email_prefix_idx").execute();
   await db.schema.alterTable("users").dropColumn("disabled_reason").dropColumn("disabled_until").dropColumn(
     "disabled_at",
   ).execute();

@@ -28,7 +28,8 @@ export const me: RouteHandler<typeof routes.me, AppEnv> = (c) => {
 };
 
 export const listSessions: RouteHandler<typeof routes.listSessions, AppEnv> = async (c) => {
-  return c.json({ sessions: await sessions(c).listSessions(bearerOf(c)) }, 200);
+  const { limit, cursor } = c.req.valid("query");
+  return c.json(await sessions(c).listSessions(bearerOf(c), { limit, cursor }), 200);
 };
 
 export const revokeSession: RouteHandler<typeof routes.revokeSession, AppEnv> = async (c) => {

@@ -6,6 +6,7 @@ import {
   SecurityEventPageSchema,
   SecurityEventQuerySchema,
   SessionIdParamsSchema,
+  SessionListQuerySchema,
   SessionListSchema,
 } from "./sessions.schemas.ts";
 
@@ -99,20 +100,27 @@ export const listSessions = defineRoute({
   operationId: "listSessions",
   tags: TAGS,
   summary: "List active sessions",
-  description: "The user's sessions that can still refresh (not revoked, not expired), most recently used " +
+  description: "The user's sessions that can still refresh (not revoked, not expired), newest sign-in " +
     "first, with the address and user agent of their latest use. `current` marks the session making the " +
-    "request.",
+    "request. Paginate with the opaque `next_cursor` (pages of `limit`, default 50, at most 100), signed for " +
+    "the user it was issued to: any other cursor (forged, altered, another user's) is 422 `validation_failed`.",
   tier: "general",
   auth: true,
+  request: { query: SessionListQuerySchema },
   responses: {
     200: {
-      description: "Active sessions",
+      description: "One page of active sessions",
       content: { "application/json": { schema: SessionListSchema } },
       links: {
         revokeSession: {
           operationId: "revokeSession",
           description: "Revoke a listed session, for example the first one",
           parameters: { id: "$response.body#/sessions/0/id" },
+        },
+        nextPage: {
+          operationId: "listSessions",
+          description: "The next page, while `next_cursor` is not null",
+          parameters: { cursor: "$response.body#/next_cursor" },
         },
       },
     },

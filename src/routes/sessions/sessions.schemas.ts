@@ -41,8 +41,27 @@ export const SessionSchema = z
   .openapi("Session");
 
 export const SessionListSchema = z
-  .object({ sessions: z.array(SessionSchema).openapi({ description: "Active sessions, most recently used first" }) })
+  .object({
+    sessions: z.array(SessionSchema).openapi({ description: "Active sessions, newest sign-in first" }),
+    next_cursor: z.string().nullable().openapi({
+      description: "Pass as `cursor` for the next page; null on the last page",
+      example: "WyIyMDI2LTExLTI4VDA5OjMwOjAwLjAwMFoiLCI1YjFmM2MxZSJd",
+    }),
+  })
   .openapi("SessionList");
+
+/** Query of GET /auth/sessions: a page size and the keyset cursor of the previous page. */
+export const SessionListQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(100).default(50).openapi({
+    param: { name: "limit", in: "query" },
+    description: "Page size, 1–100",
+    example: 50,
+  }),
+  cursor: z.string().max(512).regex(/^[A-Za-z0-9_-]+$/).optional().openapi({
+    param: { name: "cursor", in: "query" },
+    description: "Opaque `next_cursor` of the previous page; anything else is a 422",
+  }),
+});
 
 export const SessionIdParamsSchema = z.object({
   id: z.uuid().openapi({

@@ -13,6 +13,7 @@ import type { RequestMeta } from "../request-meta.ts";
 import { AppError } from "../../errors.ts";
 import type { TokenPair } from "./token-pair.ts";
 import type { SecurityEventType } from "../../security-event-types.ts";
+import { decodeCursor, encodeCursor } from "./keyset-cursor.ts";
 
 /** A session as its owner sees it in GET /auth/sessions. */
 export interface SessionView {
@@ -22,6 +23,12 @@ export interface SessionView {
   ip: string | null;
   user_agent: string | null;
   current: boolean;
+}
+
+/** One page of GET /auth/sessions: `next_cursor` is null on the last page. */
+export interface SessionPage {
+  sessions: SessionView[];
+  next_cursor: string | null;
 }
 
 /** A security event of the user, stamped with who made the request. */
@@ -118,17 +125,29 @@ export async function logoutAll(ctx: SessionContext, auth: AuthContext, meta: Re
   await ctx.revocations.publish(revocation);
 }
 
-/** The user's sessions that can still refresh, flagging the one making the request. */
-export async function listSessions(ctx: SessionContext, auth: AuthContext): Promise<SessionView[]> {
-  const rows = await listActiveSessions(ctx.db, auth.userId, ctx.clock.now());
-  return rows.map((row) => ({
-    id: row.id,
-    created_at: row.created_at.toISOString(),
-    last_used_at: row.last_used_at.toISOString(),
-    ip: row.ip,
-    user_agent: row.user_agent,
-    current: row.id === auth.sessionId,
-  }));
+/** One page of the user's sessions that can still refresh, newest first, flagging the one making the request. */
+export async function listSessions(
+  ctx: SessionContext,
+  auth: AuthContext,
+  page: { limit: number; cursor?: string },
+): Promise<SessionPage> {
+  const before = page.cursor ? await decodeCursor(ctx.config, auth.userId, page.cursor, "sessions") : undefined;
+  const rows = await listActiveSessions(ctx.db, auth.userId, ctx.clock.now(), { limit: page.limit + 1, before });
+  const visible = rows.slice(0, page.limit);
+  const last = visible.at(-1);
+  return {
+    sessions: visible.map((row) => ({
+      id: row.id,
+      created_at: row.created_at.toISOString(),
+      last_used_at: row.last_used_at.toISOString(),
+      ip: row.ip,
+      user_agent: row.user_agent,
+      current: row.id === auth.sessionId,
+    })),
+    next_cursor: rows.length > page.limit && last
+      ? await encodeCursor(ctx.config, auth.userId, { createdAt: last.created_at, id: last.id }, "sessions")
+      : null,
+  };
 }
 
 /** Revokes one of the user's sessions; another user's, an unknown or an ended one is not_found. */

@@ -21,7 +21,7 @@ import {
   logoutAll,
   revokeAllSessions,
   revokeSessionById,
-  type SessionView,
+  type SessionPage,
   startSession,
 } from "./lifecycle.ts";
 import { refreshSession } from "./refresh.ts";
@@ -53,7 +53,7 @@ export interface SessionService {
   refresh(refreshToken: string, meta: RequestMeta): Promise<TokenPair>;
   logout(auth: AuthContext, meta: RequestMeta): Promise<void>;
   logoutAll(auth: AuthContext, meta: RequestMeta): Promise<void>;
-  listSessions(auth: AuthContext): Promise<SessionView[]>;
+  listSessions(auth: AuthContext, page: { limit: number; cursor?: string }): Promise<SessionPage>;
   revokeSession(auth: AuthContext, sessionId: string, meta: RequestMeta): Promise<void>;
   securityEvents(auth: AuthContext, page: { limit: number; cursor?: string }): Promise<SecurityEventPage>;
 }
@@ -93,7 +93,7 @@ export function createSessionService(options: SessionServiceOptions): SessionSer
     refresh: (token, meta) => refreshSession(ctx, token, meta),
     logout: (auth, meta) => logout(ctx, auth, meta),
     logoutAll: (auth, meta) => logoutAll(ctx, auth, meta),
-    listSessions: (auth) => listSessions(ctx, auth),
+    listSessions: (auth, page) => listSessions(ctx, auth, page),
     revokeSession: (auth, id, meta) => revokeSessionById(ctx, auth, id, meta),
     securityEvents: (auth, page) => listOwnSecurityEvents(ctx, auth, page),
   };
