@@ -60,13 +60,48 @@ function isTransactional(migration: object): boolean {
   return (migration as { transactional?: boolean }).transactional !== false;
 }
 
+/** Our own lock around every migration run, whatever schema it migrates. */
+const MIGRATION_LOCK_ID = 4_207_351_929;
+const LOCK_POLL_MS = 50;
+
+/**
+ * Runs `work` on one connection holding the database-wide migration lock. The lock is taken by
+ * polling `pg_try_advisory_lock`, never by waiting inside a statement: a session waiting in
+ * `pg_advisory_lock` (or in Kysely's own lock, inside its migration transaction) holds a snapshot
+ * meanwhile, and the holder's CREATE INDEX CONCURRENTLY waits for every older snapshot to end —
+ * two instances (or two test schemas) migrating at once deadlocked that way. PGlite has one
+ * connection and takes the lock at once.
+ */
+// deno-lint-ignore no-explicit-any -- see migratorFor
+async function underMigrationLock<T>(db: Kysely<any>, work: (db: Kysely<any>) => Promise<T>): Promise<T> {
+  return await db.connection().execute(async (connection) => {
+    for (;;) {
+      const { rows } = await sql<{ locked: boolean }>`select pg_try_advisory_lock(${MIGRATION_LOCK_ID}) as locked`
+        .execute(connection);
+      if (rows[0].locked) break;
+      // Real time on purpose: another process's migration is what we wait for
+      await new Promise((resolve) => setTimeout(resolve, LOCK_POLL_MS));
+    }
+    try {
+      return await work(connection);
+    } finally {
+      await sql`select pg_advisory_unlock(${MIGRATION_LOCK_ID})`.execute(connection);
+    }
+  });
+}
+
 /**
  * Applies every pending migration; returns one line per migration run. Consecutive
  * transactional migrations share one transaction (all or none of them apply); a
- * non-transactional one runs alone, under the migrator's session lock all the same.
+ * non-transactional one runs alone. The whole run holds the migration lock.
  */
 // deno-lint-ignore no-explicit-any -- see migratorFor
-export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
+export function migrateToLatest(db: Kysely<any>): Promise<string[]> {
+  return underMigrationLock(db, migratePending);
+}
+
+// deno-lint-ignore no-explicit-any -- see migratorFor
+async function migratePending(db: Kysely<any>): Promise<string[]> {
   const migrator = await migratorFor(db);
   const pending = (await migrator.getMigrations()).filter((info) => info.executedAt === undefined);
   const lines: string[] = [];
@@ -83,12 +118,15 @@ export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
 
 /** Reverts the most recent migration. */
 // deno-lint-ignore no-explicit-any -- see migratorFor
-export async function migrateDown(db: Kysely<any>): Promise<string[]> {
-  return unwrap(await (await migratorFor(db)).migrateDown());
+export function migrateDown(db: Kysely<any>): Promise<string[]> {
+  return underMigrationLock(db, async (connection) => unwrap(await (await migratorFor(connection)).migrateDown()));
 }
 
 /** Reverts every migration. */
 // deno-lint-ignore no-explicit-any -- see migratorFor
-export async function migrateReset(db: Kysely<any>): Promise<string[]> {
-  return unwrap(await (await migratorFor(db)).migrateTo(NO_MIGRATIONS));
+export function migrateReset(db: Kysely<any>): Promise<string[]> {
+  return underMigrationLock(
+    db,
+    async (connection) => unwrap(await (await migratorFor(connection)).migrateTo(NO_MIGRATIONS)),
+  );
 }
