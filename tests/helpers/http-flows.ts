@@ -13,6 +13,7 @@ export async function otpFromOutbox(baseUrl: string, email: string, timeoutMs = 
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const response = await fetch(`${baseUrl}/dev/outbox?limit=100`);
+    if (!response.ok) throw new Error(`GET /dev/outbox answered ${response.status}: ${await response.text()}`);
     const { messages } = await response.json() as { messages: Array<{ to: string; otp?: string }> };
     const found = messages.find((message) => message.to === email && message.otp);
     if (found?.otp) return found.otp;

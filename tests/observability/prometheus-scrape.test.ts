@@ -29,7 +29,14 @@ Deno.test({
   sanitizeOps: false,
   async fn() {
     const metricsPort = freeServicePort();
-    const server = await startServer({ METRICS_PORT: String(metricsPort) });
+    // On a database of its own (PGlite in its working directory): the outbox worker of any instance
+    // delivers any due mail, and another test's development instance on the shared database would
+    // take this flow's code into its own memory. Polling the outbox is public-tier traffic, kept out
+    // of the flow's way (the 429 the flow needs is security_test's).
+    const server = await startServer(
+      { METRICS_PORT: String(metricsPort), RATE_LIMIT_PUBLIC_PER_MINUTE: "100000" },
+      { unset: ["DATABASE_URL"] },
+    );
     try {
       await logLine(server.lines, "metrics listening");
       const prometheus = await startPrometheus(`127.0.0.1:${metricsPort}`);
