@@ -167,13 +167,21 @@ async function main(settings: BenchSettings): Promise<void> {
         console.log("GET /auth/me, Redis store");
         const appRedis = await startApp("app-redis", envFor(1, settings.redisUrl), SERVER_CPU);
         servers.push(appRedis);
+        // Its ceiling makes the one Redis round trip a shared rate limit needs
+        const redisCeiling = await startCeiling("verify-select.ts", port + 14, {
+          DATABASE_URL: database.url,
+          JWT_SECRET: BENCH_SECRETS.JWT_SECRET,
+          REDIS_URL: settings.redisUrl,
+        }, SERVER_CPU);
+        servers.push(redisCeiling);
         results.comparisons["me-redis"] = await compare(settings, { ...options, label: "me-redis" }, {
           url: `${appRedis.url}/auth/me`,
           pid: appRedis.pid,
           scripts: ["bearer.lua"],
           prepare: fixedArgs([accessTokensFile]),
-        }, ceilingSide);
+        }, { ...ceilingSide, url: `${redisCeiling.url}/auth/me`, pid: redisCeiling.pid });
         await stop(servers, appRedis);
+        await stop(servers, redisCeiling);
       }
       await stop(servers, ceiling);
     }

@@ -1,15 +1,20 @@
 /**
  * Ceiling of a token-checked request: one jose verify with a key imported once (HS256 with
  * JWT_SECRET; EdDSA or ES256 with JWT_PUBLIC_JWK when JWT_ALG names one), then one
- * primary-key select of the user row through postgres.js. Nothing else.
+ * primary-key select of the user row through postgres.js. With REDIS_URL, also the one Redis
+ * round trip a shared rate limit needs (an EVALSHA of the same sliding-window script), which
+ * the service with the Redis store cannot avoid either. Nothing else.
  */
 import { importJWK, jwtVerify } from "jose";
 import postgres from "postgres";
 import { createGate, json, setting } from "./gate.ts";
+import { createSlidingWindow } from "./sliding-window.ts";
 
 const poolSize = Number(setting("DATABASE_POOL_SIZE"));
 const sql = postgres(setting("DATABASE_URL"), { max: poolSize, onnotice: () => {} });
 const gated = createGate(poolSize);
+const redisUrl = Deno.env.get("REDIS_URL");
+const rateLimit = redisUrl ? await createSlidingWindow(redisUrl, 100_000, 60_000) : undefined;
 const alg = Deno.env.get("JWT_ALG") ?? "HS256";
 const key = alg === "HS256"
   ? await crypto.subtle.importKey(
@@ -30,6 +35,7 @@ async function me(request: Request): Promise<Response> {
   } catch {
     return json({ code: "invalid_token" }, 401);
   }
+  await rateLimit?.count(userId);
   const [user] = await gated(() =>
     sql`select id, email, name, email_verified, created_at from users where id = ${userId}`
   );

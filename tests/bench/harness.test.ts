@@ -1,3 +1,5 @@
+import { createSlidingWindow } from "../../bench/ceilings/sliding-window.ts";
+import { TEST_REDIS_URL } from "../helpers/env.ts";
 import { parseArgs } from "../../bench/lib/args.ts";
 import type { Comparison } from "../../bench/lib/compare.ts";
 import { renderMarkdown } from "../../bench/lib/report.ts";
@@ -119,4 +121,23 @@ Deno.test("the Markdown table lists every scenario with its ratio and every targ
   assertMatch(markdown, /\| POST \/auth\/refresh \| 800 ±0% \| .* \| 80% \| 1250 \/ 1000 \|/);
   assertMatch(markdown, /\| \/auth\/refresh vs rotation ceiling \| 80% .* \| PASS \|/);
   assert(markdown.includes("| idle RSS (Postgres backend) | — (not run) | ≤ 150 MB | SKIP |"));
+});
+
+Deno.test({
+  name:
+    "the Redis-store ceiling runs @upstash/ratelimit's own sliding-window script: a third request past 2 is refused",
+  ignore: !TEST_REDIS_URL,
+  async fn() {
+    const window = await createSlidingWindow(TEST_REDIS_URL!, 2, 60_000);
+    const subject = `bench-test-${crypto.randomUUID()}`;
+    try {
+      assertEquals([await window.count(subject), await window.count(subject), await window.count(subject)], [
+        true,
+        true,
+        false,
+      ]);
+    } finally {
+      await window.close();
+    }
+  },
 });
