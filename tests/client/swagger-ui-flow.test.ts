@@ -27,6 +27,13 @@ async function tryItOut(page: Page, tag: string, operationId: string, body?: unk
   await block.locator("button.try-out__btn").first().waitFor({ timeout: TIMEOUT_MS });
   if (!await block.locator("button.execute").isVisible()) await block.locator("button.try-out__btn").first().click();
   if (body !== undefined) await block.locator("textarea.body-param__text").fill(JSON.stringify(body, null, 2));
+  // An operation executed before still shows its last answer, which the reads below would take for this one's
+  // (seen: this execution's status with the previous body): clear it first
+  const clear = block.locator("button.btn-clear");
+  if (await clear.isVisible()) {
+    await clear.click();
+    await block.locator(".live-responses-table").waitFor({ state: "detached", timeout: TIMEOUT_MS });
+  }
   await block.locator("button.execute").click();
   const status = block.locator(".responses-wrapper .live-responses-table .response .response-col_status");
   await status.first().waitFor({ timeout: TIMEOUT_MS });
