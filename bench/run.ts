@@ -15,16 +15,18 @@ import { appEnv, BENCH_KEY_ENCRYPTION_KEY, BENCH_SECRETS, migrate, startApp, sta
 import { judge } from "./lib/targets.ts";
 import { ensureWrk, runWrk } from "./lib/wrk.ts";
 import { runScale } from "./scale.ts";
+import {
+  CHEAP_COST,
+  HTTP_CONNECTIONS,
+  LOAD_CPU,
+  PASSWORD,
+  REFRESH_CONNECTIONS,
+  SERVER_CPU,
+  SIGNIN_CONNECTIONS,
+  TOKEN_USERS,
+} from "./lib/load.ts";
 
-const SERVER_CPU = "0";
-const LOAD_CPU = "1";
-const TOKEN_USERS = 64;
 const SIGNIN_USERS = 32;
-const PASSWORD = "bench-password-correct-horse";
-const CHEAP_COST = 4;
-const HTTP_CONNECTIONS = 32;
-const REFRESH_CONNECTIONS = 16;
-const SIGNIN_CONNECTIONS = 8;
 // wrk calls request() once to check the script, before the connections take theirs
 const REFRESH_TOKENS = REFRESH_CONNECTIONS + 4;
 // A few sign-ins per second at cost 12: shorter runs leave too few samples

@@ -42,16 +42,18 @@ import { lockUserByEmail } from "../src/repositories/users.ts";
 import { deleteExpiredBatch, EXPIRING_TABLES, type ExpiringTable } from "../src/repositories/housekeeping.ts";
 import type { Transaction } from "kysely";
 import type { DB } from "../src/db/schema.ts";
+import {
+  CHEAP_COST,
+  HTTP_CONNECTIONS,
+  LOAD_CPU,
+  PASSWORD,
+  REFRESH_CONNECTIONS,
+  SERVER_CPU,
+  SIGNIN_CONNECTIONS,
+  TOKEN_USERS,
+} from "./lib/load.ts";
 
-const SERVER_CPU = "0";
-const LOAD_CPU = "1";
-const TOKEN_USERS = 64;
 const SIGNIN_SAMPLE = 2000;
-const PASSWORD = "bench-password-correct-horse";
-const CHEAP_COST = 4;
-const HTTP_CONNECTIONS = 32;
-const REFRESH_CONNECTIONS = 16;
-const SIGNIN_CONNECTIONS = 8;
 const SIGNIN_MIN_SECONDS = 8;
 const SESSIONS_DEEP = 5_000;
 const EVENTS_DEEP = 50_000;
