@@ -65,6 +65,23 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   return false;
 }
 
+/**
+ * SQLSTATEs of a transaction that lost a race with a concurrent one and was rolled back whole:
+ * 40001 serialization_failure and 40P01 deadlock_detected. Nothing it did stays, so the same
+ * request sent again is safe and will most likely succeed.
+ */
+const TRANSIENT_CONFLICT_SQLSTATES = new Set(["40001", "40P01"]);
+
+/** True when the database rolled the work back because of a concurrent transaction (see above). */
+export function isTransientConflict(error: unknown): boolean {
+  for (let current = error, depth = 0; current && depth < 5; depth++) {
+    const code = codeOf(current);
+    if (code && TRANSIENT_CONFLICT_SQLSTATES.has(code)) return true;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
 /** True for a Postgres unique_violation (SQLSTATE 23505). */
 export function isUniqueViolation(error: unknown): boolean {
   return codeOf(error) === "23505";

@@ -1,6 +1,6 @@
 import type { Context, ErrorHandler, NotFoundHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
-import { isDatabaseUnavailable, isUniqueViolation, isUnstorableText } from "../db/errors.ts";
+import { isDatabaseUnavailable, isTransientConflict, isUniqueViolation, isUnstorableText } from "../db/errors.ts";
 import { describeError, type Logger } from "../logger.ts";
 import type { AppEnv } from "./app-env.ts";
 import { PROBLEM_CONTENT_TYPE, toProblem } from "./problem.ts";
@@ -8,6 +8,8 @@ import { AppError } from "../errors.ts";
 import { currentTraceId } from "../tracing.ts";
 
 const DATABASE_RETRY_AFTER_SECONDS = 5;
+/** A rolled-back race clears as soon as the other transaction ends: the client may retry at once. */
+const CONFLICT_RETRY_AFTER_SECONDS = 1;
 
 /** Maps anything thrown to an AppError; unknown causes become a generic 500. */
 export function classifyError(error: unknown): AppError {
@@ -29,6 +31,16 @@ export function classifyError(error: unknown): AppError {
       cause: error,
       headers: { "Retry-After": String(DATABASE_RETRY_AFTER_SECONDS) },
     });
+  }
+  if (isTransientConflict(error)) {
+    return new AppError(
+      "service_unavailable",
+      "The request collided with a concurrent change and was undone, retry it",
+      {
+        cause: error,
+        headers: { "Retry-After": String(CONFLICT_RETRY_AFTER_SECONDS) },
+      },
+    );
   }
   if (isUnstorableText(error)) {
     return new AppError("validation_failed", "The request contains characters that cannot be stored", {

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { sql } from "kysely";
 import { createApp } from "../../src/app.ts";
 import { defineRoute } from "../../src/http/define-route.ts";
 import { assert, assertEquals, assertMatch } from "../helpers/assert.ts";
@@ -75,6 +76,22 @@ Deno.test({
         const app = probeApp();
         await expectProblem(await app.request("/probe/conflict"), 409, "conflict");
       });
+
+      await step.step(
+        "a deadlock or serialization failure is a 503 to retry at once, with nothing written",
+        async () => {
+          const app = probeApp();
+          for (const sqlstate of ["40P01", "40001"]) {
+            const response = await app.request(`/probe/rolled-back/${sqlstate}`);
+            const body = await expectProblem(response, 503, "service_unavailable");
+            assertEquals(response.headers.get("retry-after"), "1");
+            assertMatch(body.detail, /retry/);
+          }
+          const written = await t.deps.database.db.selectFrom("users").select("id")
+            .where("email_normalized", "=", "rolled-back@example.com").execute();
+          assertEquals(written.length, 0, "the transaction was rolled back");
+        },
+      );
     } finally {
       await t.close();
       await database.close();
@@ -102,7 +119,31 @@ function probeApp() {
     tier: "public",
     responses: { 200: { description: "ok" } },
   });
+  const rolledBack = defineRoute({
+    method: "get",
+    path: "/probe/rolled-back/{sqlstate}",
+    operationId: "probeRolledBack",
+    tier: "public",
+    request: { params: z.object({ sqlstate: z.enum(["40P01", "40001"]) }) },
+    responses: { 200: { description: "ok" } },
+  });
   app.openapi(probe, (c) => c.json({}, 200));
+  // The database itself raises the SQLSTATE a lost race gets, after a write in the same transaction
+  app.openapi(rolledBack, async (c) => {
+    const { sqlstate } = c.req.valid("param");
+    await t.deps.database.db.transaction().execute(async (trx) => {
+      const now = new Date();
+      await trx.insertInto("users").values({
+        email: "rolled-back@example.com",
+        email_normalized: "rolled-back@example.com",
+        password_hash: "x",
+        created_at: now,
+        updated_at: now,
+      }).execute();
+      await sql.raw(`do $$ begin raise exception 'lost a race' using errcode = '${sqlstate}'; end $$`).execute(trx);
+    });
+    return c.body(null, 200);
+  });
   app.openapi(conflict, async (c) => {
     const row = { email: "dup@example.com", email_normalized: "dup@example.com", password_hash: "x" };
     const now = new Date();
