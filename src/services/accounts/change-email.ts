@@ -17,7 +17,6 @@ import {
 } from "../../repositories/email-changes.ts";
 import { insertOutboxMailUnlessRecent } from "../../repositories/mail-outbox.ts";
 import { deleteResetTokens, issueResetToken } from "../../repositories/password-reset-tokens.ts";
-import { recordSecurityEvent } from "../../repositories/security-events.ts";
 import {
   deleteUnverifiedUser,
   findUserByEmail,
@@ -25,6 +24,7 @@ import {
   updateEmail,
   updatePasswordHash,
 } from "../../repositories/users.ts";
+import { withEvents } from "../audit-trail.ts";
 import type { RequestMeta } from "../request-meta.ts";
 import type { AuthContext } from "../sessions/auth-context.ts";
 import type { CurrentUser } from "../sessions/authenticate.ts";
@@ -88,7 +88,7 @@ export async function issueEmailChange(
   const code = generateOtp();
   const { keyId, digest } = await emailChangeDigest(deps.config, userId, normalized, code);
   const appUrl = deps.config.appUrl;
-  await deps.db.transaction().execute(async (trx) => {
+  await withEvents(deps, async (trx, record) => {
     const user = await lockUserById(trx, userId);
     if (!user || user.deletion_due_at) return;
     await deleteEmailChanges(trx, userId);
@@ -110,7 +110,7 @@ export async function issueEmailChange(
       await queueMail(trx, emailChangeCodeMail(address, code, deps.config.otpTtlMinutes), now);
     }
     await queueMail(trx, emailChangeRequestedMail(user.email, user.name, appUrl), now);
-    await recordSecurityEvent(trx, { userId, type: "email_change_requested", ...meta, at: now });
+    await record({ userId, type: "email_change_requested", ...meta, at: now });
   });
 }
 
@@ -129,7 +129,7 @@ export async function confirmEmailChange(
 ): Promise<CurrentUser> {
   const now = deps.clock.now();
   const revert = await newAccountToken(deps.config);
-  const outcome = await deps.db.transaction().execute(async (trx) => {
+  const outcome = await withEvents(deps, async (trx, record) => {
     const user = await lockUserById(trx, auth.userId);
     if (!user || user.deletion_due_at) return "gone" as const;
     const change = await spendEmailChangeAttempt(trx, user.id, now);
@@ -140,7 +140,7 @@ export async function confirmEmailChange(
     if (!change || !matches || taken) {
       // A race lost to a sign-up of the same address ends the request like a used code
       if (change && matches) await consumeEmailChange(trx, change.id, now);
-      await recordSecurityEvent(trx, { userId: user.id, type: "email_verification_failed", ...meta, at: now });
+      await record({ userId: user.id, type: "email_verification_failed", ...meta, at: now });
       return "invalid" as const;
     }
     await consumeEmailChange(trx, change.id, now);
@@ -163,7 +163,7 @@ export async function confirmEmailChange(
       emailChangedMail(user.email, user.name, change.newEmail, deps.config.appUrl, revert.token),
       now,
     );
-    await recordSecurityEvent(trx, { userId: user.id, type: "email_changed", ...meta, at: now });
+    await record({ userId: user.id, type: "email_changed", ...meta, at: now });
     return profile;
   });
   if (outcome === "gone") throw invalidTokenError();
@@ -192,7 +192,7 @@ export async function revertEmailChange(deps: AccountDeps, token: string, meta: 
   const unusable = await deps.passwords.hash(base64url(crypto.getRandomValues(new Uint8Array(32))));
   const reset = await newResetToken(deps.config);
   const now = deps.clock.now();
-  const announce = await deps.db.transaction().execute(async (trx) => {
+  const announce = await withEvents(deps, async (trx, record) => {
     const used = await useAccountToken(trx, "email_change_revert", digests, now);
     const user = used ? await lockUserById(trx, used.userId) : undefined;
     if (!used?.previousEmail || !user || user.deletion_due_at) return undefined;
@@ -208,17 +208,22 @@ export async function revertEmailChange(deps: AccountDeps, token: string, meta: 
     await updatePasswordHash(trx, user.id, unusable, now);
     await deleteEmailChanges(trx, user.id);
     const announce = await deps.sessions.revokeAllSessions(user.id, "email_change_reverted", trx);
-    await issueResetToken(
-      trx,
-      {
-        userId: user.id,
-        tokenHash: reset.tokenHash,
-        hmacKeyId: reset.keyId,
-        expiresAt: new Date(now.getTime() + RESET_TOKEN_TTL_MS),
-        now,
-      },
-      [passwordResetMail(previous, user.name, passwordResetLink(deps.config.appUrl, reset.token), reset.token)],
+    const issued = {
+      userId: user.id,
+      tokenHash: reset.tokenHash,
+      hmacKeyId: reset.keyId,
+      expiresAt: new Date(now.getTime() + RESET_TOKEN_TTL_MS),
+      now,
+    };
+    const mail = passwordResetMail(
+      previous,
+      user.name,
+      passwordResetLink(deps.config.appUrl, reset.token),
+      reset.token,
+    );
+    await record(
       { userId: user.id, type: "email_change_reverted", ...meta, at: now },
+      (trx, event) => issueResetToken(trx, issued, [mail], event),
     );
     return announce;
   });

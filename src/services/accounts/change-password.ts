@@ -1,7 +1,7 @@
 import { AppError } from "../../errors.ts";
 import { passwordChangedByOwnerMail } from "../../mail/templates.ts";
-import { recordSecurityEvent } from "../../repositories/security-events.ts";
 import { updatePasswordHash } from "../../repositories/users.ts";
+import { withEvents } from "../audit-trail.ts";
 import type { RequestMeta } from "../request-meta.ts";
 import type { AuthContext } from "../sessions/auth-context.ts";
 import type { TokenPair } from "../sessions/token-pair.ts";
@@ -37,11 +37,11 @@ export async function changePassword(
   const passwordHash = await deps.passwords.hash(input.new_password);
   const renewal = await deps.sessions.prepareRenewal(auth, user.token_version, meta);
   const now = deps.clock.now();
-  const announce = await deps.db.transaction().execute(async (trx) => {
+  const announce = await withEvents(deps, async (trx, record) => {
     const announce = await renewal.apply(trx, "password_changed");
     await updatePasswordHash(trx, user.id, passwordHash, now);
     await queueMail(trx, passwordChangedByOwnerMail(user.email, user.name, deps.config.appUrl), now);
-    await recordSecurityEvent(trx, { userId: user.id, type: "password_changed", ...meta, at: now });
+    await record({ userId: user.id, type: "password_changed", ...meta, at: now });
     return announce;
   });
   await announce();

@@ -1,7 +1,7 @@
 import type { UserRow } from "../../db/schema.ts";
 import { AppError, invalidTokenError } from "../../errors.ts";
-import { recordSecurityEvent } from "../../repositories/security-events.ts";
 import { findUserById } from "../../repositories/users.ts";
+import { recordEvent } from "../audit-trail.ts";
 import type { RequestMeta } from "../request-meta.ts";
 import type { AccountDeps } from "./account-deps.ts";
 import { countAttempt } from "./signin.ts";
@@ -27,7 +27,7 @@ export async function checkCurrentPassword(
 ): Promise<void> {
   await countAttempt(deps, user.email_normalized, { user, deviceId: null });
   if (await deps.passwords.verify(password, user.password_hash)) return;
-  await recordSecurityEvent(deps.db, {
+  await recordEvent(deps, {
     userId: user.id,
     type: "current_password_failed",
     ...meta,

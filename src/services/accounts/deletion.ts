@@ -4,9 +4,9 @@ import { accountTokenDigests, newAccountToken } from "./account-tokens.ts";
 import { storeAccountToken, useAccountToken } from "../../repositories/account-tokens.ts";
 import { deleteEmailChanges } from "../../repositories/email-changes.ts";
 import { deleteResetTokens } from "../../repositories/password-reset-tokens.ts";
-import { recordSecurityEvent } from "../../repositories/security-events.ts";
 import { deletePendingSignups } from "../../repositories/signups.ts";
 import { lockUserById, setDeletionDue } from "../../repositories/users.ts";
+import { withEvents } from "../audit-trail.ts";
 import type { RequestMeta } from "../request-meta.ts";
 import type { AuthContext } from "../sessions/auth-context.ts";
 import type { AccountDeps } from "./account-deps.ts";
@@ -46,7 +46,7 @@ export async function scheduleDeletion(
   const graceDays = options.immediate ? 0 : deps.config.accountDeletionGraceDays;
   const deletionDueAt = new Date(now.getTime() + graceDays * DAY_MS);
   const cancel = graceDays > 0 ? await newAccountToken(deps.config) : undefined;
-  const { announce, email } = await deps.db.transaction().execute(async (trx) => {
+  const { announce, email } = await withEvents(deps, async (trx, record) => {
     const user = await lockUserById(trx, userId);
     if (!user) throw new AppError("not_found", "No account with this id");
     await setDeletionDue(trx, userId, deletionDueAt, now);
@@ -70,7 +70,7 @@ export async function scheduleDeletion(
         now,
       );
     }
-    await recordSecurityEvent(trx, { userId, type: "account_deletion_scheduled", ...options.meta, at: now });
+    await record({ userId, type: "account_deletion_scheduled", ...options.meta, at: now });
     return { announce, email: user.email };
   });
   await announce();
@@ -98,12 +98,12 @@ export async function deleteOwnAccount(
 export async function cancelDeletion(deps: AccountDeps, token: string, meta: RequestMeta): Promise<void> {
   const digests = await accountTokenDigests(deps.config, token);
   const now = deps.clock.now();
-  const kept = await deps.db.transaction().execute(async (trx) => {
+  const kept = await withEvents(deps, async (trx, record) => {
     const used = await useAccountToken(trx, "deletion_cancel", digests, now);
     const user = used ? await lockUserById(trx, used.userId) : undefined;
     if (!user?.deletion_due_at || user.deletion_due_at <= now) return false;
     await setDeletionDue(trx, user.id, null, now);
-    await recordSecurityEvent(trx, { userId: user.id, type: "account_deletion_cancelled", ...meta, at: now });
+    await record({ userId: user.id, type: "account_deletion_cancelled", ...meta, at: now });
     return true;
   });
   if (!kept) throw invalidAccountTokenError();

@@ -1,12 +1,12 @@
 import { passwordChangedMail, passwordResetLink, passwordResetMail } from "../../mail/templates.ts";
 import { findLiveResetToken, issueResetToken, useResetToken } from "../../repositories/password-reset-tokens.ts";
-import { recordSecurityEvent } from "../../repositories/security-events.ts";
 import { deletePendingSignups } from "../../repositories/signups.ts";
 import { findUserById, lockUserByEmail, markEmailVerified, updatePasswordHash } from "../../repositories/users.ts";
 import { newResetToken, RESET_TOKEN_TTL_MS, resetTokenDigests } from "./reset-tokens.ts";
 import type { AccountDeps } from "./account-deps.ts";
 import { normalizeEmail } from "./email-address.ts";
 import { mailedRecently, queueMail } from "./verification-mail.ts";
+import { withEvents } from "../audit-trail.ts";
 import type { RequestMeta } from "../request-meta.ts";
 import { AppError } from "../../errors.ts";
 
@@ -33,27 +33,25 @@ export async function requestPasswordReset(
 ): Promise<void> {
   const { token, tokenHash, keyId } = await newResetToken(deps.config);
   const link = passwordResetLink(deps.config.appUrl, token);
-  await deps.db.transaction().execute(async (trx) => {
+  await withEvents(deps, async (trx, record) => {
     const user = await lockUserByEmail(trx, normalizeEmail(email));
     const throttled = await mailedRecently(trx, user?.email ?? email.trim(), "password_reset", now);
     const target = user && !throttled ? user : undefined;
     const mails = target
       ? [passwordResetMail(target.email, target.email_verified ? target.name : null, link, token)]
       : [];
-    await issueResetToken(
-      trx,
-      {
-        userId: target?.id ?? null,
-        tokenHash,
-        hmacKeyId: keyId,
-        expiresAt: new Date(now.getTime() + RESET_TOKEN_TTL_MS),
-        now,
-      },
-      mails,
+    const issued = {
+      userId: target?.id ?? null,
+      tokenHash,
+      hmacKeyId: keyId,
+      expiresAt: new Date(now.getTime() + RESET_TOKEN_TTL_MS),
+      now,
+    };
+    await record(
       { userId: user?.id ?? null, type: "password_reset_requested", ...meta, at: now },
+      (trx, event) => issueResetToken(trx, issued, mails, event),
     );
   });
-  deps.observer?.securityEvent("password_reset_requested");
 }
 
 /**
@@ -66,17 +64,16 @@ export async function resetPassword(
   input: { token: string; new_password: string },
   meta: RequestMeta,
 ): Promise<void> {
-  const db = deps.db;
   const digests = await resetTokenDigests(deps.config, input.token);
   // Cheap check first, so a guessed token costs no bcrypt; the UPDATE below decides races
-  const owner = await findLiveResetToken(db, digests, deps.clock.now());
+  const owner = await findLiveResetToken(deps.db, digests, deps.clock.now());
   if (!owner) throw invalidResetTokenError();
   // Before the token is used: a refused password leaves the link working for a better one
   await deps.passwordPolicy.check(input.new_password, owner.email, "new_password");
   const passwordHash = await deps.passwords.hash(input.new_password);
 
   const now = deps.clock.now();
-  const announce = await db.transaction().execute(async (trx) => {
+  const announce = await withEvents(deps, async (trx, record) => {
     const userId = await useResetToken(trx, digests, now);
     const user = userId ? await findUserById(trx, userId) : undefined;
     if (!user || user.deletion_due_at) return undefined;
@@ -86,10 +83,9 @@ export async function resetPassword(
     await deletePendingSignups(trx, user.id);
     const announce = await deps.sessions.revokeAllSessions(user.id, "password_reset", trx);
     await queueMail(trx, passwordChangedMail(user.email, user.name), now);
-    await recordSecurityEvent(trx, { userId: user.id, type: "password_reset", ...meta, at: now });
+    await record({ userId: user.id, type: "password_reset", ...meta, at: now });
     return announce;
   });
   if (!announce) throw invalidResetTokenError();
-  deps.observer?.securityEvent("password_reset");
   await announce();
 }

@@ -1,6 +1,6 @@
 import { invalidTokenError } from "../../errors.ts";
-import { recordSecurityEvent } from "../../repositories/security-events.ts";
 import { updateUserName } from "../../repositories/users.ts";
+import { withEvents } from "../audit-trail.ts";
 import type { RequestMeta } from "../request-meta.ts";
 import type { CurrentUser } from "../sessions/authenticate.ts";
 import type { AccountDeps } from "./account-deps.ts";
@@ -13,9 +13,9 @@ export async function updateProfile(
   meta: RequestMeta,
 ): Promise<CurrentUser> {
   const now = deps.clock.now();
-  const profile = await deps.db.transaction().execute(async (trx) => {
+  const profile = await withEvents(deps, async (trx, record) => {
     const profile = await updateUserName(trx, userId, input.name, now);
-    if (profile) await recordSecurityEvent(trx, { userId, type: "profile_updated", ...meta, at: now });
+    if (profile) await record({ userId, type: "profile_updated", ...meta, at: now });
     return profile;
   });
   if (!profile) throw invalidTokenError();

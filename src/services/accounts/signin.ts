@@ -1,4 +1,3 @@
-import { recordSecurityEvent } from "../../repositories/security-events.ts";
 import { findUserAndDevice } from "../../repositories/known-devices.ts";
 import { isDisabled } from "../../repositories/admin-users.ts";
 import {
@@ -12,6 +11,7 @@ import type { AccountDeps } from "./account-deps.ts";
 import { normalizeEmail } from "./email-address.ts";
 import { hashDeviceToken, rememberDevice } from "./known-devices.ts";
 import { SIGNIN_ACCOUNT_POLICY, SIGNIN_DEVICE_POLICY, signinAccountRule, signinDeviceRule } from "./signin-limits.ts";
+import { recordEvent } from "../audit-trail.ts";
 import type { RequestMeta } from "../request-meta.ts";
 import { AppError } from "../../errors.ts";
 import type { TokenPair } from "../sessions/token-pair.ts";
@@ -74,32 +74,27 @@ export async function countAttempt(
  * guessing is bounded per account whatever the client address.
  */
 export async function signin(deps: AccountDeps, input: SigninInput, meta: RequestMeta): Promise<SigninResult> {
-  const db = deps.db;
   const emailNormalized = normalizeEmail(input.email);
   const deviceHash = input.device_token ? hashDeviceToken(input.device_token) : null;
-  const found = await findUserAndDevice(db, emailNormalized, deviceHash, deps.clock.now());
+  const found = await findUserAndDevice(deps.db, emailNormalized, deviceHash, deps.clock.now());
   await countAttempt(deps, emailNormalized, found);
   const user = found?.user;
   const matches = await deps.passwords.verify(input.password, user?.password_hash);
   if (!user || !matches) {
-    await recordSecurityEvent(db, { userId: user?.id ?? null, type: "signin_failed", ...meta, at: deps.clock.now() });
-    deps.observer?.securityEvent("signin_failed");
+    await recordEvent(deps, { userId: user?.id ?? null, type: "signin_failed", ...meta, at: deps.clock.now() });
     throw invalidCredentialsError();
   }
   if (isDisabled(user, deps.clock.now())) {
-    await recordSecurityEvent(db, { userId: user.id, type: "signin_failed", ...meta, at: deps.clock.now() });
-    deps.observer?.securityEvent("signin_failed");
+    await recordEvent(deps, { userId: user.id, type: "signin_failed", ...meta, at: deps.clock.now() });
     throw accountDisabledError();
   }
   if (!user.email_verified) {
-    await recordSecurityEvent(db, { userId: user.id, type: "signin_failed", ...meta, at: deps.clock.now() });
-    deps.observer?.securityEvent("signin_failed");
+    await recordEvent(deps, { userId: user.id, type: "signin_failed", ...meta, at: deps.clock.now() });
     throw new AppError("email_not_verified", "Verify your email address with the code we sent, then sign in");
   }
   const tokens = await deps.sessions.startSession(user, meta);
   const known = found.deviceId && input.device_token ? { id: found.deviceId, token: input.device_token } : undefined;
   const deviceToken = await rememberDevice(deps, user, known);
-  await recordSecurityEvent(db, { userId: user.id, type: "signin_succeeded", ...meta, at: deps.clock.now() });
-  deps.observer?.securityEvent("signin_succeeded");
+  await recordEvent(deps, { userId: user.id, type: "signin_succeeded", ...meta, at: deps.clock.now() });
   return { ...tokens, device_token: deviceToken };
 }

@@ -5,6 +5,7 @@ import type { AccountDeps } from "./account-deps.ts";
 import { normalizeEmail } from "./email-address.ts";
 import { generateOtp, otpDigest } from "./otp.ts";
 import { codeExpiry, throttleStart } from "./verification-mail.ts";
+import { withEvents } from "../audit-trail.ts";
 import type { RequestMeta } from "../request-meta.ts";
 
 export interface SignupInput {
@@ -32,7 +33,7 @@ export async function signup(deps: AccountDeps, input: SignupInput, meta: Reques
   const passwordHash = await deps.passwords.hash(input.password);
   const code = generateOtp();
   const now = deps.clock.now();
-  const recorded = await deps.db.transaction().execute(async (trx) => {
+  await withEvents(deps, async (trx, record) => {
     const user = await createOrLockUser(trx, { email, emailNormalized: normalizeEmail(email), passwordHash, now });
     // Every branch pays the digest, as it pays the bcrypt hash
     const { keyId, digest: codeHmac } = await otpDigest(deps.config, user.id, code);
@@ -40,24 +41,22 @@ export async function signup(deps: AccountDeps, input: SignupInput, meta: Reques
       await insertOutboxMailUnlessRecent(trx, { ...signupAttemptMail(user.email, deps.config.appUrl), now }, {
         since: throttleStart(now),
       });
-      return false;
+      return;
     }
-    await insertSignupWithCode(
-      trx,
-      {
-        id: crypto.randomUUID(),
-        userId: user.id,
-        passwordHash,
-        name: input.name ?? null,
-        codeHmac,
-        hmacKeyId: keyId,
-        codeExpiresAt: codeExpiry(deps, now),
-        now,
-      },
-      verificationCodeMail(user.email, code, deps.config.otpTtlMinutes, now),
+    const signup = {
+      id: crypto.randomUUID(),
+      userId: user.id,
+      passwordHash,
+      name: input.name ?? null,
+      codeHmac,
+      hmacKeyId: keyId,
+      codeExpiresAt: codeExpiry(deps, now),
+      now,
+    };
+    const mail = verificationCodeMail(user.email, code, deps.config.otpTtlMinutes, now);
+    await record(
       { userId: user.id, type: "signup", ...meta, at: now },
+      (trx, event) => insertSignupWithCode(trx, signup, mail, event),
     );
-    return true;
   });
-  if (recorded) deps.observer?.securityEvent("signup");
 }

@@ -1,12 +1,12 @@
 import { verificationCodeMail } from "../../mail/templates.ts";
 import { spendOtpAttempts, type SpentCode } from "../../repositories/email-otps.ts";
-import { recordSecurityEvent } from "../../repositories/security-events.ts";
 import { applySignup, findSignupsToRemind, reissueCodes, type ReissuedCode } from "../../repositories/signups.ts";
 import { lockUserByEmail, NO_USER } from "../../repositories/users.ts";
 import { generateOtp, otpDigest, otpMatches } from "./otp.ts";
 import type { AccountDeps } from "./account-deps.ts";
 import { normalizeEmail } from "./email-address.ts";
 import { codeExpiry, throttleStart } from "./verification-mail.ts";
+import { withEvents } from "../audit-trail.ts";
 import type { RequestMeta } from "../request-meta.ts";
 import { AppError } from "../../errors.ts";
 import type { RenderedMail } from "../../mail/templates.ts";
@@ -48,21 +48,20 @@ export async function verifyEmail(
   meta: RequestMeta,
 ): Promise<void> {
   const now = deps.clock.now();
-  const verified = await deps.db.transaction().execute(async (trx) => {
+  const verified = await withEvents(deps, async (trx, record) => {
     const user = await lockUserByEmail(trx, normalizeEmail(input.email));
     const pending = user && !user.email_verified ? user : undefined;
     // The spent attempts commit either way: a wrong guess must count
     const spent = await spendOtpAttempts(trx, pending?.id ?? null, now);
     const match = await matchingCode(deps, pending?.id ?? NO_USER, input.otp, spent);
     if (!pending || !match) {
-      await recordSecurityEvent(trx, { userId: user?.id ?? null, type: "email_verification_failed", ...meta, at: now });
+      await record({ userId: user?.id ?? null, type: "email_verification_failed", ...meta, at: now });
       return false;
     }
     await applySignup(trx, pending.id, match.signupId, now);
-    await recordSecurityEvent(trx, { userId: pending.id, type: "email_verified", ...meta, at: now });
+    await record({ userId: pending.id, type: "email_verified", ...meta, at: now });
     return true;
   });
-  deps.observer?.securityEvent(verified ? "email_verified" : "email_verification_failed");
   if (!verified) throw invalidOtpError();
 }
 
@@ -79,7 +78,7 @@ export async function resendEmailVerificationOtp(
   meta: RequestMeta,
   now: Date,
 ): Promise<void> {
-  await deps.db.transaction().execute(async (trx) => {
+  await withEvents(deps, async (trx, record) => {
     const user = await lockUserByEmail(trx, normalizeEmail(email));
     const pending = user && !user.email_verified ? user : undefined;
     const found = await findSignupsToRemind(
@@ -99,12 +98,10 @@ export async function resendEmailVerificationOtp(
     }
     // Nothing to send still computes one digest, so no path skips the HMAC's round trip to WebCrypto
     if (!target) await otpDigest(deps.config, NO_USER, generateOtp());
-    await reissueCodes(
-      trx,
-      { userId: target?.id ?? null, codes, expiresAt: codeExpiry(deps, now), now },
-      mails,
+    const reissued = { userId: target?.id ?? null, codes, expiresAt: codeExpiry(deps, now), now };
+    await record(
       { userId: user?.id ?? null, type: "email_verification_requested", ...meta, at: now },
+      (trx, event) => reissueCodes(trx, reissued, mails, event),
     );
   });
-  deps.observer?.securityEvent("email_verification_requested");
 }

@@ -1,5 +1,6 @@
 import { AppError } from "../../errors.ts";
 import { recordAdminEvent } from "../../repositories/admin-security-events.ts";
+import { withEvents } from "../audit-trail.ts";
 import {
   disableUser,
   enableUser,
@@ -156,21 +157,20 @@ export async function disableAccount(
       errors: [{ path: "until", message: "Must be in the future" }],
     });
   }
-  const announce = await ctx.db.transaction().execute(async (trx) => {
+  const announce = await withEvents(ctx, async (trx, record) => {
     if (!await lockUserById(trx, id)) return undefined;
     await disableUser(trx, id, { reason: input.reason, until: input.until ?? null, now });
     const announce = await ctx.sessions.revokeAllSessions(id, "admin_disabled", trx);
-    await recordAdminEvent(
-      trx,
+    await record(
       adminEvent(id, "admin_account_disabled", actor, now, {
         reason: input.reason,
         until: input.until?.toISOString() ?? null,
       }),
+      recordAdminEvent,
     );
     return announce;
   });
   if (!announce) throw notFound();
-  ctx.observer.securityEvent("admin_account_disabled");
   await announce();
   return await userDetail(ctx, id);
 }
@@ -178,27 +178,25 @@ export async function disableAccount(
 /** Lifts a disable; sign-in works again (sessions ended by the disable stay ended). */
 export async function enableAccount(ctx: AdminContext, id: string, actor: AdminActor): Promise<AdminUserDetail> {
   const now = ctx.clock.now();
-  const found = await ctx.db.transaction().execute(async (trx) => {
+  const found = await withEvents(ctx, async (trx, record) => {
     if (!await enableUser(trx, id, now)) return false;
-    await recordAdminEvent(trx, adminEvent(id, "admin_account_enabled", actor, now));
+    await record(adminEvent(id, "admin_account_enabled", actor, now), recordAdminEvent);
     return true;
   });
   if (!found) throw notFound();
-  ctx.observer.securityEvent("admin_account_enabled");
   return await userDetail(ctx, id);
 }
 
 /** Ends every session and token of the user on every instance, as logout-all does. */
 export async function signOutEverywhere(ctx: AdminContext, id: string, actor: AdminActor): Promise<void> {
   const now = ctx.clock.now();
-  const announce = await ctx.db.transaction().execute(async (trx) => {
+  const announce = await withEvents(ctx, async (trx, record) => {
     if (!await lockUserById(trx, id)) return undefined;
     const announce = await ctx.sessions.revokeAllSessions(id, "admin_sign_out", trx);
-    await recordAdminEvent(trx, adminEvent(id, "admin_signed_out", actor, now));
+    await record(adminEvent(id, "admin_signed_out", actor, now), recordAdminEvent);
     return announce;
   });
   if (!announce) throw notFound();
-  ctx.observer.securityEvent("admin_signed_out");
   await announce();
 }
 
@@ -208,13 +206,12 @@ export async function signOutEverywhere(ctx: AdminContext, id: string, actor: Ad
  */
 export async function sendPasswordReset(ctx: AdminContext, id: string, actor: AdminActor): Promise<void> {
   const now = ctx.clock.now();
-  const user = await ctx.db.transaction().execute(async (trx) => {
+  const user = await withEvents(ctx, async (trx, record) => {
     const user = await lockUserById(trx, id);
-    if (user) await recordAdminEvent(trx, adminEvent(id, "admin_password_reset_sent", actor, now));
+    if (user) await record(adminEvent(id, "admin_password_reset_sent", actor, now), recordAdminEvent);
     return user;
   });
   if (!user) throw notFound();
-  ctx.observer.securityEvent("admin_password_reset_sent");
   await ctx.accounts.requestPasswordReset(user.email, actor.meta);
 }
 
@@ -231,12 +228,14 @@ export async function deleteAccount(
   actor: AdminActor,
 ): Promise<{ deletionDueAt: Date; erased: boolean }> {
   const now = ctx.clock.now();
-  const found = await ctx.db.transaction().execute(async (trx) => {
+  const found = await withEvents(ctx, async (trx, record) => {
     if (!await lockUserById(trx, id)) return false;
-    await recordAdminEvent(trx, adminEvent(id, "admin_account_deleted", actor, now, { immediate: options.immediate }));
+    await record(
+      adminEvent(id, "admin_account_deleted", actor, now, { immediate: options.immediate }),
+      recordAdminEvent,
+    );
     return true;
   });
   if (!found) throw notFound();
-  ctx.observer.securityEvent("admin_account_deleted");
   return await ctx.accounts.scheduleDeletion(id, { immediate: options.immediate, meta: actor.meta });
 }

@@ -2,7 +2,6 @@ import type { Transaction } from "kysely";
 import type { DB } from "../../db/schema.ts";
 import { consumeSessionRefreshTokens, insertRefreshToken } from "../../repositories/refresh-tokens.ts";
 import { denyAccessToken } from "../../repositories/revoked-access-tokens.ts";
-import { recordSecurityEvent } from "../../repositories/security-events.ts";
 import { insertSession, listActiveSessions, revokeSession, revokeUserSessions } from "../../repositories/sessions.ts";
 import { bumpTokenVersion } from "../../repositories/users.ts";
 import type { Revocation } from "../revocation/revocations.ts";
@@ -10,6 +9,7 @@ import type { SessionContext } from "./context.ts";
 import { signTokenPair } from "./token-pairs.ts";
 import type { AuthContext } from "./auth-context.ts";
 import type { RequestMeta } from "../request-meta.ts";
+import { withEvents } from "../audit-trail.ts";
 import { AppError } from "../../errors.ts";
 import type { TokenPair } from "./token-pair.ts";
 import type { SecurityEventType } from "../../security-event-types.ts";
@@ -95,7 +95,7 @@ export async function revokeAllSessions(
 /** Ends the current session and denylists the presented access token until it expires. */
 export async function logout(ctx: SessionContext, auth: AuthContext, meta: RequestMeta): Promise<void> {
   const now = ctx.clock.now();
-  await ctx.db.transaction().execute(async (trx) => {
+  await withEvents(ctx, async (trx, record) => {
     await revokeSession(trx, auth.userId, auth.sessionId, { now, reason: "logout" });
     await consumeSessionRefreshTokens(trx, [auth.sessionId], now);
     await denyAccessToken(trx, {
@@ -104,9 +104,8 @@ export async function logout(ctx: SessionContext, auth: AuthContext, meta: Reque
       expiresAt: new Date(auth.expiresAt * 1000),
       now,
     });
-    await recordSecurityEvent(trx, auditEvent(auth.userId, "logout", meta, now));
+    await record(auditEvent(auth.userId, "logout", meta, now));
   });
-  ctx.observer.securityEvent("logout");
   await ctx.revocations.publish({
     jtis: [{ jti: auth.jti, expiresAt: auth.expiresAt }],
     sessionIds: [auth.sessionId],
@@ -116,12 +115,11 @@ export async function logout(ctx: SessionContext, auth: AuthContext, meta: Reque
 /** Ends every session of the user: every access and refresh token dies on its next use. */
 export async function logoutAll(ctx: SessionContext, auth: AuthContext, meta: RequestMeta): Promise<void> {
   const now = ctx.clock.now();
-  const revocation = await ctx.db.transaction().execute(async (trx) => {
+  const revocation = await withEvents(ctx, async (trx, record) => {
     const revoked = await revokeEverything(trx, auth.userId, "logout_all", now);
-    await recordSecurityEvent(trx, auditEvent(auth.userId, "logout_all", meta, now));
+    await record(auditEvent(auth.userId, "logout_all", meta, now));
     return revoked;
   });
-  ctx.observer.securityEvent("logout_all");
   await ctx.revocations.publish(revocation);
 }
 
@@ -158,13 +156,12 @@ export async function revokeSessionById(
   meta: RequestMeta,
 ): Promise<void> {
   const now = ctx.clock.now();
-  const revoked = await ctx.db.transaction().execute(async (trx) => {
+  const revoked = await withEvents(ctx, async (trx, record) => {
     if (!await revokeSession(trx, auth.userId, sessionId, { now, reason: "revoked_by_user" })) return false;
     await consumeSessionRefreshTokens(trx, [sessionId], now);
-    await recordSecurityEvent(trx, auditEvent(auth.userId, "session_revoked", meta, now));
+    await record(auditEvent(auth.userId, "session_revoked", meta, now));
     return true;
   });
   if (!revoked) throw new AppError("not_found", "No active session with this id");
-  ctx.observer.securityEvent("session_revoked");
   await ctx.revocations.publish({ sessionIds: [sessionId] });
 }

@@ -4,13 +4,13 @@ import {
   findRefreshToken,
   storeSuccessor,
 } from "../../repositories/refresh-tokens.ts";
-import { recordSecurityEvent } from "../../repositories/security-events.ts";
 import { lockSession, lockUserSessionForRefresh, revokeSession } from "../../repositories/sessions.ts";
 import type { SessionContext } from "./context.ts";
 import { auditEvent } from "./lifecycle.ts";
 import { hashToken, InvalidTokenError } from "./tokens.ts";
 import { signTokenPair } from "./token-pairs.ts";
 import type { RequestMeta } from "../request-meta.ts";
+import { withEvents } from "../audit-trail.ts";
 import { AppError } from "../../errors.ts";
 import type { TokenPair } from "./token-pair.ts";
 import type { TokenClaims } from "./token-claims.ts";
@@ -129,7 +129,7 @@ async function pairWithinGrace(
  */
 async function revokeFamilyOnReuse(ctx: SessionContext, claims: TokenClaims, meta: RequestMeta): Promise<void> {
   const now = ctx.clock.now();
-  const revoked = await ctx.db.transaction().execute(async (trx) => {
+  const revoked = await withEvents(ctx, async (trx, record) => {
     await lockSession(trx, claims.sessionId);
     const row = await findRefreshToken(trx, claims.jti);
     if (!row?.consumed_at || row.session_id !== claims.sessionId || row.user_id !== claims.userId) return false;
@@ -137,11 +137,10 @@ async function revokeFamilyOnReuse(ctx: SessionContext, claims: TokenClaims, met
       return false;
     }
     await consumeSessionRefreshTokens(trx, [claims.sessionId], now);
-    await recordSecurityEvent(trx, auditEvent(claims.userId, "refresh_token_reused", meta, now));
+    await record(auditEvent(claims.userId, "refresh_token_reused", meta, now));
     return true;
   });
   if (!revoked) return;
-  ctx.observer.securityEvent("refresh_token_reused");
   ctx.logger.warn("refresh token reused, session revoked", {
     user_id: claims.userId,
     session_id: claims.sessionId,

@@ -1,0 +1,49 @@
+/**
+ * Security events are written to the audit trail and counted in `auth_events_total` (through the
+ * Observer port) as one step: an event is counted once its write has committed, so a transaction
+ * that rolls back counts nothing, and no path writes an event without counting it.
+ * @module
+ */
+import type { Kysely, Transaction } from "kysely";
+import type { DB } from "../db/schema.ts";
+import type { Observer } from "../observer.ts";
+import { type NewSecurityEvent, recordSecurityEvent } from "../repositories/security-events.ts";
+import type { SecurityEventType } from "../security-event-types.ts";
+
+/** Where events are written, and where they are counted (not at all without an observer). */
+export interface AuditDeps {
+  db: Kysely<DB>;
+  observer?: Observer;
+}
+
+/**
+ * Writes an event in the transaction, counted when it commits. `write` is the statement that
+ * carries it when it is more than the event's own insert (an admin action's, or a repository
+ * statement that writes the event with the rest).
+ */
+export type RecordEvent = <E extends NewSecurityEvent>(
+  event: E,
+  write?: (trx: Transaction<DB>, event: E) => Promise<void>,
+) => Promise<void>;
+
+/** Runs `work` in one transaction; the events it records are counted after the commit, none after a rollback. */
+export async function withEvents<T>(
+  deps: AuditDeps,
+  work: (trx: Transaction<DB>, record: RecordEvent) => Promise<T>,
+): Promise<T> {
+  const written: SecurityEventType[] = [];
+  const result = await deps.db.transaction().execute((trx) =>
+    work(trx, async (event, write = recordSecurityEvent) => {
+      await write(trx, event);
+      written.push(event.type);
+    })
+  );
+  for (const type of written) deps.observer?.securityEvent(type);
+  return result;
+}
+
+/** Writes one event in a statement of its own (committed at once) and counts it. */
+export async function recordEvent(deps: AuditDeps, event: NewSecurityEvent): Promise<void> {
+  await recordSecurityEvent(deps.db, event);
+  deps.observer?.securityEvent(event.type);
+}
