@@ -7,7 +7,7 @@
 import { hash } from "@node-rs/bcrypt";
 import postgres from "postgres";
 import { type BenchSettings, wants } from "./lib/args.ts";
-import { recreateDatabase, seedUsers } from "./lib/bench-db.ts";
+import { mintAdminKey, recreateDatabase, seedUsers } from "./lib/bench-db.ts";
 import { compare, fixedArgs, measure, type Side } from "./lib/compare.ts";
 import { describeMachine } from "./lib/machine.ts";
 import { linesFile, type MintedPair, mintPairs } from "./lib/mint.ts";
@@ -27,7 +27,7 @@ import {
   type SizeResults,
 } from "./lib/scale/results.ts";
 import { renderScaleMarkdown, renderScaleText, updateScaleReadme } from "./lib/scale/report.ts";
-import { countsFor, growTo, heavyEmail, heavyUsersFor, scaleEmail } from "./lib/scale/seed.ts";
+import { countsFor, growTo, heavyEmail, heavyUsersFor, scaleEmail, scaleEmailPrefixes } from "./lib/scale/seed.ts";
 import { ensureWrk } from "./lib/wrk.ts";
 import { loadConfig } from "../src/config.ts";
 import { createDatabase } from "../src/db/database.ts";
@@ -39,8 +39,11 @@ import { findProfileOfUsableToken } from "../src/repositories/token-standing.ts"
 import { listActiveSessions, lockUserSessionForRefresh } from "../src/repositories/sessions.ts";
 import { listSecurityEvents } from "../src/repositories/security-events.ts";
 import { lockUserByEmail } from "../src/repositories/users.ts";
+import { listUsers } from "../src/repositories/admin-users.ts";
+import { listUsers as adminListUsersRoute } from "../src/routes/admin/admin.routes.ts";
 import { deleteExpiredBatch, EXPIRING_TABLES, type ExpiringTable } from "../src/repositories/housekeeping.ts";
 import type { Transaction } from "kysely";
+import type { RouteConfig } from "@hono/zod-openapi";
 import type { DB } from "../src/db/schema.ts";
 import {
   CHEAP_COST,
@@ -57,6 +60,11 @@ const SIGNIN_SAMPLE = 2000;
 const SIGNIN_MIN_SECONDS = 8;
 const SESSIONS_DEEP = 5_000;
 const EVENTS_DEEP = 50_000;
+/** Prefixes the admin search walks through at each size, and the page it asks for */
+const ADMIN_SEARCH_SAMPLE = 2000;
+const ADMIN_PAGE = 20;
+/** On the empty database the only users are the bench's own: 64 `bench-token-<n>` addresses */
+const EMPTY_DATABASE_PREFIX = "bench-token-";
 
 type Partial = Omit<ScaleResults, "targets">;
 
@@ -122,6 +130,9 @@ export async function runScale(settings: BenchSettings): Promise<void> {
       password: PASSWORD,
     });
     await seedOrdinaryTrail(sql, tokenUsers.emails);
+    // An admin API key with the scope GET /admin/users declares, made as `deno task admin-key create` makes one
+    const adminKeyFile = await linesFile([await mintAdminKey(database.url, "bench-scale", requiredScopes())]);
+    files.push(adminKeyFile);
 
     const app = await startApp("app-scale", env, SERVER_CPU);
     servers.push(app);
@@ -243,9 +254,23 @@ export async function runScale(settings: BenchSettings): Promise<void> {
             heavy ? { ours: await measure(settings, http(name), side(app, path, heavy.tokensFile)) } : noHeavy,
         );
       }
-      await run("admin-search", () => adminSearchHook(app.url));
+      const prefixes = users === 0 ? [EMPTY_DATABASE_PREFIX] : scaleEmailPrefixes(users, ADMIN_SEARCH_SAMPLE);
+      await run("admin-search", async () => {
+        const prefixesFile = await linesFile(prefixes);
+        files.push(prefixesFile);
+        const url = `${app.url}/admin/users?limit=${ADMIN_PAGE}&email=`;
+        await expectFullPage(adminKeyFile, url + prefixes[0]);
+        return {
+          ours: await measure(settings, http("admin-search"), {
+            url,
+            pid: app.pid,
+            scripts: ["bearer-suffix.lua"],
+            prepare: fixedArgs([adminKeyFile, prefixesFile]),
+          }),
+        };
+      });
 
-      size.plans = await explainHotStatements(sql, pairs[0], tokenUsers.emails[0], heavy);
+      size.plans = await explainHotStatements(sql, pairs[0], tokenUsers.emails[0], heavy, prefixes[0]);
       if (wants(settings, "housekeeping")) {
         console.log("housekeeping");
         size.housekeeping = users === 0
@@ -340,15 +365,25 @@ async function heavyFixture(
 }
 
 /**
- * Hook for the admin user search (`GET /admin/users`, built on another branch): skipped with
- * the reason while the route answers 404 here. Once it exists, measure it like the heavy-user
- * scenarios, with an admin API key minted for the run.
+ * The scopes GET /admin/users declares in its contract: its security requirement, as the
+ * spec shows it (defineRoute's result is typed as its input, which has `adminScope` instead).
  */
-async function adminSearchHook(appUrl: string): Promise<ScenarioFigures | Skipped> {
-  const response = await fetch(`${appUrl}/admin/users?email=scale-00000`);
-  await response.body?.cancel();
-  if (response.status === 404) return { skipped: "GET /admin/users answers 404: the admin API is not on this branch" };
-  return { skipped: `GET /admin/users answers ${response.status}: wire an admin API key into this scenario` };
+function requiredScopes(): string[] {
+  const { security = [] } = adminListUsersRoute as unknown as Pick<RouteConfig, "security">;
+  const scopes = security.flatMap((requirement) => requirement.adminApiKey ?? []);
+  if (scopes.length === 0) throw new Error("GET /admin/users declares no admin API key scope");
+  return scopes;
+}
+
+/** One search before the load: a refused key or a short page would make the figures meaningless. */
+async function expectFullPage(keyFile: string, url: string): Promise<void> {
+  const [key] = (await Deno.readTextFile(keyFile)).split("\n");
+  const response = await fetch(url, { headers: { Authorization: `Bearer ${key}` } });
+  const body = await response.json();
+  if (response.status !== 200) throw new Error(`GET /admin/users answers ${response.status} ${body.code ?? ""}`);
+  if (body.users.length !== ADMIN_PAGE) {
+    throw new Error(`GET /admin/users found ${body.users.length} users, not a page`);
+  }
 }
 
 /** The hot statements, as the repositories build them, explained on the database at this size. */
@@ -357,6 +392,7 @@ async function explainHotStatements(
   pair: MintedPair,
   email: string,
   heavy: HeavyFixture | undefined,
+  adminPrefix: string,
 ): Promise<ExplainedStatement[]> {
   const now = new Date();
   const claims = claimsOf(pair.access_token);
@@ -372,6 +408,11 @@ async function explainHotStatements(
   await add("sign-in: the user by email", (db) => lockUserByEmail(db as Transaction<DB>, email));
   await add("sessions, first page (ordinary)", (db) => listActiveSessions(db, claims.sub, now, { limit: 51 }));
   await add("events, first page (ordinary)", (db) => listSecurityEvents(db, claims.sub, { limit: 21 }));
+  // The service asks for one more than the page, to tell whether there is a next one
+  await add(
+    "admin user search: email prefix, first page",
+    (db) => listUsers(db, { emailPrefix: adminPrefix, limit: ADMIN_PAGE + 1, now }),
+  );
   if (heavy) {
     const [s] = await sql`
       select created_at, id from sessions where user_id = ${heavy.userId} and revoked_at is null and expires_at > now()

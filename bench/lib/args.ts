@@ -10,7 +10,9 @@ export interface BenchSettings {
   only: string[];
   /** Rewrite the README's table (full runs only, unless asked) */
   updateReadme: boolean;
+  /** First port of the benchmark's servers (`--port`); ceilings and other instances take offsets from it */
   port: number;
+  /** Database the run re-creates and drops (`--database`) */
   databaseName: string;
   redisUrl: string;
   /** `--scale`: the data-size benchmark (bench/scale.ts) instead of the ceilings run */
@@ -32,10 +34,12 @@ const USAGE =
   --only LIST    scenarios: me-memory (with me-memory-metrics), me-memory-metrics, me-redis, me-eddsa, me-es256, refresh, signin, soak, startup
   --readme       update the README table even after a partial or quick run
   --no-readme    leave the README alone
+  --database D   database to re-create, use and drop (default jessy_bench; jessy_scale with --scale)
+  --port P       first port of the servers started (default 18400; ceilings take P+10 and up)
 
-deno task bench --scale [--users N] [--sizes a,b,c] [--reps N] [--duration S] [--only a,b]
+deno task bench --scale [--users N] [--sizes a,b,c] [--reps N] [--duration S] [--only a,b] [--database D] [--port P]
 
-  --scale        seed jessy_scale to each size and measure every hot path there (README "Scale")
+  --scale        seed its database (jessy_scale) to each size and measure every hot path there (README "Scale")
   --users N      ordinary users at the largest size (default 1000000; 0 is the empty run alone)
   --sizes LIST   sizes to measure (default 0, N/10, N); 0 is always measured first`;
 
@@ -45,6 +49,18 @@ function numberFlag(name: string, value: string | undefined, min: number, max: n
     throw new Error(`${name} needs an integer between ${min} and ${max}`);
   }
   return parsed;
+}
+
+// The run drops its database at the start and at the end: never one of these
+const NOT_BENCH_DATABASES = ["postgres", "template0", "template1", "test"];
+
+/** The `--database` value, refused unless it is a plain name of a database the run may drop. */
+export function databaseFlag(value: string | undefined): string {
+  if (!value || !/^[a-z_][a-z0-9_]*$/.test(value)) {
+    throw new Error("--database needs a name of lower-case letters, digits and underscores");
+  }
+  if (NOT_BENCH_DATABASES.includes(value)) throw new Error(`--database ${value}: the run drops its database`);
+  return value;
 }
 
 /** Parses the flags; prints usage and exits on --help or a bad flag. */
@@ -89,6 +105,8 @@ export function parseArgs(args: readonly string[]): BenchSettings {
       else if (flag === "--duration") settings.durationSeconds = numberFlag(flag, next(), 1, 600);
       else if (flag === "--soak") settings.soakSeconds = numberFlag(flag, next(), 10, 3600);
       else if (flag === "--only") settings.only = (next() ?? "").split(",").filter(Boolean);
+      else if (flag === "--database") settings.databaseName = databaseFlag(next());
+      else if (flag === "--port") settings.port = numberFlag(flag, next(), 1024, 65_000);
       else if (flag === "--readme") settings.updateReadme = true;
       else if (flag === "--no-readme") settings.updateReadme = false;
       else if (flag === "--help" || flag === "-h") {

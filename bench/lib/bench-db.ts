@@ -1,10 +1,11 @@
 import postgres from "postgres";
 import { sha256Hex } from "../../src/services/secrets.ts";
-import { ManualClock } from "../../src/clock.ts";
+import { ManualClock, systemClock } from "../../src/clock.ts";
 import { loadConfig } from "../../src/config.ts";
 import { createDatabase } from "../../src/db/database.ts";
 import { assembleDeps } from "../../src/deps.ts";
 import { createLogger } from "../../src/logger.ts";
+import { createAdminKeyService } from "../../src/services/admin/api-keys.ts";
 import type { PublicJwk } from "../../src/services/keys/key-ring.ts";
 import { STANDBY_SECONDS } from "../../src/services/keys/timing.ts";
 
@@ -113,6 +114,20 @@ export async function seedSigningKey(env: Record<string, string>, alg: "EdDSA" |
     return (await assembly.deps.keys.jwks()).keys.find((key) => key.kid === kid)!;
   } finally {
     await assembly.close();
+    await database.close();
+  }
+}
+
+/**
+ * Creates an admin API key in the service's database through the admin key service, the path
+ * `deno task admin-key create` takes (names, scopes and hashing checked there); returns the
+ * key, which is stored nowhere but in the caller's hands.
+ */
+export async function mintAdminKey(url: string, name: string, scopes: string[]): Promise<string> {
+  const database = await createDatabase({ url, poolSize: 1 });
+  try {
+    return (await createAdminKeyService({ db: database.db, clock: systemClock }).create({ name, scopes })).key;
+  } finally {
     await database.close();
   }
 }

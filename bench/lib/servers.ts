@@ -59,6 +59,7 @@ export function appEnv(options: AppEnvOptions): Record<string, string> {
     RATE_LIMIT_GENERAL_PER_MINUTE: HIGH_LIMIT,
     RATE_LIMIT_VOICE_PER_MINUTE: HIGH_LIMIT,
     RATE_LIMIT_SECURITY_TEST_PER_MINUTE: HIGH_LIMIT,
+    RATE_LIMIT_ADMIN_PER_MINUTE: HIGH_LIMIT,
   };
   if (options.redisUrl) env.REDIS_URL = options.redisUrl;
   return env;

@@ -1,12 +1,12 @@
 import { createSlidingWindow } from "../../bench/ceilings/sliding-window.ts";
 import { TEST_REDIS_URL } from "../helpers/env.ts";
-import { parseArgs } from "../../bench/lib/args.ts";
+import { databaseFlag, parseArgs } from "../../bench/lib/args.ts";
 import type { Comparison } from "../../bench/lib/compare.ts";
 import { renderMarkdown } from "../../bench/lib/report.ts";
 import type { BenchResults } from "../../bench/lib/results.ts";
 import { median, summarize } from "../../bench/lib/stats.ts";
 import { judge } from "../../bench/lib/targets.ts";
-import { assert, assertEquals, assertMatch } from "../helpers/assert.ts";
+import { assert, assertEquals, assertMatch, assertThrows } from "../helpers/assert.ts";
 
 function comparison(ours: number, ceiling: number, failures = 0): Comparison {
   const side = (rps: number, failed: number) => ({
@@ -140,4 +140,13 @@ Deno.test({
       await window.close();
     }
   },
+});
+
+Deno.test("--database and --port move a run off the default database and ports; the shared databases are refused", () => {
+  const settings = parseArgs(["--scale", "--database", "help_scale_bench", "--port", "18600"]);
+  assertEquals([settings.databaseName, settings.port], ["help_scale_bench", 18600]);
+  assertEquals([parseArgs([]).databaseName, parseArgs([]).port], ["jessy_bench", 18400]);
+  for (const name of ["test", "postgres", "template1", "Bench", "a;drop", ""]) {
+    assertThrows(() => databaseFlag(name));
+  }
 });

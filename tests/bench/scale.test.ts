@@ -2,8 +2,16 @@ import postgres from "postgres";
 import { parseArgs, scaleSizes } from "../../bench/lib/args.ts";
 import type { SideFigures } from "../../bench/lib/compare.ts";
 import { axisTicks, escapeXml, renderChart } from "../../bench/lib/scale/chart.ts";
-import { judgeScale, type ScaleResults, type SizeResults } from "../../bench/lib/scale/results.ts";
-import { countsFor, DEFAULT_SHAPE, growTo, heavyUsersFor } from "../../bench/lib/scale/seed.ts";
+import { chartSpec, judgeScale, type ScaleResults, type SizeResults } from "../../bench/lib/scale/results.ts";
+import {
+  countsFor,
+  DEFAULT_SHAPE,
+  growTo,
+  heavyEmail,
+  heavyUsersFor,
+  scaleEmail,
+  scaleEmailPrefixes,
+} from "../../bench/lib/scale/seed.ts";
 import { summarize } from "../../bench/lib/stats.ts";
 import { assert, assertEquals } from "../helpers/assert.ts";
 import { createTestDatabase } from "../helpers/database.ts";
@@ -125,13 +133,17 @@ Deno.test("scale targets: ratios to the empty database, deep vs first page, heav
     machine: {},
     settings: {},
     sizes: [
-      size(0, { me: { ours: side(1000, 3, 10) }, sessions: { ours: side(800, 4, 12) } }),
+      size(0, {
+        me: { ours: side(1000, 3, 10) },
+        sessions: { ours: side(800, 4, 12) },
+        "admin-search": { ours: side(900, 5, 20) },
+      }),
       size(1_000_000, {
         me: { ours: side(910, 3, 15) },
         sessions: { ours: side(700, 4, 19) },
         "sessions-heavy": { ours: side(600, 8, 20) },
         "sessions-heavy-deep": { ours: side(500, 9, 20) },
-        "admin-search": { skipped: "GET /admin/users answers 404" },
+        "admin-search": { ours: side(850, 6, 31) },
       }, {
         housekeeping: {
           rowsDeleted: 120_000,
@@ -156,6 +168,29 @@ Deno.test("scale targets: ratios to the empty database, deep vs first page, heav
   assertEquals(verdict("housekeeping: expired rows"), true);
   assertEquals(verdict("housekeeping: /auth/me p99"), false, "+30%");
   assertEquals(verdict("migrations"), false);
-  const admin = targets.find((target) => target.label.startsWith("admin user search"));
-  assertEquals([admin?.pass, admin?.note], [null, "GET /admin/users answers 404"]);
+  assertEquals(verdict("GET /admin/users, email prefix search: throughput at 1M"), true, "94%");
+  assertEquals(verdict("GET /admin/users, email prefix search: p99 at 1M"), false, "1.55×");
+  const panels = chartSpec(results).panels.map((panel) => panel.series.map((series) => series.name));
+  assertEquals(
+    panels.map((names) => names.includes("GET /admin/users, email prefix search")),
+    [true, true, false],
+    "drawn against the empty database like the other hot paths; it has no ceiling",
+  );
+});
+
+Deno.test("admin search prefixes each match a block of 100 seeded addresses (more than a page), never a heavy user's", () => {
+  const users = 1234;
+  const addresses = [
+    ...Array.from({ length: users }, (_, i) => scaleEmail(i + 1)),
+    ...Array.from({ length: heavyUsersFor(users) }, (_, i) => heavyEmail(i + 1)),
+  ];
+  const matches = (prefix: string) => addresses.filter((address) => address.startsWith(prefix)).length;
+  // The lowest and highest draws: the first block (no user 0) and the last whole one
+  assertEquals(scaleEmailPrefixes(users, 2, () => 0), ["scale-0000000", "scale-0000000"]);
+  assertEquals(scaleEmailPrefixes(users, 1, () => 0.999999), ["scale-0000011"]);
+  assertEquals([matches("scale-0000000"), matches("scale-0000011")], [99, 100]);
+  const drawn = scaleEmailPrefixes(1_000_000, 500);
+  assertEquals(drawn.length, 500);
+  assert(drawn.every((prefix) => /^scale-\d{7}$/.test(prefix) && prefix <= "scale-0009999"), drawn.join());
+  assertEquals(scaleEmailPrefixes(99, 3), ["scale-0"], "below one block: every ordinary address");
 });

@@ -79,6 +79,18 @@ export function heavyEmail(h: number): string {
   return `scale-heavy-${h}@scale.test`;
 }
 
+/**
+ * `count` address prefixes of ordinary users for the admin user search, drawn at random over
+ * the `users` seeded: each is `scale-` and the first seven of the nine digits of `scaleEmail`,
+ * so it matches the 100 users of one block (99 in the first), more than a page of results.
+ * Below 100 users, the one prefix every ordinary address starts with.
+ */
+export function scaleEmailPrefixes(users: number, count: number, random: () => number = Math.random): string[] {
+  const blocks = Math.floor(users / 100);
+  if (blocks === 0) return ["scale-0"];
+  return Array.from({ length: count }, () => `scale-${String(Math.floor(random() * blocks)).padStart(7, "0")}`);
+}
+
 // Row kinds in the 4th group of a seeded id, so ids of different tables never collide
 const TAG = { user: 1, session: 2, token: 3, event: 4, mail: 5, heavyUser: 6 } as const;
 
