@@ -73,7 +73,7 @@ Deno.test("the database keeps only an HMAC of a reset token, and the id of the k
       .execute();
     assertEquals(rows.length, 1);
     // HMAC_SECRET is unset in these tests: the key is derived from JWT_SECRET
-    const key = await deriveHmacKey(TEST_SECRETS.JWT_SECRET, "password-reset-token v1");
+    const key = deriveHmacKey(TEST_SECRETS.JWT_SECRET, "password-reset-token v1");
     assertEquals(rows[0].token_hash, await hmacHex(key, token));
     assertEquals(rows[0].hmac_key_id, keyFingerprint(TEST_SECRETS.JWT_SECRET));
     assertEquals(rows[0].expires_at.getTime() - rows[0].created_at.getTime(), 15 * 60_000);

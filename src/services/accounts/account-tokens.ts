@@ -13,13 +13,13 @@ export const REVERT_TOKEN_TTL_MS = 7 * 24 * 60 * 60 * 1000;
 /** A fresh single-use token (revert, cancel) and its HMAC under the current code key: all the database keeps. */
 export async function newAccountToken(config: Config): Promise<{ token: string; keyId: string; tokenHash: string }> {
   const token = base64url(crypto.getRandomValues(new Uint8Array(ACCOUNT_TOKEN_BYTES)));
-  const { current } = await codeKeys(config, ACCOUNT_TOKEN_KEY_LABEL);
+  const { current } = codeKeys(config, ACCOUNT_TOKEN_KEY_LABEL);
   return { token, keyId: current.id, tokenHash: await hmacHex(current.key, token) };
 }
 
 /** The digest a stored token has under each configured code key (current, previous). */
 export async function accountTokenDigests(config: Config, token: string): Promise<{ keyId: string; digest: string }[]> {
-  const keys = await codeKeys(config, ACCOUNT_TOKEN_KEY_LABEL);
+  const keys = codeKeys(config, ACCOUNT_TOKEN_KEY_LABEL);
   return await Promise.all(keys.all.map(async ({ id, key }) => ({ keyId: id, digest: await hmacHex(key, token) })));
 }
 
@@ -30,7 +30,7 @@ export async function emailChangeDigest(
   newEmailNormalized: string,
   code: string,
 ): Promise<{ keyId: string; digest: string }> {
-  const { current } = await codeKeys(config, EMAIL_CHANGE_KEY_LABEL);
+  const { current } = codeKeys(config, EMAIL_CHANGE_KEY_LABEL);
   return { keyId: current.id, digest: await hmacHex(current.key, `${userId}:${newEmailNormalized}:${code}`) };
 }
 
@@ -42,7 +42,7 @@ export async function emailChangeMatches(
   code: string,
   stored: { codeHmac: string; keyId: string },
 ): Promise<boolean> {
-  const keys = await codeKeys(config, EMAIL_CHANGE_KEY_LABEL);
+  const keys = codeKeys(config, EMAIL_CHANGE_KEY_LABEL);
   let matched = false;
   for (const { key } of keys.candidates(stored.keyId)) {
     const digest = await hmacHex(key, `${userId}:${newEmailNormalized}:${code}`);

@@ -21,7 +21,7 @@ export interface ErasureDeps {
  * someone holding both the secret and the old id can tie them back to it.
  */
 export async function pseudonymOf(config: Config, userId: string): Promise<string> {
-  return await hmacHex(await purposeKey(config, config.codeSecrets.current, PSEUDONYM_KEY_LABEL), userId);
+  return await hmacHex(purposeKey(config, config.codeSecrets.current, PSEUDONYM_KEY_LABEL), userId);
 }
 
 /** Erases one account now, whatever its grace period; queues `notice` afterwards. False when it was gone already. */

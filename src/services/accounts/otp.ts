@@ -33,7 +33,7 @@ export async function otpDigest(
   userId: string,
   code: string,
 ): Promise<{ keyId: string; digest: string }> {
-  const { current } = await codeKeys(config, OTP_KEY_LABEL);
+  const { current } = codeKeys(config, OTP_KEY_LABEL);
   return { keyId: current.id, digest: await hmacHex(current.key, `${userId}:${code}`) };
 }
 
@@ -47,7 +47,7 @@ export async function otpMatches(
   code: string,
   stored: { codeHmac: string; keyId: string | null },
 ): Promise<boolean> {
-  const keys = await codeKeys(config, OTP_KEY_LABEL);
+  const keys = codeKeys(config, OTP_KEY_LABEL);
   let matched = false;
   for (const { key } of keys.candidates(stored.keyId)) {
     if (constantTimeEqual(await hmacHex(key, `${userId}:${code}`), stored.codeHmac)) matched = true;

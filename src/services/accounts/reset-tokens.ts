@@ -16,13 +16,13 @@ export interface ResetTokenDigest {
 /** A fresh reset token and its HMAC under the current code key: all the database keeps of it. */
 export async function newResetToken(config: Config): Promise<{ token: string; keyId: string; tokenHash: string }> {
   const token = base64url(crypto.getRandomValues(new Uint8Array(RESET_TOKEN_BYTES)));
-  const { current } = await codeKeys(config, RESET_KEY_LABEL);
+  const { current } = codeKeys(config, RESET_KEY_LABEL);
   return { token, keyId: current.id, tokenHash: await hmacHex(current.key, token) };
 }
 
 /** Every digest a live row of this token could hold: one per configured key, plus the SHA-256 of older rows. */
 export async function resetTokenDigests(config: Config, token: string): Promise<ResetTokenDigest[]> {
-  const keys = await codeKeys(config, RESET_KEY_LABEL);
+  const keys = codeKeys(config, RESET_KEY_LABEL);
   const keyed = await Promise.all(
     keys.all.map(async ({ id, key }) => ({ keyId: id, digest: await hmacHex(key, token) })),
   );

@@ -1,14 +1,14 @@
 import type { Config } from "../../config.ts";
 import { base64url, fromBase64url } from "../../encoding.ts";
 import { AppError } from "../../errors.ts";
-import { constantTimeEqual, hmacHex, purposeKey } from "../secrets.ts";
+import { constantTimeEqual, hmacHex, type HmacKey, purposeKey } from "../secrets.ts";
 
-function cursorKey(config: Config): Promise<CryptoKey> {
+function cursorKey(config: Config): HmacKey {
   return purposeKey(config, config.jwt.accessSecret, "admin-cursor v1");
 }
 
 async function signature(config: Config, kind: string, values: string[]): Promise<string> {
-  return await hmacHex(await cursorKey(config), [kind, ...values].join("\0"));
+  return await hmacHex(cursorKey(config), [kind, ...values].join("\0"));
 }
 
 /**

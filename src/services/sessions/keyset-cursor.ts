@@ -1,7 +1,7 @@
 import type { Config } from "../../config.ts";
 import { base64url, fromBase64url, isUuid } from "../../encoding.ts";
 import { AppError } from "../../errors.ts";
-import { constantTimeEqual, hmacHex, purposeKey } from "../secrets.ts";
+import { constantTimeEqual, hmacHex, type HmacKey, purposeKey } from "../secrets.ts";
 
 /** A keyset position in one of a user's lists (newest first): the last row shown. */
 export interface KeysetPosition {
@@ -21,7 +21,7 @@ const KEY_LABELS: Record<CursorList, string> = {
 };
 
 /** The cursor key: derived from JWT_SECRET for one list alone (never the raw JWT key). */
-function cursorKey(config: Config, list: CursorList): Promise<CryptoKey> {
+function cursorKey(config: Config, list: CursorList): HmacKey {
   return purposeKey(config, config.jwt.accessSecret, KEY_LABELS[list]);
 }
 
@@ -32,7 +32,7 @@ async function signature(
   createdAt: string,
   id: string,
 ): Promise<string> {
-  return await hmacHex(await cursorKey(config, list), `${userId}:${createdAt}:${id}`);
+  return await hmacHex(cursorKey(config, list), `${userId}:${createdAt}:${id}`);
 }
 
 /**
