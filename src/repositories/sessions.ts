@@ -53,6 +53,9 @@ export async function lockUserSessionForRefresh(db: Executor, userId: string, se
   return (await selectSessionForRefresh(db, userId, sessionId)).rows[0];
 }
 
+/** What a sessions page shows of each session: only these columns are read and parsed. */
+export type ListedSession = Pick<SessionRow, "id" | "created_at" | "last_used_at" | "ip" | "user_agent">;
+
 /**
  * One page of the sessions that can still refresh (not revoked, not expired), newest first;
  * `before` is the keyset cursor. Served by sessions_user_live_idx, so a deep page reads as few
@@ -63,10 +66,10 @@ export function listActiveSessions(
   userId: string,
   now: Date,
   options: { limit: number; before?: { createdAt: Date; id: string } },
-): Promise<SessionRow[]> {
+): Promise<ListedSession[]> {
   let query = db
     .selectFrom("sessions")
-    .selectAll()
+    .select(["id", "created_at", "last_used_at", "ip", "user_agent"])
     .where("user_id", "=", userId)
     .where("revoked_at", "is", null)
     .where("expires_at", ">", now);
