@@ -3,6 +3,8 @@
  * @module
  */
 
+import { Buffer } from "node:buffer";
+
 const encoder = new TextEncoder();
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -16,9 +18,9 @@ export function hex(bytes: Uint8Array): string {
   return Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
 }
 
-/** Unpadded base64url (RFC 4648 §5) of the bytes. */
+/** Unpadded base64url (RFC 4648 §5) of the bytes, encoded natively (a sealed refresh pair is ~800 bytes). */
 export function base64url(bytes: Uint8Array): string {
-  return btoa(String.fromCharCode(...bytes)).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64url");
 }
 
 /** The bytes of a base64url text, padded or not; throws on anything else. */

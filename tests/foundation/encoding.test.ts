@@ -1,0 +1,21 @@
+import { assertEquals } from "../helpers/assert.ts";
+import { base64url, fromBase64url } from "../../src/encoding.ts";
+
+/** RFC 4648 §5 by the letter: standard base64, then the URL-safe alphabet, padding dropped. */
+function reference(bytes: Uint8Array): string {
+  let binary = "";
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+}
+
+Deno.test("base64url encodes any bytes as RFC 4648 §5 without padding, views into larger buffers included", () => {
+  assertEquals(base64url(new Uint8Array()), "");
+  assertEquals(base64url(new Uint8Array([0xfb, 0xff])), "-_8");
+  for (let length = 0; length < 300; length += 7) {
+    const buffer = crypto.getRandomValues(new Uint8Array(length + 16));
+    // A view that starts and ends inside its buffer: only its own bytes are encoded
+    const view = buffer.subarray(5, 5 + length);
+    assertEquals(base64url(view), reference(view), `length ${length}`);
+    assertEquals(fromBase64url(base64url(view)), view);
+  }
+});
