@@ -218,7 +218,12 @@ async function main(settings: BenchSettings): Promise<void> {
 
     if (!unavailable && wants(settings, "refresh")) {
       console.log("POST /auth/refresh");
-      const ceiling = await startCeiling("rotation.ts", port + 11, { DATABASE_URL: database.url }, SERVER_CPU);
+      // The ceiling seals a successor pair as long as the service's (the refresh reuse grace)
+      const accessTokenLength = (await Deno.readTextFile(accessTokensFile!)).split("\n")[0].length;
+      const ceiling = await startCeiling("rotation.ts", port + 11, {
+        DATABASE_URL: database.url,
+        ACCESS_TOKEN_LENGTH: String(accessTokenLength),
+      }, SERVER_CPU);
       servers.push(ceiling);
       results.comparisons.refresh = await compare(
         settings,

@@ -62,7 +62,7 @@ export const SCENARIOS: Record<string, { title: string; ceiling: string }> = {
   "me-redis": { title: "GET /auth/me, Redis store", ceiling: "jose verify + EVALSHA + PK select" },
   "me-eddsa": { title: "GET /auth/me, EdDSA tokens", ceiling: "EdDSA verify + PK select" },
   "me-es256": { title: "GET /auth/me, ES256 tokens", ceiling: "ES256 verify + PK select" },
-  refresh: { title: "POST /auth/refresh", ceiling: "rotation transaction" },
+  refresh: { title: "POST /auth/refresh", ceiling: "rotation transaction + grace seal" },
   signin: { title: "POST /auth/signin", ceiling: "bcrypt verify" },
 };
 
