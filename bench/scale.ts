@@ -57,6 +57,8 @@ import {
 } from "./lib/load.ts";
 
 const SIGNIN_SAMPLE = 2000;
+/** The rate limiter's window, and a second more */
+const RATE_WINDOW_MS = 61_000;
 const SIGNIN_MIN_SECONDS = 8;
 const SESSIONS_DEEP = 5_000;
 const EVENTS_DEEP = 50_000;
@@ -253,6 +255,10 @@ export async function runScale(settings: BenchSettings): Promise<void> {
           ["events-heavy-deep", `/auth/security-events?cursor=${heavy?.eventsCursor}`],
         ] as const
       ) {
+        // One user makes all four: at these rates the pairs together pass the highest limit a tier
+        // can be given (100,000 a minute per user) and the last one answered 429s. The events pair
+        // waits until the sessions pair's minute has passed.
+        if (heavy && name === "events-heavy" && wants(settings, "sessions-heavy")) await sleep(RATE_WINDOW_MS);
         await run(
           name,
           async () =>
@@ -389,6 +395,10 @@ async function expectFullPage(keyFile: string, url: string): Promise<void> {
   if (body.users.length !== ADMIN_PAGE) {
     throw new Error(`GET /admin/users found ${body.users.length} users, not a page`);
   }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** The hot statements, as the repositories build them, explained on the database at this size. */
