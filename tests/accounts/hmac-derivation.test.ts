@@ -24,7 +24,12 @@ async function webCryptoHmacHex(secret: string, label: string, message: string):
 
 Deno.test("HMAC keys derived with node:crypto give the digests WebCrypto's HKDF and HMAC gave", async () => {
   const secrets = ["test-jwt-secret-0123456789abcdef0123456789abcdef", "ünïcødé secret — 🔑 with spaces"];
-  const labels = ["email-verification-otp v1", "password-reset-token v1", "session-cursor v1", "security-event-cursor v1"];
+  const labels = [
+    "email-verification-otp v1",
+    "password-reset-token v1",
+    "session-cursor v1",
+    "security-event-cursor v1",
+  ];
   const messages = ["", "user-id:123456", "9b2f…:2026-11-29T12:00:00.000Z:id", "x".repeat(10_000)];
   for (const secret of secrets) {
     for (const label of labels) {
