@@ -166,9 +166,8 @@ export async function runScale(settings: BenchSettings): Promise<void> {
       const growStarted = performance.now();
       if (users > seeded) {
         await growTo(sql, seeded, users, realHash);
-        // Settle what the bulk inserts left to do before measuring: without it autovacuum's
-        // insert-triggered passes and the checkpointer's writes ran on the same two cores as the
-        // scenarios at the largest size, and moved its p99s by up to 3×
+        // Settle what the bulk inserts left to do before measuring, so autovacuum's insert-triggered
+        // passes and the checkpointer's writes do not share the two cores with the scenarios
         await sql.unsafe("vacuum (analyze)");
         // CHECKPOINT needs a superuser or pg_checkpoint: without either the run goes on without it
         await sql.unsafe("checkpoint").catch(() => {});
