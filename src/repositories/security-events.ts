@@ -43,7 +43,13 @@ export function listSecurityEvents(
   if (before) {
     // A row comparison, not `a < x or (a = x and b < y)`: only the row form bounds the index scan,
     // so a page 50,000 rows deep reads 21 index entries instead of 50,021
-    query = query.where((eb) => eb(eb.refTuple("created_at", "id"), "<", eb.tuple(before.createdAt, before.id)));
+    query = query
+      .where((eb) => eb(eb.refTuple("created_at", "id"), "<", eb.tuple(before.createdAt, before.id)))
+      // Implied by the row comparison, so no row changes. It is for the one plan PostgreSQL keeps for a
+      // prepared statement after five runs (the generic plan, costed for an average user): without it
+      // that plan could be a bitmap scan of every row before the cursor and a sort (5,000 rows read,
+      // 1.2 ms, for a page 5,000 deep among 10,000 sessions); with it, the index in order
+      .where("created_at", "<=", before.createdAt);
   }
   return query.orderBy("created_at", "desc").orderBy("id", "desc").limit(options.limit).execute();
 }
