@@ -8,7 +8,8 @@ import postgres from "postgres";
 import { createGate, json, setting } from "./gate.ts";
 
 const poolSize = Number(setting("DATABASE_POOL_SIZE"));
-const sql = postgres(setting("DATABASE_URL"), { max: poolSize, onnotice: () => {} });
+// Idle connections close after 5 s: a scale run keeps a ceiling per size, and only the one under load needs them
+const sql = postgres(setting("DATABASE_URL"), { max: poolSize, idle_timeout: 5, onnotice: () => {} });
 const gated = createGate(poolSize);
 const key = await crypto.subtle.importKey(
   "raw",

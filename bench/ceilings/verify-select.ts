@@ -11,7 +11,8 @@ import { createGate, json, setting } from "./gate.ts";
 import { createSlidingWindow } from "./sliding-window.ts";
 
 const poolSize = Number(setting("DATABASE_POOL_SIZE"));
-const sql = postgres(setting("DATABASE_URL"), { max: poolSize, onnotice: () => {} });
+// Idle connections close after 5 s: a scale run keeps a ceiling per size, and only the one under load needs them
+const sql = postgres(setting("DATABASE_URL"), { max: poolSize, idle_timeout: 5, onnotice: () => {} });
 const gated = createGate(poolSize);
 const redisUrl = Deno.env.get("REDIS_URL");
 const rateLimit = redisUrl ? await createSlidingWindow(redisUrl, 100_000, 60_000) : undefined;

@@ -39,9 +39,11 @@ const USAGE =
 
 deno task bench --scale [--users N] [--sizes a,b,c] [--reps N] [--duration S] [--only a,b] [--database D] [--port P]
 
-  --scale        seed its database (jessy_scale) to each size and measure every hot path there (README "Scale")
+  --scale        seed a database per size (jessy_scale_<users>), start the service on each, and measure
+                 every hot path at all sizes turn about (README "Scale"); 3 repetitions × 4 s by default
   --users N      ordinary users at the largest size (default 1000000; 0 is the empty run alone)
-  --sizes LIST   sizes to measure (default 0, N/10, N); 0 is always measured first`;
+  --sizes LIST   sizes to measure (default 0, N/10, N); 0 is always measured
+  --database D   name the size's databases start with (D_<users>); --port P: size i's servers at P + 20i`;
 
 function numberFlag(name: string, value: string | undefined, min: number, max: number): number {
   const parsed = Number(value);
@@ -85,8 +87,9 @@ export function parseArgs(args: readonly string[]): BenchSettings {
     sizes: [],
   };
   if (settings.scale) {
-    // Three sizes × ten scenarios within the 30 minutes a run may take
-    settings.repetitions = quick ? 1 : 2;
+    // Three sizes × ten scenarios within the 30 minutes a run may take; the sizes take turns, so
+    // each repetition is one more run of every size
+    settings.repetitions = quick ? 1 : 3;
     settings.durationSeconds = quick ? 2 : 4;
     settings.warmupSeconds = quick ? 1 : 2;
     settings.databaseName = "jessy_scale";

@@ -103,38 +103,45 @@ async function once(side: Side, options: CompareOptions, seconds: number): Promi
   }
 }
 
+/** A side with the name its runs are logged under. */
+export interface Turn {
+  label: string;
+  side: Side;
+}
+
 /**
- * Warms both sides up, then alternates ceiling and ours for each repetition, so drift on a
- * shared machine hits both alike. The ratio is of the medians.
+ * Warms every side up, then runs them turn about for each repetition, so drift of a shared
+ * machine over the run hits every side alike. Figures per side, in the order given.
  */
-export async function compare(settings: BenchSettings, options: CompareOptions, ours: Side, ceiling: Side) {
-  await once(ceiling, options, settings.warmupSeconds);
-  await once(ours, options, settings.warmupSeconds);
-  const oursRuns: Run[] = [];
-  const ceilingRuns: Run[] = [];
+export async function rotate(settings: BenchSettings, options: CompareOptions, turns: Turn[]): Promise<SideFigures[]> {
+  for (const turn of turns) await once(turn.side, options, settings.warmupSeconds);
+  const runs: Run[][] = turns.map(() => []);
   for (let rep = 1; rep <= settings.repetitions; rep++) {
-    const c = await once(ceiling, options, settings.durationSeconds);
-    ceilingRuns.push(c);
-    const o = await once(ours, options, settings.durationSeconds);
-    oursRuns.push(o);
-    console.log(`  ${options.label} #${rep}: ours ${line(o)} · ceiling ${line(c)}`);
+    for (const [index, turn] of turns.entries()) {
+      const run = await once(turn.side, options, settings.durationSeconds);
+      runs[index].push(run);
+      console.log(`  ${options.label}${turn.label ? ` ${turn.label}` : ""} #${rep}: ${line(run)}`);
+    }
   }
+  return runs.map(figures);
+}
+
+/** Our route and its ceiling, turn about (ceiling first). The ratio is of the medians. */
+export async function compare(settings: BenchSettings, options: CompareOptions, ours: Side, ceiling: Side) {
+  const [ceilingFigures, oursFigures] = await rotate(settings, options, [
+    { label: "ceiling", side: ceiling },
+    { label: "ours", side: ours },
+  ]);
   const result: Comparison = {
-    ours: figures(oursRuns),
-    ceiling: figures(ceilingRuns),
-    ratio: median(oursRuns.map((run) => run.rps)) / median(ceilingRuns.map((run) => run.rps)),
+    ours: oursFigures,
+    ceiling: ceilingFigures,
+    ratio: oursFigures.rps.median / ceilingFigures.rps.median,
   };
   return result;
 }
 
 /** One side alone: a warm-up, then the repetitions (scenarios that have no ceiling of their own). */
 export async function measure(settings: BenchSettings, options: CompareOptions, side: Side): Promise<SideFigures> {
-  await once(side, options, settings.warmupSeconds);
-  const runs: Run[] = [];
-  for (let rep = 1; rep <= settings.repetitions; rep++) {
-    const run = await once(side, options, settings.durationSeconds);
-    runs.push(run);
-    console.log(`  ${options.label} #${rep}: ${line(run)}`);
-  }
-  return figures(runs);
+  const [figures] = await rotate(settings, options, [{ label: "", side }]);
+  return figures;
 }
