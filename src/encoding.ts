@@ -23,10 +23,18 @@ export function base64url(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64url");
 }
 
-/** The bytes of a base64url text, padded or not; throws on anything else. */
+const BASE64URL = /^[A-Za-z0-9_-]*={0,2}$/;
+
+/**
+ * The bytes of a base64url text, padded or not; throws on anything else. Checked first, since
+ * node:buffer's decoder skips characters it does not know; decoded natively, as every keyset
+ * cursor and sealed pair is (a byte-at-a-time copy cost a deep page ~10 µs).
+ */
 export function fromBase64url(text: string): Uint8Array {
-  const binary = atob(text.replaceAll("-", "+").replaceAll("_", "/"));
-  return Uint8Array.from(binary, (char) => char.charCodeAt(0));
+  // A lone character after the last full group of four encodes no whole byte
+  if (!BASE64URL.test(text) || text.replace(/=+$/, "").length % 4 === 1) throw new TypeError("Not base64url");
+  const bytes = Buffer.from(text, "base64url");
+  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 /** Standard padded base64 of the bytes. */

@@ -1,4 +1,4 @@
-import { assertEquals } from "../helpers/assert.ts";
+import { assertEquals, assertThrows } from "../helpers/assert.ts";
 import { base64url, fromBase64url } from "../../src/encoding.ts";
 
 /** RFC 4648 §5 by the letter: standard base64, then the URL-safe alphabet, padding dropped. */
@@ -17,5 +17,15 @@ Deno.test("base64url encodes any bytes as RFC 4648 §5 without padding, views in
     const view = buffer.subarray(5, 5 + length);
     assertEquals(base64url(view), reference(view), `length ${length}`);
     assertEquals(fromBase64url(base64url(view)), view);
+  }
+});
+
+Deno.test("fromBase64url reads padded and unpadded text and refuses anything that is not base64url", () => {
+  assertEquals(fromBase64url("AQID"), new Uint8Array([1, 2, 3]));
+  assertEquals(fromBase64url("AQI"), new Uint8Array([1, 2]));
+  assertEquals(fromBase64url("AQI="), new Uint8Array([1, 2]));
+  assertEquals(fromBase64url("-_8"), new Uint8Array([251, 255]));
+  for (const text of ["AQ+D", "AQ/D", "AQ D", "AQ\nD", "A", "AQIDB", "AQ==D", "AQ===", "é"]) {
+    assertThrows(() => fromBase64url(text), TypeError);
   }
 });
