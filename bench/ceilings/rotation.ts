@@ -4,8 +4,8 @@
  * successor, link it, touch the session) and no JWT: tokens are opaque `<row id>.<secret>`.
  * The refresh reuse grace is work every rotation must do, so the ceiling does it too: the
  * successor pair sealed under a key derived from the presented token (the service's own
- * sealSuccessor, over a pair as long as the service's signed one), written with the consume,
- * and the session's seals older than the window erased.
+ * sealSuccessor, over a pair as long as the service's signed one), kept in refresh_successors
+ * by the consuming statement, and the session's pairs older than the window erased.
  */
 import postgres from "postgres";
 import { sha256Hex } from "../../src/services/secrets.ts";
@@ -39,9 +39,14 @@ function rotate(token: string, tokenHash: string): Promise<string | undefined> {
   return gated(() =>
     sql.begin(async (tx) => {
       const [consumed] = await tx`
-        update refresh_tokens set consumed_at = ${now}, successor_sealed = ${sealed}
-        where id = ${id} and token_hash = ${tokenHash} and consumed_at is null and expires_at > ${now}
-        returning id, session_id, user_id`;
+        with consumed as (
+          update refresh_tokens set consumed_at = ${now}
+          where id = ${id} and token_hash = ${tokenHash} and consumed_at is null and expires_at > ${now}
+          returning id, session_id, user_id, consumed_at),
+        kept as (
+          insert into refresh_successors (token_id, session_id, sealed, consumed_at)
+          select id, session_id, ${sealed}, consumed_at from consumed)
+        select id, session_id, user_id from consumed`;
       if (!consumed) return undefined;
       const [session] = await tx`
         select id, revoked_at, expires_at from sessions where id = ${consumed.session_id} and user_id = ${consumed.user_id}`;
@@ -55,9 +60,8 @@ function rotate(token: string, tokenHash: string): Promise<string | undefined> {
       // One statement, as the service's: touch the session, erase its seals older than the window
       await tx`
         with grace_over as (
-          update refresh_tokens set successor_sealed = null
-          where session_id = ${consumed.session_id} and successor_sealed is not null
-            and consumed_at <= ${new Date(now.getTime() - GRACE_MS)})
+          delete from refresh_successors
+          where session_id = ${consumed.session_id} and consumed_at <= ${new Date(now.getTime() - GRACE_MS)})
         update sessions set last_used_at = ${now}, expires_at = ${expiresAt}, use_count = use_count + 1
         where id = ${consumed.session_id}`;
       return successor;

@@ -75,8 +75,20 @@ export interface RefreshTokensTable {
   expires_at: Timestamp;
   consumed_at: Timestamp | null;
   replaced_by: string | null;
-  /** The successor pair, sealed with a key derived from this token, for the reuse grace window */
+  /**
+   * Written only by versions before 2026_11_29_0012 (the pairs are in refresh_successors now);
+   * read when refresh_successors has no pair, while a deploy rolls. A later migration drops it.
+   */
   successor_sealed: string | null;
+}
+
+/** The pair a refresh token was exchanged for, kept only for the reuse grace window. */
+export interface RefreshSuccessorsTable {
+  token_id: string;
+  session_id: string;
+  /** The successor pair, sealed with a key derived from the consumed token */
+  sealed: string;
+  consumed_at: Timestamp;
 }
 
 export type SigningKeyState = "standby" | "current" | "previous" | "retired" | "revoked";
@@ -198,6 +210,7 @@ export interface DB {
   password_reset_tokens: PasswordResetTokensTable;
   sessions: SessionsTable;
   refresh_tokens: RefreshTokensTable;
+  refresh_successors: RefreshSuccessorsTable;
   revoked_access_tokens: RevokedAccessTokensTable;
   security_events: SecurityEventsTable;
   mail_outbox: MailOutboxTable;

@@ -18,6 +18,9 @@ export const SETTLED_MAIL_RETENTION_DAYS = 30;
 
 const DAY_MS = 86_400_000;
 
+/** The longest REFRESH_REUSE_GRACE_SECONDS allowed: a pair consumed before that is wanted by no configuration */
+const LONGEST_REUSE_GRACE_MS = 60_000;
+
 function daysBefore(now: Date, days: number): Date {
   return new Date(now.getTime() - days * DAY_MS);
 }
@@ -30,6 +33,12 @@ function daysBefore(now: Date, days: number): Date {
  */
 export const EXPIRING_TABLES = {
   refresh_tokens: { key: "id", order: sql`expires_at`, done: (now: Date) => sql`expires_at < ${now}` },
+  // Sealed successor pairs of sessions that did not refresh again (the next refresh erases the rest)
+  refresh_successors: {
+    key: "token_id",
+    order: sql`consumed_at`,
+    done: (now: Date) => sql`consumed_at < ${new Date(now.getTime() - LONGEST_REUSE_GRACE_MS)}`,
+  },
   revoked_access_tokens: { key: "jti", order: sql`expires_at`, done: (now: Date) => sql`expires_at < ${now}` },
   email_otps: { key: "id", order: sql`expires_at`, done: (now: Date) => sql`expires_at < ${now}` },
   password_reset_tokens: { key: "id", order: sql`expires_at`, done: (now: Date) => sql`expires_at < ${now}` },

@@ -62,10 +62,8 @@ const insertSuccessorTouchSession = compiledOnce((
         expires_at: expiresAt,
       }))
     .with("grace_over", (cte) =>
-      cte.updateTable("refresh_tokens")
-        .set({ successor_sealed: null })
+      cte.deleteFrom("refresh_successors")
         .where("session_id", "=", sessionId)
-        .where("successor_sealed", "is not", null)
         .where("consumed_at", "<=", sealedUntil))
     .updateTable("sessions")
     .set((eb) => ({
@@ -94,6 +92,27 @@ export async function storeSuccessor(db: Executor, successor: NewRefreshToken, u
   );
 }
 
+/** The UPDATE that consumes a live token: it sets no column an index of refresh_tokens reads. */
+function consumeLive(
+  db: Executor,
+  id: string,
+  tokenHash: string,
+  sessionId: string,
+  userId: string,
+  successorId: string,
+  now: Date,
+) {
+  return db
+    .updateTable("refresh_tokens")
+    .set({ consumed_at: now, replaced_by: successorId })
+    .where("id", "=", id)
+    .where("token_hash", "=", tokenHash)
+    .where("session_id", "=", sessionId)
+    .where("user_id", "=", userId)
+    .where("consumed_at", "is", null)
+    .where("expires_at", ">", now);
+}
+
 const consumeLiveToken = compiledOnce((
   db,
   id: string,
@@ -101,26 +120,45 @@ const consumeLiveToken = compiledOnce((
   sessionId: string,
   userId: string,
   successorId: string,
-  successorSealed: string | null,
   now: Date,
+) => consumeLive(db, id, tokenHash, sessionId, userId, successorId, now).returning("id"));
+
+/** consumeLiveToken, and the successor pair kept for the grace window, in one statement. */
+const consumeLiveTokenKeepingPair = compiledOnce((
+  db,
+  id: string,
+  tokenHash: string,
+  sessionId: string,
+  userId: string,
+  successorId: string,
+  now: Date,
+  successorSealed: string,
 ) =>
   db
-    .updateTable("refresh_tokens")
-    .set({ consumed_at: now, replaced_by: successorId, successor_sealed: successorSealed })
-    .where("id", "=", id)
-    .where("token_hash", "=", tokenHash)
-    .where("session_id", "=", sessionId)
-    .where("user_id", "=", userId)
-    .where("consumed_at", "is", null)
-    .where("expires_at", ">", now)
-    .returning("id")
+    .with("consumed", () =>
+      consumeLive(db, id, tokenHash, sessionId, userId, successorId, now).returning([
+        "id",
+        "session_id",
+        "consumed_at",
+      ]))
+    .insertInto("refresh_successors")
+    .columns(["token_id", "session_id", "sealed", "consumed_at"])
+    .expression((eb) =>
+      eb.selectFrom("consumed").select((inner) => [
+        "consumed.id",
+        "consumed.session_id",
+        inner.val(successorSealed).as("sealed"),
+        "consumed.consumed_at",
+      ])
+    )
+    .returning("token_id as id")
 );
 
 /**
  * Consumes a live refresh token of the given session and user, recording its successor (and,
- * for the reuse grace window, the successor pair sealed), in one conditional UPDATE: of any
- * number of concurrent callers with the same token exactly one gets true (Postgres re-checks
- * `consumed_at is null` after waiting on the row lock).
+ * for the reuse grace window, keeping the successor pair sealed in refresh_successors), in one
+ * statement: of any number of concurrent callers with the same token exactly one gets true
+ * (Postgres re-checks `consumed_at is null` after waiting on the row lock).
  */
 export async function consumeRefreshToken(
   db: Executor,
@@ -135,8 +173,24 @@ export async function consumeRefreshToken(
   },
 ): Promise<boolean> {
   const { id, tokenHash, sessionId, userId, successorId, successorSealed, now } = token;
-  const result = await consumeLiveToken(db, id, tokenHash, sessionId, userId, successorId, successorSealed, now);
+  const result = successorSealed === null
+    ? await consumeLiveToken(db, id, tokenHash, sessionId, userId, successorId, now)
+    : await consumeLiveTokenKeepingPair(db, id, tokenHash, sessionId, userId, successorId, now, successorSealed);
   return result.rows.length === 1;
+}
+
+/**
+ * The sealed pair a consumed token was exchanged for, if it is still kept: from
+ * refresh_successors, or from the token's own row where a previous version kept it.
+ */
+export async function findSealedSuccessor(db: Executor, tokenId: string): Promise<string | undefined> {
+  const row = await db
+    .selectFrom("refresh_tokens")
+    .leftJoin("refresh_successors", "refresh_successors.token_id", "refresh_tokens.id")
+    .select(["refresh_successors.sealed", "refresh_tokens.successor_sealed"])
+    .where("refresh_tokens.id", "=", tokenId)
+    .executeTakeFirst();
+  return row?.sealed ?? row?.successor_sealed ?? undefined;
 }
 
 export function findRefreshToken(db: Executor, id: string): Promise<RefreshTokenRow | undefined> {
@@ -155,6 +209,8 @@ export async function consumeSessionRefreshTokens(db: Executor, sessionIds: stri
     .where("session_id", "in", sessionIds)
     .where("consumed_at", "is", null)
     .execute();
+  await db.deleteFrom("refresh_successors").where("session_id", "in", sessionIds).execute();
+  // Pairs a previous version kept on the token rows (see RefreshTokensTable.successor_sealed)
   await db
     .updateTable("refresh_tokens")
     .set({ successor_sealed: null })

@@ -161,6 +161,28 @@ Deno.test("housekeeping", async (t) => {
       },
     );
 
+    await t.step(
+      "sealed successor pairs older than the longest reuse grace (60 s) are deleted; newer ones stay",
+      async () => {
+        const clock = new ManualClock(new Date("2026-11-28T12:00:00Z"));
+        const ago = (seconds: number) => new Date(clock.now().getTime() - seconds * 1000);
+        const sessionId = crypto.randomUUID();
+        const kept = [{ age: 61, id: crypto.randomUUID() }, { age: 59, id: crypto.randomUUID() }];
+        await db.insertInto("refresh_successors").values(
+          kept.map(({ age, id }) => ({ token_id: id, session_id: sessionId, sealed: "v1.x", consumed_at: ago(age) })),
+        ).execute();
+        const housekeeping = startHousekeeping({ db, clock, logger: memoryLogger(), intervalMs: 3_600_000 });
+        try {
+          assertEquals((await housekeeping.runOnce()).refresh_successors, 1);
+          const left = await db.selectFrom("refresh_successors").select("token_id").where("session_id", "=", sessionId)
+            .execute();
+          assertEquals(left.map((row) => row.token_id), [kept[1].id]);
+        } finally {
+          await housekeeping.stop();
+        }
+      },
+    );
+
     await t.step("the job runs by itself every interval and stops cleanly", async () => {
       const clock = new ManualClock(new Date("2026-11-28T12:00:00Z"));
       const user = await createUser(db, "timer");

@@ -1,3 +1,4 @@
+import { sql } from "kysely";
 import { ManualClock } from "../../src/clock.ts";
 import { createTestApp } from "../helpers/app.ts";
 import { assert, assertEquals } from "../helpers/assert.ts";
@@ -14,8 +15,8 @@ Deno.test("refresh reuse grace (REFRESH_REUSE_GRACE_SECONDS=10)", async (t) => {
   const testApp = await createTestApp({ env: MANY_REQUESTS_ENV, clock });
   const { db } = testApp.database;
   const sealedOf = async (sessionId: string) =>
-    (await db.selectFrom("refresh_tokens").select(["id", "successor_sealed"]).where("session_id", "=", sessionId)
-      .where("successor_sealed", "is not", null).execute()).map((row) => row.successor_sealed!);
+    (await db.selectFrom("refresh_successors").select("sealed").where("session_id", "=", sessionId).execute())
+      .map((row) => row.sealed);
   try {
     await t.step("two parallel refreshes with one token: both 200 with the same pair, the session lives", async () => {
       const user = await createUser(db, "two-tabs");
@@ -36,7 +37,7 @@ Deno.test("refresh reuse grace (REFRESH_REUSE_GRACE_SECONDS=10)", async (t) => {
     });
 
     await t.step(
-      "the pair is sealed on the consumed row, never in clear, and erased once the window is over",
+      "the pair is kept sealed next to the consumed token, never in clear, and erased once the window is over",
       async () => {
         const user = await createUser(db, "sealed");
         const pair = await signIn(testApp, user);
@@ -81,6 +82,25 @@ Deno.test("refresh reuse grace (REFRESH_REUSE_GRACE_SECONDS=10)", async (t) => {
       assertEquals(await sealedOf(sidOf(pair.refresh_token)), [], "an ended session keeps no sealed pair");
     });
 
+    await t.step("a pair a previous version kept on the token row still serves its window", async () => {
+      const user = await createUser(db, "rolling");
+      const pair = await signIn(testApp, user);
+      const sessionId = sidOf(pair.refresh_token);
+      const next = await (await refresh(testApp, pair.refresh_token)).json();
+      // As an instance of the version before 2026_11_29_0012 would have kept it
+      const [sealed] = await sealedOf(sessionId);
+      await db.deleteFrom("refresh_successors").where("session_id", "=", sessionId).execute();
+      await db.updateTable("refresh_tokens").set({ successor_sealed: sealed }).where("session_id", "=", sessionId)
+        .where("consumed_at", "is not", null).execute();
+      const again = await refresh(testApp, pair.refresh_token);
+      assertEquals(again.status, 200);
+      assertEquals(await again.json(), next);
+      assertEquals(await statusOf(post(testApp, "/auth/logout", next.access_token)), 204);
+      const left = await db.selectFrom("refresh_tokens").select("id").where("session_id", "=", sessionId)
+        .where("successor_sealed", "is not", null).execute();
+      assertEquals(left, [], "an ended session keeps no sealed pair there either");
+    });
+
     await t.step("within the window, a session ended meanwhile gets no pair", async () => {
       const user = await createUser(db, "ended");
       const pair = await signIn(testApp, user);
@@ -104,6 +124,24 @@ Deno.test("refresh reuse grace off (REFRESH_REUSE_GRACE_SECONDS=0): the second o
     const session = await testApp.database.db.selectFrom("sessions").select("revoked_reason")
       .where("id", "=", sidOf(pair.refresh_token)).executeTakeFirstOrThrow();
     assertEquals(session.revoked_reason, "refresh_token_reused");
+  } finally {
+    await testApp.close();
+  }
+});
+
+Deno.test("a refresh writes no column an index of refresh_tokens reads, so PostgreSQL can update the row in place", async () => {
+  const testApp = await createTestApp({ env: MANY_REQUESTS_ENV });
+  try {
+    // The columns the refresh statements set on refresh_tokens (consumeRefreshToken, storeSuccessor),
+    // and the one versions before 2026_11_29_0012 set on every refresh
+    const written = ["consumed_at", "replaced_by", "successor_sealed"];
+    const { rows } = await sql<{ indexdef: string }>`
+      select indexdef from pg_indexes where tablename = 'refresh_tokens' and schemaname = current_schema()`
+      .execute(testApp.database.db);
+    assert(rows.length > 0, "refresh_tokens has indexes");
+    for (const { indexdef } of rows) {
+      for (const column of written) assert(!indexdef.includes(column), `${indexdef} reads ${column}`);
+    }
   } finally {
     await testApp.close();
   }

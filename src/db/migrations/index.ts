@@ -10,6 +10,7 @@ import * as accountSelfService from "./2026_11_29_0008_account_self_service.ts";
 import * as adminApi from "./2026_11_29_0009_admin_api.ts";
 import * as scaleIndexes from "./2026_11_29_0010_scale_indexes.ts";
 import * as orderedSessionIndex from "./2026_11_29_0011_ordered_session_index.ts";
+import * as refreshSuccessors from "./2026_11_29_0012_refresh_successors.ts";
 
 const MIGRATIONS: Record<string, Migration> = {
   "2026_11_27_0001_accounts": accounts,
@@ -23,6 +24,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "2026_11_29_0009_admin_api": adminApi,
   "2026_11_29_0010_scale_indexes": scaleIndexes,
   "2026_11_29_0011_ordered_session_index": orderedSessionIndex,
+  "2026_11_29_0012_refresh_successors": refreshSuccessors,
 };
 
 /** Static provider: migrations are bundled with the code, no file-system scan at run time. */

@@ -2,6 +2,7 @@ import {
   consumeRefreshToken,
   consumeSessionRefreshTokens,
   findRefreshToken,
+  findSealedSuccessor,
   storeSuccessor,
 } from "../../repositories/refresh-tokens.ts";
 import { lockSession, lockUserSessionForRefresh, revokeSession } from "../../repositories/sessions.ts";
@@ -116,10 +117,11 @@ async function pairWithinGrace(
   graceMs: number,
 ): Promise<TokenPair | undefined> {
   const row = await findRefreshToken(trx, claims.jti);
-  if (!row?.consumed_at || !row.successor_sealed || row.token_hash !== tokenHash) return undefined;
+  if (!row?.consumed_at || row.token_hash !== tokenHash) return undefined;
   if (row.session_id !== claims.sessionId || row.user_id !== claims.userId) return undefined;
   if (now.getTime() - row.consumed_at.getTime() >= graceMs) return undefined;
-  return openSuccessor(refreshToken, row.successor_sealed);
+  const sealed = await findSealedSuccessor(trx, claims.jti);
+  return sealed ? openSuccessor(refreshToken, sealed) : undefined;
 }
 
 /**
