@@ -5,7 +5,7 @@
  * @module
  */
 import { z } from "zod";
-import { base64, fromBase64url, utf8Length } from "./encoding.ts";
+import { base64, fromBase64, utf8Length } from "./encoding.ts";
 
 /** Rate-limit tiers of the public contract; each route declares one. */
 export const TIERS = [
@@ -392,7 +392,7 @@ function checkRotationSecrets(
 /** 32 bytes in base64 or base64url. */
 function isKeyEncryptionKey(text: string): boolean {
   try {
-    return fromBase64url(text.replace(/=+$/, "")).length === 32;
+    return fromBase64(text).length === 32;
   } catch {
     return false;
   }

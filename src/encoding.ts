@@ -37,6 +37,11 @@ export function fromBase64url(text: string): Uint8Array {
   return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
+/** The bytes of base64 text in either alphabet (standard, as `openssl rand -base64` prints, or URL-safe), padded or not. */
+export function fromBase64(text: string): Uint8Array {
+  return fromBase64url(text.replaceAll("+", "-").replaceAll("/", "_"));
+}
+
 /** Standard padded base64 of the bytes. */
 export function base64(bytes: Uint8Array): string {
   return btoa(String.fromCharCode(...bytes));

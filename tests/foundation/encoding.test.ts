@@ -1,5 +1,5 @@
 import { assertEquals, assertThrows } from "../helpers/assert.ts";
-import { base64url, fromBase64url } from "../../src/encoding.ts";
+import { base64url, fromBase64, fromBase64url } from "../../src/encoding.ts";
 
 /** RFC 4648 §5 by the letter: standard base64, then the URL-safe alphabet, padding dropped. */
 function reference(bytes: Uint8Array): string {
@@ -28,4 +28,11 @@ Deno.test("fromBase64url reads padded and unpadded text and refuses anything tha
   for (const text of ["AQ+D", "AQ/D", "AQ D", "AQ\nD", "A", "AQIDB", "AQ==D", "AQ===", "é"]) {
     assertThrows(() => fromBase64url(text), TypeError);
   }
+});
+
+Deno.test("fromBase64 reads either alphabet, as `openssl rand -base64` prints keys", () => {
+  const bytes = new Uint8Array([251, 255, 191, 62, 63]);
+  assertEquals(fromBase64(btoa(String.fromCharCode(...bytes))), bytes);
+  assertEquals(fromBase64(base64url(bytes)), bytes);
+  assertThrows(() => fromBase64("AQ D"), TypeError);
 });

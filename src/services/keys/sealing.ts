@@ -1,5 +1,5 @@
 import type { Config } from "../../config.ts";
-import { base64url, fromBase64url } from "../../encoding.ts";
+import { base64url, fromBase64, fromBase64url } from "../../encoding.ts";
 import { AppError } from "../../errors.ts";
 
 const encoder = new TextEncoder();
@@ -52,7 +52,7 @@ export function createKeySealer(config: Config): KeySealer {
 async function importEncryptionKey(config: Config): Promise<CryptoKey> {
   const configured = config.jwt.keyEncryptionKey;
   if (configured) {
-    const bytes = new Uint8Array(fromBase64url(configured.replace(/=+$/, "")));
+    const bytes = new Uint8Array(fromBase64(configured));
     return await crypto.subtle.importKey("raw", bytes, "AES-GCM", false, ["encrypt", "decrypt"]);
   }
   if (config.environment === "production") {
