@@ -179,18 +179,11 @@ export async function consumeRefreshToken(
   return result.rows.length === 1;
 }
 
-/**
- * The sealed pair a consumed token was exchanged for, if it is still kept: from
- * refresh_successors, or from the token's own row where a previous version kept it.
- */
+/** The sealed pair a consumed token was exchanged for, while refresh_successors keeps it. */
 export async function findSealedSuccessor(db: Executor, tokenId: string): Promise<string | undefined> {
-  const row = await db
-    .selectFrom("refresh_tokens")
-    .leftJoin("refresh_successors", "refresh_successors.token_id", "refresh_tokens.id")
-    .select(["refresh_successors.sealed", "refresh_tokens.successor_sealed"])
-    .where("refresh_tokens.id", "=", tokenId)
+  const row = await db.selectFrom("refresh_successors").select("sealed").where("token_id", "=", tokenId)
     .executeTakeFirst();
-  return row?.sealed ?? row?.successor_sealed ?? undefined;
+  return row?.sealed;
 }
 
 export function findRefreshToken(db: Executor, id: string): Promise<RefreshTokenRow | undefined> {

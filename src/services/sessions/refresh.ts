@@ -120,7 +120,8 @@ async function pairWithinGrace(
   if (!row?.consumed_at || row.token_hash !== tokenHash) return undefined;
   if (row.session_id !== claims.sessionId || row.user_id !== claims.userId) return undefined;
   if (now.getTime() - row.consumed_at.getTime() >= graceMs) return undefined;
-  const sealed = await findSealedSuccessor(trx, claims.jti);
+  // A previous version kept the pair on the token's row (see RefreshTokensTable.successor_sealed)
+  const sealed = await findSealedSuccessor(trx, claims.jti) ?? row.successor_sealed;
   return sealed ? openSuccessor(refreshToken, sealed) : undefined;
 }
 
