@@ -45,7 +45,9 @@ async function skewedDatabase(users: number): Promise<{ database: TestDatabase; 
   const seeder = postgres(database.url!, { max: 1, onnotice: () => {} });
   try {
     await growTo(seeder, 0, users, "$2b$04$notarealhashnotarealhashnotarealhashnotarealhashnotar", SKEWED);
-    await seeder.unsafe("analyze");
+    // Only this schema's tables: a database-wide ANALYZE meets other test modules' schemas being
+    // dropped, and deadlocked with one
+    await seeder.unsafe("analyze users, sessions, refresh_tokens, security_events");
     const [heavy] = await seeder`select user_id from sessions group by user_id order by count(*) desc limit 1`;
     const [session] = await seeder`
       select created_at, id from sessions where user_id = ${heavy.user_id} and revoked_at is null
