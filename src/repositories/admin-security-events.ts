@@ -1,5 +1,6 @@
 import { sql } from "kysely";
 import type { Executor, SecurityEventRow } from "../db/schema.ts";
+import { newRowId } from "../ids.ts";
 import type { NewSecurityEvent } from "./security-events.ts";
 
 /** An event of an admin action: who did it (the API key's name) and what. */
@@ -12,6 +13,7 @@ export async function recordAdminEvent(db: Executor, event: NewAdminEvent): Prom
   await db
     .insertInto("security_events")
     .values({
+      id: newRowId(),
       user_id: event.userId,
       type: event.type,
       ip: event.ip,

@@ -1,6 +1,7 @@
 import { sql } from "kysely";
 import { compiledOnce } from "../db/compiled-once.ts";
 import type { Executor, SessionRow } from "../db/schema.ts";
+import { ABOVE_EVERY_ROW, type KeysetPosition } from "./keyset.ts";
 
 export interface NewSession {
   /** Chosen by the caller, so tokens naming it can be signed before the row exists */
@@ -84,11 +85,7 @@ function liveSessions(db: Executor, userId: string, now: Date) {
     .where("expires_at", ">", now);
 }
 
-const firstSessionsPage = compiledOnce((db, userId: string, now: Date, limit: number) =>
-  liveSessions(db, userId, now).orderBy("created_at", "desc").orderBy("id", "desc").limit(limit)
-);
-
-const laterSessionsPage = compiledOnce((db, userId: string, now: Date, createdAt: Date, id: string, limit: number) =>
+const sessionsPage = compiledOnce((db, userId: string, now: Date, createdAt: Date, id: string, limit: number) =>
   liveSessions(db, userId, now)
     // A row comparison, not `a < x or (a = x and b < y)`: only the row form bounds the index scan,
     // so a page 50,000 rows deep reads 21 index entries instead of 50,021
@@ -112,13 +109,11 @@ export async function listActiveSessions(
   db: Executor,
   userId: string,
   now: Date,
-  options: { limit: number; before?: { createdAt: Date; id: string } },
+  options: { limit: number; before?: KeysetPosition },
 ): Promise<ListedSession[]> {
-  const before = options.before;
-  const result = before
-    ? await laterSessionsPage(db, userId, now, before.createdAt, before.id, options.limit)
-    : await firstSessionsPage(db, userId, now, options.limit);
-  return result.rows;
+  // A first page starts above every row: one statement, and its kept plan reads the index in order
+  const { createdAt, id } = options.before ?? ABOVE_EVERY_ROW;
+  return (await sessionsPage(db, userId, now, createdAt, id, options.limit)).rows;
 }
 
 /**

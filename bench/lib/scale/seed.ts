@@ -2,7 +2,9 @@
  * Set-based seeding of the scale benchmark's database: users and what years of use leave
  * behind (sessions, refresh tokens mostly consumed, security events, settled mail), plus a
  * tail of heavy users. Every row comes from `INSERT … SELECT … generate_series`, so a million
- * users take minutes. Ids are increasing (`scale_uuid`) so the B-trees fill in order.
+ * users take minutes. Ids are spread over the whole key space (`scale_uuid`), as random ids are
+ * in a database years old, so what the service inserts lands among them, not after them; each
+ * chunk's rows are inserted in id order, so the primary keys still fill page after page.
  */
 import type { Sql } from "postgres";
 
@@ -95,14 +97,22 @@ export function scaleEmailPrefixes(users: number, count: number, random: () => n
 const TAG = { user: 1, session: 2, token: 3, event: 4, mail: 5, heavyUser: 6 } as const;
 
 /**
- * Creates `scale_uuid(tag, n)` in the benchmark's database: n in the leading 16 hex digits,
- * so ids grow with n and every insert appends to its index.
+ * Creates `scale_uuid(tag, n)` in the benchmark's database: the MD5 of tag and n as a UUID, spread
+ * over the key space as version-4 ids are. (Ids that grew with n, as they did before, put every
+ * seeded key below every random key the service makes: each of its inserts then went to the
+ * newest pages of the index, a best case that no database of random ids has.)
  */
 export async function createSeedFunctions(sql: Sql): Promise<void> {
   // One expression, no FROM: PostgreSQL inlines it into each INSERT … SELECT instead of calling it per row
   await sql.unsafe(`
     create or replace function scale_uuid(tag int, n bigint) returns uuid language sql immutable parallel safe as $$
-      select (lpad(to_hex(n), 16, '0') || lpad(to_hex(tag), 4, '0') || '000000000000')::uuid
+      select md5(tag::text || ':' || n::text)::uuid
+    $$`);
+  // A token hash in the form the service stores (64 hex digits) that sorts as the token's id does,
+  // so the unique index of hashes fills in order too, while its keys are spread as real hashes are
+  await sql.unsafe(`
+    create or replace function scale_token_hash(id uuid) returns text language sql immutable parallel safe as $$
+      select replace(id::text, '-', '') || md5(id::text)
     $$`);
 }
 
@@ -137,18 +147,20 @@ export async function seedOrdinaryUsers(
            case when j = 1 and n % 5 = 1 then 'logout' end
     from generate_series(${from}::bigint, ${to}::bigint) as n, generate_series(0, ${S - 1}) as j,
          lateral (select date_trunc('milliseconds', now() - ((n * 7 + j * 13) % 60) * interval '1 day' - j * interval '1 hour')
-                  as created) as c`
+                  as created) as c
+    order by 1`
   );
   children.push((q) =>
     q`
     insert into refresh_tokens (id, session_id, user_id, token_hash, created_at, expires_at, consumed_at, replaced_by)
     select scale_uuid(${TAG.token}, n * ${R} + k), scale_uuid(${TAG.session}, n * ${S} + k % ${S}),
-           scale_uuid(${TAG.user}, n), 'seed-' || lpad((n * ${R} + k)::text, 14, '0'),
+           scale_uuid(${TAG.user}, n), scale_token_hash(scale_uuid(${TAG.token}, n * ${R} + k)),
            issued, case when k = 0 then now() - interval '1 day' else issued + interval '30 days' end,
            case when k < ${R - S} then issued + interval '1 hour' end,
            case when k < ${R - S} then scale_uuid(${TAG.token}, n * ${R} + k + ${S}) end
     from generate_series(${from}::bigint, ${to}::bigint) as n, generate_series(0, ${R - 1}) as k,
-         lateral (select now() - (${R} - k) * interval '2 days' as issued) as t`
+         lateral (select now() - (${R} - k) * interval '2 days' as issued) as t
+    order by 1`
   );
   children.push((q) =>
     q`
@@ -157,7 +169,8 @@ export async function seedOrdinaryUsers(
            (array['signin_succeeded', 'signin_failed', 'logout', 'session_revoked', 'password_reset_requested'])[e % 5 + 1],
            '203.0.113.' || (n % 250 + 1), 'JessyApp/2.3 (iOS 18.1)', (n * ${E} + e)::text,
            date_trunc('milliseconds', now() - (e * 400.0 / ${E}) * interval '1 day' - (n % 1000) * interval '1 second')
-    from generate_series(${from}::bigint, ${to}::bigint) as n, generate_series(0, ${E - 1}) as e`
+    from generate_series(${from}::bigint, ${to}::bigint) as n, generate_series(0, ${E - 1}) as e
+    order by 1`
   );
   children.push((q) =>
     q`
@@ -166,7 +179,8 @@ export async function seedOrdinaryUsers(
            'Your code', 'verification', 'sent', 1, sent, sent, sent
     from generate_series(${from}::bigint, ${to}::bigint) as n, generate_series(0, ${M - 1}) as m,
          lateral (select now() - (m * 45.0 / ${M}) * interval '1 day' - interval '1 day' * (m = ${M - 1})::int * 10
-                  as sent) as s`
+                  as sent) as s
+    order by 1`
   );
   await inParallel(sql, children);
 }
@@ -196,15 +210,18 @@ export async function seedHeavyUsers(
            date_trunc('milliseconds', now() - (j % 80) * interval '1 day' - j * interval '1 second'),
            now() - (j % 7) * interval '1 hour',
            now() + interval '30 days', '198.51.100.' || (j % 250 + 1), 'Device/' || j, 3
-    from generate_series(${from}::bigint, ${to}::bigint) as h, generate_series(0, ${shape.heavySessions - 1}) as j`
+    from generate_series(${from}::bigint, ${to}::bigint) as h, generate_series(0, ${shape.heavySessions - 1}) as j
+    order by 1`
   );
   children.push((q) =>
     q`
     insert into refresh_tokens (id, session_id, user_id, token_hash, created_at, expires_at)
     select scale_uuid(${TAG.token}, ${base}::bigint + h * ${shape.heavySessions} + j),
            scale_uuid(${TAG.session}, ${base}::bigint + h * ${shape.heavySessions} + j), scale_uuid(${TAG.heavyUser}, h),
-           'seed-heavy-' || h || '-' || j, now() - interval '1 day', now() + interval '29 days'
-    from generate_series(${from}::bigint, ${to}::bigint) as h, generate_series(0, ${shape.heavySessions - 1}) as j`
+           scale_token_hash(scale_uuid(${TAG.token}, ${base}::bigint + h * ${shape.heavySessions} + j)),
+           now() - interval '1 day', now() + interval '29 days'
+    from generate_series(${from}::bigint, ${to}::bigint) as h, generate_series(0, ${shape.heavySessions - 1}) as j
+    order by 1`
   );
   children.push((q) =>
     q`
@@ -213,7 +230,8 @@ export async function seedHeavyUsers(
            (array['signin_succeeded', 'signin_failed', 'logout', 'session_revoked'])[e % 4 + 1],
            '198.51.100.' || (e % 250 + 1), 'Device/' || (e % 10000), e::text,
            date_trunc('milliseconds', now() - (e * 360.0 / ${shape.heavyEvents}) * interval '1 day')
-    from generate_series(${from}::bigint, ${to}::bigint) as h, generate_series(0, ${shape.heavyEvents - 1}) as e`
+    from generate_series(${from}::bigint, ${to}::bigint) as h, generate_series(0, ${shape.heavyEvents - 1}) as e
+    order by 1`
   );
   await inParallel(sql, children);
 }

@@ -2,6 +2,7 @@ import type { Kysely, Transaction } from "kysely";
 import type { Clock } from "../../clock.ts";
 import type { Config } from "../../config.ts";
 import type { DB } from "../../db/schema.ts";
+import { newRowId } from "../../ids.ts";
 import type { Logger } from "../../logger.ts";
 import { NOOP_OBSERVER, type Observer } from "../../observer.ts";
 import type { RequestMeta } from "../request-meta.ts";
@@ -81,7 +82,7 @@ export function createSessionService(options: SessionServiceOptions): SessionSer
     signer: createTokenSigner(options.config.jwt, { accessKeys: options.accessKeys }),
     revocations: options.revocations,
     observer: options.observer ?? NOOP_OBSERVER,
-    newId: options.newId ?? (() => crypto.randomUUID()),
+    newId: options.newId ?? newRowId,
   };
   return {
     startSession: (user, meta) => startSession(ctx, user, meta),
