@@ -34,7 +34,8 @@ Deno.test("seed counts follow the per-user proportions, with one heavy user per 
   assertEquals(counts.mail, 3_000_000);
   assertEquals(counts.expired, {
     sessions: 100_000,
-    refreshTokens: 1_000_000,
+    // Token 0 of every user, and the five tokens of each expired session
+    refreshTokens: 1_000_000 + 100_000 * 5,
     securityEvents: 1_000_000,
     mail: 1_000_000,
   });
@@ -65,7 +66,9 @@ Deno.test({
                (select count(*) from security_events where created_at < now() - interval '365 days')::int as old_events,
                (select count(*) from mail_outbox where created_at < now() - interval '30 days')::int as old_mail,
                (select count(*) from refresh_tokens r join sessions s on s.id = r.session_id
-                where r.user_id <> s.user_id)::int as foreign_tokens`;
+                where r.user_id <> s.user_id)::int as foreign_tokens,
+               (select count(*) from refresh_tokens r join sessions s on s.id = r.session_id
+                where s.expires_at < now() and r.expires_at >= now())::int as live_tokens_of_expired_sessions`;
       assertEquals(row, {
         users: 30 + counts.heavyUsers,
         heavy: 3,
@@ -79,6 +82,8 @@ Deno.test({
         old_events: counts.expired.securityEvents,
         old_mail: counts.expired.mail,
         foreign_tokens: 0,
+        // The service's sessions expire with their last token
+        live_tokens_of_expired_sessions: 0,
       });
     } finally {
       await sql.end();

@@ -127,7 +127,7 @@ Deno.test(`the retention sweep of security events reads its own index, which no 
   }
 });
 
-Deno.test(`every housekeeping batch finds its done rows through an index of its order column (${TEST_DATABASE_URL ? "Postgres" : "PGlite"})`, async () => {
+Deno.test(`every housekeeping batch finds its done rows through an index of its order column and deletes them by ctid (${TEST_DATABASE_URL ? "Postgres" : "PGlite"})`, async () => {
   const database = await createTestDatabase();
   const { db } = database;
   try {
@@ -141,6 +141,16 @@ Deno.test(`every housekeeping batch finds its done rows through an index of its 
       assert(
         below.some((node) => typeof node["Index Name"] === "string" && node["Index Name"] !== `${table}_pkey`),
         `${table}: the batch reads an index of its order column: ${JSON.stringify(types)}`,
+      );
+      // and deletes the rows it locked where they lie, not through the primary key: random keys made each batch
+      // read 500 random leaves of it
+      assert(
+        plan.some((node) => node["Node Type"] === "Tid Scan"),
+        `${table}: deleted by ctid: ${JSON.stringify(types)}`,
+      );
+      assert(
+        !types.some(([, index]) => index === `${table}_pkey`),
+        `${table}: no primary key: ${JSON.stringify(types)}`,
       );
     }
   } finally {

@@ -50,7 +50,8 @@ export function heavyUsersFor(users: number, shape: SeedShape = DEFAULT_SHAPE): 
 /**
  * Per ordinary user n (1-based): session 0 is live; session 1 is revoked when n % 5 = 1 and
  * expired when n % 10 = 0. Refresh tokens alternate between the two sessions; all but the last
- * of each session are consumed, and token 0 expired a day ago (a backlog for housekeeping).
+ * of each session are consumed, and token 0 expired a day ago (a backlog for housekeeping), as
+ * did the tokens of an expired session (the service's sessions expire with their last token).
  * Events are spread over 400 days, so the oldest (1 in 20) is past a year's retention; of the
  * mail, the oldest (1 in 3) is past the 30 days settled mail is kept.
  */
@@ -66,7 +67,11 @@ export function countsFor(users: number, shape: SeedShape = DEFAULT_SHAPE): Seed
     mail: users * shape.mailPerUser,
     expired: {
       sessions: shape.sessionsPerUser > 1 ? multiples(10) : 0,
-      refreshTokens: users,
+      // Token 0 of every user, and every token of the expired sessions
+      refreshTokens: users +
+        (shape.sessionsPerUser > 1 && shape.refreshTokensPerUser > 1
+          ? multiples(10) * (Math.floor((shape.refreshTokensPerUser - 2) / shape.sessionsPerUser) + 1)
+          : 0),
       securityEvents: users * Math.ceil(shape.eventsPerUser / 20),
       mail: users * Math.ceil(shape.mailPerUser / 3),
     },
@@ -155,7 +160,9 @@ export async function seedOrdinaryUsers(
     insert into refresh_tokens (id, session_id, user_id, token_hash, created_at, expires_at, consumed_at, replaced_by)
     select scale_uuid(${TAG.token}, n * ${R} + k), scale_uuid(${TAG.session}, n * ${S} + k % ${S}),
            scale_uuid(${TAG.user}, n), scale_token_hash(scale_uuid(${TAG.token}, n * ${R} + k)),
-           issued, case when k = 0 then now() - interval '1 day' else issued + interval '30 days' end,
+           issued,
+           -- As the service keeps it: a session expires with its last token, so an expired session's tokens expired too
+           case when k = 0 or (k % ${S} = 1 and n % 10 = 0) then now() - interval '1 day' else issued + interval '30 days' end,
            case when k < ${R - S} then issued + interval '1 hour' end,
            case when k < ${R - S} then scale_uuid(${TAG.token}, n * ${R} + k + ${S}) end
     from generate_series(${from}::bigint, ${to}::bigint) as n, generate_series(0, ${R - 1}) as k,
