@@ -1,13 +1,10 @@
 import type { Config } from "../../config.ts";
 import { base64url, fromBase64url, isUuid } from "../../encoding.ts";
 import { AppError } from "../../errors.ts";
+import type { KeysetPosition } from "../../repositories/keyset.ts";
 import { constantTimeEqual, hmacHex, type HmacKey, purposeKey } from "../secrets.ts";
 
-/** A keyset position in one of a user's lists (newest first): the last row shown. */
-export interface KeysetPosition {
-  createdAt: Date;
-  id: string;
-}
+export type { KeysetPosition };
 
 /**
  * Which list a cursor walks. Each has a key of its own, so a cursor of one list is refused by
