@@ -5,6 +5,7 @@ import { createTestDatabase } from "../helpers/database.ts";
 import { migrateReset, migrateToLatest } from "../../src/db/migrate.ts";
 import { TEST_DATABASE_URL } from "../helpers/env.ts";
 import { migrationProvider } from "../../src/db/migrations/index.ts";
+import * as refreshHashNotUnique from "../../src/db/migrations/2026_11_29_0013_refresh_hash_not_unique.ts";
 
 async function tableNames(db: Parameters<typeof migrateToLatest>[0], schema: string): Promise<string[]> {
   const result = await sql<{ table_name: string }>`
@@ -79,6 +80,58 @@ Deno.test({
       }
     } finally {
       await Promise.all(databases.map((database) => database.close()));
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "0013 waits for a transaction that holds refresh_tokens by trying again, never queueing writes behind it (Postgres)",
+  ignore: !TEST_DATABASE_URL,
+  async fn() {
+    const database = await createTestDatabase();
+    const holder = postgres(database.url!, { max: 1, onnotice: () => {} });
+    try {
+      const { db } = database;
+      await refreshHashNotUnique.down(db);
+      const constraints = async () =>
+        (await sql<{ n: number }>`
+          select count(*)::int as n from pg_constraint
+          where conname = 'refresh_tokens_token_hash_key' and connamespace = current_schema()::regnamespace`
+          .execute(db)).rows[0].n;
+      assertEquals(await constraints(), 1);
+      // A long transaction that has read refresh_tokens: the DROP CONSTRAINT cannot get its lock until it ends
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => release = resolve);
+      const holding = holder.begin(async (trx) => {
+        await trx`select count(*) from refresh_tokens`;
+        await released;
+      });
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const migrating = refreshHashNotUnique.up(db);
+      // Meanwhile a write to the table goes through while the transaction still holds it: a DROP waiting in the
+      // lock queue without a timeout would hold it back until the transaction ended, which here is never
+      await new Promise((resolve) => setTimeout(resolve, 1_200));
+      const writer = postgres(database.url!, { max: 1, onnotice: () => {} });
+      try {
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const outcome = await Promise.race([
+          writer`update refresh_tokens set consumed_at = consumed_at where false`.then(() => "written"),
+          new Promise<string>((resolve) => timer = setTimeout(() => resolve("queued behind the migration"), 10_000)),
+        ]);
+        clearTimeout(timer);
+        assertEquals(outcome, "written");
+      } finally {
+        await writer.end({ timeout: 0 });
+      }
+      assertEquals(await constraints(), 1, "not dropped while the transaction holds the table");
+      release();
+      await holding;
+      await migrating;
+      assertEquals(await constraints(), 0);
+    } finally {
+      await holder.end();
+      await database.close();
     }
   },
 });
