@@ -2,7 +2,7 @@
  * `deno run -A bench/page-depth.ts [users] [reps] [seconds]`: the heavy user's first, second and
  * deep pages (events at 20 and 50,000; sessions at 50 and 5,000), turn about, on a database of its
  * own grown to `users` (default 100,000). Deep against second shows what depth costs; second
- * against first, what a cursor costs (decoding and checking it). README "Scale".
+ * against first, what a cursor costs (decoding and checking it). bench/README.md, "Page depth".
  */
 import { hash } from "@node-rs/bcrypt";
 import postgres from "postgres";

@@ -9,7 +9,7 @@
  *   git worktree add /tmp/before <commit> && (cd /tmp/before && deno install --frozen)
  *   deno run -A bench/refresh-io.ts before=/tmp/before/ after=./
  *
- * README "Scale" shows what it measured. WAL and full-page images are the cluster's: the
+ * bench/README.md, "Refresh I/O", shows what it measured. WAL and full-page images are the cluster's: the
  * checkouts run one at a time, and nothing else should.
  */
 import { hash } from "@node-rs/bcrypt";

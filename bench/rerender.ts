@@ -1,5 +1,5 @@
 /**
- * Rewrites the README's Benchmarks table from a results file: `deno run -A bench/rerender.ts bench/results/<file>.json`.
+ * Rewrites a section of bench/README.md from a results file: `deno run -A bench/rerender.ts bench/results/<file>.json`.
  * A scale results file (`scale-<date>.json`) also gets its SVG chart redrawn next to it.
  */
 import { REPO_ROOT } from "./lib/paths.ts";
@@ -15,8 +15,10 @@ if ("sizes" in results) {
   const base = file.replace(/\.json$/, "");
   await Deno.writeTextFile(`${REPO_ROOT}${base}.svg`, renderScaleChart(results as ScaleResults));
   const updated = await updateScaleReadme(renderScaleMarkdown(results as ScaleResults, base));
-  console.log(updated ? "Chart redrawn, README scale section updated" : "README has no scale markers");
+  console.log(
+    updated ? "Chart redrawn, bench/README.md scale section updated" : "bench/README.md has no scale markers",
+  );
 } else {
   const updated = await updateReadme(results as BenchResults, file);
-  console.log(updated ? "README table updated" : "README has no bench markers");
+  console.log(updated ? "bench/README.md table updated" : "bench/README.md has no bench markers");
 }

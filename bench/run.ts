@@ -1,6 +1,6 @@
 /**
  * `deno task bench`: the service against its ceilings, side by side on this machine.
- * Server pinned to core 0, wrk to core 1 (sign-in unpinned); see README "Benchmarks".
+ * Server pinned to core 0, wrk to core 1 (sign-in unpinned); see bench/README.md.
  */
 import { hash } from "@node-rs/bcrypt";
 import { type BenchSettings, parseArgs, wants } from "./lib/args.ts";
@@ -290,7 +290,9 @@ async function main(settings: BenchSettings): Promise<void> {
   const resultFile = await writeResults(final);
   console.log(`\n${renderText(final)}\n\nWritten to ${resultFile}`);
   if (settings.updateReadme) {
-    console.log(await updateReadme(final, resultFile) ? "README table updated" : "README has no bench markers");
+    console.log(
+      await updateReadme(final, resultFile) ? "bench/README.md table updated" : "bench/README.md has no bench markers",
+    );
   }
   if (final.targets.some((target) => target.pass === false)) Deno.exitCode = 1;
 }

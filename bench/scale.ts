@@ -5,7 +5,7 @@
  *
  * Each size has a database and a service of its own, all ready before the first measurement,
  * and every scenario takes its sizes turn about: a ratio between sizes compares runs made
- * seconds apart, not minutes. See README "Scale".
+ * seconds apart, not minutes. See bench/README.md, "Scale".
  */
 import { hash } from "@node-rs/bcrypt";
 import postgres from "postgres";
@@ -144,8 +144,8 @@ export async function runScale(settings: BenchSettings): Promise<void> {
   if (settings.updateReadme) {
     console.log(
       await updateScaleReadme(renderScaleMarkdown(final, base))
-        ? "README scale section updated"
-        : "README has no scale markers",
+        ? "bench/README.md scale section updated"
+        : "bench/README.md has no scale markers",
     );
   }
   if (final.targets.some((target) => target.pass === false)) Deno.exitCode = 1;

@@ -11,7 +11,7 @@
  * times in turn (the machine's load drifts; medians are reported). The last repetition keeps its
  * connections until `--hold` seconds have passed and counts how many the server closed.
  * `--nofile N` starts the server with an open-file limit of N (`prlimit`), as a container with
- * the usual soft limit of 1024 would run it. Figures: README, "Deployment notes".
+ * the usual soft limit of 1024 would run it. Figures: bench/README.md, "Slow and half-sent requests".
  */
 import { recreateDatabase } from "./lib/bench-db.ts";
 import { readRssMb, type ServerProcess, startServer, waitIdle } from "./lib/processes.ts";

@@ -7,7 +7,7 @@
  * for unknown ones, one at a time in a shuffled order (30 ms apart, so work an endpoint does after
  * answering never overlaps the next request), and compares the two latency samples:
  * medians and the Mann–Whitney U test's two-sided p-value. A run by hand, not a test: timings
- * on a shared machine are evidence, not a gate. See README "Benchmarks".
+ * on a shared machine are evidence, not a gate. See bench/README.md.
  */
 import { hash } from "@node-rs/bcrypt";
 import postgres from "postgres";

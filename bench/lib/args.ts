@@ -8,7 +8,7 @@ export interface BenchSettings {
   bcryptCost: number;
   /** Scenario names to run; empty runs them all */
   only: string[];
-  /** Rewrite the README's table (full runs only, unless asked) */
+  /** Rewrite the run's section of bench/README.md (full runs only, unless asked) */
   updateReadme: boolean;
   /** First port of the benchmark's servers (`--port`); ceilings and other instances take offsets from it */
   port: number;
@@ -32,15 +32,15 @@ const USAGE =
   --duration S   seconds per repetition (default 10)
   --soak S       soak length in seconds (default 60)
   --only LIST    scenarios: me-memory (with me-memory-metrics), me-memory-metrics, me-redis, me-eddsa, me-es256, refresh, signin, soak, startup
-  --readme       update the README table even after a partial or quick run
-  --no-readme    leave the README alone
+  --readme       update bench/README.md even after a partial or quick run
+  --no-readme    leave bench/README.md alone
   --database D   database to re-create, use and drop (default jessy_bench; jessy_scale with --scale)
   --port P       first port of the servers started (default 18400; ceilings take P+10 and up)
 
 deno task bench --scale [--users N] [--sizes a,b,c] [--reps N] [--duration S] [--only a,b] [--database D] [--port P]
 
   --scale        seed a database per size (jessy_scale_<users>), start the service on each, and measure
-                 every hot path at all sizes turn about (README "Scale"); 5 repetitions × 4 s by default
+                 every hot path at all sizes turn about (bench/README.md, "Scale"); 5 repetitions × 4 s by default
   --users N      ordinary users at the largest size (default 1000000; 0 is the empty run alone)
   --sizes LIST   sizes to measure (default 0, N/10, N); 0 is always measured
   --database D   name the size's databases start with (D_<users>); --port P: size i's servers at P + 20i`;

@@ -1,5 +1,5 @@
 import type { Comparison } from "./compare.ts";
-import { REPO_ROOT } from "./paths.ts";
+import { BENCH_README, REPO_ROOT } from "./paths.ts";
 import { type BenchResults, isSkipped, PEER, SCENARIOS, type Target } from "./results.ts";
 
 type Table = { head: string[]; rows: string[][] };
@@ -109,7 +109,7 @@ export function renderText(results: BenchResults): string {
   ].filter((line) => line !== undefined).join("\n");
 }
 
-/** The run as Markdown, for the README's Benchmarks section. */
+/** The run as Markdown, for the "Against the ceilings" section of bench/README.md. */
 export function renderMarkdown(results: BenchResults, resultFile: string): string {
   return [
     `Latest run: ${results.date} (\`${resultFile}\`). ${machineLine(results)}`,
@@ -122,10 +122,10 @@ export function renderMarkdown(results: BenchResults, resultFile: string): strin
   ].filter((line) => line !== undefined).join("\n");
 }
 
-/** Writes bench/results/<date>[-quick].json; returns its path relative to the repository. */
+/** Writes bench/results/ceilings-<date>[-quick].json; returns its path relative to the repository. */
 export async function writeResults(results: BenchResults): Promise<string> {
   const stamp = results.date.replace(/:/g, "-").replace(/\..*$/, "");
-  const relative = `bench/results/${stamp}${results.quick ? "-quick" : ""}.json`;
+  const relative = `bench/results/ceilings-${stamp}${results.quick ? "-quick" : ""}.json`;
   await Deno.mkdir(`${REPO_ROOT}bench/results`, { recursive: true });
   await Deno.writeTextFile(`${REPO_ROOT}${relative}`, JSON.stringify(results, null, 2) + "\n");
   return relative;
@@ -134,9 +134,9 @@ export async function writeResults(results: BenchResults): Promise<string> {
 const START = "<!-- bench:results:start -->";
 const END = "<!-- bench:results:end -->";
 
-/** Replaces the table between the README's bench markers; false when the markers are missing. */
+/** Replaces the table between the bench markers of bench/README.md; false when the markers are missing. */
 export async function updateReadme(results: BenchResults, resultFile: string): Promise<boolean> {
-  const path = `${REPO_ROOT}README.md`;
+  const path = BENCH_README;
   const readme = await Deno.readTextFile(path);
   const start = readme.indexOf(START);
   const end = readme.indexOf(END);

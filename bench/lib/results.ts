@@ -30,7 +30,7 @@ export interface SigninHealthFigures {
   idleHealth?: WrkResult;
 }
 
-/** Everything one run measured, as written to bench/results/<date>.json. */
+/** Everything one run measured, as written to bench/results/ceilings-<date>.json. */
 export interface BenchResults {
   date: string;
   quick: boolean;

@@ -42,7 +42,7 @@ Deno.test("median of an even count is the mean of the middle two, and spread is 
   assertEquals(summary.spread, 0.2);
 });
 
-Deno.test("--quick means one repetition of 3 s and a 10 s soak, and leaves the README alone", () => {
+Deno.test("--quick means one repetition of 3 s and a 10 s soak, and leaves bench/README.md alone", () => {
   const settings = parseArgs(["--quick"]);
   assertEquals([settings.repetitions, settings.durationSeconds, settings.warmupSeconds, settings.soakSeconds], [
     1,

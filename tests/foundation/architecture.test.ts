@@ -1,5 +1,5 @@
 /**
- * The layers of src/ point one way, as the README's layer diagram draws them. Read from the
+ * The layers of src/ point one way, as the layer diagram of docs/architecture.md draws them. Read from the
  * module graph Deno itself resolves (`deno info --json`), so a type-only import counts too.
  */
 import { assert, assertEquals } from "../helpers/assert.ts";
@@ -134,10 +134,10 @@ Deno.test("architecture: the cycle finder and the layer rule would catch a viola
   assert(layerOf("http/c.ts") < layerOf("services/b.ts"), "services → http is upward");
 });
 
-Deno.test("architecture: the README's layer diagram lists the layers in this order", async () => {
-  const readme = await Deno.readTextFile(new URL("../../README.md", import.meta.url));
-  const block = readme.split("<!-- layers -->")[1];
-  assert(block, "README.md has no <!-- layers --> block");
+Deno.test("architecture: the layer diagram of docs/architecture.md lists the layers in this order", async () => {
+  const doc = await Deno.readTextFile(new URL("../../docs/architecture.md", import.meta.url));
+  const block = doc.split("<!-- layers -->")[1];
+  assert(block, "docs/architecture.md has no <!-- layers --> block");
   const drawn = [...block.split("```")[1].matchAll(/^(\S+)/gm)].map((match) => match[1]);
   assertEquals(drawn, LAYERS.map((layer) => layer.name));
 });

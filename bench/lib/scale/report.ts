@@ -1,5 +1,5 @@
-/** A scale run as plain text (terminal) and as Markdown (README "Scale"). */
-import { REPO_ROOT } from "../paths.ts";
+/** A scale run as plain text (terminal) and as Markdown (bench/README.md, "Scale"). */
+import { BENCH_README } from "../paths.ts";
 import { migrationTable, type ScaleResults, scenarioTable, sizeLabel, targetTable } from "./results.ts";
 
 type Table = { head: string[]; rows: string[][] };
@@ -47,7 +47,8 @@ export function renderScaleText(results: ScaleResults): string {
 }
 
 export function renderScaleMarkdown(results: ScaleResults, base: string): string {
-  const chart = `${base}.svg`;
+  // The chart is linked from bench/README.md, so relative to bench/
+  const chart = `${base.replace(/^bench\//, "")}.svg`;
   return [
     `Latest scale run: ${results.date} (\`${base}.json\`, plans in \`${base}-plans.txt\`). ${machineLine(results)}`,
     "",
@@ -68,9 +69,9 @@ export function renderScaleMarkdown(results: ScaleResults, base: string): string
 const START = "<!-- bench:scale:start -->";
 const END = "<!-- bench:scale:end -->";
 
-/** Replaces the README's scale section; false when its markers are missing. */
+/** Replaces the scale section of bench/README.md; false when its markers are missing. */
 export async function updateScaleReadme(markdownText: string): Promise<boolean> {
-  const path = `${REPO_ROOT}README.md`;
+  const path = BENCH_README;
   const readme = await Deno.readTextFile(path);
   const start = readme.indexOf(START);
   const end = readme.indexOf(END);
