@@ -148,7 +148,7 @@ async function serve() {
   };
   // Deno.serve stops accepting for good when accept() fails, e.g. with every file descriptor
   // taken by connections that never finish their request (Deno has no header-read timeout; see
-  // the README's deployment notes). A process that no longer listens must not pass for a live
+  // docs/operations.md, "In front of the service"). A process that no longer listens must not pass for a live
   // one: it stops with exit code 1 so its supervisor starts a fresh one.
   server.finished.catch((error) => {
     if (stopping) return;

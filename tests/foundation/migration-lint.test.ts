@@ -2,8 +2,8 @@ import { assertEquals } from "../helpers/assert.ts";
 
 /**
  * What a migration may do to a table an earlier migration created (a table created in the same
- * migration is empty and exempt), so that no write to it waits long at a million users (README
- * "Scale"):
+ * migration is empty and exempt), so that no write to it waits long at a million users
+ * (docs/architecture.md, "Migrations"):
  * - an index is built CONCURRENTLY (and so the migration declares `transactional = false`): a
  *   plain CREATE INDEX blocks every write to the table for as long as the build reads it;
  * - a foreign key is added NOT VALID and validated by VALIDATE CONSTRAINT in a migration that runs

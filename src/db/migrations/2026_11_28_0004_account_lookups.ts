@@ -2,7 +2,7 @@ import { type Kysely, type RawBuilder, sql } from "kysely";
 
 /**
  * Outside a transaction, so the indexes build CONCURRENTLY: mail_outbox holds millions of rows at
- * a million users, and a plain build blocked its writes for seconds (README "Scale").
+ * a million users, and a plain build blocked its writes for seconds (docs/architecture.md, "Migrations").
  */
 export const transactional = false;
 

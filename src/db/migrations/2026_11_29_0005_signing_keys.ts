@@ -4,7 +4,7 @@ import { type Kysely, sql } from "kysely";
  * Outside the migrator's transaction: the tables and columns change in a transaction of their
  * own, then the index on refresh_tokens builds CONCURRENTLY. A plain build in the same
  * transaction held refresh_tokens' ACCESS EXCLUSIVE lock (from ADD COLUMN) for the whole scan:
- * seconds of blocked refreshes at a million users (README "Scale").
+ * seconds of blocked refreshes at a million users (docs/architecture.md, "Migrations").
  */
 export const transactional = false;
 

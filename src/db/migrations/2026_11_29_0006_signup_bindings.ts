@@ -5,7 +5,7 @@ import { type Kysely, sql } from "kysely";
  * `users` or `email_otps` is held while rows are read or copied. In one transaction, creating
  * pending_signups (its foreign key takes SHARE ROW EXCLUSIVE on `users`) and then reading every
  * user for the backfill blocked sign-ups and token checks for the whole scan: 693–950 ms at a
- * million users (README "Scale"). Each step can run again after a failure. src/db/migrate.ts
+ * million users (docs/architecture.md, "Migrations"). Each step can run again after a failure. src/db/migrate.ts
  * reads this flag.
  */
 export const transactional = false;

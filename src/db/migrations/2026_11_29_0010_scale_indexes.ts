@@ -3,7 +3,7 @@ import { type Kysely, sql } from "kysely";
 /**
  * Runs outside a transaction: CREATE INDEX CONCURRENTLY cannot run inside one, and a plain
  * CREATE INDEX would block every write to these tables for as long as the build reads them
- * (seconds at a million users; see README "Scale"). src/db/migrate.ts reads this flag.
+ * (seconds at a million users; see docs/architecture.md). src/db/migrate.ts reads this flag.
  */
 export const transactional = false;
 

@@ -7,7 +7,7 @@ import { type Kysely, sql } from "kysely";
  * Why: the list is a prepared statement, and after five runs PostgreSQL may keep one plan for
  * every user (the generic plan), costed for a user with a session or two. With an unordered
  * user_id index at hand that plan read all of a user's sessions and sorted them: at 10,000 users,
- * 2.9 ms for the first page of a user with 10,000 sessions instead of 0.09 ms (README "Scale").
+ * 2.9 ms for the first page of a user with 10,000 sessions instead of 0.09 ms (docs/architecture.md).
  * The new index still serves what the old one did (the cascade when a user is deleted).
  *
  * Runs outside a transaction: CREATE and DROP INDEX CONCURRENTLY cannot run inside one, and

@@ -7,7 +7,7 @@ import { type Kysely, sql } from "kysely";
  * Why: refresh_tokens_sealed_idx was a partial index whose predicate reads successor_sealed, so
  * every refresh's UPDATE that set or cleared a seal changed an indexed column: PostgreSQL could
  * not update the row in place (HOT) and added an entry to each of the table's six indexes, twice
- * per refresh (README "Benchmarks"). Now a refresh's UPDATE of refresh_tokens sets only columns no
+ * per refresh (docs/architecture.md, "Hot paths"). Now a refresh's UPDATE of refresh_tokens sets only columns no
  * index reads.
  *
  * Runs outside a transaction: the table is created in one of its own, the pairs still inside a

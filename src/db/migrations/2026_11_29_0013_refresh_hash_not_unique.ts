@@ -7,7 +7,7 @@ import { type Kysely, sql } from "kysely";
  * token's jti, the primary key) and compares the hash there; the hash is of a token that carries
  * that unique id, so two rows cannot share it. The index only cost: a 64-character key per row
  * (~0.9 GB at 10 million rows, a million users), and on every sign-in and refresh an insert at a
- * random place in it, a page PostgreSQL rarely has in its buffers (README "Scale").
+ * random place in it, a page PostgreSQL rarely has in its buffers (docs/architecture.md, "Queries that stay flat").
  *
  * Dropping a constraint takes an ACCESS EXCLUSIVE lock for the moment it takes to remove the
  * catalog entries; waiting for it would queue every write behind this migration, so it gives up
