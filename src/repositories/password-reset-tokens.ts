@@ -42,38 +42,40 @@ export async function issueResetToken(
 }
 
 /**
- * Marks a live token used and returns its user, or undefined for an unknown, used,
- * superseded or expired token. One conditional UPDATE: of concurrent uses, one wins.
+ * Marks a live token of this user used; false for an unknown, used, superseded or expired
+ * token, or another user's. One conditional UPDATE: of concurrent uses, one wins.
  */
 export async function useResetToken(
   db: Executor,
   digests: StoredTokenDigest[],
+  userId: string,
   now: Date,
-): Promise<string | undefined> {
+): Promise<boolean> {
   const row = await db
     .updateTable("password_reset_tokens")
     .set({ used_at: now })
     .where(matchesAny(digests))
+    .where("user_id", "=", userId)
     .where("used_at", "is", null)
     .where("expires_at", ">", now)
     .returning("user_id")
     .executeTakeFirst();
-  return row?.user_id;
+  return row !== undefined;
 }
 
 /**
- * The address of the account a live token (unused, unexpired) belongs to, or undefined; a read,
- * useResetToken decides.
+ * The account (id and address) a live token (unused, unexpired) belongs to, or undefined; a
+ * read, useResetToken decides.
  */
 export async function findLiveResetToken(
   db: Executor,
   digests: StoredTokenDigest[],
   now: Date,
-): Promise<{ email: string } | undefined> {
+): Promise<{ userId: string; email: string } | undefined> {
   return await db
     .selectFrom("password_reset_tokens")
     .innerJoin("users", "users.id", "password_reset_tokens.user_id")
-    .select("users.email")
+    .select(["users.id as userId", "users.email"])
     .where(matchesAny(digests))
     .where("used_at", "is", null)
     .where("expires_at", ">", now)

@@ -57,3 +57,35 @@ export function sessionIdOf(accessToken: string): string {
   const payload = accessToken.split(".")[1].replaceAll("-", "+").replaceAll("_", "/");
   return JSON.parse(atob(payload)).sid;
 }
+
+/** Subjects of the account mails these tests read. */
+export const SUBJECTS = {
+  code: "Confirm your new Jessy AI address",
+  changed: "Your Jessy AI address was changed",
+  reset: "Reset your Jessy AI password",
+  deletion: "Your Jessy AI account will be deleted",
+} as const;
+
+/**
+ * Moves the signed-in account to `newEmail` through POST /auth/change-email and
+ * /auth/confirm-email-change with the code mailed there; returns the revert token mailed to
+ * `oldEmail`.
+ */
+export async function moveAccount(
+  app: AccountsApp,
+  smtp: SmtpPeer,
+  accessToken: string,
+  { oldEmail, newEmail, password = PASSWORD }: { oldEmail: string; newEmail: string; password?: string },
+): Promise<string> {
+  const requested = await postAs(app, "/auth/change-email", accessToken, {
+    current_password: password,
+    new_email: newEmail,
+  });
+  assertEquals(requested.status, 202, await requested.clone().text());
+  await requested.body?.cancel();
+  const otp = otpOf(await mailWithSubject(app, smtp, newEmail, SUBJECTS.code));
+  const confirmed = await postAs(app, "/auth/confirm-email-change", accessToken, { otp });
+  assertEquals(confirmed.status, 200, await confirmed.clone().text());
+  await confirmed.body?.cancel();
+  return tokenIn(await mailWithSubject(app, smtp, oldEmail, SUBJECTS.changed), "revert");
+}

@@ -119,8 +119,11 @@ export const revertEmailChange = defineRoute({
   description: "With the token mailed to the old address: restores it, revokes every session and token of " +
     "the user on every instance, replaces the password with one nobody knows and mails a reset link to the " +
     "restored address. An unverified sign-up that took the old address meanwhile is dropped; a verified " +
-    "account holding it gets 409 `conflict`. Unknown, used and expired tokens get `invalid_account_token`. " +
-    "Records `email_change_reverted`.",
+    "account holding it gets 409 `conflict`. The revert undoes every later move too: revert tokens mailed " +
+    "since stop working (earlier ones keep working, so the first address always wins). During a pending " +
+    "deletion the account is kept and the deletion's cancel tokens stop working (also records " +
+    "`account_deletion_cancelled`). Unknown, used and expired tokens, and accounts past their deletion date, " +
+    "get `invalid_account_token`; a refused token stays usable. Records `email_change_reverted`.",
   tier: "auth",
   errors: ["invalid_account_token", "conflict", "service_unavailable"],
   request: { body: { content: { "application/json": { schema: AccountTokenRequestSchema } } } },
@@ -148,7 +151,9 @@ export const deleteAccount = defineRoute({
     "before the answer, and sign-in answers as for an unknown address. It is erased for good after " +
     "ACCOUNT_DELETION_GRACE_DAYS (7 by default; 0 erases it at once), with everything that refers to it; " +
     "its security events are kept with a pseudonym instead of the user id. Until then the address stays " +
-    "taken, and the single-use token mailed to it keeps the account (POST /auth/cancel-account-deletion). " +
+    "taken, and the single-use token mailed to it keeps the account (POST /auth/cancel-account-deletion); " +
+    "while a revert token of an address change lives, the address it would restore gets a mail with a token " +
+    "of its own. " +
     CURRENT_PASSWORD + " Records `account_deletion_scheduled`.",
   tier: "sensitive",
   auth: true,
@@ -175,8 +180,9 @@ export const cancelAccountDeletion = defineRoute({
   tags: TAGS,
   summary: "Keep an account waiting for erasure",
   description: "With the token from the deletion mail, within the grace period: the account works again " +
-    "(sign in anew: its sessions stay ended). Unknown, used and expired tokens, and accounts already erased, " +
-    "get `invalid_account_token`. Records `account_deletion_cancelled`.",
+    "(sign in anew: its sessions stay ended), and the tokens mailed to its other addresses stop working. " +
+    "Unknown, used and expired tokens, and accounts already erased, get `invalid_account_token`. Records " +
+    "`account_deletion_cancelled`.",
   tier: "auth",
   errors: ["invalid_account_token", "service_unavailable"],
   request: { body: { content: { "application/json": { schema: AccountTokenRequestSchema } } } },

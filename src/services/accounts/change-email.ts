@@ -1,14 +1,11 @@
 import { AppError, invalidTokenError } from "../../errors.ts";
-import { base64url } from "../../encoding.ts";
 import {
   emailChangeCodeMail,
   emailChangedMail,
   emailChangeRequestedMail,
   emailChangeTakenMail,
-  passwordResetLink,
-  passwordResetMail,
 } from "../../mail/templates.ts";
-import { findLiveAccountToken, storeAccountToken, useAccountToken } from "../../repositories/account-tokens.ts";
+import { storeAccountToken } from "../../repositories/account-tokens.ts";
 import {
   consumeEmailChange,
   deleteEmailChanges,
@@ -16,30 +13,17 @@ import {
   spendEmailChangeAttempt,
 } from "../../repositories/email-changes.ts";
 import { insertOutboxMailUnlessRecent } from "../../repositories/mail-outbox.ts";
-import { deleteResetTokens, issueResetToken } from "../../repositories/password-reset-tokens.ts";
-import {
-  deleteUnverifiedUser,
-  findUserByEmail,
-  lockUserById,
-  updateEmail,
-  updatePasswordHash,
-} from "../../repositories/users.ts";
+import { deleteResetTokens } from "../../repositories/password-reset-tokens.ts";
+import { findUserByEmail, lockUserById, updateEmail } from "../../repositories/users.ts";
 import { withEvents } from "../audit-trail.ts";
 import type { RequestMeta } from "../request-meta.ts";
 import type { AuthContext } from "../sessions/auth-context.ts";
 import type { CurrentUser } from "../sessions/authenticate.ts";
 import type { AccountDeps } from "./account-deps.ts";
-import {
-  accountTokenDigests,
-  emailChangeDigest,
-  emailChangeMatches,
-  newAccountToken,
-  REVERT_TOKEN_TTL_MS,
-} from "./account-tokens.ts";
+import { emailChangeDigest, emailChangeMatches, newAccountToken, REVERT_TOKEN_TTL_MS } from "./account-tokens.ts";
 import { checkCurrentPassword, liveAccount } from "./current-password.ts";
 import { normalizeEmail } from "./email-address.ts";
 import { generateOtp } from "./otp.ts";
-import { newResetToken, RESET_TOKEN_TTL_MS } from "./reset-tokens.ts";
 import { codeExpiry, queueMail, throttleStart } from "./verification-mail.ts";
 import { invalidOtpError } from "./verify-email.ts";
 
@@ -175,58 +159,4 @@ export async function confirmEmailChange(
     email_verified: outcome.email_verified,
     created_at: outcome.created_at.toISOString(),
   };
-}
-
-/**
- * Undoes an address change with the token mailed to the old address: the old address comes
- * back (verified: the token proved it), every session and token dies, the password is replaced
- * by one nobody knows, and a reset link goes to the restored address. An unverified sign-up that
- * took the old address meanwhile is dropped; a verified account holding it gets 409 `conflict`.
- */
-export async function revertEmailChange(deps: AccountDeps, token: string, meta: RequestMeta): Promise<void> {
-  const digests = await accountTokenDigests(deps.config, token);
-  // Cheap check first, so a guessed token costs no bcrypt; the UPDATE below decides races
-  if (!await findLiveAccountToken(deps.db, "email_change_revert", digests, deps.clock.now())) {
-    throw invalidAccountTokenError();
-  }
-  const unusable = await deps.passwords.hash(base64url(crypto.getRandomValues(new Uint8Array(32))));
-  const reset = await newResetToken(deps.config);
-  const now = deps.clock.now();
-  const announce = await withEvents(deps, async (trx, record) => {
-    const used = await useAccountToken(trx, "email_change_revert", digests, now);
-    const user = used ? await lockUserById(trx, used.userId) : undefined;
-    if (!used?.previousEmail || !user || user.deletion_due_at) return undefined;
-    const previous = used.previousEmail;
-    const holder = await findUserByEmail(trx, normalizeEmail(previous));
-    if (holder && holder.id !== user.id) {
-      if (holder.email_verified) {
-        throw new AppError("conflict", "The previous address now belongs to another account");
-      }
-      await deleteUnverifiedUser(trx, holder.id);
-    }
-    await updateEmail(trx, user.id, { email: previous, emailNormalized: normalizeEmail(previous) }, now);
-    await updatePasswordHash(trx, user.id, unusable, now);
-    await deleteEmailChanges(trx, user.id);
-    const announce = await deps.sessions.revokeAllSessions(user.id, "email_change_reverted", trx);
-    const issued = {
-      userId: user.id,
-      tokenHash: reset.tokenHash,
-      hmacKeyId: reset.keyId,
-      expiresAt: new Date(now.getTime() + RESET_TOKEN_TTL_MS),
-      now,
-    };
-    const mail = passwordResetMail(
-      previous,
-      user.name,
-      passwordResetLink(deps.config.appUrl, reset.token),
-      reset.token,
-    );
-    await record(
-      { userId: user.id, type: "email_change_reverted", ...meta, at: now },
-      (trx, event) => issueResetToken(trx, issued, [mail], event),
-    );
-    return announce;
-  });
-  if (!announce) throw invalidAccountTokenError();
-  await announce();
 }

@@ -1,7 +1,14 @@
 import { AppError } from "../../errors.ts";
 import { accountDeletedMail, accountDeletionMail } from "../../mail/templates.ts";
 import { accountTokenDigests, newAccountToken } from "./account-tokens.ts";
-import { storeAccountToken, useAccountToken } from "../../repositories/account-tokens.ts";
+import {
+  deleteAccountTokens,
+  findLiveAccountToken,
+  retireAccountTokens,
+  revertableAddresses,
+  storeAccountToken,
+  useAccountToken,
+} from "../../repositories/account-tokens.ts";
 import { deleteEmailChanges } from "../../repositories/email-changes.ts";
 import { deleteResetTokens } from "../../repositories/password-reset-tokens.ts";
 import { deletePendingSignups } from "../../repositories/signups.ts";
@@ -12,6 +19,7 @@ import type { AuthContext } from "../sessions/auth-context.ts";
 import type { AccountDeps } from "./account-deps.ts";
 import { invalidAccountTokenError } from "./change-email.ts";
 import { checkCurrentPassword, liveAccount } from "./current-password.ts";
+import { normalizeEmail } from "./email-address.ts";
 import { eraseAccount } from "./erasure.ts";
 import { queueMail } from "./verification-mail.ts";
 
@@ -45,7 +53,6 @@ export async function scheduleDeletion(
   const now = deps.clock.now();
   const graceDays = options.immediate ? 0 : deps.config.accountDeletionGraceDays;
   const deletionDueAt = new Date(now.getTime() + graceDays * DAY_MS);
-  const cancel = graceDays > 0 ? await newAccountToken(deps.config) : undefined;
   const { announce, email } = await withEvents(deps, async (trx, record) => {
     const user = await lockUserById(trx, userId);
     if (!user) throw new AppError("not_found", "No account with this id");
@@ -54,21 +61,31 @@ export async function scheduleDeletion(
     await deleteEmailChanges(trx, userId);
     await deleteResetTokens(trx, userId);
     await deletePendingSignups(trx, userId);
-    if (cancel) {
-      await storeAccountToken(trx, {
-        userId,
-        purpose: "deletion_cancel",
-        tokenHash: cancel.tokenHash,
-        hmacKeyId: cancel.keyId,
-        previousEmail: null,
-        expiresAt: deletionDueAt,
-        now,
-      }, { replace: true });
-      await queueMail(
-        trx,
-        accountDeletionMail(user.email, user.name, deletionDueAt, deps.config.appUrl, cancel.token),
-        now,
-      );
+    if (graceDays > 0) {
+      // Rule: while a revert token lives, the way to keep the account reaches the address it would
+      // restore too. Whoever moved the account away may be the one deleting it: the owner at the
+      // previous address can keep it (and then take it back with the revert token).
+      const previous = await revertableAddresses(trx, userId, now);
+      const addresses = [user.email, ...previous.filter((a) => normalizeEmail(a) !== user.email_normalized)];
+      await deleteAccountTokens(trx, userId, "deletion_cancel");
+      for (const address of addresses) {
+        // One token per address: each mail carries its own, and using one retires the others
+        const cancel = await newAccountToken(deps.config);
+        await storeAccountToken(trx, {
+          userId,
+          purpose: "deletion_cancel",
+          tokenHash: cancel.tokenHash,
+          hmacKeyId: cancel.keyId,
+          previousEmail: null,
+          expiresAt: deletionDueAt,
+          now,
+        }, { replace: false });
+        await queueMail(
+          trx,
+          accountDeletionMail(address, user.name, deletionDueAt, deps.config.appUrl, cancel.token),
+          now,
+        );
+      }
     }
     await record({ userId, type: "account_deletion_scheduled", ...options.meta, at: now });
     return { announce, email: user.email };
@@ -92,19 +109,22 @@ export async function deleteOwnAccount(
 }
 
 /**
- * Keeps an account waiting for erasure, with the token its deletion mail carried (single use,
- * valid until the account is due). Sessions stay ended: the owner signs in again.
+ * Keeps an account waiting for erasure, with a token its deletion mails carried (single use,
+ * valid until the account is due); the account's other cancel tokens die with it. Sessions stay
+ * ended: the owner signs in again. Under the user's row lock, so a concurrent revert (which
+ * cancels the deletion itself) runs wholly before or after; a refused token is not spent.
  */
 export async function cancelDeletion(deps: AccountDeps, token: string, meta: RequestMeta): Promise<void> {
   const digests = await accountTokenDigests(deps.config, token);
   const now = deps.clock.now();
-  const kept = await withEvents(deps, async (trx, record) => {
-    const used = await useAccountToken(trx, "deletion_cancel", digests, now);
-    const user = used ? await lockUserById(trx, used.userId) : undefined;
-    if (!user?.deletion_due_at || user.deletion_due_at <= now) return false;
+  const holder = await findLiveAccountToken(deps.db, "deletion_cancel", digests, now);
+  if (!holder) throw invalidAccountTokenError();
+  await withEvents(deps, async (trx, record) => {
+    const user = await lockUserById(trx, holder.userId);
+    if (!user?.deletion_due_at || user.deletion_due_at <= now) throw invalidAccountTokenError();
+    if (!await useAccountToken(trx, "deletion_cancel", digests, user.id, now)) throw invalidAccountTokenError();
+    await retireAccountTokens(trx, user.id, "deletion_cancel", now);
     await setDeletionDue(trx, user.id, null, now);
     await record({ userId: user.id, type: "account_deletion_cancelled", ...meta, at: now });
-    return true;
   });
-  if (!kept) throw invalidAccountTokenError();
 }

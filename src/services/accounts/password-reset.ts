@@ -1,7 +1,7 @@
 import { passwordChangedMail, passwordResetLink, passwordResetMail } from "../../mail/templates.ts";
 import { findLiveResetToken, issueResetToken, useResetToken } from "../../repositories/password-reset-tokens.ts";
 import { deletePendingSignups } from "../../repositories/signups.ts";
-import { findUserById, lockUserByEmail, markEmailVerified, updatePasswordHash } from "../../repositories/users.ts";
+import { lockUserByEmail, lockUserById, markEmailVerified, updatePasswordHash } from "../../repositories/users.ts";
 import { newResetToken, RESET_TOKEN_TTL_MS, resetTokenDigests } from "./reset-tokens.ts";
 import type { AccountDeps } from "./account-deps.ts";
 import { normalizeEmail } from "./email-address.ts";
@@ -74,9 +74,11 @@ export async function resetPassword(
 
   const now = deps.clock.now();
   const announce = await withEvents(deps, async (trx, record) => {
-    const userId = await useResetToken(trx, digests, now);
-    const user = userId ? await findUserById(trx, userId) : undefined;
+    // The user's row first, as a revert takes it: a revert that committed meanwhile has replaced
+    // every reset token (so this one is refused), one that waits sees this reset's outcome
+    const user = await lockUserById(trx, owner.userId);
     if (!user || user.deletion_due_at) return undefined;
+    if (!await useResetToken(trx, digests, user.id, now)) return undefined;
     await updatePasswordHash(trx, user.id, passwordHash, now);
     await markEmailVerified(trx, user.id, now);
     // The link proved the mailbox: the pending sign-ups (strangers' passwords among them) are moot

@@ -5,7 +5,8 @@ import type { TokenPair } from "../sessions/token-pair.ts";
 import type { AccountDeps } from "./account-deps.ts";
 import { createAfterAnswer } from "./after-answer.ts";
 import { changePassword, type ChangePasswordInput } from "./change-password.ts";
-import { checkEmailChangeRequest, confirmEmailChange, issueEmailChange, revertEmailChange } from "./change-email.ts";
+import { checkEmailChangeRequest, confirmEmailChange, issueEmailChange } from "./change-email.ts";
+import { revertEmailChange } from "./revert-email-change.ts";
 import {
   cancelDeletion,
   deleteOwnAccount,
