@@ -110,9 +110,10 @@ export const signin = defineRoute({
     "password on an unverified account gets 403 `email_not_verified`, on an account an administrator disabled " +
     "403 `account_disabled` (a wrong password there is the same 401 as anywhere). 503 with Retry-After when too many " +
     "password checks are queued.\n\n" +
-    "Limits (`x-rate-limit`): per client address, the `auth` tier; per account, every attempt without a " +
-    "known device token counts against the address's `signin_account` budget (10 an hour by default, from " +
-    "every client address together), so nobody can try more than that many passwords an hour. A sign-in " +
+    "Limits (`x-rate-limit`): per client address, the `auth` tier; per account, every failed attempt without " +
+    "a known device token counts against the address's `signin_account` budget (10 an hour by default, from " +
+    "every client address together), so nobody can try more than that many passwords an hour; a successful " +
+    "sign-in costs nothing, so the 429 comes after as many 401s for any address, known or not. A sign-in " +
     "that sends the `device_token` of an earlier successful sign-in to this account counts against that " +
     "device's own `signin_device` budget instead, so the owner's device keeps working while strangers use " +
     "up the account's. A completed password reset starts a fresh account budget (and makes device tokens " +

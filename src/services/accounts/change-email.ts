@@ -49,8 +49,8 @@ export function invalidAccountTokenError(): AppError {
 }
 
 /**
- * Checks the request before answering: the current password (counted against the account's
- * sign-in budget) and that the address is not already the account's. What depends on whether
+ * Checks the request before answering: the current password (counted against the session's
+ * budget) and that the address is not already the account's. What depends on whether
  * the new address is taken runs after the answer (`issueEmailChange`), so neither the body nor
  * the time of the 202 tells.
  */
@@ -61,7 +61,7 @@ export async function checkEmailChangeRequest(
   meta: RequestMeta,
 ): Promise<string> {
   const user = await liveAccount(deps, auth.userId);
-  await checkCurrentPassword(deps, user, input.current_password, meta);
+  await checkCurrentPassword(deps, user, auth.sessionId, input.current_password, meta);
   if (normalizeEmail(input.new_email) === user.email_normalized) {
     throw new AppError("validation_failed", "The new address is the account's current one", {
       errors: [{ path: "new_email", message: "Is already the account's address" }],
