@@ -93,7 +93,8 @@ export async function issueEmailChange(
     if (!user || user.deletion_due_at) return;
     await deleteEmailChanges(trx, userId);
     const holder = await findUserByEmail(trx, normalized);
-    if (holder) {
+    // An unverified sign-up never proved the address: it does not hold it against the code
+    if (holder?.email_verified) {
       await insertOutboxMailUnlessRecent(trx, { ...emailChangeTakenMail(holder.email, appUrl), now }, {
         since: throttleStart(now),
       });
@@ -136,7 +137,10 @@ export async function confirmEmailChange(
     const matches = change
       ? await emailChangeMatches(deps.config, user.id, change.newEmailNormalized, otp, change)
       : false;
-    const taken = change && matches ? await findUserByEmail(trx, change.newEmailNormalized) : undefined;
+    const holder = change && matches ? await findUserByEmail(trx, change.newEmailNormalized) : undefined;
+    // The code just proved the mailbox: an unverified sign-up of the address gives way
+    if (holder && !holder.email_verified) await deleteUnverifiedUser(trx, holder.id);
+    const taken = holder?.email_verified ? holder : undefined;
     if (!change || !matches || taken) {
       // A race lost to a sign-up of the same address ends the request like a used code
       if (change && matches) await consumeEmailChange(trx, change.id, now);
