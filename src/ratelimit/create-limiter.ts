@@ -74,6 +74,7 @@ function memoryLimiter(memory: LimiterStore): RateLimiter {
   };
   return {
     limit: (bucket, key, rule) => memory.limit(bucket, key, rule),
+    refund: (bucket, key, rule) => memory.refund(bucket, key, rule),
     health: () => Promise.resolve({ ...health }),
     close: () => memory.close(),
   };

@@ -1,5 +1,13 @@
 import { assertValidRule } from "./rule.ts";
-import type { LimiterHealth, LimiterStore, LimitResult, LimitRule, LogFn, RateLimiter } from "./types.ts";
+import type {
+  LimiterHealth,
+  LimiterStore,
+  LimiterStoreKind,
+  LimitResult,
+  LimitRule,
+  LogFn,
+  RateLimiter,
+} from "./types.ts";
 import type { Clock } from "../clock.ts";
 import { withTimeout } from "../timeout.ts";
 
@@ -101,6 +109,19 @@ export function createFallbackLimiter(options: FallbackOptions): RateLimiter {
     }
   }
 
+  /** To the store that counted the request; a remote refund that fails is dropped (the count stays, strict). */
+  async function refund(bucket: string, key: string, rule: LimitRule, store: LimiterStoreKind): Promise<void> {
+    if (store === memory.kind) return await memory.refund(bucket, key, rule);
+    try {
+      await withTimeout(remote.refund(bucket, key, rule), timeoutMs, "The rate-limit store", clock);
+    } catch (error) {
+      log("warn", "Rate limit refund dropped", {
+        store: remote.kind,
+        error: error instanceof Error ? error.message : String(error),
+      });
+    }
+  }
+
   async function health(): Promise<LimiterHealth> {
     const started = clock.monotonicMs();
     let up: boolean;
@@ -128,5 +149,5 @@ export function createFallbackLimiter(options: FallbackOptions): RateLimiter {
     await Promise.all([remote.close(), memory.close()]);
   }
 
-  return { limit, health, close };
+  return { limit, refund, health, close };
 }

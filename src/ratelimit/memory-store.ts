@@ -111,9 +111,19 @@ export function createMemoryStore(
     });
   }
 
+  /** As the library's refund: one less in the current window, which may go below zero after a rollover. */
+  function refund(bucket: string, key: string, rule: LimitRule): Promise<void> {
+    assertValidRule(rule);
+    const at = now();
+    const windowMs = rule.windowSeconds * 1000;
+    counterFor(`${bucket}:${encodeSubject(key)}`, windowMs, Math.floor(at / windowMs)).current -= 1;
+    return Promise.resolve();
+  }
+
   return {
     kind: "memory",
     limit,
+    refund,
     ping: () => Promise.resolve(),
     size: () => counters.size,
     close: () => {

@@ -68,6 +68,13 @@ export function createRatelimitStore(
     };
   }
 
+  async function refund(bucket: string, key: string, rule: LimitRule): Promise<void> {
+    assertValidRule(rule);
+    // A negative rate is the library's refund: the script skips the limit check and decrements
+    const answer = await limiterFor(bucket, rule).limit(encodeSubject(key), { rate: -1 });
+    if (answer.reason !== undefined) throw new Error(`Rate limit refund not counted: ${answer.reason}`);
+  }
+
   async function ping(): Promise<void> {
     const reply = await options.redis.ping();
     if (reply !== "PONG") {
@@ -80,5 +87,5 @@ export function createRatelimitStore(
     await options.onClose?.();
   }
 
-  return { kind: options.kind, limit, ping, close };
+  return { kind: options.kind, limit, refund, ping, close };
 }

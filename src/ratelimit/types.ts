@@ -32,6 +32,13 @@ export interface LimiterHealth {
 export interface RateLimiter {
   /** bucket names the rule (e.g. "tier:auth" or "signin-email"), key the subject (ip, user id, email) */
   limit(bucket: string, key: string, rule: LimitRule): Promise<LimitResult>;
+  /**
+   * Gives back one request that `limit` counted, to the store that counted it (`store` of its
+   * result): a limit that counts only failures takes a request first and refunds the ones that
+   * succeeded, so concurrent attempts can never exceed it. Never throws: an unrefunded request
+   * only errs on the strict side.
+   */
+  refund(bucket: string, key: string, rule: LimitRule, store: LimiterStoreKind): Promise<void>;
   health(): Promise<LimiterHealth>;
   close(): Promise<void>;
 }
@@ -43,6 +50,8 @@ export interface RateLimiter {
 export interface LimiterStore {
   readonly kind: LimiterStoreKind;
   limit(bucket: string, key: string, rule: LimitRule): Promise<LimitResult>;
+  /** Takes one request off the subject's current window (a refund: the limit is not checked). */
+  refund(bucket: string, key: string, rule: LimitRule): Promise<void>;
   /** Resolves when the store answers a round trip, rejects otherwise. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -44,6 +44,8 @@ export const EXPIRING_TABLES = {
   sessions: { order: sql`expires_at`, done: (now: Date) => sql`expires_at < ${now}` },
   email_changes: { order: sql`expires_at`, done: (now: Date) => sql`expires_at < ${now}` },
   account_tokens: { order: sql`expires_at`, done: (now: Date) => sql`expires_at < ${now}` },
+  // A device unused for its lifetime (SESSION_MAX_LIFETIME_SECONDS since its last sign-in) exempts nobody
+  known_devices: { order: sql`expires_at`, done: (now: Date) => sql`expires_at < ${now}` },
   security_events: {
     order: sql`(created_at at time zone 'UTC')`,
     // The expression of security_events_retention_idx: a plain created_at index would also be a way to read one
@@ -91,4 +93,41 @@ export async function deleteExpiredBatch(
       for update skip locked
     ))`.execute(db);
   return Number(result.numAffectedRows ?? 0n);
+}
+
+/**
+ * Days a pending sign-up (a password hash waiting for its address to be proven) is kept. A week
+ * is long enough for anyone to read their mail, and short enough that a stranger's sign-ups
+ * cannot hold an address's places, or the address itself, for long.
+ */
+export const PENDING_SIGNUP_TTL_DAYS = 7;
+
+/**
+ * Deletes at most `limit` pending sign-ups older than PENDING_SIGNUP_TTL_DAYS (their codes go
+ * with them) and, in the same statement, the unverified accounts whose last sign-up that was:
+ * an address nobody proved is free again. Accounts that were ever verified are never touched.
+ */
+export async function deleteExpiredSignupsBatch(
+  db: Kysely<DB>,
+  now: Date,
+  limit: number,
+): Promise<{ pending_signups: number; unverified_users: number }> {
+  const cutoff = daysBefore(now, PENDING_SIGNUP_TTL_DAYS);
+  const { rows } = await sql<{ signups: number; users: number }>`
+    with gone as (
+      delete from pending_signups
+      where ctid = any(array(
+        select ctid from pending_signups where created_at < ${cutoff}
+        order by created_at limit ${limit}
+        for update skip locked
+      ))
+      returning user_id
+    ), users_gone as (
+      delete from users u
+      where u.id in (select user_id from gone) and not u.email_verified
+        and not exists (select 1 from pending_signups s where s.user_id = u.id and s.created_at >= ${cutoff})
+      returning u.id
+    )
+    select (select count(*) from gone)::int as signups, (select count(*) from users_gone)::int as users`.execute(db);
+  return { pending_signups: rows[0].signups, unverified_users: rows[0].users };
 }

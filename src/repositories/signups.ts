@@ -5,7 +5,12 @@ import { insertOutboxMails, type NewOutboxMail } from "./mail-outbox.ts";
 import { insertSecurityEvent, type NewSecurityEvent } from "./security-events.ts";
 import { NO_USER } from "./users.ts";
 
-/** Sign-ups (and so live codes) an unverified account keeps: the newest ones. */
+/**
+ * Sign-ups (and so live codes) an unverified account keeps: the first ones. A later sign-up
+ * never displaces an earlier one, so a stranger cannot evict the owner's; while the address is
+ * full, a sign-up is not recorded and the mailbox is told how to claim the address instead
+ * (a password reset proves the mailbox). PENDING_SIGNUP_TTL_DAYS frees the places.
+ */
 export const MAX_PENDING_SIGNUPS = 3;
 
 /**
@@ -51,34 +56,38 @@ export interface NewSignup {
 }
 
 /**
- * Records a sign-up with its first code, its mail and its event in one statement, and
- * forgets the older sign-ups (and their codes) beyond the newest MAX_PENDING_SIGNUPS. The
- * caller holds the user's row lock.
+ * Records a sign-up with its first code, its mail and its event in one statement, while the
+ * user has fewer than MAX_PENDING_SIGNUPS pending sign-ups; otherwise records only the event
+ * and queues `full` instead (unless one went to the address since `fullSince`). The caller
+ * holds the user's row lock, so the count is current.
  */
 export async function insertSignupWithCode(
   trx: Transaction<DB>,
   signup: NewSignup,
-  mail: Omit<NewOutboxMail, "now">,
+  mails: { code: Omit<NewOutboxMail, "now">; full: Omit<NewOutboxMail, "now">; fullSince: Date },
   event: NewSecurityEvent,
 ): Promise<void> {
   const { id, userId, now } = signup;
+  const { full } = mails;
   await sql`
-    with signup as (
+    with room as (
+      select count(*) < ${MAX_PENDING_SIGNUPS} as open from pending_signups where user_id = ${userId}::uuid
+    ), signup as (
       insert into pending_signups (id, user_id, password_hash, name, created_at)
-      values (${id}::uuid, ${userId}::uuid, ${signup.passwordHash}, ${signup.name}, ${now}::timestamptz)
-    ), evicted as (
-      delete from pending_signups
-      where user_id = ${userId}::uuid and id not in (
-        select id from pending_signups where user_id = ${userId}::uuid
-        order by created_at desc, id desc limit ${MAX_PENDING_SIGNUPS - 1}
-      )
+      select ${id}::uuid, ${userId}::uuid, ${signup.passwordHash}, ${signup.name}, ${now}::timestamptz
+      where (select open from room)
     ), code as (
       insert into email_otps (user_id, signup_id, code_hmac, hmac_key_id, expires_at, created_at)
-      values (
-        ${userId}::uuid, ${id}::uuid, ${signup.codeHmac}, ${signup.hmacKeyId},
+      select ${userId}::uuid, ${id}::uuid, ${signup.codeHmac}, ${signup.hmacKeyId},
         ${signup.codeExpiresAt}::timestamptz, ${now}::timestamptz
+      where (select open from room)
+    ), code_mail as (${insertOutboxMails([mails.code], now)} where (select open from room)
+    ), full_mail as (${insertOutboxMails([full], now)}
+      where not (select open from room) and not exists (
+        select 1 from mail_outbox
+        where to_address = ${full.to} and template = ${full.template} and created_at >= ${mails.fullSince}::timestamptz
       )
-    ), mail as (${insertOutboxMails([mail], now)})
+    )
     ${insertSecurityEvent(event)}`.execute(trx);
 }
 

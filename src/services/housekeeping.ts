@@ -5,14 +5,22 @@ import type { DB } from "../db/schema.ts";
 import { describeError, type Logger } from "../logger.ts";
 import {
   deleteExpiredBatch,
+  deleteExpiredSignupsBatch,
   EXPIRING_TABLES,
   type ExpiringTable,
   type Retention,
 } from "../repositories/housekeeping.ts";
 import { eraseDueAccounts } from "./accounts/erasure.ts";
 
-/** Rows deleted per table by one run, and accounts erased after their grace period. */
-export type PurgeReport = Record<ExpiringTable, number> & { erased_accounts: number };
+/**
+ * Rows deleted per table by one run, accounts erased after their grace period, and expired
+ * pending sign-ups with the unverified accounts they took along.
+ */
+export type PurgeReport = Record<ExpiringTable, number> & {
+  erased_accounts: number;
+  pending_signups: number;
+  unverified_users: number;
+};
 
 export interface HousekeepingOptions {
   db: Kysely<DB>;
@@ -43,8 +51,9 @@ export interface Housekeeping {
 const DEFAULTS = { intervalMs: 10 * 60_000, batchSize: 500, maxBatchesPerRun: 20 };
 
 /**
- * Periodically erases accounts whose deletion grace period is over, and deletes expired refresh tokens, denylist entries, email codes, reset tokens
- * and sessions, and security events and settled outbox mail past their retention, in
+ * Periodically erases accounts whose deletion grace period is over, and deletes expired refresh tokens, denylist entries, email codes, reset tokens,
+ * sessions and known devices, pending sign-ups older than PENDING_SIGNUP_TTL_DAYS (and the
+ * unverified accounts whose last sign-up that was), and security events and settled outbox mail past their retention, in
  * bounded batches. Consumed refresh tokens stay until they expire: reuse
  * detection needs them. Expiry is read from the injected clock, which also times the runs.
  */
@@ -59,10 +68,16 @@ export function startHousekeeping(options: HousekeepingOptions): Housekeeping {
 
   async function runOnce(): Promise<PurgeReport> {
     const now = clock.now();
-    const report = { erased_accounts: 0 } as PurgeReport;
+    const report = { erased_accounts: 0, pending_signups: 0, unverified_users: 0 } as PurgeReport;
     // Erasure first: what it deletes need not wait for the expiry sweeps below
     if (options.config) {
       report.erased_accounts = await eraseDueAccounts({ db, config: options.config }, now, batchSize * maxBatches);
+    }
+    for (let batch = 0; batch < maxBatches && !stopped; batch++) {
+      const deleted = await deleteExpiredSignupsBatch(db, now, batchSize);
+      report.pending_signups += deleted.pending_signups;
+      report.unverified_users += deleted.unverified_users;
+      if (deleted.pending_signups < batchSize) break;
     }
     for (const table of Object.keys(EXPIRING_TABLES) as ExpiringTable[]) {
       report[table] = 0;

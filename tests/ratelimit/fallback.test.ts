@@ -28,6 +28,7 @@ function switchableStore() {
         reset: 0,
         store: "redis",
       }),
+    refund: () => act(undefined),
     ping: () => {
       pings += 1;
       return act(undefined);

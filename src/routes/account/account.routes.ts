@@ -20,8 +20,9 @@ const PASSWORD_POLICY = "A new password is 8–128 characters and at most 72 byt
   "contain the address's local part (422 `password_too_similar`), and is not a common password or, with " +
   "PWNED_PASSWORDS_FILE, a known-breached one (422 `password_breached`); `errors` names the field.";
 
-const CURRENT_PASSWORD = "A wrong `current_password` gets 400 `invalid_current_password` and counts against the " +
-  "account's sign-in budget (`signin_account`, 10 an hour by default); past it, 429.";
+const CURRENT_PASSWORD = "A wrong `current_password` gets 400 `invalid_current_password` and counts against " +
+  "this session's own budget (`current_password_session`, 10 failures an hour by default); past it, 429. " +
+  "The account's `signin_account` budget, which strangers at the sign-in form can spend, is not used.";
 
 export const updateProfile = defineRoute({
   method: "patch",

@@ -4,8 +4,8 @@ import { EmailSchema, NameSchema, NewPasswordSchema } from "../auth/auth.schemas
 
 /** The password a sensitive request re-states; any length is compared, none is echoed. */
 const CurrentPasswordSchema = z.string().min(1).max(MAX_PASSWORD_LENGTH).openapi({
-  description: "The account's password now. A wrong one counts against the account's sign-in budget " +
-    "(`signin_account`, 10 an hour by default) like a failed sign-in",
+  description: "The account's password now. A wrong one counts against this session's own budget " +
+    "(`current_password_session`, 10 failures an hour by default); the right one costs nothing",
   example: "correct horse battery staple",
 });
 

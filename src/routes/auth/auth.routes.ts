@@ -23,8 +23,10 @@ export const signup = defineRoute({
     "registered and verified (its owner is told someone tried, at most once a minute). Until the address is " +
     "verified, every sign-up is kept with its own password and name and gets a code of its own by mail, " +
     "saying when that sign-up was made; POST /auth/verify-email with that code gives the account that " +
-    "sign-up's password and name, whatever other sign-ups of the address came before or after. The newest 3 " +
-    "sign-ups of an address are kept. The mail carries no text from the request. Fields other than email, " +
+    "sign-up's password and name, whatever other sign-ups of the address came before or after. The first 3 " +
+    "sign-ups of an address are kept and a later one never displaces them; past them a sign-up is not " +
+    'recorded and the mailbox gets the "someone tried to sign up" notice with a reset link, which claims ' +
+    "the address. Unverified sign-ups expire after 7 days. The mail carries no text from the request. Fields other than email, " +
     "password and name are ignored. A password is 8–128 characters and at most 72 bytes in UTF-8, is not and " +
     "does not contain the address's local part (422 `password_too_similar`), and is not a common password " +
     "or, with PWNED_PASSWORDS_FILE, a known-breached one (422 `password_breached`); these depend on the " +
@@ -88,11 +90,15 @@ export const resendEmailVerificationOtp = defineRoute({
   tags: ["Auth"],
   summary: "Send a new verification code",
   description: "Only an existing unverified account gets mail: a new code for each of its pending sign-ups " +
-    "(the newest 3), each mail saying when its sign-up was made, so the owner can tell theirs from a " +
+    "(at most 3), each mail saying when its sign-up was made, so the owner can tell theirs from a " +
     "stranger's. The new codes kill the earlier ones. Nothing is sent within a minute of the last code mail. " +
     "The answer is the same 202 for every address, given before any of that work starts (503 with " +
-    "Retry-After when too many requests wait for it).",
+    "Retry-After when too many requests wait for it).\n\n" +
+    "Limits: per client address only (the `email_verification` tier). There is no per-address quota, so " +
+    "wrong codes from other clients never use up the owner's way to a fresh code; whoever asks, the code " +
+    "goes to the mailbox only.",
   tier: "email_verification",
+  rateLimitKey: "ip",
   errors: ["service_unavailable"],
   request: { body: { content: { "application/json": { schema: EmailRequestSchema } } } },
   responses: {
@@ -110,9 +116,10 @@ export const signin = defineRoute({
     "password on an unverified account gets 403 `email_not_verified`, on an account an administrator disabled " +
     "403 `account_disabled` (a wrong password there is the same 401 as anywhere). 503 with Retry-After when too many " +
     "password checks are queued.\n\n" +
-    "Limits (`x-rate-limit`): per client address, the `auth` tier; per account, every attempt without a " +
-    "known device token counts against the address's `signin_account` budget (10 an hour by default, from " +
-    "every client address together), so nobody can try more than that many passwords an hour. A sign-in " +
+    "Limits (`x-rate-limit`): per client address, the `auth` tier; per account, every failed attempt without " +
+    "a known device token counts against the address's `signin_account` budget (10 an hour by default, from " +
+    "every client address together), so nobody can try more than that many passwords an hour; a successful " +
+    "sign-in costs nothing, so the 429 comes after as many 401s for any address, known or not. A sign-in " +
     "that sends the `device_token` of an earlier successful sign-in to this account counts against that " +
     "device's own `signin_device` budget instead, so the owner's device keeps working while strangers use " +
     "up the account's. A completed password reset starts a fresh account budget (and makes device tokens " +

@@ -33,8 +33,8 @@ export function invalidAccountTokenError(): AppError {
 }
 
 /**
- * Checks the request before answering: the current password (counted against the account's
- * sign-in budget) and that the address is not already the account's. What depends on whether
+ * Checks the request before answering: the current password (counted against the session's
+ * budget) and that the address is not already the account's. What depends on whether
  * the new address is taken runs after the answer (`issueEmailChange`), so neither the body nor
  * the time of the 202 tells.
  */
@@ -45,7 +45,7 @@ export async function checkEmailChangeRequest(
   meta: RequestMeta,
 ): Promise<string> {
   const user = await liveAccount(deps, auth.userId);
-  await checkCurrentPassword(deps, user, input.current_password, meta);
+  await checkCurrentPassword(deps, user, auth.sessionId, input.current_password, meta);
   if (normalizeEmail(input.new_email) === user.email_normalized) {
     throw new AppError("validation_failed", "The new address is the account's current one", {
       errors: [{ path: "new_email", message: "Is already the account's address" }],
@@ -77,7 +77,8 @@ export async function issueEmailChange(
     if (!user || user.deletion_due_at) return;
     await deleteEmailChanges(trx, userId);
     const holder = await findUserByEmail(trx, normalized);
-    if (holder) {
+    // An unverified sign-up never proved the address: it does not hold it against the code
+    if (holder?.email_verified) {
       await insertOutboxMailUnlessRecent(trx, { ...emailChangeTakenMail(holder.email, appUrl), now }, {
         since: throttleStart(now),
       });
@@ -120,7 +121,10 @@ export async function confirmEmailChange(
     const matches = change
       ? await emailChangeMatches(deps.config, user.id, change.newEmailNormalized, otp, change)
       : false;
-    const taken = change && matches ? await findUserByEmail(trx, change.newEmailNormalized) : undefined;
+    const holder = change && matches ? await findUserByEmail(trx, change.newEmailNormalized) : undefined;
+    // The code just proved the mailbox: an unverified sign-up of the address gives way
+    if (holder && !holder.email_verified) await deleteUnverifiedUser(trx, holder.id);
+    const taken = holder?.email_verified ? holder : undefined;
     if (!change || !matches || taken) {
       // A race lost to a sign-up of the same address ends the request like a used code
       if (change && matches) await consumeEmailChange(trx, change.id, now);

@@ -27,7 +27,7 @@ export async function changePassword(
   meta: RequestMeta,
 ): Promise<TokenPair> {
   const user = await liveAccount(deps, auth.userId);
-  await checkCurrentPassword(deps, user, input.current_password, meta);
+  await checkCurrentPassword(deps, user, auth.sessionId, input.current_password, meta);
   if (input.new_password === input.current_password) {
     throw new AppError("password_unchanged", "The new password is the current one", {
       errors: [{ path: "new_password", message: "Must differ from the current password" }],

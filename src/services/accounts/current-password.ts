@@ -4,7 +4,12 @@ import { findUserById } from "../../repositories/users.ts";
 import { recordEvent } from "../audit-trail.ts";
 import type { RequestMeta } from "../request-meta.ts";
 import type { AccountDeps } from "./account-deps.ts";
-import { countAttempt } from "./signin.ts";
+import {
+  CURRENT_PASSWORD_SESSION_POLICY,
+  currentPasswordSessionRule,
+  giveBackAttempt,
+  takeAttempt,
+} from "./signin-limits.ts";
 
 /** The signed-in user's live account; a token whose account is gone or waiting for erasure is a 401. */
 export async function liveAccount(deps: AccountDeps, userId: string): Promise<UserRow> {
@@ -14,19 +19,26 @@ export async function liveAccount(deps: AccountDeps, userId: string): Promise<Us
 }
 
 /**
- * Checks the password a sensitive request re-states. It counts against the account's sign-in
- * budget (`signin_account`) before bcrypt runs, as a sign-in without a known device does: a
- * stolen access token guesses the password no faster than a stranger at the sign-in form. A
- * wrong one is recorded and refused with 400 `invalid_current_password`.
+ * Checks the password a sensitive request re-states. It spends the session's own budget
+ * (`current_password_session`, as many failures an hour as the account's sign-in budget)
+ * before bcrypt runs: a stolen access token guesses the password no faster than a stranger at
+ * the sign-in form, and strangers who spent the account's sign-in budget cannot stop the
+ * signed-in owner. The right password gives the attempt back. A wrong one is recorded and
+ * refused with 400 `invalid_current_password`.
  */
 export async function checkCurrentPassword(
   deps: AccountDeps,
   user: UserRow,
+  sessionId: string,
   password: string,
   meta: RequestMeta,
 ): Promise<void> {
-  await countAttempt(deps, user.email_normalized, { user, deviceId: null });
-  if (await deps.passwords.verify(password, user.password_hash)) return;
+  const attempt = await takeAttempt(deps, {
+    policy: CURRENT_PASSWORD_SESSION_POLICY,
+    rule: currentPasswordSessionRule(deps.config.rateLimit.perMinute),
+    subject: sessionId,
+  });
+  if (await deps.passwords.verify(password, user.password_hash)) return await giveBackAttempt(deps, attempt);
   await recordEvent(deps, {
     userId: user.id,
     type: "current_password_failed",

@@ -104,7 +104,7 @@ export async function deleteOwnAccount(
   meta: RequestMeta,
 ): Promise<ScheduledDeletion> {
   const user = await liveAccount(deps, auth.userId);
-  await checkCurrentPassword(deps, user, currentPassword, meta);
+  await checkCurrentPassword(deps, user, auth.sessionId, currentPassword, meta);
   return await scheduleDeletion(deps, user.id, { meta });
 }
 

@@ -4,8 +4,6 @@ import { sha256Hex } from "../secrets.ts";
 import type { AccountDeps } from "./account-deps.ts";
 
 const DEVICE_TOKEN_BYTES = 32;
-/** A device stays known this long after its last successful sign-in. */
-export const KNOWN_DEVICE_TTL_MS = 90 * 24 * 60 * 60 * 1000;
 
 /** What the database keeps of a device token. */
 export function hashDeviceToken(token: string): string {
@@ -24,7 +22,9 @@ export async function rememberDevice(
   known: { id: string; token: string } | undefined,
 ): Promise<string> {
   const now = deps.clock.now();
-  const expiresAt = new Date(now.getTime() + KNOWN_DEVICE_TTL_MS);
+  // Known as long as the longest session from it may live (SESSION_MAX_LIFETIME_SECONDS, 90 days by
+  // default) after its last sign-in; housekeeping forgets it after that
+  const expiresAt = new Date(now.getTime() + deps.config.sessionMaxLifetimeSeconds * 1000);
   if (known) {
     await touchKnownDevice(deps.db, known.id, now, expiresAt);
     return known.token;

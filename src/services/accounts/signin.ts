@@ -1,16 +1,17 @@
 import { findUserAndDevice } from "../../repositories/known-devices.ts";
 import { isDisabled } from "../../repositories/admin-users.ts";
-import {
-  isCountedResult,
-  limitOutcome,
-  rateLimitedError,
-  rateLimitHeaders,
-  retryAfterSeconds,
-} from "../../ratelimit/headers.ts";
 import type { AccountDeps } from "./account-deps.ts";
 import { normalizeEmail } from "./email-address.ts";
 import { hashDeviceToken, rememberDevice } from "./known-devices.ts";
-import { SIGNIN_ACCOUNT_POLICY, SIGNIN_DEVICE_POLICY, signinAccountRule, signinDeviceRule } from "./signin-limits.ts";
+import {
+  type AttemptBudget,
+  giveBackAttempt,
+  SIGNIN_ACCOUNT_POLICY,
+  SIGNIN_DEVICE_POLICY,
+  signinAccountRule,
+  signinDeviceRule,
+  takeAttempt,
+} from "./signin-limits.ts";
 import { recordEvent } from "../audit-trail.ts";
 import type { RequestMeta } from "../request-meta.ts";
 import { AppError } from "../../errors.ts";
@@ -39,47 +40,41 @@ export interface SigninResult extends TokenPair {
 }
 
 /**
- * Counts the attempt against the account's limit, or against the device's own when the
- * client sent a device token this account handed out (same token version, not expired).
- * The account's count is keyed on the address and its token version: an unknown address
- * counts as version 0 like a new account, so the 429 tells nothing, and a completed
- * password reset (which bumps the version) starts a fresh count.
+ * The budget a sign-in spends: the device's own when the client sent a device token this
+ * account handed out (same token version, not expired), else the account's. The account's is
+ * keyed on the address and its token version: an unknown address counts as version 0 like a
+ * new account, so the 429 tells nothing, and a completed password reset (which bumps the
+ * version) starts a fresh count.
  */
-export async function countAttempt(
+function signinBudget(
   deps: AccountDeps,
   emailNormalized: string,
   found: { user: { token_version: number }; deviceId: string | null } | undefined,
-): Promise<void> {
+): AttemptBudget {
   const limits = deps.config.rateLimit.perMinute;
-  const check = found?.deviceId
-    ? { policy: SIGNIN_DEVICE_POLICY, rule: signinDeviceRule(limits), subject: found.deviceId }
-    : {
-      policy: SIGNIN_ACCOUNT_POLICY,
-      rule: signinAccountRule(limits),
-      subject: `${emailNormalized}#${found?.user.token_version ?? 0}`,
-    };
-  const result = await deps.rateLimiter.limit(`signin:${check.policy}`, check.subject, check.rule);
-  deps.observer?.rateLimitDecision("auth", check.policy, limitOutcome(result));
-  if (!isCountedResult(result) || result.success) return;
-  const now = deps.clock.now().getTime();
-  const headers = rateLimitHeaders([{ policy: check.policy, rule: check.rule, result }], now);
-  throw rateLimitedError(retryAfterSeconds(result.reset, now), headers);
+  return found?.deviceId ? { policy: SIGNIN_DEVICE_POLICY, rule: signinDeviceRule(limits), subject: found.deviceId } : {
+    policy: SIGNIN_ACCOUNT_POLICY,
+    rule: signinAccountRule(limits),
+    subject: `${emailNormalized}#${found?.user.token_version ?? 0}`,
+  };
 }
 
 /**
  * Checks the password and starts a session. An unknown address still costs one bcrypt
  * verification (against a dummy hash), so it answers as slowly as a wrong password. Only
  * the right password on an unverified account learns that the address needs verifying.
- * Every attempt counts against the per-account limit first (or the known device's), so
- * guessing is bounded per account whatever the client address.
+ * Every attempt takes one from the per-account budget first (or the known device's), so
+ * guessing is bounded per account whatever the client address; the right password gives it back.
  */
 export async function signin(deps: AccountDeps, input: SigninInput, meta: RequestMeta): Promise<SigninResult> {
   const emailNormalized = normalizeEmail(input.email);
   const deviceHash = input.device_token ? hashDeviceToken(input.device_token) : null;
   const found = await findUserAndDevice(deps.db, emailNormalized, deviceHash, deps.clock.now());
-  await countAttempt(deps, emailNormalized, found);
+  const attempt = await takeAttempt(deps, signinBudget(deps, emailNormalized, found));
   const user = found?.user;
   const matches = await deps.passwords.verify(input.password, user?.password_hash);
+  // The right password was no guess: only failures stay counted
+  if (user && matches) await giveBackAttempt(deps, attempt);
   if (!user || !matches) {
     await recordEvent(deps, { userId: user?.id ?? null, type: "signin_failed", ...meta, at: deps.clock.now() });
     throw invalidCredentialsError();

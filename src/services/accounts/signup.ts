@@ -20,8 +20,9 @@ export interface SignupInput {
  * - new or registered but unverified: this sign-up is recorded with its password and name,
  *   and gets a code of its own by mail, naming when it was made. Verifying with that code
  *   applies this sign-up and no other, so whoever reads the mailbox decides which password
- *   the account gets; a later sign-up never kills an earlier one's code. The newest
- *   MAX_PENDING_SIGNUPS sign-ups are kept (the per-address rate limit bounds how often);
+ *   the account gets; a later sign-up never kills or displaces an earlier one. The first
+ *   MAX_PENDING_SIGNUPS sign-ups are kept; past them a sign-up is not recorded and the mailbox
+ *   gets the "someone tried" notice, whose reset link claims the address (at most one a minute);
  * - registered and verified: a notice to the owner that someone tried (at most one a minute).
  * Every branch pays one bcrypt hash and one code digest, and runs two statements: one that
  * creates or locks the account, one that writes.
@@ -53,10 +54,15 @@ export async function signup(deps: AccountDeps, input: SignupInput, meta: Reques
       codeExpiresAt: codeExpiry(deps, now),
       now,
     };
-    const mail = verificationCodeMail(user.email, code, deps.config.otpTtlMinutes, now);
+    const mails = {
+      code: verificationCodeMail(user.email, code, deps.config.otpTtlMinutes, now),
+      // The address is full of earlier sign-ups: its owner claims it with a password reset
+      full: signupAttemptMail(user.email, deps.config.appUrl),
+      fullSince: throttleStart(now),
+    };
     await record(
       { userId: user.id, type: "signup", ...meta, at: now },
-      (trx, event) => insertSignupWithCode(trx, signup, mail, event),
+      (trx, event) => insertSignupWithCode(trx, signup, mails, event),
     );
   });
 }
