@@ -14,7 +14,7 @@ import {
 } from "../../repositories/email-changes.ts";
 import { insertOutboxMailUnlessRecent } from "../../repositories/mail-outbox.ts";
 import { deleteResetTokens } from "../../repositories/password-reset-tokens.ts";
-import { findUserByEmail, lockUserById, updateEmail } from "../../repositories/users.ts";
+import { deleteUnverifiedUser, findUserByEmail, lockUserById, updateEmail } from "../../repositories/users.ts";
 import { withEvents } from "../audit-trail.ts";
 import type { RequestMeta } from "../request-meta.ts";
 import type { AuthContext } from "../sessions/auth-context.ts";
