@@ -9,6 +9,7 @@ export const SECURITY_EVENT_TYPES = [
   "password_reset_requested",
   "password_reset",
   "refresh_token_reused",
+  "refresh_token_grace_replay",
   "session_revoked",
   "logout",
   "logout_all",

@@ -5,10 +5,12 @@
  * The refresh reuse grace is work every rotation must do, so the ceiling does it too: the
  * successor pair sealed under a key derived from the presented token (the service's own
  * sealSuccessor, over a pair as long as the service's signed one), kept in refresh_successors
- * by the consuming statement, and the session's pairs older than the window erased.
+ * by the consuming statement with the digest of the client it is kept for, and the session's
+ * pairs older than the window erased.
  */
 import postgres from "postgres";
 import { sha256Hex } from "../../src/services/secrets.ts";
+import { refreshClient } from "../../src/services/sessions/refresh-client.ts";
 import { sealSuccessor } from "../../src/services/sessions/successor-seal.ts";
 import { createGate, json, setting } from "./gate.ts";
 
@@ -23,7 +25,7 @@ const ACCESS_TOKEN_STAND_IN = "x".repeat(Number(setting("ACCESS_TOKEN_LENGTH")))
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-function rotate(token: string, tokenHash: string): Promise<string | undefined> {
+function rotate(token: string, tokenHash: string, client: string): Promise<string | undefined> {
   const id = token.split(".")[0];
   if (!UUID.test(id)) return Promise.resolve(undefined);
   const now = new Date();
@@ -44,8 +46,8 @@ function rotate(token: string, tokenHash: string): Promise<string | undefined> {
           where id = ${id} and token_hash = ${tokenHash} and consumed_at is null and expires_at > ${now}
           returning id, session_id, user_id, consumed_at),
         kept as (
-          insert into refresh_successors (token_id, session_id, sealed, consumed_at)
-          select id, session_id, ${sealed}, consumed_at from consumed)
+          insert into refresh_successors (token_id, session_id, sealed, consumed_at, client)
+          select id, session_id, ${sealed}, consumed_at, ${client} from consumed)
         select id, session_id, user_id from consumed`;
       if (!consumed) return undefined;
       const [session] = await tx`
@@ -72,7 +74,8 @@ function rotate(token: string, tokenHash: string): Promise<string | undefined> {
 async function refresh(request: Request): Promise<Response> {
   const body = await request.json().catch(() => ({})) as { refresh_token?: unknown };
   const token = typeof body.refresh_token === "string" ? body.refresh_token : "";
-  const successor = await rotate(token, sha256Hex(token));
+  const client = refreshClient({ ip: null, userAgent: request.headers.get("User-Agent") });
+  const successor = await rotate(token, sha256Hex(token), client);
   return successor ? json({ refresh_token: successor }) : json({ code: "invalid_token" }, 401);
 }
 

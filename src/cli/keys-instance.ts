@@ -19,8 +19,9 @@ export async function runKeysOnInstance(args: string[], config: Config, pgliteDa
   const redis = config.rateLimit.redisUrl ? openRedis(config.rateLimit.redisUrl, logger, systemClock) : undefined;
   try {
     if (config.environment === "development") await migrateToLatest(database.db);
-    // A revocation must reach the shared cache: give the connection a moment to come up
-    for (let waited = 0; redis && args[0] === "revoke" && !redis.client.isReady && waited < REDIS_READY_WAIT_MS;) {
+    // A retirement or revocation must reach the shared cache: give the connection a moment to come up
+    const announces = args[0] === "retire" || args[0] === "revoke";
+    for (let waited = 0; redis && announces && !redis.client.isReady && waited < REDIS_READY_WAIT_MS;) {
       // Polls a connection made in the background by node-redis: real time
       await new Promise((resolve) => setTimeout(resolve, 50));
       waited += 50;

@@ -14,8 +14,8 @@ export const KEYS_USAGE = `usage: deno task keys <command>
   generate [EdDSA|ES256]   a new key pair in standby (default: JWT_SIGNING_ALG), published in the JWKS at once
   list                     every key with its state and dates
   activate KID             standby → current, once it has been published long enough; the current key becomes previous
-  retire KID               standby → retired, or previous → retired once its tokens have expired
-  revoke KID               standby or previous → revoked: its tokens are refused on every instance at once`;
+  retire KID               standby → retired, or previous → retired once its tokens have expired; refused everywhere at once
+  revoke KID               standby, previous or retired → revoked: its tokens are refused on every instance at once`;
 
 export interface KeysCommandContext {
   keys: KeyService;
@@ -23,7 +23,7 @@ export interface KeysCommandContext {
   signingAlg: string;
   out(line: string): void;
   err(line: string): void;
-  /** After a revocation: whether the shared revocation cache holds it (undefined without Redis) */
+  /** After a retirement or revocation: whether the shared revocation cache holds it (undefined without Redis) */
   revocationCached?(kid: string): Promise<boolean | undefined>;
 }
 
@@ -69,10 +69,11 @@ export async function runKeysCommand(args: string[], context: KeysCommandContext
           return 2;
         }
         out(describe(await keys[command](argument)));
-        if (command === "revoke" && await context.revocationCached?.(argument) === false) {
+        if (command !== "activate" && await context.revocationCached?.(argument) === false) {
           err(
-            "the revocation is in PostgreSQL, but Redis did not take it: instances may accept this key's tokens " +
-              "from their cache for up to 60 s; run revoke again once Redis answers",
+            `the ${command === "retire" ? "retirement" : "revocation"} is in PostgreSQL, but Redis did not take it: ` +
+              "instances may accept this key's tokens " +
+              "from their cache for up to 60 s; run revoke once Redis answers",
           );
           return 1;
         }

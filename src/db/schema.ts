@@ -80,6 +80,8 @@ export interface RefreshTokensTable {
    * read when refresh_successors has no pair, while a deploy rolls. A later migration drops it.
    */
   successor_sealed: string | null;
+  /** Handed out a second time by a grace answer: its own exchange opens no grace window */
+  shared_by_grace: Generated<boolean>;
 }
 
 /** The pair a refresh token was exchanged for, kept only for the reuse grace window. */
@@ -89,6 +91,8 @@ export interface RefreshSuccessorsTable {
   /** The successor pair, sealed with a key derived from the consumed token */
   sealed: string;
   consumed_at: Timestamp;
+  /** Digest of the client that exchanged the token (refresh-client.ts); null from versions before 2026_11_30_0014 */
+  client: string | null;
 }
 
 export type SigningKeyState = "standby" | "current" | "previous" | "retired" | "revoked";

@@ -123,7 +123,7 @@ const consumeLiveToken = compiledOnce((
   now: Date,
 ) => consumeLive(db, id, tokenHash, sessionId, userId, successorId, now).returning("id"));
 
-/** consumeLiveToken, and the successor pair kept for the grace window, in one statement. */
+/** consumeLiveToken, and the successor pair kept for the grace window (with its client), in one statement. */
 const consumeLiveTokenKeepingPair = compiledOnce((
   db,
   id: string,
@@ -133,6 +133,7 @@ const consumeLiveTokenKeepingPair = compiledOnce((
   successorId: string,
   now: Date,
   successorSealed: string,
+  client: string,
 ) =>
   db
     .with("consumed", () =>
@@ -142,17 +143,25 @@ const consumeLiveTokenKeepingPair = compiledOnce((
         "consumed_at",
       ]))
     .insertInto("refresh_successors")
-    .columns(["token_id", "session_id", "sealed", "consumed_at"])
+    .columns(["token_id", "session_id", "sealed", "consumed_at", "client"])
     .expression((eb) =>
       eb.selectFrom("consumed").select((inner) => [
         "consumed.id",
         "consumed.session_id",
         inner.val(successorSealed).as("sealed"),
         "consumed.consumed_at",
+        inner.val(client).as("client"),
       ])
     )
     .returning("token_id as id")
 );
+
+/** The successor pair kept for the reuse grace window, and the client it is kept for. */
+export interface KeptSuccessor {
+  sealed: string;
+  /** Digest of the client that exchanged the token; null when a previous version kept the pair */
+  client: string | null;
+}
 
 /**
  * Consumes a live refresh token of the given session and user, recording its successor (and,
@@ -168,22 +177,37 @@ export async function consumeRefreshToken(
     sessionId: string;
     userId: string;
     successorId: string;
-    successorSealed: string | null;
+    /** The successor pair sealed for the grace window and who it is kept for; null without a window */
+    kept: { sealed: string; client: string } | null;
     now: Date;
   },
 ): Promise<boolean> {
-  const { id, tokenHash, sessionId, userId, successorId, successorSealed, now } = token;
-  const result = successorSealed === null
+  const { id, tokenHash, sessionId, userId, successorId, kept, now } = token;
+  const result = kept === null
     ? await consumeLiveToken(db, id, tokenHash, sessionId, userId, successorId, now)
-    : await consumeLiveTokenKeepingPair(db, id, tokenHash, sessionId, userId, successorId, now, successorSealed);
+    : await consumeLiveTokenKeepingPair(
+      db,
+      id,
+      tokenHash,
+      sessionId,
+      userId,
+      successorId,
+      now,
+      kept.sealed,
+      kept.client,
+    );
   return result.rows.length === 1;
 }
 
-/** The sealed pair a consumed token was exchanged for, while refresh_successors keeps it. */
-export async function findSealedSuccessor(db: Executor, tokenId: string): Promise<string | undefined> {
-  const row = await db.selectFrom("refresh_successors").select("sealed").where("token_id", "=", tokenId)
+/** The pair a consumed token was exchanged for, while refresh_successors keeps it. */
+export function findKeptSuccessor(db: Executor, tokenId: string): Promise<KeptSuccessor | undefined> {
+  return db.selectFrom("refresh_successors").select(["sealed", "client"]).where("token_id", "=", tokenId)
     .executeTakeFirst();
-  return row?.sealed;
+}
+
+/** Marks a token handed out a second time, by a grace answer: its own exchange opens no grace window. */
+export async function markSharedByGrace(db: Executor, tokenId: string): Promise<void> {
+  await db.updateTable("refresh_tokens").set({ shared_by_grace: true }).where("id", "=", tokenId).execute();
 }
 
 export function findRefreshToken(db: Executor, id: string): Promise<RefreshTokenRow | undefined> {

@@ -1,6 +1,6 @@
 import { sql } from "kysely";
 import { compiledOnce } from "../db/compiled-once.ts";
-import type { Executor } from "../db/schema.ts";
+import type { Executor, SigningKeyState } from "../db/schema.ts";
 import type { UserProfile } from "./users.ts";
 
 /** What an access token names; each must still hold for the token to be usable. */
@@ -21,9 +21,16 @@ export interface TokenStanding {
   sessionActive: boolean;
   /** The jti is on the denylist */
   jtiDenied: boolean;
-  /** The key that signed it was revoked */
-  keyRevoked: boolean;
+  /** The key that signed it was retired or revoked: it vouches for no token any more */
+  keyWithdrawn: boolean;
 }
+
+/**
+ * Key states whose tokens are refused. A retired key no longer verifies a token it is asked
+ * about, but an instance that verified one before remembers it (sessions/verified-tokens.ts):
+ * this check, made on every request, is what refuses it then.
+ */
+const WITHDRAWN: SigningKeyState[] = ["retired", "revoked"];
 
 const selectTokenStanding = compiledOnce((
   db,
@@ -49,10 +56,10 @@ const selectTokenStanding = compiledOnce((
     eb.exists(
       eb.selectFrom("signing_keys").select(sql.lit(1).as("one")).where("kid", "=", keyId).where(
         "state",
-        "=",
-        "revoked",
+        "in",
+        WITHDRAWN,
       ),
-    ).as("key_revoked"),
+    ).as("key_withdrawn"),
   ])
 );
 
@@ -64,7 +71,7 @@ export async function readTokenStanding(db: Executor, token: TokenSubject): Prom
     tokenVersion: row.token_version === null ? null : Number(row.token_version),
     sessionActive: Boolean(row.session_active),
     jtiDenied: Boolean(row.jti_denied),
-    keyRevoked: Boolean(row.key_revoked),
+    keyWithdrawn: Boolean(row.key_withdrawn),
   };
 }
 
@@ -96,14 +103,19 @@ const selectProfileOfUsableToken = compiledOnce((
     )
     .where(({ exists, not, selectFrom }) =>
       not(exists(
-        selectFrom("signing_keys").select(sql.lit(1).as("one")).where("kid", "=", keyId).where("state", "=", "revoked"),
+        selectFrom("signing_keys").select(sql.lit(1).as("one")).where("kid", "=", keyId).where(
+          "state",
+          "in",
+          WITHDRAWN,
+        ),
       ))
     )
 );
 
 /**
  * The token check and the read of its user as one statement: the profile when the user
- * still has the token's version, its session is live, its jti is not denylisted and its key not revoked;
+ * still has the token's version, its session is live, its jti is not denylisted and its key neither
+ * retired nor revoked;
  * undefined otherwise (revoked, expired session, deleted user).
  */
 export async function findProfileOfUsableToken(

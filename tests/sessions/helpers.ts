@@ -37,8 +37,18 @@ export function getMe(testApp: TestApp, accessToken: string): Promise<Response> 
   return testApp.request("/auth/me", bearer(accessToken));
 }
 
-export function refresh(testApp: TestApp, refreshToken: string, userAgent = "TestDevice/1.0"): Promise<Response> {
-  return testApp.request("/auth/refresh", postJson({ refresh_token: refreshToken }, { "User-Agent": userAgent }));
+/** POST /auth/refresh from a client: its User-Agent and (by default the test app's) socket address. */
+export function refresh(
+  testApp: TestApp,
+  refreshToken: string,
+  userAgent = "TestDevice/1.0",
+  clientIp?: string,
+): Promise<Response> {
+  return testApp.request(
+    "/auth/refresh",
+    postJson({ refresh_token: refreshToken }, { "User-Agent": userAgent }),
+    clientIp,
+  );
 }
 
 export function post(testApp: TestApp, path: string, accessToken: string): Promise<Response> {

@@ -132,9 +132,9 @@ Deno.test("refresh reuse grace off (REFRESH_REUSE_GRACE_SECONDS=0): the second o
 Deno.test("a refresh writes no column an index of refresh_tokens reads, so PostgreSQL can update the row in place", async () => {
   const testApp = await createTestApp({ env: MANY_REQUESTS_ENV });
   try {
-    // The columns the refresh statements set on refresh_tokens (consumeRefreshToken, storeSuccessor),
-    // and the one versions before 2026_11_29_0012 set on every refresh
-    const written = ["consumed_at", "replaced_by", "successor_sealed"];
+    // The columns the refresh statements set on refresh_tokens (consumeRefreshToken, storeSuccessor,
+    // markSharedByGrace), and the one versions before 2026_11_29_0012 set on every refresh
+    const written = ["consumed_at", "replaced_by", "shared_by_grace", "successor_sealed"];
     const { rows } = await sql<{ indexdef: string }>`
       select indexdef from pg_indexes where tablename = 'refresh_tokens' and schemaname = current_schema()`
       .execute(testApp.database.db);

@@ -12,6 +12,7 @@ import * as scaleIndexes from "./2026_11_29_0010_scale_indexes.ts";
 import * as orderedSessionIndex from "./2026_11_29_0011_ordered_session_index.ts";
 import * as refreshSuccessors from "./2026_11_29_0012_refresh_successors.ts";
 import * as refreshHashNotUnique from "./2026_11_29_0013_refresh_hash_not_unique.ts";
+import * as refreshGraceClients from "./2026_12_07_0014_refresh_grace_clients.ts";
 import * as expiryIndexes from "./2026_12_07_0015_expiry_indexes.ts";
 
 const MIGRATIONS: Record<string, Migration> = {
@@ -28,6 +29,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "2026_11_29_0011_ordered_session_index": orderedSessionIndex,
   "2026_11_29_0012_refresh_successors": refreshSuccessors,
   "2026_11_29_0013_refresh_hash_not_unique": refreshHashNotUnique,
+  "2026_12_07_0014_refresh_grace_clients": refreshGraceClients,
   "2026_12_07_0015_expiry_indexes": expiryIndexes,
 };
 

@@ -1,4 +1,4 @@
-import ipaddr from "ipaddr.js";
+import { networkOf } from "../../ip-network.ts";
 import { parseIp } from "../client-ip.ts";
 
 /**
@@ -11,8 +11,5 @@ import { parseIp } from "../client-ip.ts";
 export function ipSubject(ip: string | undefined): string {
   if (ip === undefined) return "unknown";
   const address = parseIp(ip);
-  if (address === undefined) return ip;
-  if (!address.includes(":")) return address;
-  const prefix = ipaddr.IPv6.parse(address).parts.slice(0, 4).map((part) => part.toString(16));
-  return `${prefix.join(":")}::/64`;
+  return address === undefined ? ip : networkOf(address);
 }

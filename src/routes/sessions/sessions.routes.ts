@@ -22,14 +22,17 @@ export const refresh = defineRoute({
     "consumed and can never be used again (rotation, RFC 9700). Refresh tokens are single-use and tied to " +
     "one session.\n\n" +
     "**Reuse grace:** for `REFRESH_REUSE_GRACE_SECONDS` (10 by default) after a refresh token was exchanged, " +
-    "presenting it again for its still-live session returns the same pair as the first exchange — 200, no " +
-    "second rotation, no revocation — so two tabs or a retried request that refresh at once both carry on. " +
-    "The pair is kept for that window only, sealed with a key derived from the refresh token it answers " +
-    "(never stored in clear).\n\n" +
-    "**Reuse detection:** after the grace window, presenting a refresh token that was already exchanged " +
-    "revokes its whole session: every refresh token and every access token issued in it stop working, and a " +
-    "`refresh_token_reused` security event is recorded. Other sessions of the user are not affected. Clients " +
-    "should still keep only the newest refresh token.\n\n" +
+    "presenting it again for its still-live session from the same client (the same `User-Agent` from the same " +
+    "address; an IPv6 client counts as its /64) returns the same pair as the first exchange — 200, no second " +
+    "rotation, no revocation — so two tabs or a retried request that refresh at once both carry on. Each such " +
+    "answer records a `refresh_token_grace_replay` security event. The pair is kept for that window only, " +
+    "sealed with a key derived from the refresh token it answers (never stored in clear). A pair handed out " +
+    "this way opens no grace of its own: once its refresh token has been exchanged, presenting it again is " +
+    "reuse. Clients should let one tab refresh at a time and share the result.\n\n" +
+    "**Reuse detection:** presenting a refresh token that was already exchanged, after the grace window or " +
+    "from another client within it, revokes its whole session: every refresh token and every access token " +
+    "issued in it stop working, and a `refresh_token_reused` security event is recorded. Other sessions of the " +
+    "user are not affected. Clients should still keep only the newest refresh token.\n\n" +
     "**Absolute lifetime:** a session ends `SESSION_MAX_LIFETIME_SECONDS` (default 90 days) after sign-in, " +
     "however often it is refreshed; after that its refresh token gets 401 `invalid_token` and the user signs in " +
     "again.\n\n" +

@@ -63,7 +63,9 @@ export interface AccessKeysOptions {
 /**
  * The table is read on first need, again once it is KEY_REFRESH_SECONDS old (see `current`),
  * and at once for an unknown kid. A previous key past its window is retired here, by
- * whichever instance notices first. Revocation does not wait for a refresh: the per-request
+ * whichever instance notices first; nothing is announced, as every token it signed has expired
+ * by then (an access token lives ACCESS_TOKEN_TTL_SECONDS at most, see sessions/tokens.ts).
+ * Retirement and revocation by an operator do not wait for a refresh: the per-request
  * revocation check reads the key's state (see revocation/).
  */
 export function createAccessKeys(options: AccessKeysOptions): AccessKeys {

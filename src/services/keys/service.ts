@@ -61,11 +61,15 @@ export interface KeyService {
   list(): Promise<KeyView[]>;
   /** standby → current (after STANDBY_SECONDS published); the current key becomes previous */
   activate(kid: string): Promise<KeyView>;
-  /** standby → retired, or previous → retired once its tokens have expired */
+  /**
+   * standby → retired, or previous → retired once its tokens have expired: it leaves the JWKS,
+   * and a token it signed is refused on every instance from now on, even one remembered as verified
+   */
   retire(kid: string): Promise<KeyView>;
   /**
-   * standby or previous (once no instance signs with it) → revoked: its tokens are refused
-   * on every instance from now on
+   * standby, previous (once no instance signs with it) or retired → revoked: its tokens are
+   * refused on every instance from now on. Revoking a retired key records that it was
+   * compromised (and announces it again to the revocation cache).
    */
   revoke(kid: string): Promise<KeyView>;
   /**
@@ -215,8 +219,8 @@ export function createKeyService(options: KeyServiceOptions): KeyService {
         }
         logger.info("signing key activated", { kid, previous: await promote(trx, kid, now) });
       }),
-    retire: (kid) =>
-      transition(kid, async (row, now, trx) => {
+    async retire(kid) {
+      const retired = await transition(kid, async (row, now, trx) => {
         if (row.state === "current") refuse(`${kid} is the current key: activate another one first`);
         if (row.state === "retired" || row.state === "revoked") refuse(`${kid} is already ${row.state}`);
         if (row.state === "previous") {
@@ -230,11 +234,14 @@ export function createKeyService(options: KeyServiceOptions): KeyService {
         }
         await setSigningKeyState(trx, kid, "retired", now);
         logger.info("signing key retired", { kid });
-      }),
+      });
+      // An instance that verified a token of this key remembers it: the token check refuses it now
+      await revocations.publish({ keyIds: [kid] });
+      return retired;
+    },
     async revoke(kid) {
       const revoked = await transition(kid, async (row, now, trx) => {
         if (row.state === "current") refuse(`${kid} is the current key: activate another one first, then revoke it`);
-        if (row.state === "retired") refuse(`${kid} is retired: no token it signed is still valid`);
         if (row.state === "previous") {
           // An instance that has not re-read the keys since the activation still signs with it
           const signsUntil = new Date(row.superseded_at!).getTime() + KEY_REFRESH_SECONDS * 1000;

@@ -74,7 +74,7 @@ export function createCachedRevocations(options: CachedRevocationsOptions): Revo
       standing.sessionActive
         ? { key: cacheKeys.session(claims.sessionId), value: VALID, ttlSeconds: validTtl }
         : { key: cacheKeys.session(claims.sessionId), value: REVOKED, ttlSeconds: accessTtlSeconds },
-      standing.keyRevoked
+      standing.keyWithdrawn
         ? { key: cacheKeys.key(claims.keyId), value: REVOKED, ttlSeconds: accessTtlSeconds }
         : { key: cacheKeys.key(claims.keyId), value: VALID, ttlSeconds: validTtl },
     ];
@@ -102,7 +102,7 @@ export function createCachedRevocations(options: CachedRevocationsOptions): Revo
     observer.revocationCheck("database");
     const standing = await readTokenStanding(db, { ...claims, now: clock.now() });
     if (cached) await cache.raise(refillEntries(claims, standing)).catch(() => {});
-    return !standing.jtiDenied && !standing.keyRevoked && standing.sessionActive &&
+    return !standing.jtiDenied && !standing.keyWithdrawn && standing.sessionActive &&
       standing.tokenVersion === claims.tokenVersion;
   }
 

@@ -24,7 +24,7 @@ export function createDatabaseRevocations(db: Executor, clock: Clock, observer =
     async isUsable(claims) {
       observer.revocationCheck("database");
       const standing = await readTokenStanding(db, subject(claims));
-      return !standing.jtiDenied && !standing.keyRevoked && standing.sessionActive &&
+      return !standing.jtiDenied && !standing.keyWithdrawn && standing.sessionActive &&
         standing.tokenVersion === claims.tokenVersion;
     },
     usableProfile(claims) {

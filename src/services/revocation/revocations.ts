@@ -14,13 +14,13 @@ export interface Revocation {
   sessionIds?: string[];
   /** The user's new token version */
   userVersion?: { userId: string; tokenVersion: number };
-  /** Revoked signing keys: every token they signed */
+  /** Retired or revoked signing keys: every token they signed */
   keyIds?: string[];
 }
 
 /** The token check, and the announcement of revocations committed in Postgres. */
 export interface Revocations {
-  /** True when the token is still usable: not denylisted, session live, version current, key not revoked */
+  /** True when the token is still usable: not denylisted, session live, version current, key neither retired nor revoked */
   isUsable(claims: TokenClaims): Promise<boolean>;
   /** The token's user when the token is still usable, undefined otherwise */
   usableProfile(claims: TokenClaims): Promise<UserProfile | undefined>;

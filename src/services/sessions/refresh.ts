@@ -2,7 +2,6 @@ import {
   consumeRefreshToken,
   consumeSessionRefreshTokens,
   findRefreshToken,
-  findSealedSuccessor,
   storeSuccessor,
 } from "../../repositories/refresh-tokens.ts";
 import { lockSession, lockUserSessionForRefresh, revokeSession } from "../../repositories/sessions.ts";
@@ -15,10 +14,10 @@ import { withEvents } from "../audit-trail.ts";
 import { AppError } from "../../errors.ts";
 import type { TokenPair } from "./token-pair.ts";
 import type { TokenClaims } from "./token-claims.ts";
-import { openSuccessor, sealSuccessor } from "./successor-seal.ts";
-import type { Transaction } from "kysely";
-import type { DB } from "../../db/schema.ts";
+import { sealSuccessor } from "./successor-seal.ts";
 import { isDisabled } from "../../repositories/admin-users.ts";
+import { refreshClient } from "./refresh-client.ts";
+import { pairWithinGrace } from "./refresh-grace.ts";
 
 /** The refresh transaction's answer for an account an administrator disabled */
 const ACCOUNT_DISABLED = Symbol("account disabled");
@@ -31,9 +30,10 @@ function invalidRefreshToken(cause?: unknown): AppError {
  * Exchanges a refresh token for a new pair (RFC 9700 rotation). The presented token is
  * consumed by one conditional UPDATE, so of concurrent requests with the same token exactly
  * one rotates. Within REFRESH_REUSE_GRACE_SECONDS of that, the same token presented again for
- * its live session gets the same pair (two tabs refreshing at once); later, presenting a
- * consumed token while its session is live is reuse: the whole session (every refresh token
- * and access token of the family) is revoked.
+ * its live session by the same client gets the same pair (two tabs refreshing at once; see
+ * refresh-grace.ts for when it does not); otherwise, presenting a consumed token while its
+ * session is live is reuse: the whole session (every refresh token and access token of the
+ * family) is revoked.
  */
 export async function refreshSession(ctx: SessionContext, refreshToken: string, meta: RequestMeta): Promise<TokenPair> {
   const now = ctx.clock.now();
@@ -53,8 +53,9 @@ export async function refreshSession(ctx: SessionContext, refreshToken: string, 
     tokenVersion: claims.tokenVersion,
     now,
   });
-  const successorSealed = graceMs > 0 ? sealSuccessor(refreshToken, successor.pair) : null;
-  const pair = await ctx.db.transaction().execute(async (trx) => {
+  const client = refreshClient(meta);
+  const kept = graceMs > 0 ? { sealed: sealSuccessor(refreshToken, successor.pair), client } : null;
+  const pair = await withEvents(ctx, async (trx, record) => {
     // The session lock comes first, as in logout, so the two never deadlock
     const session = await lockUserSessionForRefresh(trx, claims.userId, claims.sessionId);
     if (!session) return undefined;
@@ -71,11 +72,12 @@ export async function refreshSession(ctx: SessionContext, refreshToken: string, 
       sessionId: claims.sessionId,
       userId: claims.userId,
       successorId: successor.refreshToken.id,
-      successorSealed,
+      kept,
       now,
     });
     if (!consumed) {
-      return graceMs > 0 ? await pairWithinGrace(trx, claims, refreshToken, tokenHash, now, graceMs) : undefined;
+      if (graceMs <= 0) return undefined;
+      return await pairWithinGrace(trx, record, { claims, refreshToken, tokenHash, meta, client, now }, graceMs);
     }
     const sealedUntil = new Date(now.getTime() - graceMs);
     const expiresAt = earliest(successor.refreshToken.expiresAt, endsAt);
@@ -102,27 +104,6 @@ export function sessionEnd(ctx: Pick<SessionContext, "config">, createdAt: Date)
 
 export function earliest(a: Date, b: Date): Date {
   return a <= b ? a : b;
-}
-
-/**
- * The pair this token was exchanged for, when that happened less than the grace window ago
- * and for this live session (the caller holds the session's lock); undefined otherwise.
- */
-async function pairWithinGrace(
-  trx: Transaction<DB>,
-  claims: TokenClaims,
-  refreshToken: string,
-  tokenHash: string,
-  now: Date,
-  graceMs: number,
-): Promise<TokenPair | undefined> {
-  const row = await findRefreshToken(trx, claims.jti);
-  if (!row?.consumed_at || row.token_hash !== tokenHash) return undefined;
-  if (row.session_id !== claims.sessionId || row.user_id !== claims.userId) return undefined;
-  if (now.getTime() - row.consumed_at.getTime() >= graceMs) return undefined;
-  // A previous version kept the pair on the token's row (see RefreshTokensTable.successor_sealed)
-  const sealed = await findSealedSuccessor(trx, claims.jti) ?? row.successor_sealed;
-  return sealed ? openSuccessor(refreshToken, sealed) : undefined;
 }
 
 /**

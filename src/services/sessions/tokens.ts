@@ -13,6 +13,7 @@ import type { TokenClaims } from "./token-claims.ts";
 import { isUuid } from "../../encoding.ts";
 import { importHmacKeys } from "../keys/hmac-keys.ts";
 import type { AccessKeys } from "../keys/key-ring.ts";
+import { CLOCK_SKEW_SECONDS } from "../keys/timing.ts";
 
 /** JOSE `typ` header of access tokens (RFC 9068) and of refresh tokens. */
 export const ACCESS_TOKEN_TYPE = "at+jwt";
@@ -79,6 +80,22 @@ function toClaims(payload: JWTPayload, keyId: string): TokenClaims {
   return { userId: sub, sessionId: sid, jti, tokenVersion: ver, keyId, issuedAt: iat!, expiresAt: exp! };
 }
 
+/**
+ * The times jose leaves to the caller. A token issued in the future (beyond the clock skew
+ * tolerated between instances) or living longer than its kind's lifetime was not made by
+ * this service: only a holder of a signing key could make one, and a retired key's tokens
+ * must have expired (a previous key verifies one access-token lifetime after it stops
+ * signing). `exp` and `iat` come from one clock at one instant, so their difference needs
+ * no skew allowance; `iat` against this instance's clock does.
+ */
+function checkTimes(payload: JWTPayload, now: Date, maxLifetimeSeconds: number | undefined): void {
+  const issuedAt = payload.iat!;
+  if (issuedAt > now.getTime() / 1000 + CLOCK_SKEW_SECONDS) throw new InvalidTokenError("iat is in the future");
+  if (maxLifetimeSeconds !== undefined && payload.exp! - issuedAt > maxLifetimeSeconds) {
+    throw new InvalidTokenError("exp - iat exceeds the token lifetime");
+  }
+}
+
 /** The `kid` of a token's header: undefined when absent (tokens from before key ids), refused when malformed. */
 function keyIdOf(token: string): string | undefined {
   let header: ProtectedHeaderParameters;
@@ -99,7 +116,10 @@ function keyIdOf(token: string): string | undefined {
  * with an HMAC secret); an unknown kid is refused. A token without kid (issued before key
  * ids) is tried with the HMAC secrets only. Verification requires exp, iat, sub, jti, sid
  * and ver, and checks iss, aud and the `typ` header, so neither token kind passes for the
- * other. Access tokens already verified are remembered (see verified-tokens.ts); refresh
+ * other; `iat` may not lie ahead beyond the clock skew, and an access token may not live
+ * longer than ACCESS_TOKEN_TTL_SECONDS (a refresh token's life is its row's, which its
+ * session bounds; capping it by REFRESH_TOKEN_TTL_SECONDS would sign everyone out when an
+ * operator shortens it). Access tokens already verified are remembered (see verified-tokens.ts); refresh
  * tokens are used once each, so they are always verified in full.
  */
 export function createTokenSigner(
@@ -126,7 +146,14 @@ export function createTokenSigner(
     return { token: jwtText, expiresAt };
   }
 
-  async function verify(keys: TokenKeys, typ: string, token: string, now: Date): Promise<TokenClaims> {
+  /** `maxLifetimeSeconds`: the longest `exp - iat` accepted, none for refresh tokens (see createTokenSigner) */
+  async function verify(
+    keys: TokenKeys,
+    typ: string,
+    token: string,
+    now: Date,
+    maxLifetimeSeconds?: number,
+  ): Promise<TokenClaims> {
     const candidates = await keys.verificationKeys(keyIdOf(token));
     if (candidates.length === 0) throw new InvalidTokenError("unknown kid");
     let failure: unknown;
@@ -140,6 +167,7 @@ export function createTokenSigner(
           requiredClaims: REQUIRED_CLAIMS,
           currentDate: now,
         });
+        checkTimes(payload, now, maxLifetimeSeconds);
         return toClaims(payload, candidate.kid);
       } catch (error) {
         if (error instanceof InvalidTokenError) throw error;
@@ -157,7 +185,7 @@ export function createTokenSigner(
     async verifyAccess(token, now) {
       const remembered = verifiedAccess.get(token, now.getTime() / 1000);
       if (remembered) return { ...remembered };
-      const claims = await verify(accessKeys, ACCESS_TOKEN_TYPE, token, now);
+      const claims = await verify(accessKeys, ACCESS_TOKEN_TYPE, token, now, jwt.accessTtlSeconds);
       verifiedAccess.remember(token, claims);
       return claims;
     },
