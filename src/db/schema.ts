@@ -91,7 +91,7 @@ export interface RefreshSuccessorsTable {
   /** The successor pair, sealed with a key derived from the consumed token */
   sealed: string;
   consumed_at: Timestamp;
-  /** Digest of the client that exchanged the token (refresh-client.ts); null from versions before 2026_11_30_0014 */
+  /** Digest of the client that exchanged the token (refresh-client.ts); null from versions before 2026_12_07_0014 */
   client: string | null;
 }
 
