@@ -62,18 +62,18 @@ export async function useResetToken(
 }
 
 /**
- * The address of the account a live token (unused, unexpired) belongs to, or undefined; a read,
- * useResetToken decides.
+ * The address and name of the account a live token (unused, unexpired) belongs to, or
+ * undefined; a read, useResetToken decides.
  */
 export async function findLiveResetToken(
   db: Executor,
   digests: StoredTokenDigest[],
   now: Date,
-): Promise<{ email: string } | undefined> {
+): Promise<{ email: string; name: string | null } | undefined> {
   return await db
     .selectFrom("password_reset_tokens")
     .innerJoin("users", "users.id", "password_reset_tokens.user_id")
-    .select("users.email")
+    .select(["users.email", "users.name"])
     .where(matchesAny(digests))
     .where("used_at", "is", null)
     .where("expires_at", ">", now)

@@ -25,12 +25,14 @@ export const signup = defineRoute({
     "saying when that sign-up was made; POST /auth/verify-email with that code gives the account that " +
     "sign-up's password and name, whatever other sign-ups of the address came before or after. The newest 3 " +
     "sign-ups of an address are kept. The mail carries no text from the request. Fields other than email, " +
-    "password and name are ignored. A password is 8–128 characters and at most 72 bytes in UTF-8, is not and " +
-    "does not contain the address's local part (422 `password_too_similar`), and is not a common password " +
-    "or, with PWNED_PASSWORDS_FILE, a known-breached one (422 `password_breached`); these depend on the " +
+    "password and name are ignored. A password is compared and counted in its Unicode NFKC form: 8–128 " +
+    "characters and at most 72 bytes in UTF-8, is not and does not contain the address's local part (422 " +
+    "`password_too_similar`), is not a common password or, with PWNED_PASSWORDS_FILE, a known-breached one " +
+    "(422 `password_breached`), and is not easy to guess by a strength estimate that counts the address, the " +
+    "name and the service's name as known words (422 `password_too_weak`, the reason in `errors`); these depend on the " +
     "request alone, never on the account. Limited per client address and per email address (`email_limit`).",
   tier: "auth",
-  errors: ["password_too_similar", "password_breached", "service_unavailable"],
+  errors: ["password_too_similar", "password_breached", "password_too_weak", "service_unavailable"],
   request: { body: { content: { "application/json": { schema: SignupRequestSchema } } } },
   responses: {
     201: {
@@ -173,9 +175,15 @@ export const resetPassword = defineRoute({
   description: "Uses the token up, signs out every session (all access and refresh tokens stop working), marks " +
     "the address verified and mails a notice. Unknown, expired, used and superseded tokens all get the same " +
     "`invalid_reset_token`. The new password follows the policy of sign-up (422 `password_too_similar`, " +
-    "`password_breached`); a refused one leaves the token usable.",
+    "`password_breached`, `password_too_weak`); a refused one leaves the token usable.",
   tier: "auth",
-  errors: ["invalid_reset_token", "password_too_similar", "password_breached", "service_unavailable"],
+  errors: [
+    "invalid_reset_token",
+    "password_too_similar",
+    "password_breached",
+    "password_too_weak",
+    "service_unavailable",
+  ],
   request: { body: { content: { "application/json": { schema: ResetPasswordRequestSchema } } } },
   responses: {
     200: {

@@ -5,6 +5,7 @@ import { recordEvent } from "../audit-trail.ts";
 import type { RequestMeta } from "../request-meta.ts";
 import type { AccountDeps } from "./account-deps.ts";
 import { countAttempt } from "./signin.ts";
+import { verifyAndUpgrade } from "./password-upgrade.ts";
 
 /** The signed-in user's live account; a token whose account is gone or waiting for erasure is a 401. */
 export async function liveAccount(deps: AccountDeps, userId: string): Promise<UserRow> {
@@ -26,7 +27,7 @@ export async function checkCurrentPassword(
   meta: RequestMeta,
 ): Promise<void> {
   await countAttempt(deps, user.email_normalized, { user, deviceId: null });
-  if (await deps.passwords.verify(password, user.password_hash)) return;
+  if (await verifyAndUpgrade(deps, password, user)) return;
   await recordEvent(deps, {
     userId: user.id,
     type: "current_password_failed",

@@ -9,6 +9,7 @@ import {
 } from "../../ratelimit/headers.ts";
 import type { AccountDeps } from "./account-deps.ts";
 import { normalizeEmail } from "./email-address.ts";
+import { verifyAndUpgrade } from "./password-upgrade.ts";
 import { hashDeviceToken, rememberDevice } from "./known-devices.ts";
 import { SIGNIN_ACCOUNT_POLICY, SIGNIN_DEVICE_POLICY, signinAccountRule, signinDeviceRule } from "./signin-limits.ts";
 import { recordEvent } from "../audit-trail.ts";
@@ -79,7 +80,7 @@ export async function signin(deps: AccountDeps, input: SigninInput, meta: Reques
   const found = await findUserAndDevice(deps.db, emailNormalized, deviceHash, deps.clock.now());
   await countAttempt(deps, emailNormalized, found);
   const user = found?.user;
-  const matches = await deps.passwords.verify(input.password, user?.password_hash);
+  const matches = await verifyAndUpgrade(deps, input.password, user);
   if (!user || !matches) {
     await recordEvent(deps, { userId: user?.id ?? null, type: "signin_failed", ...meta, at: deps.clock.now() });
     throw invalidCredentialsError();
