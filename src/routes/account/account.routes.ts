@@ -79,7 +79,8 @@ export const changeEmail = defineRoute({
     "address: a free address gets a 6-digit code (valid OTP_EXPIRATION_MINUTES, once, 5 attempts; a new request " +
     "kills the earlier one), a taken one gets a notice to its owner instead. The current address gets a " +
     "heads-up either way, and `email_change_requested` is recorded. Confirm with POST /auth/confirm-email-change. " +
-    "The account's own address is a 422 on `new_email`. " + CURRENT_PASSWORD,
+    "The account's own address is a 422 on `new_email`. When too many requests wait for that work, 429 " +
+    "`rate_limited` with Retry-After, before anything is accepted. " + CURRENT_PASSWORD,
   tier: "sensitive",
   auth: true,
   errors: ["invalid_current_password"],

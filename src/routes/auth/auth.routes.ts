@@ -92,8 +92,8 @@ export const resendEmailVerificationOtp = defineRoute({
   description: "Only an existing unverified account gets mail: a new code for each of its pending sign-ups " +
     "(the newest 3), each mail saying when its sign-up was made, so the owner can tell theirs from a " +
     "stranger's. The new codes kill the earlier ones. Nothing is sent within a minute of the last code mail. " +
-    "The answer is the same 202 for every address, given before any of that work starts (503 with " +
-    "Retry-After when too many requests wait for it).",
+    "The answer is the same 202 for every address, given before any of that work starts; when too many " +
+    "requests wait for it, 429 `rate_limited` with Retry-After, before anything is accepted.",
   tier: "email_verification",
   errors: ["service_unavailable"],
   request: { body: { content: { "application/json": { schema: EmailRequestSchema } } } },
@@ -143,8 +143,8 @@ export const requestPasswordReset = defineRoute({
     "token never reaches a server log or a Referer header; the page reads it from `location.hash`) and the token itself, " +
     "valid for 15 minutes and once; a new request kills the earlier token. An address gets at most one reset " +
     "mail a minute; requests within it are answered the same and send nothing. The answer is the same 202 " +
-    "for every address, given before any of that work starts (503 with Retry-After when too many requests " +
-    "wait for it).\n\n" +
+    "for every address, given before any of that work starts; when too many requests wait for it, 429 " +
+    "`rate_limited` with Retry-After, before anything is accepted.\n\n" +
     "Limits: per client address only (the `auth` tier). There is no per-address quota, so failed sign-ins " +
     "or other clients' requests can never use up the owner's way back in; completing the reset lifts the " +
     "sign-in lock of the account.",
