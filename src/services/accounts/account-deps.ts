@@ -26,6 +26,4 @@ export interface AccountDeps {
   sessions: Pick<SessionService, "startSession" | "revokeAllSessions" | "prepareRenewal">;
   /** Counts the security events recorded (metrics); none when absent */
   observer?: Observer;
-  /** Bounds of the queue of work done after the answer (defaults: 2 at once, 256 waiting) */
-  afterAnswer?: { concurrency?: number; maxWaiting?: number };
 }
