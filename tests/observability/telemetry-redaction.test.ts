@@ -8,6 +8,7 @@
  */
 import { assert, assertEquals } from "../helpers/assert.ts";
 import { startServer } from "../helpers/server.ts";
+import { eventually } from "../helpers/eventually.ts";
 
 interface Attribute {
   key: string;
@@ -52,19 +53,6 @@ function effective(attributes: Attribute[] = []): Map<string, unknown> {
 
 function leaks(text: string): string[] {
   return Object.values(SECRETS).filter((secret) => text.includes(secret) || text.includes(encodeURIComponent(secret)));
-}
-
-async function eventually(check: () => void, timeoutMs = 20_000) {
-  // A guard, not a sleep: the exporter sends batches on its own schedule
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return check();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-  }
 }
 
 Deno.test({
