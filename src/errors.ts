@@ -28,6 +28,7 @@ export const PROBLEM_CODES = {
   password_unchanged: { status: 422, title: "Password unchanged" },
   password_too_similar: { status: 422, title: "Password too similar to the address" },
   password_breached: { status: 422, title: "Password too common or breached" },
+  password_too_weak: { status: 422, title: "Password too easy to guess" },
   rate_limited: { status: 429, title: "Too many requests" },
   internal_error: { status: 500, title: "Internal server error" },
   service_unavailable: { status: 503, title: "Service unavailable" },

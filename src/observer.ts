@@ -15,6 +15,8 @@ export type RevocationSource = "cache" | "database";
 export type MailDeliveryOutcome = "sent" | "retry" | "failed";
 /** Which bcrypt operation ran. */
 export type PasswordOperation = "hash" | "verify";
+/** Account work that runs after the answer. */
+export type AfterAnswerTask = "resend-email-verification-otp" | "request-password-reset" | "change-email";
 
 /** Receives the service's measurements; every method returns at once and never throws. */
 export interface Observer {
@@ -35,6 +37,10 @@ export interface Observer {
   passwordQueueDepth(depth: number): void;
   /** A bcrypt computation refused because the queue was full (the request got 503) */
   passwordRejected(): void;
+  /** Account tasks queued to run after their answer: running plus waiting */
+  afterAnswerQueueDepth(depth: number): void;
+  /** A request refused with 429 before it was accepted, because the after-answer queue was full */
+  afterAnswerShed(task: AfterAnswerTask): void;
 }
 
 /** Reports nothing: metrics are off. */
@@ -49,4 +55,6 @@ export const NOOP_OBSERVER: Observer = Object.freeze({
   passwordHashed() {},
   passwordQueueDepth() {},
   passwordRejected() {},
+  afterAnswerQueueDepth() {},
+  afterAnswerShed() {},
 });

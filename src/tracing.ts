@@ -28,6 +28,33 @@ export function withSpan<T>(
   });
 }
 
+/** What a query value becomes in telemetry: which parameters came is kept, never what they carried. */
+export const REDACTED = "REDACTED";
+
+/** `a=1&b=2` → `a=REDACTED&b=REDACTED` (names are the contract's; values are addresses, cursors, tokens). */
+export function redactedQuery(search: string): string {
+  const names = [...new URLSearchParams(search).keys()];
+  return names.map((name) => `${encodeURIComponent(name)}=${REDACTED}`).join("&");
+}
+
+/**
+ * Overwrites the URL attributes Deno's own HTTP server span sets from the raw request
+ * (`url.full`, `url.query`) with the query values redacted, and names the matched route. Deno
+ * sets them before any handler runs, so this is the earliest they can be replaced. Deno 2.9
+ * appends an attribute set twice instead of replacing it: its first, raw value is still
+ * exported beside this one, and an OpenTelemetry Collector in front of the backend must delete
+ * every `url.full` and `url.query` entry (see the operations documentation).
+ */
+export function redactRequestSpan(url: string, route?: string): void {
+  const span = trace.getActiveSpan();
+  if (!span?.isRecording()) return;
+  const parsed = new URL(url);
+  const query = redactedQuery(parsed.search);
+  span.setAttribute("url.full", `${parsed.origin}${parsed.pathname}${query ? `?${query}` : ""}`);
+  span.setAttribute("url.query", query);
+  if (route) span.setAttribute("http.route", route);
+}
+
 /** The trace id of the active span, or undefined when tracing is off (or nothing is being traced). */
 export function currentTraceId(): string | undefined {
   const context = trace.getActiveSpan()?.spanContext();

@@ -141,6 +141,21 @@ export function createMetrics(options: MetricsOptions): Metrics {
     help: "bcrypt computations refused because the queue was full (answered 503)",
     registers,
   });
+  const afterAnswerQueue = new Gauge({
+    name: "after_answer_queue_depth",
+    help: "Account tasks (resend, password reset request, email change) running plus waiting after their answer",
+    registers,
+  });
+  afterAnswerQueue.set(0);
+  const afterAnswerShed = new Counter({
+    name: "after_answer_shed_total",
+    help: "Account requests refused with 429 before they were accepted, because the after-answer queue was full",
+    labelNames: ["task"] as const,
+    registers,
+  });
+  for (const task of ["resend-email-verification-otp", "request-password-reset", "change-email"]) {
+    afterAnswerShed.inc({ task }, 0);
+  }
   const hashDuration = new Histogram({
     name: "password_hash_duration_seconds",
     help: "Time of one bcrypt computation, queue wait excluded, by operation (hash, verify)",
@@ -251,6 +266,12 @@ export function createMetrics(options: MetricsOptions): Metrics {
     },
     passwordRejected() {
       hashRejected.inc();
+    },
+    afterAnswerQueueDepth(depth) {
+      afterAnswerQueue.set(depth);
+    },
+    afterAnswerShed(task) {
+      afterAnswerShed.inc({ task });
     },
   };
 

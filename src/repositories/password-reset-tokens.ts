@@ -64,18 +64,18 @@ export async function useResetToken(
 }
 
 /**
- * The account (id and address) a live token (unused, unexpired) belongs to, or undefined; a
- * read, useResetToken decides.
+ * The account (id, address and name) a live token (unused, unexpired) belongs to, or undefined;
+ * a read, useResetToken decides.
  */
 export async function findLiveResetToken(
   db: Executor,
   digests: StoredTokenDigest[],
   now: Date,
-): Promise<{ userId: string; email: string } | undefined> {
+): Promise<{ userId: string; email: string; name: string | null } | undefined> {
   return await db
     .selectFrom("password_reset_tokens")
     .innerJoin("users", "users.id", "password_reset_tokens.user_id")
-    .select(["users.id as userId", "users.email"])
+    .select(["users.id as userId", "users.email", "users.name"])
     .where(matchesAny(digests))
     .where("used_at", "is", null)
     .where("expires_at", ">", now)

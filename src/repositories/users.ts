@@ -111,6 +111,21 @@ export async function updatePasswordHash(db: Executor, userId: string, passwordH
     .execute();
 }
 
+/**
+ * Replaces the hash only while it is still `previousHash`: a password changed in the meantime
+ * is never overwritten by a rehash of the old one.
+ */
+export async function replacePasswordHash(
+  db: Executor,
+  userId: string,
+  previousHash: string,
+  passwordHash: string,
+  now: Date,
+): Promise<void> {
+  await db.updateTable("users").set({ password_hash: passwordHash, updated_at: now })
+    .where("id", "=", userId).where("password_hash", "=", previousHash).execute();
+}
+
 /** Deletes an account that never proved its address (a sign-up holding an address its owner takes back). */
 export async function deleteUnverifiedUser(db: Executor, userId: string): Promise<void> {
   await db.deleteFrom("users").where("id", "=", userId).where("email_verified", "=", false).execute();

@@ -14,11 +14,11 @@ Deno.test("after-answer: defer resolves before the task runs; settled waits for 
   const afterAnswer = createAfterAnswer({ logger: memoryLogger(), concurrency: 1 });
   const done: number[] = [];
   const first = gate();
-  await afterAnswer.defer("first", async () => {
+  await afterAnswer.defer("resend-email-verification-otp", async () => {
     await first.task();
     done.push(1);
   });
-  await afterAnswer.defer("second", () => {
+  await afterAnswer.defer("request-password-reset", () => {
     done.push(2);
     return Promise.resolve();
   });
@@ -32,18 +32,20 @@ Deno.test("after-answer: defer resolves before the task runs; settled waits for 
   assertEquals(done, [1, 2], "one at a time, in order");
 });
 
-Deno.test("after-answer: a full queue refuses with 503 and Retry-After; a failing task is logged", async () => {
+Deno.test("after-answer: a full queue refuses with 429 and Retry-After before accepting; a failing task is logged", async () => {
   const logger = memoryLogger();
   const afterAnswer = createAfterAnswer({ logger, concurrency: 1, maxWaiting: 2 });
   const blocker = gate();
-  await afterAnswer.defer("running", blocker.task);
-  await afterAnswer.defer("waiting 1", () => Promise.reject(new Error("boom")));
-  await afterAnswer.defer("waiting 2", () => Promise.resolve());
-  const refused = await afterAnswer.defer("one too many", () => Promise.resolve()).catch((error) => error);
+  await afterAnswer.defer("change-email", blocker.task);
+  await afterAnswer.defer("request-password-reset", () => Promise.reject(new Error("boom")));
+  await afterAnswer.defer("change-email", () => Promise.resolve());
+  const refused = await afterAnswer.defer("resend-email-verification-otp", () => Promise.resolve()).catch((error) =>
+    error
+  );
   assert(refused instanceof AppError);
-  assertEquals([refused.status, refused.code, refused.headers["Retry-After"]], [503, "service_unavailable", "2"]);
+  assertEquals([refused.status, refused.code, refused.headers["Retry-After"]], [429, "rate_limited", "2"]);
   blocker.open();
   await afterAnswer.settled();
   const failures = logger.lines.filter((line) => line.message === "after-answer task failed");
-  assertEquals(failures.map((line) => line.task), ["waiting 1"]);
+  assertEquals(failures.map((line) => line.task), ["request-password-reset"]);
 });

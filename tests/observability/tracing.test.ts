@@ -6,6 +6,7 @@
 import { assert, assertEquals } from "../helpers/assert.ts";
 import { postJson } from "../helpers/http-flows.ts";
 import { startServer } from "../helpers/server.ts";
+import { eventually } from "../helpers/eventually.ts";
 
 interface ReceivedSpan {
   traceId: string;
@@ -36,19 +37,6 @@ function startReceiver() {
     return Response.json({});
   });
   return { spans, url: `http://127.0.0.1:${server.addr.port}`, close: () => server.shutdown() };
-}
-
-async function eventually(check: () => void, timeoutMs = 20_000) {
-  // A guard, not a sleep: the server's exporter sends batches on its own schedule
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return check();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-  }
 }
 
 Deno.test({

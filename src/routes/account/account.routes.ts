@@ -16,9 +16,10 @@ import {
 
 const TAGS = ["Account"];
 
-const PASSWORD_POLICY = "A new password is 8–128 characters and at most 72 bytes in UTF-8, is not and does not " +
-  "contain the address's local part (422 `password_too_similar`), and is not a common password or, with " +
-  "PWNED_PASSWORDS_FILE, a known-breached one (422 `password_breached`); `errors` names the field.";
+const PASSWORD_POLICY = "A new password is 8–128 characters and at most 72 bytes in UTF-8 (in its Unicode NFKC " +
+  "form), is not and does not contain the address's local part (422 `password_too_similar`), is not a common " +
+  "password or, with PWNED_PASSWORDS_FILE, a known-breached one (422 `password_breached`), and is not easy to " +
+  "guess (422 `password_too_weak`); `errors` names the field and the reason.";
 
 const CURRENT_PASSWORD = "A wrong `current_password` gets 400 `invalid_current_password` and counts against " +
   "this session's own budget (`current_password_session`, 10 failures an hour by default); past it, 429. " +
@@ -52,7 +53,13 @@ export const changePassword = defineRoute({
     " Records `password_changed` and mails a notice with the way back (a reset) to the account's address.",
   tier: "sensitive",
   auth: true,
-  errors: ["invalid_current_password", "password_unchanged", "password_too_similar", "password_breached"],
+  errors: [
+    "invalid_current_password",
+    "password_unchanged",
+    "password_too_similar",
+    "password_breached",
+    "password_too_weak",
+  ],
   request: { body: { content: { "application/json": { schema: ChangePasswordRequestSchema } } } },
   responses: {
     200: {
@@ -73,7 +80,8 @@ export const changeEmail = defineRoute({
     "address: a free address gets a 6-digit code (valid OTP_EXPIRATION_MINUTES, once, 5 attempts; a new request " +
     "kills the earlier one), a taken one gets a notice to its owner instead. The current address gets a " +
     "heads-up either way, and `email_change_requested` is recorded. Confirm with POST /auth/confirm-email-change. " +
-    "The account's own address is a 422 on `new_email`. " + CURRENT_PASSWORD,
+    "The account's own address is a 422 on `new_email`. When too many requests wait for that work, 429 " +
+    "`rate_limited` with Retry-After, before anything is accepted. " + CURRENT_PASSWORD,
   tier: "sensitive",
   auth: true,
   errors: ["invalid_current_password"],

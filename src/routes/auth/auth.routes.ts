@@ -27,12 +27,14 @@ export const signup = defineRoute({
     "sign-ups of an address are kept and a later one never displaces them; past them a sign-up is not " +
     'recorded and the mailbox gets the "someone tried to sign up" notice with a reset link, which claims ' +
     "the address. Unverified sign-ups expire after 7 days. The mail carries no text from the request. Fields other than email, " +
-    "password and name are ignored. A password is 8–128 characters and at most 72 bytes in UTF-8, is not and " +
-    "does not contain the address's local part (422 `password_too_similar`), and is not a common password " +
-    "or, with PWNED_PASSWORDS_FILE, a known-breached one (422 `password_breached`); these depend on the " +
+    "password and name are ignored. A password is compared and counted in its Unicode NFKC form: 8–128 " +
+    "characters and at most 72 bytes in UTF-8, is not and does not contain the address's local part (422 " +
+    "`password_too_similar`), is not a common password or, with PWNED_PASSWORDS_FILE, a known-breached one " +
+    "(422 `password_breached`), and is not easy to guess by a strength estimate that counts the address, the " +
+    "name and the service's name as known words (422 `password_too_weak`, the reason in `errors`); these depend on the " +
     "request alone, never on the account. Limited per client address and per email address (`email_limit`).",
   tier: "auth",
-  errors: ["password_too_similar", "password_breached", "service_unavailable"],
+  errors: ["password_too_similar", "password_breached", "password_too_weak", "service_unavailable"],
   request: { body: { content: { "application/json": { schema: SignupRequestSchema } } } },
   responses: {
     201: {
@@ -92,8 +94,8 @@ export const resendEmailVerificationOtp = defineRoute({
   description: "Only an existing unverified account gets mail: a new code for each of its pending sign-ups " +
     "(at most 3), each mail saying when its sign-up was made, so the owner can tell theirs from a " +
     "stranger's. The new codes kill the earlier ones. Nothing is sent within a minute of the last code mail. " +
-    "The answer is the same 202 for every address, given before any of that work starts (503 with " +
-    "Retry-After when too many requests wait for it).\n\n" +
+    "The answer is the same 202 for every address, given before any of that work starts; when too many " +
+    "requests wait for it, 429 `rate_limited` with Retry-After, before anything is accepted.\n\n" +
     "Limits: per client address only (the `email_verification` tier). There is no per-address quota, so " +
     "wrong codes from other clients never use up the owner's way to a fresh code; whoever asks, the code " +
     "goes to the mailbox only.",
@@ -148,8 +150,8 @@ export const requestPasswordReset = defineRoute({
     "token never reaches a server log or a Referer header; the page reads it from `location.hash`) and the token itself, " +
     "valid for 15 minutes and once; a new request kills the earlier token. An address gets at most one reset " +
     "mail a minute; requests within it are answered the same and send nothing. The answer is the same 202 " +
-    "for every address, given before any of that work starts (503 with Retry-After when too many requests " +
-    "wait for it).\n\n" +
+    "for every address, given before any of that work starts; when too many requests wait for it, 429 " +
+    "`rate_limited` with Retry-After, before anything is accepted.\n\n" +
     "Limits: per client address only (the `auth` tier). There is no per-address quota, so failed sign-ins " +
     "or other clients' requests can never use up the owner's way back in; completing the reset lifts the " +
     "sign-in lock of the account.",
@@ -180,9 +182,15 @@ export const resetPassword = defineRoute({
   description: "Uses the token up, signs out every session (all access and refresh tokens stop working), marks " +
     "the address verified and mails a notice. Unknown, expired, used and superseded tokens all get the same " +
     "`invalid_reset_token`. The new password follows the policy of sign-up (422 `password_too_similar`, " +
-    "`password_breached`); a refused one leaves the token usable.",
+    "`password_breached`, `password_too_weak`); a refused one leaves the token usable.",
   tier: "auth",
-  errors: ["invalid_reset_token", "password_too_similar", "password_breached", "service_unavailable"],
+  errors: [
+    "invalid_reset_token",
+    "password_too_similar",
+    "password_breached",
+    "password_too_weak",
+    "service_unavailable",
+  ],
   request: { body: { content: { "application/json": { schema: ResetPasswordRequestSchema } } } },
   responses: {
     200: {

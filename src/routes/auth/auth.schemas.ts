@@ -1,6 +1,12 @@
 import { z } from "@hono/zod-openapi";
 import { TokenPairSchema } from "../../http/schemas.ts";
-import { MAX_PASSWORD_BYTES, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from "../../services/accounts/passwords.ts";
+import {
+  MAX_PASSWORD_BYTES,
+  MAX_PASSWORD_LENGTH,
+  MIN_PASSWORD_LENGTH,
+  normalizePassword,
+  passwordLength,
+} from "../../services/accounts/passwords.ts";
 import { utf8Length } from "../../encoding.ts";
 
 /** An address as typed; trimmed here, lower-cased by the service for identity. */
@@ -14,18 +20,25 @@ export const EmailSchema = z
     example: "alice@example.com",
   });
 
-/** A password being set: 8–128 characters and at most 72 bytes in UTF-8 (bcrypt reads no further). */
+/**
+ * A password being set: 8–128 characters and at most 72 bytes in UTF-8 (bcrypt reads no
+ * further), both counted on its NFKC form, the form that is hashed.
+ */
 export const NewPasswordSchema = z
   .string()
-  .min(MIN_PASSWORD_LENGTH, `Password must be at least ${MIN_PASSWORD_LENGTH} characters`)
   .max(MAX_PASSWORD_LENGTH, `Password must be at most ${MAX_PASSWORD_LENGTH} characters`)
+  .refine((password) => passwordLength(password) >= MIN_PASSWORD_LENGTH, {
+    message: `Password must be at least ${MIN_PASSWORD_LENGTH} characters`,
+  })
   .refine((password) => !password.includes("\u0000"), { message: "Password must not contain NUL characters" })
-  .refine((password) => utf8Length(password) <= MAX_PASSWORD_BYTES, {
+  .refine((password) => utf8Length(normalizePassword(password)) <= MAX_PASSWORD_BYTES, {
     message: `Password must be at most ${MAX_PASSWORD_BYTES} bytes in UTF-8; accented letters and emoji take 2–4 bytes`,
   })
   .openapi({
     description:
-      `${MIN_PASSWORD_LENGTH}–${MAX_PASSWORD_LENGTH} characters and at most ${MAX_PASSWORD_BYTES} bytes in UTF-8`,
+      `${MIN_PASSWORD_LENGTH}–${MAX_PASSWORD_LENGTH} characters and at most ${MAX_PASSWORD_BYTES} bytes in ` +
+      "UTF-8, counted after Unicode NFKC normalisation; refused when easy to guess",
+    minLength: MIN_PASSWORD_LENGTH,
     example: "correct horse battery staple",
   });
 

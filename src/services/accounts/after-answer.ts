@@ -1,5 +1,6 @@
 import { describeError, type Logger } from "../../logger.ts";
-import { AppError } from "../../errors.ts";
+import { type AfterAnswerTask, NOOP_OBSERVER, type Observer } from "../../observer.ts";
+import { rateLimitedError } from "../../ratelimit/headers.ts";
 
 const SATURATED_RETRY_AFTER_SECONDS = 2;
 
@@ -10,17 +11,21 @@ const SATURATED_RETRY_AFTER_SECONDS = 2;
  */
 export interface AfterAnswer {
   /**
-   * Queues the task and resolves at once, before it runs. With `maxWaiting` tasks already
-   * waiting it rejects with 503 service_unavailable instead: the caller learns to retry,
-   * whatever the address.
+   * Queues the task and resolves at once, before it runs: from then on the task is accepted
+   * and runs (settled() waits for it at shutdown). With `maxWaiting` tasks already waiting
+   * nothing is accepted: it rejects with 429 rate_limited and Retry-After, whatever the
+   * address, counted in the after-answer metrics rather than logged (a full queue is load,
+   * not a fault).
    */
-  defer(name: string, task: () => Promise<void>): Promise<void>;
+  defer(name: AfterAnswerTask, task: () => Promise<void>): Promise<void>;
   /** Resolves once every task queued so far has finished (shutdown; tests before reading mail). */
   settled(): Promise<void>;
 }
 
 export interface AfterAnswerOptions {
   logger: Logger;
+  /** Where queue depth and shed requests are counted */
+  observer?: Observer;
   /** Tasks running at once (each holds at most one database connection) */
   concurrency?: number;
   /** Tasks allowed to wait */
@@ -31,8 +36,10 @@ export interface AfterAnswerOptions {
 export function createAfterAnswer(options: AfterAnswerOptions): AfterAnswer {
   const concurrency = options.concurrency ?? 2;
   const maxWaiting = options.maxWaiting ?? 256;
-  const waiting: Array<{ name: string; task: () => Promise<void> }> = [];
+  const observer = options.observer ?? NOOP_OBSERVER;
+  const waiting: Array<{ name: AfterAnswerTask; task: () => Promise<void> }> = [];
   const running = new Set<Promise<void>>();
+  const reportDepth = () => observer.afterAnswerQueueDepth(running.size + waiting.length);
 
   function pump(): void {
     while (running.size < concurrency && waiting.length > 0) {
@@ -43,6 +50,7 @@ export function createAfterAnswer(options: AfterAnswerOptions): AfterAnswer {
         .finally(() => {
           running.delete(run);
           pump();
+          reportDepth();
         });
       running.add(run);
     }
@@ -51,14 +59,12 @@ export function createAfterAnswer(options: AfterAnswerOptions): AfterAnswer {
   return {
     defer(name, task) {
       if (waiting.length >= maxWaiting) {
-        return Promise.reject(
-          new AppError("service_unavailable", "Too many account requests are in progress, retry shortly", {
-            headers: { "Retry-After": String(SATURATED_RETRY_AFTER_SECONDS) },
-          }),
-        );
+        observer.afterAnswerShed(name);
+        return Promise.reject(rateLimitedError(SATURATED_RETRY_AFTER_SECONDS));
       }
       waiting.push({ name, task });
       pump();
+      reportDepth();
       return Promise.resolve();
     },
     async settled() {

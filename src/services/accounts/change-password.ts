@@ -7,6 +7,7 @@ import type { AuthContext } from "../sessions/auth-context.ts";
 import type { TokenPair } from "../sessions/token-pair.ts";
 import type { AccountDeps } from "./account-deps.ts";
 import { checkCurrentPassword, liveAccount } from "./current-password.ts";
+import { normalizePassword } from "./passwords.ts";
 import { queueMail } from "./verification-mail.ts";
 
 export interface ChangePasswordInput {
@@ -28,12 +29,12 @@ export async function changePassword(
 ): Promise<TokenPair> {
   const user = await liveAccount(deps, auth.userId);
   await checkCurrentPassword(deps, user, auth.sessionId, input.current_password, meta);
-  if (input.new_password === input.current_password) {
+  if (normalizePassword(input.new_password) === normalizePassword(input.current_password)) {
     throw new AppError("password_unchanged", "The new password is the current one", {
       errors: [{ path: "new_password", message: "Must differ from the current password" }],
     });
   }
-  await deps.passwordPolicy.check(input.new_password, user.email, "new_password");
+  await deps.passwordPolicy.check(input.new_password, user.email, "new_password", user.name);
   const passwordHash = await deps.passwords.hash(input.new_password);
   const renewal = await deps.sessions.prepareRenewal(auth, user.token_version, meta);
   const now = deps.clock.now();

@@ -4,6 +4,7 @@ import { findUserById } from "../../repositories/users.ts";
 import { recordEvent } from "../audit-trail.ts";
 import type { RequestMeta } from "../request-meta.ts";
 import type { AccountDeps } from "./account-deps.ts";
+import { verifyAndUpgrade } from "./password-upgrade.ts";
 import {
   CURRENT_PASSWORD_SESSION_POLICY,
   currentPasswordSessionRule,
@@ -38,7 +39,7 @@ export async function checkCurrentPassword(
     rule: currentPasswordSessionRule(deps.config.rateLimit.perMinute),
     subject: sessionId,
   });
-  if (await deps.passwords.verify(password, user.password_hash)) return await giveBackAttempt(deps, attempt);
+  if (await verifyAndUpgrade(deps, password, user)) return await giveBackAttempt(deps, attempt);
   await recordEvent(deps, {
     userId: user.id,
     type: "current_password_failed",

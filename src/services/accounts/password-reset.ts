@@ -69,7 +69,7 @@ export async function resetPassword(
   const owner = await findLiveResetToken(deps.db, digests, deps.clock.now());
   if (!owner) throw invalidResetTokenError();
   // Before the token is used: a refused password leaves the link working for a better one
-  await deps.passwordPolicy.check(input.new_password, owner.email, "new_password");
+  await deps.passwordPolicy.check(input.new_password, owner.email, "new_password", owner.name);
   const passwordHash = await deps.passwords.hash(input.new_password);
 
   const now = deps.clock.now();

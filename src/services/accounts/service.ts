@@ -59,7 +59,7 @@ export interface AccountService {
  * request.
  */
 export function createAccountService(deps: AccountDeps): AccountService {
-  const afterAnswer = createAfterAnswer({ logger: deps.logger });
+  const afterAnswer = createAfterAnswer({ logger: deps.logger, observer: deps.observer });
   return {
     signup: (input, meta) => signup(deps, input, meta),
     verifyEmail: (input, meta) => verifyEmail(deps, input, meta),

@@ -2,6 +2,7 @@ import { findUserAndDevice } from "../../repositories/known-devices.ts";
 import { isDisabled } from "../../repositories/admin-users.ts";
 import type { AccountDeps } from "./account-deps.ts";
 import { normalizeEmail } from "./email-address.ts";
+import { verifyAndUpgrade } from "./password-upgrade.ts";
 import { hashDeviceToken, rememberDevice } from "./known-devices.ts";
 import {
   type AttemptBudget,
@@ -72,7 +73,7 @@ export async function signin(deps: AccountDeps, input: SigninInput, meta: Reques
   const found = await findUserAndDevice(deps.db, emailNormalized, deviceHash, deps.clock.now());
   const attempt = await takeAttempt(deps, signinBudget(deps, emailNormalized, found));
   const user = found?.user;
-  const matches = await deps.passwords.verify(input.password, user?.password_hash);
+  const matches = await verifyAndUpgrade(deps, input.password, user);
   // The right password was no guess: only failures stay counted
   if (user && matches) await giveBackAttempt(deps, attempt);
   if (!user || !matches) {

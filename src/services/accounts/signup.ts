@@ -30,7 +30,7 @@ export interface SignupInput {
 export async function signup(deps: AccountDeps, input: SignupInput, meta: RequestMeta): Promise<void> {
   const email = input.email.trim();
   // Depends on the request alone, never on the account: refusing tells nothing about the address
-  await deps.passwordPolicy.check(input.password, email, "password");
+  await deps.passwordPolicy.check(input.password, email, "password", input.name);
   const passwordHash = await deps.passwords.hash(input.password);
   const code = generateOtp();
   const now = deps.clock.now();
