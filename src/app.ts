@@ -25,7 +25,8 @@ export function createApp(deps: AppDeps) {
     app.use("*", requestMetrics(deps.observer, () => operations ??= contractOperations(app)));
   }
   app.use("*", securityHeaders({ hsts: config.environment === "production" }));
-  app.use("*", cors(config.cors));
+  let methods: string[] | undefined;
+  app.use("*", cors(config.cors, () => methods ??= contractMethods(app)));
   app.use("*", bodyLimit(config.bodyLimitBytes));
   app.use("*", async function injectDeps(c, next) {
     c.set("deps", deps);
@@ -46,12 +47,24 @@ export function createApp(deps: AppDeps) {
   return app;
 }
 
+/** The contracts registered with the app: every route of the spec. */
+function contractRoutes(app: ReturnType<typeof createRouter>) {
+  return app.openAPIRegistry.definitions.flatMap((definition) => definition.type === "route" ? [definition.route] : []);
+}
+
 /** Operation ids of every route, from the contracts registered with the app (and /metrics). */
 function contractOperations(app: ReturnType<typeof createRouter>): OperationTable {
-  const routes = app.openAPIRegistry.definitions.flatMap((definition) =>
-    definition.type === "route" ? [definition.route] : []
-  );
-  return operationTable([...routes, { method: "get", path: METRICS_PATH, operationId: METRICS_OPERATION }]);
+  return operationTable([
+    ...contractRoutes(app),
+    { method: "get", path: METRICS_PATH, operationId: METRICS_OPERATION },
+  ]);
+}
+
+/** Every method the contracts use, as a CORS preflight lists them (HEAD goes with GET). */
+function contractMethods(app: ReturnType<typeof createRouter>): string[] {
+  const methods = new Set(contractRoutes(app).map((route) => route.method.toUpperCase()));
+  if (methods.has("GET")) methods.add("HEAD");
+  return [...methods].sort();
 }
 
 export type App = ReturnType<typeof createApp>;

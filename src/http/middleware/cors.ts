@@ -9,14 +9,15 @@ export interface CorsOptions {
 
 /**
  * CORS from configuration: an allowed origin is echoed exactly (with Vary: Origin);
- * any other origin, including `null`, gets no Access-Control-Allow-Origin at all.
+ * any other origin, including `null`, gets no Access-Control-Allow-Origin at all. A preflight
+ * allows `methods()`: the methods of the app's routes, so a new route's method needs no list.
  */
-export function cors(options: CorsOptions): MiddlewareHandler<AppEnv> {
+export function cors(options: CorsOptions, methods: () => readonly string[]): MiddlewareHandler<AppEnv> {
   const allowed = new Set(options.origins);
   const handle = honoCors({
     origin: (origin) => (origin && origin !== "null" && allowed.has(origin) ? origin : null),
     credentials: options.allowCredentials,
-    allowMethods: ["GET", "POST", "DELETE", "OPTIONS"],
+    allowMethods: () => [...methods()],
     allowHeaders: ["Authorization", "Content-Type", "X-Request-ID"],
     exposeHeaders: [
       "X-Request-ID",

@@ -15,6 +15,12 @@ const DOCS_CSP = [
   "form-action 'none'",
 ].join("; ");
 
+/**
+ * Answers no shared or browser cache may keep: tokens and accounts (/auth/), administration and
+ * introspection verdicts (/admin/, /oauth/), the health report with its details, development mail
+ */
+const NO_STORE = /^\/(auth\/|admin\/|oauth\/|dev\/|health(\/|$))/;
+
 export interface SecurityHeadersOptions {
   /** Send HSTS (one year); only meaningful behind HTTPS, so production only */
   hsts: boolean;
@@ -37,6 +43,6 @@ export function securityHeaders(options: SecurityHeadersOptions): MiddlewareHand
       headers.set("Cross-Origin-Opener-Policy", "same-origin");
     }
     if (options.hsts) headers.set("Strict-Transport-Security", "max-age=31536000; includeSubDomains");
-    if (path.startsWith("/auth/") || path.startsWith("/dev/")) headers.set("Cache-Control", "no-store");
+    if (NO_STORE.test(path)) headers.set("Cache-Control", "no-store");
   };
 }
