@@ -1,6 +1,6 @@
 /**
- * The service's only entry point and the only module that reads the environment (and `.env`,
- * for serve and migrate).
+ * The service's only entry point and the only module that reads the environment: serve runs
+ * here; every other command is src/cli/commands.ts, given the process's variables and output.
  *
  *   deno run … src/main.ts                 serve
  *   deno run … src/main.ts migrate [down]   apply (or revert one) migration
@@ -11,54 +11,20 @@
  */
 import { createApp } from "./app.ts";
 import { metricsListener } from "./http/metrics-endpoint.ts";
-import { ENV_FILE, mergeEnvFile, readEnvFile } from "./cli/env-file.ts";
-import { type Config, ConfigError, loadConfig } from "./config.ts";
-import { migrateDown, migrateToLatest } from "./db/migrate.ts";
-import { createRuntime, openDatabase } from "./runtime.ts";
-import { KEY_COMMANDS, KEYS_USAGE } from "./cli/keys.ts";
-import { runKeysOnInstance } from "./cli/keys-instance.ts";
-import { ADMIN_KEY_COMMANDS, ADMIN_KEY_USAGE } from "./cli/admin-key.ts";
-import { runAdminKeyOnInstance } from "./cli/admin-key-instance.ts";
-import { writeOrCheckSpec } from "./cli/spec-file.ts";
-import { runPwnedBuild } from "./cli/pwned-build.ts";
+import { configOf, environmentOf, pgliteDataDir, runCommand } from "./cli/commands.ts";
+import { type Config, ConfigError } from "./config.ts";
+import { createRuntime } from "./runtime.ts";
 import { createBatchedSink, createLogger, describeError } from "./logger.ts";
 import { installProcessGuards } from "./process-guards.ts";
 
 const SHUTDOWN_GRACE_MS = 10_000;
-const PGLITE_DEV_DIR = ".data/pglite";
 
-/** The variables to configure from, and what `.env` added (names and counts only, never values). */
-interface Environment {
-  env: Record<string, string>;
-  envFile?: { file: string; variables: number; overridden: string[] };
-}
-
-async function readEnvironment(): Promise<Environment> {
-  const processEnv = Deno.env.toObject();
-  let fromFile: Record<string, string> | undefined;
-  try {
-    fromFile = await readEnvFile(ENV_FILE);
-  } catch (error) {
-    console.error(`config error: ${error instanceof Error ? error.message : error}`);
-    Deno.exit(1);
-  }
-  if (!fromFile) return { env: processEnv };
-  const { env, overridden } = mergeEnvFile(fromFile, processEnv);
-  return { env, envFile: { file: ENV_FILE, variables: Object.keys(fromFile).length, overridden } };
-}
-
-function readConfig(env: Record<string, string>) {
-  try {
-    return loadConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      // One line per problem and no stack: the operator fixes the environment, not the code
-      for (const problem of error.problems) console.error(`config error: ${problem}`);
-      Deno.exit(1);
-    }
-    throw error;
-  }
-}
+/** The process's own environment and output: what every command is given. */
+const processContext = {
+  env: Deno.env.toObject(),
+  out: (line: string) => console.log(line),
+  err: (line: string) => console.error(line),
+};
 
 /** Where the database is, for logs: scheme, host, port and name, never the credentials. */
 function databaseLocation(config: Config): string {
@@ -68,8 +34,12 @@ function databaseLocation(config: Config): string {
 }
 
 async function serve() {
-  const { env, envFile } = await readEnvironment();
-  const { config, warnings } = readConfig(env);
+  const environment = await environmentOf(processContext);
+  if (!environment) Deno.exit(1);
+  const { env, envFile } = environment;
+  const loaded = configOf(env, processContext.err);
+  if (!loaded) Deno.exit(1);
+  const { config, warnings } = loaded;
   const sink = createBatchedSink(Deno.stdout);
   globalThis.addEventListener("unload", () => sink.flush());
   const logger = createLogger({ level: config.debug ? "debug" : "info", write: sink.write });
@@ -81,7 +51,7 @@ async function serve() {
   let runtime;
   try {
     runtime = await createRuntime(config, logger, {
-      pgliteDataDir: development && !config.database.url ? PGLITE_DEV_DIR : undefined,
+      pgliteDataDir: pgliteDataDir(config),
       migrate: development,
     });
   } catch (error) {
@@ -159,77 +129,6 @@ async function serve() {
   Deno.addSignalListener("SIGINT", () => stop("SIGINT"));
 }
 
-async function migrate(direction: string | undefined) {
-  const { env, envFile } = await readEnvironment();
-  if (envFile) console.error(`environment file loaded: ${envFile.file} (${envFile.variables} variables)`);
-  const { config } = readConfig(env);
-  const database = await openDatabase(
-    config,
-    config.environment === "development" && !config.database.url ? PGLITE_DEV_DIR : undefined,
-    { migrating: true },
-  );
-  try {
-    const lines = direction === "down" ? await migrateDown(database.db) : await migrateToLatest(database.db);
-    for (const line of lines) console.log(line);
-    if (lines.length === 0) console.log("nothing to migrate");
-  } finally {
-    await database.close();
-  }
-}
-
-/** `keys …`: the signing keys, through the same assembly a running instance uses. */
-async function keys(args: string[]) {
-  if (!KEY_COMMANDS.includes(args[0])) {
-    console.error(KEYS_USAGE);
-    Deno.exit(2);
-  }
-  const { env } = await readEnvironment();
-  const { config } = readConfig(env);
-  const development = config.environment === "development";
-  Deno.exit(await runKeysOnInstance(args, config, development && !config.database.url ? PGLITE_DEV_DIR : undefined));
-}
-
-/** `admin-key …`: admin API keys, on the database the configuration names. */
-async function adminKey(args: string[]) {
-  if (!ADMIN_KEY_COMMANDS.includes(args[0])) {
-    console.error(ADMIN_KEY_USAGE);
-    Deno.exit(2);
-  }
-  const { env } = await readEnvironment();
-  const { config } = readConfig(env);
-  const development = config.environment === "development";
-  Deno.exit(
-    await runAdminKeyOnInstance(args, config, development && !config.database.url ? PGLITE_DEV_DIR : undefined),
-  );
-}
-
-async function openapi(check: boolean) {
-  const ok = await writeOrCheckSpec({ check });
-  if (!ok) Deno.exit(1);
-}
-
-const [command, ...rest] = Deno.args;
-switch (command) {
-  case undefined:
-  case "serve":
-    await serve();
-    break;
-  case "migrate":
-    await migrate(rest[0]);
-    break;
-  case "openapi":
-    await openapi(rest.includes("--check"));
-    break;
-  case "keys":
-    await keys(rest);
-    break;
-  case "admin-key":
-    await adminKey(rest);
-    break;
-  case "pwned:build":
-    Deno.exit(await runPwnedBuild(rest));
-    break;
-  default:
-    console.error(`unknown command: ${command} (expected serve, migrate, openapi, keys, admin-key or pwned:build)`);
-    Deno.exit(2);
-}
+const [command] = Deno.args;
+if (command === undefined || command === "serve") await serve();
+else Deno.exit(await runCommand(Deno.args, processContext));

@@ -35,3 +35,20 @@ export function mergeEnvFile(file: Record<string, string>, env: Record<string, s
     overridden: Object.keys(file).filter((name) => Object.hasOwn(env, name)),
   };
 }
+
+/** The variables to configure from, and what `.env` added (names and counts only, never values). */
+export interface LoadedEnvironment {
+  env: Record<string, string>;
+  envFile?: { file: string; variables: number; overridden: string[] };
+}
+
+/**
+ * The process environment with `directory`'s `.env` under it (see mergeEnvFile). Throws when
+ * the file exists but cannot be read.
+ */
+export async function loadEnvironment(processEnv: Record<string, string>, directory = "."): Promise<LoadedEnvironment> {
+  const fromFile = await readEnvFile(`${directory}/${ENV_FILE}`);
+  if (!fromFile) return { env: processEnv };
+  const { env, overridden } = mergeEnvFile(fromFile, processEnv);
+  return { env, envFile: { file: ENV_FILE, variables: Object.keys(fromFile).length, overridden } };
+}

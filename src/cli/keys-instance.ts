@@ -5,6 +5,7 @@ import { assembleDeps, DEFAULT_REVOCATION_KEY_PREFIX } from "../deps.ts";
 import { createLogger } from "../logger.ts";
 import { openDatabase, openRedis } from "../runtime.ts";
 import { cacheKeys } from "../services/revocation/cached-revocations.ts";
+import type { CommandOutput } from "./output.ts";
 import { runKeysCommand } from "./keys.ts";
 
 const REDIS_READY_WAIT_MS = 5_000;
@@ -13,8 +14,13 @@ const REDIS_READY_WAIT_MS = 5_000;
  * Runs `keys <command>` against the database (and Redis) the configuration names, through
  * the same assembly a running instance uses. Returns the exit code.
  */
-export async function runKeysOnInstance(args: string[], config: Config, pgliteDataDir?: string): Promise<number> {
-  const logger = createLogger({ level: "warn", write: (line) => console.error(line) });
+export async function runKeysOnInstance(
+  args: string[],
+  config: Config,
+  output: CommandOutput,
+  pgliteDataDir?: string,
+): Promise<number> {
+  const logger = createLogger({ level: "warn", write: output.err });
   const database = await openDatabase(config, pgliteDataDir);
   const redis = config.rateLimit.redisUrl ? openRedis(config.rateLimit.redisUrl, logger, systemClock) : undefined;
   try {
@@ -31,8 +37,8 @@ export async function runKeysOnInstance(args: string[], config: Config, pgliteDa
       return await runKeysCommand(args, {
         keys: assembly.deps.keys,
         signingAlg: config.jwt.signingAlg,
-        out: (line) => console.log(line),
-        err: (line) => console.error(line),
+        out: output.out,
+        err: output.err,
         revocationCached: redis &&
           (async (kid) => {
             const key = DEFAULT_REVOCATION_KEY_PREFIX + cacheKeys.key(kid);

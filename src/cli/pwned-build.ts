@@ -19,6 +19,7 @@ import {
   PWNED_RECORD_BYTES,
   recordsOffset,
 } from "../services/accounts/pwned-file.ts";
+import type { CommandOutput } from "./output.ts";
 
 const LINE = /^([0-9A-Fa-f]{40})(?::\d+)?$/;
 const WRITE_BUFFER_BYTES = 1 << 20;
@@ -140,18 +141,18 @@ export async function buildPwnedFile(source: string, out: string): Promise<{ cou
 }
 
 /** The command: `pwned:build SRC OUT`. Returns the exit code. */
-export async function runPwnedBuild(args: string[]): Promise<number> {
+export async function runPwnedBuild(args: string[], output: CommandOutput): Promise<number> {
   const [source, out] = args;
   if (!source || !out) {
-    console.error("usage: deno task pwned:build SRC OUT   (SRC: lines HEXSHA1:COUNT, the Pwned Passwords SHA-1 list)");
+    output.err("usage: deno task pwned:build SRC OUT   (SRC: lines HEXSHA1:COUNT, the Pwned Passwords SHA-1 list)");
     return 2;
   }
   try {
     const { count, bits } = await buildPwnedFile(source, out);
-    console.log(`${out}: ${count} digests in ${2 ** bits} buckets`);
+    output.out(`${out}: ${count} digests in ${2 ** bits} buckets`);
     return 0;
   } catch (error) {
-    console.error(`pwned:build failed: ${error instanceof Error ? error.message : error}`);
+    output.err(`pwned:build failed: ${error instanceof Error ? error.message : error}`);
     return 1;
   }
 }

@@ -2,6 +2,7 @@ import { type Config, loadConfig } from "../config.ts";
 import type { OpenApiDocument } from "../http/openapi-document.ts";
 import { createRouter } from "../http/router.ts";
 import { mountApi } from "../routes/index.ts";
+import type { CommandOutput } from "./output.ts";
 
 export const SPEC_PATH = "openapi/openapi.json";
 
@@ -29,18 +30,18 @@ export function renderSpec(): string {
 }
 
 /** Writes openapi/openapi.json, or with `check` reports whether it is up to date. */
-export async function writeOrCheckSpec(options: { check: boolean }): Promise<boolean> {
+export async function writeOrCheckSpec(options: { check: boolean } & CommandOutput): Promise<boolean> {
   const rendered = renderSpec();
   if (!options.check) {
     await Deno.writeTextFile(SPEC_PATH, rendered);
-    console.log(`wrote ${SPEC_PATH}`);
+    options.out(`wrote ${SPEC_PATH}`);
     return true;
   }
   const committed = await Deno.readTextFile(SPEC_PATH).catch(() => "");
   if (committed === rendered) {
-    console.log(`${SPEC_PATH} is up to date`);
+    options.out(`${SPEC_PATH} is up to date`);
     return true;
   }
-  console.error(`${SPEC_PATH} differs from the code: run \`deno task openapi\` and commit the result`);
+  options.err(`${SPEC_PATH} differs from the code: run \`deno task openapi\` and commit the result`);
   return false;
 }

@@ -2,6 +2,7 @@ import { sql } from "kysely";
 import { assert, assertEquals } from "../helpers/assert.ts";
 import { createTestApp, type TestApp } from "../helpers/app.ts";
 import { skipWithout } from "../helpers/installed.ts";
+import { until } from "../helpers/until.ts";
 import { type PostgresCluster, startPostgresCluster } from "../helpers/postgres-cluster.ts";
 import { createDatabase, type Database } from "../../src/db/database.ts";
 import { migrateToLatest } from "../../src/db/migrate.ts";
@@ -74,11 +75,13 @@ Deno.test({
       assertEquals(during.health, "down");
 
       await cluster.start();
-      let after = await statuses(t.request);
-      for (let i = 0; i < 20 && after.ready.status !== 200; i++) {
-        await new Promise((resolve) => setTimeout(resolve, 250));
-        after = await statuses(t.request);
-      }
+      let after!: Awaited<ReturnType<typeof statuses>>;
+      // The pool reconnects on its own schedule, against a server process just started
+      await until(async () => (after = await statuses(t.request)).ready.status === 200, {
+        timeout: 5000,
+        interval: 250,
+        what: "ready 200 after the restart",
+      });
       observed.push(`restarted: ready ${after.ready.status}, database ${after.health}`);
       assertEquals(after.ready.status, 200);
       assertEquals(after.health, "up");
@@ -118,7 +121,7 @@ Deno.test({
     onOwnCluster({ poolSize: 2, acquireTimeoutMs: 500 }, async (t, cluster, database) => {
       // Hold both connections with slow queries
       const holders = [1, 2].map(() => sql`select pg_sleep(3)`.execute(database.db));
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      await until(() => database.stats()?.inUse === 2, { what: "both connections held" });
       const started = performance.now();
       const response = await t.request("/health/ready");
       const elapsed = performance.now() - started;

@@ -1,6 +1,9 @@
 import { assert, assertEquals } from "../helpers/assert.ts";
 import { verifiedAccount } from "../helpers/http-flows.ts";
 import { startServer } from "../helpers/server.ts";
+import { until } from "../helpers/until.ts";
+
+const METRICS_TOKEN = "sigterm-metrics-token-0123456789abcdef";
 
 Deno.test({
   name: "faults: SIGTERM during 20 in-flight sign-ins → all 20 complete with 2xx, new connections refused, exit 0",
@@ -10,6 +13,7 @@ Deno.test({
     // A real bcrypt cost, so the sign-ins are still hashing when the signal arrives
     const server = await startServer({
       BCRYPT_COST: "10",
+      METRICS_TOKEN,
       RATE_LIMIT_AUTH_PER_MINUTE: "10000",
       RATE_LIMIT_EMAIL_VERIFICATION_PER_MINUTE: "10000",
       RATE_LIMIT_PUBLIC_PER_MINUTE: "10000",
@@ -28,8 +32,8 @@ Deno.test({
       await Promise.all(connections.map((connection) => connection.write(new TextEncoder().encode(request))));
       let completed = 0;
       const signins = connections.map((connection) => readResponse(connection).finally(() => completed++));
-      // Real time: the server is a spawned process; nothing tells when it has read all 20
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      // The server has read all 20 once each is at bcrypt (queued or running) or answered
+      await until(async () => await signinsRead(server.url) >= 20, { what: "20 sign-ins read by the server" });
       const signalled = performance.now();
       server.process.kill("SIGTERM");
       // The listener closes as soon as the signal is handled; keep knocking until it does
@@ -68,6 +72,19 @@ Deno.test({
     }
   },
 });
+
+/**
+ * Sign-ins the server has read, from its /metrics: those at bcrypt (queued or running) plus those
+ * answered. A sign-in leaves the queue before its answer is counted, so none counts twice.
+ */
+async function signinsRead(url: string): Promise<number> {
+  const response = await fetch(`${url}/metrics`, { headers: { Authorization: `Bearer ${METRICS_TOKEN}` } });
+  const text = await response.text();
+  const value = (pattern: RegExp) => Number(pattern.exec(text)?.[1] ?? 0);
+  // The account set-up before hashed once (sign-up) and checked no password: the queue holds sign-ins only
+  return value(/^password_hash_queue_depth (\S+)$/m) +
+    value(/^http_request_duration_seconds_count\{operation="signIn"\} (\S+)$/m);
+}
 
 /** Reads one HTTP/1.1 response to the end (Connection: close) and reports its status. */
 async function readResponse(connection: Deno.Conn) {

@@ -4,7 +4,7 @@ import { createApp } from "../../src/app.ts";
 import { defineRoute } from "../../src/http/define-route.ts";
 import { assert, assertEquals, assertMatch } from "../helpers/assert.ts";
 import { createTestApp, postJson, type TestApp } from "../helpers/app.ts";
-import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
+import { createTestDatabase } from "../helpers/database.ts";
 import { PRODUCTION_ENV } from "../helpers/env.ts";
 
 const PROBLEM_KEYS = ["code", "detail", "request_id", "status", "title", "type"];
@@ -21,7 +21,9 @@ async function expectProblem(response: Response, status: number, code: string) {
   return body;
 }
 
-let database: TestDatabase;
+/** One database for the module: PGlite takes seconds to start. */
+const database = await createTestDatabase();
+Deno.test.afterAll(() => database.close());
 let t: TestApp;
 
 Deno.test({
@@ -29,7 +31,6 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   async fn(step) {
-    database = await createTestDatabase();
     t = await createTestApp({ database });
     try {
       await step.step("an unknown route is a 404 not_found problem", async () => {
@@ -94,7 +95,6 @@ Deno.test({
       );
     } finally {
       await t.close();
-      await database.close();
     }
   },
 });
@@ -161,6 +161,7 @@ Deno.test({
   sanitizeOps: false,
   async fn() {
     const prod = await createTestApp({
+      database,
       env: {
         ...PRODUCTION_ENV,
         CORS_ALLOWED_ORIGINS: "https://app.example.com",

@@ -1,9 +1,14 @@
 import { assert, assertEquals } from "../helpers/assert.ts";
 import { createTestApp } from "../helpers/app.ts";
+import { createTestDatabase } from "../helpers/database.ts";
 import { createDatabase } from "../../src/db/database.ts";
 
+/** One database for the module: PGlite takes seconds to start, and health only reads it. */
+const database = await createTestDatabase();
+Deno.test.afterAll(() => database.close());
+
 Deno.test("health: ok with every check up, version and active security features", async () => {
-  const t = await createTestApp();
+  const t = await createTestApp({ database });
   try {
     const response = await t.request("/health");
     assertEquals(response.status, 200);
@@ -28,6 +33,7 @@ async function productionApp() {
   const closedPort = (listener.addr as Deno.NetAddr).port;
   listener.close();
   return await createTestApp({
+    database,
     env: {
       ENVIRONMENT: "production",
       DATABASE_URL: "postgres://unused.internal:5432/db",
@@ -76,6 +82,7 @@ Deno.test({
   sanitizeOps: false,
   async fn() {
     const t = await createTestApp({
+      database,
       env: {
         ENVIRONMENT: "production",
         DATABASE_URL: "postgres://unused.internal:5432/db",

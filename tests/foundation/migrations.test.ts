@@ -4,6 +4,7 @@ import { assertEquals } from "../helpers/assert.ts";
 import { createTestDatabase } from "../helpers/database.ts";
 import { migrateReset, migrateToLatest } from "../../src/db/migrate.ts";
 import { TEST_DATABASE_URL } from "../helpers/env.ts";
+import { until } from "../helpers/until.ts";
 import { migrationProvider } from "../../src/db/migrations/index.ts";
 import * as refreshHashNotUnique from "../../src/db/migrations/2026_11_29_0013_refresh_hash_not_unique.ts";
 
@@ -103,17 +104,24 @@ Deno.test({
       // A long transaction that has read refresh_tokens: the DROP CONSTRAINT cannot get its lock until it ends
       let release!: () => void;
       const released = new Promise<void>((resolve) => release = resolve);
+      let hasRead!: () => void;
+      const read = new Promise<void>((resolve) => hasRead = resolve);
       const holding = holder.begin(async (trx) => {
         await trx`select count(*) from refresh_tokens`;
+        hasRead();
         await released;
       });
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await read;
       const migrating = refreshHashNotUnique.up(db);
       // Meanwhile a write to the table goes through while the transaction still holds it: a DROP waiting in the
       // lock queue without a timeout would hold it back until the transaction ended, which here is never
-      await new Promise((resolve) => setTimeout(resolve, 1_200));
       const writer = postgres(database.url!, { max: 1, onnotice: () => {} });
       try {
+        await until(async () =>
+          (await writer`
+            select 1 from pg_locks
+            where relation = 'refresh_tokens'::regclass and mode = 'AccessExclusiveLock' and not granted`)
+            .length > 0, { what: "the DROP waiting in the lock queue" });
         let timer: ReturnType<typeof setTimeout> | undefined;
         const outcome = await Promise.race([
           writer`update refresh_tokens set consumed_at = consumed_at where false`.then(() => "written"),

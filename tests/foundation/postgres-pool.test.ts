@@ -8,6 +8,7 @@ import postgres from "postgres";
 import { assert, assertEquals } from "../helpers/assert.ts";
 import { memoryLogger } from "../helpers/app.ts";
 import { TEST_DATABASE_URL } from "../helpers/env.ts";
+import { until } from "../helpers/until.ts";
 import { ManualClock } from "../../src/clock.ts";
 import { createDatabase, type Database, livenessBoundMs } from "../../src/db/database.ts";
 import { DatabaseTimeoutError, DatabaseUnavailableError, isDatabaseUnavailable } from "../../src/db/errors.ts";
@@ -41,7 +42,9 @@ async function withPool(
 
 const pid = async (database: Database) =>
   (await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(database.db)).rows[0].pid;
-const realWait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** The pool holds `count` connections: a statement sent is under its deadline. */
+const inUse = (database: Database, count: number) =>
+  until(() => database.stats()?.inUse === count, { what: `${count} connection(s) in use` });
 
 async function rejection(promise: Promise<unknown>): Promise<unknown> {
   try {
@@ -60,7 +63,7 @@ test("a statement past its deadline fails as unavailable, its connection is drop
   withPool({}, async (database, clock) => {
     const before = await pid(database);
     const slow = sql`select pg_sleep(3)`.execute(database.db);
-    await realWait(50);
+    await inUse(database, 1);
     clock.advance(DEADLINE_MS);
     const error = await rejection(slow);
     assert(error instanceof DatabaseTimeoutError, `timed out: ${error}`);
@@ -103,7 +106,7 @@ test("a waiter gets the slot as soon as it is released, and gives up at the acqu
     await running;
     const refused = [1, 2].map(() => rejection(sql`select 1`.execute(database.db)));
     const waiting = sql<{ n: number }>`select 7 as n`.execute(database.db);
-    await realWait(20);
+    await until(() => database.stats()?.waiting === 3, { what: "3 waiters" });
     assertEquals(database.stats()?.waiting, 3);
     clock.advance(400);
     assertEquals(database.stats()?.waiting, 3, "nobody gave up before the timeout");
@@ -128,7 +131,14 @@ test("a connection the server terminates fails its statement as unavailable and 
     const killer = postgres(TEST_DATABASE_URL!, { max: 1, onnotice: () => {} });
     try {
       const slow = sql`select pg_sleep(3)`.execute(database.db);
-      await realWait(50);
+      // Terminated while the server runs it, not before it arrives
+      await until(
+        async () =>
+          (await killer`select 1 from pg_stat_activity where pid = ${before} and state = 'active'`).length === 1,
+        {
+          what: "pg_sleep running",
+        },
+      );
       await killer`select pg_terminate_backend(${before})`;
       const error = await rejection(slow);
       assert(isDatabaseUnavailable(error), `unavailable: ${error}`);
@@ -147,7 +157,12 @@ test("a transaction whose connection dies gets the connection's error, never a h
       const transaction = database.db.transaction().execute(async (trx) => {
         const { rows } = await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(trx);
         await killer`select pg_terminate_backend(${rows[0].pid})`;
-        await realWait(20);
+        await until(
+          async () => (await killer`select 1 from pg_stat_activity where pid = ${rows[0].pid}`).length === 0,
+          {
+            what: "the backend gone",
+          },
+        );
         await sql`select 1`.execute(trx);
       });
       const error = await rejection(transaction);
@@ -204,7 +219,7 @@ test("liveness fails once every slot has been held past the bound, and recovers 
       await sql`select 1`.execute(trx);
       await held;
     });
-    await realWait(50);
+    await inUse(database, 1);
     assertEquals(database.live(), { live: true });
     clock.advance(livenessBoundMs(0));
     assertEquals(database.live(), { live: true }, "not before the bound");

@@ -1,7 +1,7 @@
 import { systemClock } from "../../src/clock.ts";
 import { startMail } from "../../src/mail/mail-runtime.ts";
 import { createTestApp, memoryLogger, type TestApp, testConfig } from "./app.ts";
-import { createTestDatabase } from "./database.ts";
+import { createTestDatabase, type TestDatabase } from "./database.ts";
 import { type LiveServer, serveLive } from "./live.ts";
 
 /** Per-minute limits no flow reaches; the security_test tier keeps its 2 so a 429 is one call away. */
@@ -19,10 +19,14 @@ export interface Sandbox extends LiveServer {
 
 /**
  * The development sandbox a tester or an SDK meets: a live server on a random port with
- * the outbox worker delivering mail to GET /dev/outbox, as `deno task dev` runs it.
+ * the outbox worker delivering mail to GET /dev/outbox, as `deno task dev` runs it. On its own
+ * database unless `options.database` names one (left open).
  */
-export async function startSandbox(env: Record<string, string> = {}): Promise<Sandbox> {
-  const database = await createTestDatabase();
+export async function startSandbox(
+  env: Record<string, string> = {},
+  options: { database?: TestDatabase } = {},
+): Promise<Sandbox> {
+  const database = options.database ?? await createTestDatabase();
   const mail = startMail(testConfig({ ...SANDBOX_LIMITS, ...env }), database, systemClock, memoryLogger(), {
     intervalMs: 50,
   });
@@ -39,7 +43,7 @@ export async function startSandbox(env: Record<string, string> = {}): Promise<Sa
       await live.close();
       await mail.close();
       await app.close();
-      await database.close();
+      if (!options.database) await database.close();
     },
   };
 }

@@ -2,6 +2,16 @@ import { TEST_DATABASE_URL, TEST_SECRETS } from "./env.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 
+/** What src/main.ts gets in tests unless a test says otherwise. */
+export const MAIN_DEFAULTS: Readonly<Record<string, string>> = {
+  ENVIRONMENT: "development",
+  PORT: "0",
+  HOST: "127.0.0.1",
+  BCRYPT_COST: "4",
+  ...TEST_SECRETS,
+  ...(TEST_DATABASE_URL ? { DATABASE_URL: TEST_DATABASE_URL } : {}),
+};
+
 export interface ServerProcess {
   url: string;
   process: Deno.ChildProcess;
@@ -32,19 +42,11 @@ export function mainCommand(args: string[], env: Record<string, string> = {}, op
   const unset = new Set(options.unset ?? []);
   const without = (vars: Record<string, string>) =>
     Object.fromEntries(Object.entries(vars).filter(([name]) => !unset.has(name)));
-  const defaults = {
-    ENVIRONMENT: "development",
-    PORT: "0",
-    HOST: "127.0.0.1",
-    BCRYPT_COST: "4",
-    ...TEST_SECRETS,
-    ...(TEST_DATABASE_URL ? { DATABASE_URL: TEST_DATABASE_URL } : {}),
-  };
   return new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", "--config", `${ROOT}deno.json`, `${ROOT}src/main.ts`, ...args],
     cwd: options.cwd,
     clearEnv: true,
-    env: { ...without(Deno.env.toObject()), ...without(defaults), ...env },
+    env: { ...without(Deno.env.toObject()), ...without(MAIN_DEFAULTS), ...env },
     stdout: "piped",
     stderr: "piped",
     signal: options.signal,

@@ -1,27 +1,23 @@
-/** `deno task keys …` (src/main.ts keys) as an operator runs it, against one database. */
+/** `deno task keys …` (src/main.ts keys, run in-process) as an operator runs it, against one database. */
 import { base64 } from "../../src/encoding.ts";
 import { assert, assertEquals, assertMatch } from "../helpers/assert.ts";
 import { createTestDatabase } from "../helpers/database.ts";
-import { mainCommand } from "../helpers/server.ts";
-import { TEST_REDIS_URL } from "../helpers/env.ts";
+import { runMainCommand } from "../helpers/cli.ts";
+import { TEST_DATABASE_URL, TEST_REDIS_URL } from "../helpers/env.ts";
 import { deleteKeysWithPrefix } from "../helpers/redis-keys.ts";
 
 Deno.test("deno task keys: generate, list, activation refused during standby, revoke, usage", async (t) => {
-  const database = await createTestDatabase();
-  // On PGlite the commands share the working directory's .data/pglite
+  // On PGlite the commands share the working directory's .data/pglite: no database of the test's own
+  const database = TEST_DATABASE_URL ? await createTestDatabase() : undefined;
   const cwd = await Deno.makeTempDir({ prefix: "jessy-keys-" });
   const env = {
     JWT_SIGNING_ALG: "ES256",
     KEY_ENCRYPTION_KEY: base64(crypto.getRandomValues(new Uint8Array(32))),
-    ...(database.url ? { DATABASE_URL: database.url } : {}),
+    ...(database?.url ? { DATABASE_URL: database.url } : {}),
     // With Redis, revoke also checks that the shared revocation cache took it
     ...(TEST_REDIS_URL ? { REDIS_URL: TEST_REDIS_URL } : {}),
   };
-  const keys = async (...args: string[]) => {
-    const output = await mainCommand(["keys", ...args], env, { cwd }).output();
-    const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes).trim();
-    return { code: output.code, out: decode(output.stdout), err: decode(output.stderr) };
-  };
+  const keys = (...args: string[]) => runMainCommand(["keys", ...args], env, { directory: cwd });
   let kid = "";
   try {
     await t.step("generate makes a standby key of JWT_SIGNING_ALG and says when it can sign", async () => {
@@ -57,6 +53,6 @@ Deno.test("deno task keys: generate, list, activation refused during standby, re
   } finally {
     if (TEST_REDIS_URL && kid) await deleteKeysWithPrefix(TEST_REDIS_URL, `jessy:revocation:kid:${kid}`);
     await Deno.remove(cwd, { recursive: true }).catch(() => {});
-    await database.close();
+    await database?.close();
   }
 });

@@ -4,6 +4,7 @@
  * revoked, enforced by the key service, under traffic. Time moves on a ManualClock.
  */
 import { decodeProtectedHeader } from "jose";
+import { sql } from "kysely";
 import { ManualClock } from "../../src/clock.ts";
 import { base64 } from "../../src/encoding.ts";
 import { AppError } from "../../src/errors.ts";
@@ -32,6 +33,14 @@ async function refused(fn: () => Promise<unknown>, fragment: string): Promise<Er
   return error;
 }
 
+/** One database for the module (PGlite takes seconds to start); each test starts with no signing key. */
+const database = await createTestDatabase();
+Deno.test.afterAll(() => database.close());
+
+async function withoutSigningKeys(): Promise<void> {
+  await sql`delete from signing_keys`.execute(database.db);
+}
+
 function kidOf(token: string): string {
   return decodeProtectedHeader(token).kid!;
 }
@@ -46,7 +55,7 @@ async function jwksKids(instance: TestApp): Promise<string[]> {
 
 for (const alg of ["EdDSA", "ES256"] as const) {
   Deno.test(`${alg} signing keys on two instances`, async (t) => {
-    const database = await createTestDatabase();
+    await withoutSigningKeys();
     const testCache = createTestCache(createLogger({ level: "error" }));
     const clock = new ManualClock(new Date("2026-11-29T09:00:00Z"));
     const env = { ...MANY_REQUESTS_ENV, JWT_SIGNING_ALG: alg, KEY_ENCRYPTION_KEY };
@@ -165,13 +174,12 @@ for (const alg of ["EdDSA", "ES256"] as const) {
       await a.close();
       await b.close();
       await testCache.close();
-      await database.close();
     }
   });
 }
 
 Deno.test("with no current key pair: a sign-in is 503; production refuses to start, development makes a key", async () => {
-  const database = await createTestDatabase();
+  await withoutSigningKeys();
   const app = await createTestApp({ env: { JWT_SIGNING_ALG: "EdDSA", KEY_ENCRYPTION_KEY }, database });
   try {
     const user = await createUser(database.db, "no-key");
@@ -188,6 +196,5 @@ Deno.test("with no current key pair: a sign-in is 503; production refuses to sta
     assertEquals(kidOf((await signIn(app, user)).access_token), kid);
   } finally {
     await app.close();
-    await database.close();
   }
 });

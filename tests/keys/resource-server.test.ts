@@ -1,13 +1,15 @@
 /**
- * EdDSA and ES256 access tokens from a running server (src/main.ts as a process) verified by
- * another process that holds no secret: jose's createRemoteJWKSet against the served JWKS.
+ * EdDSA and ES256 access tokens from a live server (the development sandbox on a real socket)
+ * verified by another process that holds no secret: jose's createRemoteJWKSet against the
+ * served JWKS.
  */
 import { decodeProtectedHeader } from "jose";
+import { sql } from "kysely";
 import { base64 } from "../../src/encoding.ts";
 import { assertEquals } from "../helpers/assert.ts";
 import { createTestDatabase } from "../helpers/database.ts";
 import { postJson, verifiedAccount } from "../helpers/http-flows.ts";
-import { startServer } from "../helpers/server.ts";
+import { startSandbox } from "../helpers/sandbox.ts";
 
 const RESOURCE_SERVER = new URL("../helpers/resource-server.ts", import.meta.url).pathname;
 
@@ -36,16 +38,20 @@ async function startResourceServer(jwksUrl: string, issuer: string) {
   };
 }
 
+/** One database for the module (PGlite takes seconds to start); each test starts with no signing key. */
+const database = await createTestDatabase();
+Deno.test.afterAll(() => database.close());
+
 for (const alg of ["EdDSA", "ES256"] as const) {
   Deno.test(`${alg} access tokens are verified by a resource server from the served JWKS`, async () => {
-    const database = await createTestDatabase();
-    const server = await startServer({
+    await sql`delete from signing_keys`.execute(database.db);
+    const server = await startSandbox({
       JWT_SIGNING_ALG: alg,
       KEY_ENCRYPTION_KEY: base64(crypto.getRandomValues(new Uint8Array(32))),
-      RATE_LIMIT_AUTH_PER_MINUTE: "1000",
-      ...(database.url ? { DATABASE_URL: database.url } : {}),
-    });
-    // APP_URL is unset: the issuer is http://localhost:<PORT>, and PORT=0 in tests
+    }, { database });
+    // As an instance starts (src/runtime.ts): development makes the first key pair of JWT_SIGNING_ALG
+    await server.app.deps.keys.ensureSigningKey();
+    // The issuer the server announces, as a resource server is configured with it
     const metadata = await (await fetch(`${server.url}/.well-known/oauth-authorization-server`)).json();
     const resourceServer = await startResourceServer(`${server.url}/.well-known/jwks.json`, metadata.issuer);
     try {
@@ -73,8 +79,7 @@ for (const alg of ["EdDSA", "ES256"] as const) {
       await forged.body?.cancel();
     } finally {
       await resourceServer.stop();
-      await server.stop();
-      await database.close();
+      await server.close();
     }
   });
 }
