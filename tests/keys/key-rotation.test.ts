@@ -18,7 +18,7 @@ import { createDatabaseRevocations } from "../../src/services/revocation/databas
 import { assert, assertEquals, assertRejects } from "../helpers/assert.ts";
 import { createTestDatabase } from "../helpers/database.ts";
 import { createTestCache } from "../sessions/cache.ts";
-import { createUser, getMe, MANY_REQUESTS_ENV, refresh, signIn, statusOf } from "../sessions/helpers.ts";
+import { bearer, createUser, getMe, MANY_REQUESTS_ENV, refresh, signIn, statusOf } from "../sessions/helpers.ts";
 
 const STANDBY_MS = 310_000;
 const KEY_REFRESH_MS = 10_000;
@@ -153,6 +153,9 @@ for (const alg of ["EdDSA", "ES256"] as const) {
         assertEquals((await a.deps.keys.revoke(second)).state, "revoked");
         for (const instance of [a, b]) {
           assertEquals(await statusOf(getMe(instance, signedBySecond.access_token)), 401);
+          // Without Redis GET /auth/me checks the key in its own statement; the other routes do not
+          const sessions = instance.request("/auth/sessions", bearer(signedBySecond.access_token));
+          assertEquals(await statusOf(sessions), 401, "GET /auth/sessions");
           assertEquals(await statusOf(getMe(instance, (await signIn(a, user)).access_token)), 200);
         }
         // Refresh tokens are HMAC: the session renews itself with the new key
