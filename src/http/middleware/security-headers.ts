@@ -15,6 +15,20 @@ const DOCS_CSP = [
   "form-action 'none'",
 ].join("; ");
 
+/**
+ * The account pages: their own script, stylesheet and JSON routes, forms posting to themselves.
+ * Nothing from another host, no inline code, never framed.
+ */
+const ACCOUNT_PAGES_CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "connect-src 'self'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+  "base-uri 'none'",
+].join("; ");
+
 export interface SecurityHeadersOptions {
   /** Send HSTS (one year); only meaningful behind HTTPS, so production only */
   hsts: boolean;
@@ -27,16 +41,19 @@ export function securityHeaders(options: SecurityHeadersOptions): MiddlewareHand
     const headers = c.res.headers;
     const path = c.req.path;
     const docs = path === "/docs" || path.startsWith("/docs/");
+    const accountPages = path.startsWith("/account/");
     headers.set("X-Content-Type-Options", "nosniff");
     headers.set("Referrer-Policy", "no-referrer");
     headers.set("Cross-Origin-Resource-Policy", "same-origin");
-    headers.set("Content-Security-Policy", docs ? DOCS_CSP : API_CSP);
-    // Only the docs page is a document a browser could frame or open (frame-ancestors covers the API)
-    if (docs) {
+    headers.set("Content-Security-Policy", docs ? DOCS_CSP : accountPages ? ACCOUNT_PAGES_CSP : API_CSP);
+    // Only the docs and account pages are documents a browser could frame or open (frame-ancestors covers the API)
+    if (docs || accountPages) {
       headers.set("X-Frame-Options", "DENY");
       headers.set("Cross-Origin-Opener-Policy", "same-origin");
     }
     if (options.hsts) headers.set("Strict-Transport-Security", "max-age=31536000; includeSubDomains");
     if (path.startsWith("/auth/") || path.startsWith("/dev/")) headers.set("Cache-Control", "no-store");
+    // A page's answer can name an outcome of the account; its script and stylesheet may be cached
+    if (accountPages && !path.startsWith("/account/assets/")) headers.set("Cache-Control", "no-store");
   };
 }

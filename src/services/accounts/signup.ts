@@ -38,7 +38,7 @@ export async function signup(deps: AccountDeps, input: SignupInput, meta: Reques
     // Every branch pays the digest, as it pays the bcrypt hash
     const { keyId, digest: codeHmac } = await otpDigest(deps.config, user.id, code);
     if (user.email_verified) {
-      await insertOutboxMailUnlessRecent(trx, { ...signupAttemptMail(user.email, deps.config.appUrl), now }, {
+      await insertOutboxMailUnlessRecent(trx, { ...signupAttemptMail(user.email, deps.config.accountPagesUrl), now }, {
         since: throttleStart(now),
       });
       return;
