@@ -1,4 +1,4 @@
-import { systemClock } from "../../src/clock.ts";
+import { type Clock, systemClock } from "../../src/clock.ts";
 import { startMail } from "../../src/mail/mail-runtime.ts";
 import { createTestApp, memoryLogger, type TestApp, testConfig } from "./app.ts";
 import { createTestDatabase } from "./database.ts";
@@ -21,13 +21,19 @@ export interface Sandbox extends LiveServer {
  * The development sandbox a tester or an SDK meets: a live server on a random port with
  * the outbox worker delivering mail to GET /dev/outbox, as `deno task dev` runs it.
  */
-export async function startSandbox(env: Record<string, string> = {}): Promise<Sandbox> {
+export async function startSandbox(
+  env: Record<string, string> = {},
+  options: { clock?: Clock } = {},
+): Promise<Sandbox> {
   const database = await createTestDatabase();
-  const mail = startMail(testConfig({ ...SANDBOX_LIMITS, ...env }), database, systemClock, memoryLogger(), {
+  // One clock for the app and the mail worker: mail queued at a moved time is still due at once
+  const clock = options.clock ?? systemClock;
+  const mail = startMail(testConfig({ ...SANDBOX_LIMITS, ...env }), database, clock, memoryLogger(), {
     intervalMs: 50,
   });
   const app = await createTestApp({
     database,
+    clock,
     env: { ...SANDBOX_LIMITS, ...env },
     deps: { devOutbox: mail.devOutbox },
   });

@@ -45,6 +45,8 @@ async function send(form) {
     const key = typeof problem.code === "string" && message(problem.code) ? problem.code : fallbackKey(response);
     const errors = Array.isArray(problem.errors) ? problem.errors : [];
     for (const error of errors) showFieldError(form, String(error.path), String(error.message));
+    // A refused token is the token field's fault: show it, so another one can be pasted
+    if (/^invalid_\w*token$/.test(key)) showFieldError(form, "token", message(key));
     show(intent, key, false);
   } catch {
     show(intent, "offline", false);
