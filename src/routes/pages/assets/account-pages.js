@@ -24,6 +24,10 @@ function enhance(form) {
 async function send(form) {
   const intent = form.dataset.intent;
   clearErrors(form);
+  // The last outcome goes at once: it must not pass for this attempt's
+  const region = document.querySelector(`[data-outcome="${intent}"]`);
+  region.textContent = "";
+  region.classList.remove("success", "error");
   const values = Object.fromEntries(new FormData(form));
   if (form.elements.token && !values.token.trim()) return fail(form, intent, "missing_token", ["token"]);
   if (form.elements.confirm_password && values.new_password !== values.confirm_password) {
