@@ -58,6 +58,7 @@ const envSchema = z.object({
   HOST: z.string().trim().min(1).default("0.0.0.0"),
   PORT: integer(8000, 0, 65535),
   APP_URL: z.url({ protocol: /^https?$/ }).optional(),
+  ACCOUNT_PAGES_URL: z.url({ protocol: /^https?$/ }).optional().or(z.literal("").transform(() => undefined)),
   TRUST_PROXY: integer(0, 0, 10),
   JWT_SECRET: optionalText,
   JWT_REFRESH_SECRET: optionalText,
@@ -114,6 +115,12 @@ export interface Config {
   readonly host: string;
   readonly port: number;
   readonly appUrl: string;
+  /**
+   * Base URL of the pages mailed links open: `/account/reset-password` and its siblings are
+   * appended to it, with the token in the fragment. ACCOUNT_PAGES_URL, else APP_URL (the
+   * built-in pages)
+   */
+  readonly accountPagesUrl: string;
   readonly trustProxy: number;
   readonly jwt: {
     readonly accessSecret: string;
@@ -262,6 +269,7 @@ export function loadConfig(env: Record<string, string | undefined>): LoadedConfi
   }
   if (production && e.BCRYPT_COST < 10) problems.push("BCRYPT_COST must be at least 10 in production");
   if (production && !e.APP_URL) problems.push("APP_URL is required in production");
+  checkAccountPagesUrl(e.ACCOUNT_PAGES_URL, production, problems);
   if (!e.REDIS_URL && !e.UPSTASH_REDIS_REST_URL) {
     if (!production) warnings.push("REDIS_URL is not set: rate limits are kept in memory");
   }
@@ -287,6 +295,7 @@ export function loadConfig(env: Record<string, string | undefined>): LoadedConfi
     host: e.HOST,
     port: e.PORT,
     appUrl,
+    accountPagesUrl: e.ACCOUNT_PAGES_URL?.replace(/\/+$/, "") ?? appUrl,
     trustProxy: e.TRUST_PROXY,
     jwt: {
       accessSecret,
@@ -387,6 +396,19 @@ function checkRotationSecrets(
         "KEY_ENCRYPTION_KEY is not set: private signing keys are sealed under a key derived from JWT_SECRET",
       );}
   }
+}
+
+/**
+ * ACCOUNT_PAGES_URL is a base the page paths and `#token=` are appended to: a query or a
+ * fragment would swallow them. Mailed links carry tokens, so production sends them over https only.
+ */
+function checkAccountPagesUrl(value: string | undefined, production: boolean, problems: string[]) {
+  if (!value) return;
+  const url = new URL(value);
+  if (url.search || url.hash || value.includes("#") || value.includes("?")) {
+    problems.push("ACCOUNT_PAGES_URL must be a base URL without a query or fragment");
+  }
+  if (production && url.protocol !== "https:") problems.push("ACCOUNT_PAGES_URL must use https in production");
 }
 
 /** 32 bytes in base64 or base64url. */

@@ -9,6 +9,7 @@ import { devRouter } from "./dev/index.ts";
 import { docsRouter } from "./docs/index.ts";
 import { healthRouter } from "./health/index.ts";
 import { keysRouter } from "./keys/index.ts";
+import { accountPagesRouter } from "./pages/index.ts";
 import { sessionsRouter } from "./sessions/index.ts";
 import { securityRouter } from "./security/index.ts";
 
@@ -22,6 +23,7 @@ export function mountRoutes(app: OpenAPIHono<AppEnv>, options: { development: bo
   app.route("/", securityRouter());
   app.route("/", keysRouter());
   app.route("/", adminRouter());
+  app.route("/", accountPagesRouter());
 }
 
 /**

@@ -73,7 +73,7 @@ Deno.test("change-email: confirm moves the account; the old address's token reve
     const changed = await mailWithSubject(app, smtp, old, CHANGED_SUBJECT);
     assert(changed.text.includes(fresh), "the old address learns where the account went");
     const revertToken = tokenIn(changed, "revert");
-    assert(changed.text.includes(`http://localhost:8000/revert-email-change#token=${revertToken}`));
+    assert(changed.text.includes(`http://localhost:8000/account/revert-email-change#token=${revertToken}`));
 
     const reverted = await app.post("/auth/revert-email-change", { token: revertToken });
     assertEquals(reverted.status, 200);

@@ -60,7 +60,7 @@ Deno.test("delete-account: every token dies on both instances at once, sign-in a
 
     const mail = await mailWithSubject(a, smtp, email, DELETION_SUBJECT);
     const token = tokenIn(mail, "cancel");
-    assert(mail.text.includes(`http://localhost:8000/cancel-account-deletion#token=${token}`));
+    assert(mail.text.includes(`http://localhost:8000/account/cancel-account-deletion#token=${token}`));
     const kept = await b.post("/auth/cancel-account-deletion", { token });
     assertEquals(kept.status, 200);
     assertEquals((await kept.json()).account_kept, true);

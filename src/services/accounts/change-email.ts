@@ -71,7 +71,7 @@ export async function issueEmailChange(
   const normalized = normalizeEmail(address);
   const code = generateOtp();
   const { keyId, digest } = await emailChangeDigest(deps.config, userId, normalized, code);
-  const appUrl = deps.config.appUrl;
+  const pagesUrl = deps.config.accountPagesUrl;
   await withEvents(deps, async (trx, record) => {
     const user = await lockUserById(trx, userId);
     if (!user || user.deletion_due_at) return;
@@ -79,7 +79,7 @@ export async function issueEmailChange(
     const holder = await findUserByEmail(trx, normalized);
     // An unverified sign-up never proved the address: it does not hold it against the code
     if (holder?.email_verified) {
-      await insertOutboxMailUnlessRecent(trx, { ...emailChangeTakenMail(holder.email, appUrl), now }, {
+      await insertOutboxMailUnlessRecent(trx, { ...emailChangeTakenMail(holder.email, pagesUrl), now }, {
         since: throttleStart(now),
       });
     } else {
@@ -94,7 +94,7 @@ export async function issueEmailChange(
       });
       await queueMail(trx, emailChangeCodeMail(address, code, deps.config.otpTtlMinutes), now);
     }
-    await queueMail(trx, emailChangeRequestedMail(user.email, user.name, appUrl), now);
+    await queueMail(trx, emailChangeRequestedMail(user.email, user.name, pagesUrl), now);
     await record({ userId, type: "email_change_requested", ...meta, at: now });
   });
 }
@@ -148,7 +148,7 @@ export async function confirmEmailChange(
     }, { replace: false });
     await queueMail(
       trx,
-      emailChangedMail(user.email, user.name, change.newEmail, deps.config.appUrl, revert.token),
+      emailChangedMail(user.email, user.name, change.newEmail, deps.config.accountPagesUrl, revert.token),
       now,
     );
     await record({ userId: user.id, type: "email_changed", ...meta, at: now });

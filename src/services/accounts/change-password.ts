@@ -41,7 +41,7 @@ export async function changePassword(
   const announce = await withEvents(deps, async (trx, record) => {
     const announce = await renewal.apply(trx, "password_changed");
     await updatePasswordHash(trx, user.id, passwordHash, now);
-    await queueMail(trx, passwordChangedByOwnerMail(user.email, user.name, deps.config.appUrl), now);
+    await queueMail(trx, passwordChangedByOwnerMail(user.email, user.name, deps.config.accountPagesUrl), now);
     await record({ userId: user.id, type: "password_changed", ...meta, at: now });
     return announce;
   });

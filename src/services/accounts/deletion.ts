@@ -82,7 +82,7 @@ export async function scheduleDeletion(
         }, { replace: false });
         await queueMail(
           trx,
-          accountDeletionMail(address, user.name, deletionDueAt, deps.config.appUrl, cancel.token),
+          accountDeletionMail(address, user.name, deletionDueAt, deps.config.accountPagesUrl, cancel.token),
           now,
         );
       }

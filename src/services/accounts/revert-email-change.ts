@@ -83,7 +83,7 @@ export async function revertEmailChange(deps: AccountDeps, token: string, meta: 
     const mail = passwordResetMail(
       previous,
       user.name,
-      passwordResetLink(deps.config.appUrl, reset.token),
+      passwordResetLink(deps.config.accountPagesUrl, reset.token),
       reset.token,
     );
     // issueResetToken replaces every reset token of the user: those mailed to the undone addresses die
