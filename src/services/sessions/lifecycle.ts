@@ -13,7 +13,7 @@ import { withEvents } from "../audit-trail.ts";
 import { AppError } from "../../errors.ts";
 import type { TokenPair } from "./token-pair.ts";
 import type { SecurityEventType } from "../../security-event-types.ts";
-import { decodeCursor, encodeCursor } from "./keyset-cursor.ts";
+import { decodeCursor, encodeCursor } from "../keyset-cursor.ts";
 
 /** A session as its owner sees it in GET /auth/sessions. */
 export interface SessionView {
