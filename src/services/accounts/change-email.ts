@@ -27,7 +27,7 @@ import {
 import { withEvents } from "../audit-trail.ts";
 import type { RequestMeta } from "../request-meta.ts";
 import type { AuthContext } from "../sessions/auth-context.ts";
-import type { CurrentUser } from "../sessions/authenticate.ts";
+import { type CurrentUser, currentUserView } from "../current-user.ts";
 import type { AccountDeps } from "./account-deps.ts";
 import {
   accountTokenDigests,
@@ -168,13 +168,7 @@ export async function confirmEmailChange(
   });
   if (outcome === "gone") throw invalidTokenError();
   if (outcome === "invalid") throw invalidOtpError();
-  return {
-    id: outcome.id,
-    email: outcome.email,
-    name: outcome.name,
-    email_verified: outcome.email_verified,
-    created_at: outcome.created_at.toISOString(),
-  };
+  return currentUserView(outcome);
 }
 
 /**

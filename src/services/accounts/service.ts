@@ -1,6 +1,6 @@
 import type { RequestMeta } from "../request-meta.ts";
 import type { AuthContext } from "../sessions/auth-context.ts";
-import type { CurrentUser } from "../sessions/authenticate.ts";
+import type { CurrentUser } from "../current-user.ts";
 import type { TokenPair } from "../sessions/token-pair.ts";
 import type { AccountDeps } from "./account-deps.ts";
 import { createAfterAnswer } from "./after-answer.ts";

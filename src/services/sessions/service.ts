@@ -5,6 +5,7 @@ import type { DB } from "../../db/schema.ts";
 import { newRowId } from "../../ids.ts";
 import type { Logger } from "../../logger.ts";
 import { NOOP_OBSERVER, type Observer } from "../../observer.ts";
+import type { CurrentUser } from "../current-user.ts";
 import type { RequestMeta } from "../request-meta.ts";
 import type { Revocations } from "../revocation/revocations.ts";
 import type { AuthContext } from "./auth-context.ts";
@@ -12,7 +13,6 @@ import {
   type AccessTokenIntrospection,
   authenticateAccessToken,
   authenticateWithUser,
-  type CurrentUser,
   introspectAccessToken,
 } from "./authenticate.ts";
 import type { SessionContext } from "./context.ts";
