@@ -25,8 +25,7 @@ import {
   updatePasswordHash,
 } from "../../repositories/users.ts";
 import { withEvents } from "../audit-trail.ts";
-import type { RequestMeta } from "../request-meta.ts";
-import type { AuthContext } from "../sessions/auth-context.ts";
+import type { AuthContext, RequestMeta } from "../identity.ts";
 import { type CurrentUser, currentUserView } from "../current-user.ts";
 import type { AccountDeps } from "./account-deps.ts";
 import {

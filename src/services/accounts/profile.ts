@@ -1,7 +1,7 @@
 import { invalidTokenError } from "../../errors.ts";
 import { updateUserName } from "../../repositories/users.ts";
 import { withEvents } from "../audit-trail.ts";
-import type { RequestMeta } from "../request-meta.ts";
+import type { RequestMeta } from "../identity.ts";
 import { type CurrentUser, currentUserView } from "../current-user.ts";
 import type { AccountDeps } from "./account-deps.ts";
 

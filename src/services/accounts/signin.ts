@@ -12,9 +12,8 @@ import { normalizeEmail } from "./email-address.ts";
 import { hashDeviceToken, rememberDevice } from "./known-devices.ts";
 import { SIGNIN_ACCOUNT_POLICY, SIGNIN_DEVICE_POLICY, signinAccountRule, signinDeviceRule } from "./signin-limits.ts";
 import { recordEvent } from "../audit-trail.ts";
-import type { RequestMeta } from "../request-meta.ts";
+import type { RequestMeta, TokenPair } from "../identity.ts";
 import { AppError } from "../../errors.ts";
-import type { TokenPair } from "../sessions/token-pair.ts";
 
 /** One error for an unknown address and a wrong password: the body must not tell them apart. */
 export function invalidCredentialsError(): AppError {

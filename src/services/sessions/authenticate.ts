@@ -1,8 +1,7 @@
 import { invalidTokenError } from "../../errors.ts";
 import { type CurrentUser, currentUserView } from "../current-user.ts";
-import type { AuthContext } from "./auth-context.ts";
+import type { AuthContext, TokenClaims } from "../identity.ts";
 import type { SessionContext } from "./context.ts";
-import type { TokenClaims } from "./token-claims.ts";
 import { InvalidTokenError } from "./tokens.ts";
 
 /** Signature, HS256 only, iss, aud, typ and exp: anything wrong is the same 401. */

@@ -1,6 +1,6 @@
 import { listSecurityEvents } from "../../repositories/security-events.ts";
 import type { SessionContext } from "./context.ts";
-import type { AuthContext } from "./auth-context.ts";
+import type { AuthContext } from "../identity.ts";
 import type { SecurityEventType } from "../../security-event-types.ts";
 import { decodeCursor, encodeCursor } from "../keyset-cursor.ts";
 
