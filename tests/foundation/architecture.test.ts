@@ -124,6 +124,15 @@ Deno.test("architecture: no import cycle in src/", async () => {
   assertEquals(cycles(await moduleGraph()), []);
 });
 
+Deno.test("architecture: routes reach the data only through services (no repositories/ or db/ import)", async () => {
+  const offending: string[] = [];
+  for (const [from, { local }] of await moduleGraph()) {
+    if (!from.startsWith("routes/")) continue;
+    for (const to of local) if (/^(repositories|db)\//.test(to)) offending.push(`${from} → ${to}`);
+  }
+  assertEquals(offending, []);
+});
+
 /** The graph with each folder of services/ drawn as one node (a file directly under services/ stays its own). */
 function servicesFolders(graph: Map<string, { local: string[] }>): Map<string, { local: string[] }> {
   const folderOf = (path: string) => path.split("/").slice(0, 2).join("/");
