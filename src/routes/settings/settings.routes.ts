@@ -11,7 +11,7 @@ import {
   DeleteAccountRequestSchema,
   EmailChangeRevertedSchema,
   UpdateProfileRequestSchema,
-} from "./account.schemas.ts";
+} from "./settings.schemas.ts";
 
 const TAGS = ["Account"];
 
