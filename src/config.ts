@@ -5,7 +5,7 @@
  * @module
  */
 import { z } from "zod";
-import { base64, fromBase64, utf8Length } from "./encoding.ts";
+import { base64, fromBase64, isB64Token, utf8Length } from "./encoding.ts";
 
 /** Rate-limit tiers of the public contract; each route declares one. */
 export const TIERS = [
@@ -281,6 +281,13 @@ export function loadConfig(env: Record<string, string | undefined>): LoadedConfi
   }
   if (production && e.METRICS_TOKEN && utf8Length(e.METRICS_TOKEN) < MIN_SECRET_BYTES) {
     problems.push(`METRICS_TOKEN must be at least ${MIN_SECRET_BYTES} bytes`);
+  }
+  // A token the Authorization header cannot carry would be refused at every request instead
+  for (const name of ["HEALTH_DETAILS_TOKEN", "METRICS_TOKEN"] as const) {
+    const token = e[name];
+    if (token && !isB64Token(token)) {
+      problems.push(`${name} must be a bearer token: letters, digits and -._~+/ (then = padding)`);
+    }
   }
   if (e.METRICS_PORT !== undefined && e.METRICS_PORT === e.PORT) {
     problems.push("METRICS_PORT must differ from PORT");

@@ -11,7 +11,7 @@ import { assertEquals } from "../helpers/assert.ts";
 import { createTestDatabase } from "../helpers/database.ts";
 import { createTestCache } from "../sessions/cache.ts";
 import { createUser, getMe, MANY_REQUESTS_ENV, refresh, signIn, statusOf } from "../sessions/helpers.ts";
-import type { TokenPair } from "../../src/services/sessions/token-pair.ts";
+import type { TokenPair } from "../../src/services/identity.ts";
 
 const OLD = {
   JWT_SECRET: "rotation-access-secret-old-0123456789abcdef",

@@ -1,7 +1,7 @@
 import { assert, assertEquals } from "../helpers/assert.ts";
 import type { ReceivedMail, SmtpPeer } from "../helpers/smtp.ts";
 import { otpOf } from "../helpers/smtp.ts";
-import type { TokenPair } from "../../src/services/sessions/token-pair.ts";
+import type { TokenPair } from "../../src/services/identity.ts";
 import { type AccountsApp, PASSWORD, uniqueEmail } from "../accounts/_harness.ts";
 
 export { PASSWORD };

@@ -4,7 +4,7 @@ import type { UserRow } from "../../src/db/schema.ts";
 import type { Kysely } from "kysely";
 import type { DB } from "../../src/db/schema.ts";
 import { postJson } from "../helpers/app.ts";
-import type { TokenPair } from "../../src/services/sessions/token-pair.ts";
+import type { TokenPair } from "../../src/services/identity.ts";
 
 /** Env for apps that send many requests: the general tier must not get in the way. */
 export const MANY_REQUESTS_ENV = { RATE_LIMIT_GENERAL_PER_MINUTE: "100000", RATE_LIMIT_AUTH_PER_MINUTE: "100000" };

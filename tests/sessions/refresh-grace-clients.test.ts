@@ -8,7 +8,7 @@ import { decodeJwt } from "jose";
 import { ManualClock } from "../../src/clock.ts";
 import { createLogger } from "../../src/logger.ts";
 import type { UserRow } from "../../src/db/schema.ts";
-import type { TokenPair } from "../../src/services/sessions/token-pair.ts";
+import type { TokenPair } from "../../src/services/identity.ts";
 import { createTestApp, type TestApp } from "../helpers/app.ts";
 import { assertEquals } from "../helpers/assert.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";

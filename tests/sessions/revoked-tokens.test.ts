@@ -11,7 +11,7 @@ import { createTestDatabase } from "../helpers/database.ts";
 import { TEST_REDIS_URL } from "../helpers/env.ts";
 import { exampleRequest, requiresScheme, specOperations } from "../helpers/spec-requests.ts";
 import { sessionIdOf } from "../selfservice/_helpers.ts";
-import type { TokenPair } from "../../src/services/sessions/token-pair.ts";
+import type { TokenPair } from "../../src/services/identity.ts";
 import { bearer, refresh, statusOf } from "./helpers.ts";
 
 const database = await createTestDatabase();

@@ -5,7 +5,7 @@ import { createTestApp } from "../helpers/app.ts";
 import { assert, assertEquals, assertRejects } from "../helpers/assert.ts";
 import { TEST_SECRETS } from "../helpers/env.ts";
 import { createUser, getMe, MANY_REQUESTS_ENV, signIn, statusOf } from "./helpers.ts";
-import type { TokenClaims } from "../../src/services/sessions/token-claims.ts";
+import type { TokenClaims } from "../../src/services/identity.ts";
 
 const JWT = {
   accessSecret: TEST_SECRETS.JWT_SECRET,

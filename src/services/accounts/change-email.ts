@@ -16,9 +16,8 @@ import { insertOutboxMailUnlessRecent } from "../../repositories/mail-outbox.ts"
 import { deleteResetTokens } from "../../repositories/password-reset-tokens.ts";
 import { deleteUnverifiedUser, findUserByEmail, lockUserById, updateEmail } from "../../repositories/users.ts";
 import { withEvents } from "../audit-trail.ts";
-import type { RequestMeta } from "../request-meta.ts";
-import type { AuthContext } from "../sessions/auth-context.ts";
-import type { CurrentUser } from "../sessions/authenticate.ts";
+import type { AuthContext, RequestMeta } from "../identity.ts";
+import { type CurrentUser, currentUserView } from "../current-user.ts";
 import type { AccountDeps } from "./account-deps.ts";
 import { emailChangeDigest, emailChangeMatches, newAccountToken, REVERT_TOKEN_TTL_MS } from "./account-tokens.ts";
 import { checkCurrentPassword, liveAccount } from "./current-password.ts";
@@ -156,11 +155,5 @@ export async function confirmEmailChange(
   });
   if (outcome === "gone") throw invalidTokenError();
   if (outcome === "invalid") throw invalidOtpError();
-  return {
-    id: outcome.id,
-    email: outcome.email,
-    name: outcome.name,
-    email_verified: outcome.email_verified,
-    created_at: outcome.created_at.toISOString(),
-  };
+  return currentUserView(outcome);
 }

@@ -7,7 +7,7 @@ import type { AccountDeps } from "./account-deps.ts";
 import { normalizeEmail } from "./email-address.ts";
 import { mailedRecently, queueMail } from "./verification-mail.ts";
 import { withEvents } from "../audit-trail.ts";
-import type { RequestMeta } from "../request-meta.ts";
+import type { RequestMeta } from "../identity.ts";
 import { AppError } from "../../errors.ts";
 
 /** One error for unknown, expired, used and superseded tokens. */

@@ -13,7 +13,7 @@ import {
   updatePasswordHash,
 } from "../../repositories/users.ts";
 import { withEvents } from "../audit-trail.ts";
-import type { RequestMeta } from "../request-meta.ts";
+import type { RequestMeta } from "../identity.ts";
 import type { AccountDeps } from "./account-deps.ts";
 import { accountTokenDigests } from "./account-tokens.ts";
 import { invalidAccountTokenError } from "./change-email.ts";

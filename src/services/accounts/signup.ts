@@ -6,7 +6,7 @@ import { normalizeEmail } from "./email-address.ts";
 import { generateOtp, otpDigest } from "./otp.ts";
 import { codeExpiry, throttleStart } from "./verification-mail.ts";
 import { withEvents } from "../audit-trail.ts";
-import type { RequestMeta } from "../request-meta.ts";
+import type { RequestMeta } from "../identity.ts";
 
 export interface SignupInput {
   email: string;
