@@ -49,6 +49,14 @@ Deno.test("deno.json: every import is one src/ uses, so deno task dev installs n
     !used.some((specifier) => key.endsWith("/") ? specifier.startsWith(key) : specifier === key)
   );
   assertEquals(unused, [], "imports no module of src/ uses: import them by full npm: specifier where they are used");
+  const inline = (await importsUnder(new URL("src/", ROOT))).filter(({ specifier }) =>
+    /^(npm|jsr|https?):/.test(specifier)
+  );
+  assertEquals(
+    inline,
+    [],
+    "src/ imports its packages through deno.json; no-import-prefix is off only so tests/ can name its tools in full",
+  );
 });
 
 Deno.test("deno.lock pins exactly the service's imports; tests/deno.lock pins them and the test tools", () => {
