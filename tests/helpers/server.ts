@@ -34,6 +34,8 @@ export function mainCommand(args: string[], env: Record<string, string> = {}, op
     Object.fromEntries(Object.entries(vars).filter(([name]) => !unset.has(name)));
   const defaults = {
     ENVIRONMENT: "development",
+    // Tests read the lines as JSON; development's default is pretty
+    LOG_FORMAT: "json",
     PORT: "0",
     HOST: "127.0.0.1",
     BCRYPT_COST: "4",
