@@ -4,7 +4,8 @@ ARG DENO_VERSION=2.9.6
 FROM denoland/deno:debian-${DENO_VERSION} AS deps
 WORKDIR /app
 COPY deno.json deno.lock ./
-# Resolve and cache every npm dependency from the lockfile in its own layer
+# The service's npm packages, from the lockfile, in their own layer: deno.lock pins only what
+# src/ imports (the test tools are pinned in tests/deno.lock, which never enters the image)
 RUN deno install --frozen
 
 FROM denoland/deno:debian-${DENO_VERSION}

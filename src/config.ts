@@ -6,6 +6,7 @@
  */
 import { z } from "zod";
 import { base64, fromBase64, isB64Token, utf8Length } from "./encoding.ts";
+import { LOG_FORMATS, type LogFormat } from "./logger.ts";
 
 /** Rate-limit tiers of the public contract; each route declares one. */
 export const TIERS = [
@@ -104,6 +105,7 @@ const envSchema = z.object({
   OTEL_DENO: booleanFlag.default(false),
   ACCOUNT_DELETION_GRACE_DAYS: integer(7, 0, 365),
   PWNED_PASSWORDS_FILE: optionalText,
+  LOG_FORMAT: optionalText.pipe(z.enum(LOG_FORMATS, { error: `must be ${LOG_FORMATS.join(" or ")}` }).optional()),
 });
 
 export type Environment = "development" | "production";
@@ -181,6 +183,8 @@ export interface Config {
   readonly accountDeletionGraceDays: number;
   /** A breached-password file built by `deno task pwned:build`, checked by the password policy */
   readonly pwnedPasswordsFile?: string;
+  /** LOG_FORMAT: `pretty` lines a person reads (the development default) or JSON (everywhere else) */
+  readonly logFormat: LogFormat;
 }
 
 /** Raised when the environment cannot be used; `problems` holds one line per problem. */
@@ -360,6 +364,7 @@ export function loadConfig(env: Record<string, string | undefined>): LoadedConfi
     tracing: e.OTEL_DENO,
     accountDeletionGraceDays: e.ACCOUNT_DELETION_GRACE_DAYS,
     pwnedPasswordsFile: e.PWNED_PASSWORDS_FILE,
+    logFormat: e.LOG_FORMAT ?? (production ? "json" : "pretty"),
   };
   return { config: deepFreeze(config), warnings };
 }

@@ -1,4 +1,5 @@
 import { type Clock, systemClock, type TimerId } from "./clock.ts";
+import { prettyLogLine } from "./pretty-log.ts";
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
 export type LogFields = Record<string, unknown>;
@@ -6,7 +7,11 @@ export type LogFields = Record<string, unknown>;
 /** One log call, for modules that take a log function rather than a Logger. */
 export type LogFn = (level: LogLevel, message: string, fields?: LogFields) => void;
 
-/** Structured logger: one JSON object per line. */
+/** How lines are written: JSON objects for machines, or `pretty` lines a person reads in development. */
+export const LOG_FORMATS = ["pretty", "json"] as const;
+export type LogFormat = typeof LOG_FORMATS[number];
+
+/** Structured logger: one line per call, a JSON object unless the format is `pretty`. */
 export interface Logger {
   debug(message: string, fields?: LogFields): void;
   info(message: string, fields?: LogFields): void;
@@ -29,21 +34,26 @@ export function describeError(error: unknown, depth = 0): LogFields | string {
   };
 }
 
+function jsonLogLine(time: Date, level: LogLevel, message: string, fields: LogFields): string {
+  return JSON.stringify({ time: time.toISOString(), level, message, ...fields });
+}
+
 /** Where log lines go: `write` takes one line; `flush` pushes out whatever is held back. */
 export interface LineSink {
   write(line: string): void;
   flush(): void;
 }
 
-/** Creates a logger writing JSON lines through `write` (stdout by default). */
+/** Creates a logger writing lines through `write` (stdout by default), JSON unless `format` is `pretty`. */
 export function createLogger(
-  options: { level?: LogLevel; write?: (line: string) => void } = {},
+  options: { level?: LogLevel; format?: LogFormat; write?: (line: string) => void } = {},
 ): Logger {
   const min = ORDER[options.level ?? "info"];
   const write = options.write ?? ((line: string) => console.log(line));
+  const render = options.format === "pretty" ? prettyLogLine : jsonLogLine;
   const emit = (level: LogLevel) => (message: string, fields: LogFields = {}) => {
     if (ORDER[level] < min) return;
-    write(JSON.stringify({ time: new Date().toISOString(), level, message, ...fields }));
+    write(render(new Date(), level, message, fields));
   };
   return { debug: emit("debug"), info: emit("info"), warn: emit("warn"), error: emit("error") };
 }

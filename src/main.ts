@@ -42,7 +42,7 @@ async function serve() {
   const { config, warnings } = loaded;
   const sink = createBatchedSink(Deno.stdout);
   globalThis.addEventListener("unload", () => sink.flush());
-  const logger = createLogger({ level: config.debug ? "debug" : "info", write: sink.write });
+  const logger = createLogger({ level: config.debug ? "debug" : "info", format: config.logFormat, write: sink.write });
   if (envFile) logger.info("environment file loaded", { ...envFile });
   for (const warning of warnings) logger.warn(warning);
   installProcessGuards(logger);

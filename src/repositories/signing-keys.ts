@@ -1,3 +1,4 @@
+import { sql } from "kysely";
 import type { Executor, SigningKeyRow, SigningKeyState } from "../db/schema.ts";
 
 export interface NewSigningKey {
@@ -74,4 +75,18 @@ export async function retireSupersededKeys(db: Executor, cutoff: Date, now: Date
     .returning("kid")
     .execute();
   return rows.map((row) => row.kid);
+}
+
+/**
+ * Whether a token may already have been signed for this database: a key of it has been current,
+ * or an account exists (tokens signed with HS256, or by the backend before this one).
+ */
+export async function mayHaveSignedTokens(db: Executor): Promise<boolean> {
+  const row = await db.selectNoFrom((eb) => [
+    eb.exists(
+      eb.selectFrom("signing_keys").select(sql.lit(1).as("one")).where("activated_at", "is not", null),
+    ).as("key_signed"),
+    eb.exists(eb.selectFrom("users").select(sql.lit(1).as("one"))).as("accounts"),
+  ]).executeTakeFirstOrThrow();
+  return Boolean(row.key_signed) || Boolean(row.accounts);
 }

@@ -6,8 +6,11 @@
  * response it receives is validated against the spec. @hey-api/openapi-ts must generate from
  * the same file too.
  */
-import openapiTS, { astToString } from "openapi-typescript";
-import { createClient as heyApiGenerate } from "@hey-api/openapi-ts";
+// The TypeScript both generators load as their peer: without this pin Deno hands both the newest
+// release @hey-api/openapi-ts accepts (7.x), outside openapi-typescript's ^5.x
+import type {} from "npm:typescript@5.9.3";
+import openapiTS, { astToString } from "npm:openapi-typescript@7.13.0";
+import { createClient as heyApiGenerate } from "npm:@hey-api/openapi-ts@0.99.0";
 import { assert, assertEquals, assertMatch } from "../helpers/assert.ts";
 import { startSandbox } from "../helpers/sandbox.ts";
 import { developmentSpecValidator } from "../helpers/spec-validator.ts";
@@ -16,6 +19,8 @@ import { validatingFetch } from "../helpers/validating-fetch.ts";
 const ROOT = new URL("../../", import.meta.url);
 const SPEC = new URL("openapi/openapi.json", ROOT);
 const TEMPLATE = new URL("client/fixtures/sdk-flow.ts.template", new URL("../", import.meta.url));
+/** The tests' lock: deno.lock pins the service's packages alone */
+const TESTS_LOCK = new URL("tests/deno.lock", ROOT).pathname;
 
 interface ProblemBody {
   code: string;
@@ -60,7 +65,7 @@ interface SdkModule {
 
 async function denoCheck(...files: string[]): Promise<string> {
   const output = await new Deno.Command(Deno.execPath(), {
-    args: ["check", "--quiet", "--config", new URL("deno.json", ROOT).pathname, ...files],
+    args: ["check", "--quiet", "--config", new URL("deno.json", ROOT).pathname, "--lock", TESTS_LOCK, ...files],
     stdout: "piped",
     stderr: "piped",
   }).output();
@@ -228,6 +233,8 @@ Deno.test("generated client: @hey-api/openapi-ts generates a fetch SDK from the 
         "--unstable-sloppy-imports",
         "--config",
         new URL("deno.json", ROOT).pathname,
+        "--lock",
+        TESTS_LOCK,
         `${dir}/index.ts`,
       ],
       stdout: "piped",

@@ -3,8 +3,8 @@
  * document: stable operation ids, named schemas with valid examples, problem responses that
  * list their codes, security where a token is needed, rate limits, and links between steps.
  */
-import { Ajv2020 } from "ajv/dist/2020";
-import addFormats from "ajv-formats";
+import { Ajv2020 } from "npm:ajv@8.20.0/dist/2020.js";
+import addFormats from "npm:ajv-formats@3.0.1";
 import { assert, assertEquals } from "../helpers/assert.ts";
 import { PROBLEM_CODES, type ProblemCode } from "../../src/errors.ts";
 

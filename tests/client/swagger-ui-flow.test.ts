@@ -5,7 +5,7 @@
  * delete the account and keep it with the cancel token from the outbox. Every response the page receives is
  * checked against the spec, and no request leaves the server's host.
  */
-import type { Page, Response as PageResponse } from "playwright-core";
+import type { Page, Response as PageResponse } from "npm:playwright-core@1.65.1";
 import { assert, assertEquals } from "../helpers/assert.ts";
 import { launchBrowser, recordRequests, screenshot } from "../helpers/browser.ts";
 import { skipWithout } from "../helpers/installed.ts";

@@ -1,4 +1,4 @@
-import fc from "fast-check";
+import fc from "npm:fast-check@4.11.0";
 
 export type JsonSchema = {
   $ref?: string;

@@ -5,7 +5,7 @@
  * or SQL text; and the users table holds exactly the accounts valid sign-ups created.
  * FUZZ_SEED and FUZZ_RUNS override the fixed seed and the number of cases per operation.
  */
-import fc from "fast-check";
+import fc from "npm:fast-check@4.11.0";
 import { sql } from "kysely";
 import { assert, assertEquals } from "../helpers/assert.ts";
 import { createTestApp } from "../helpers/app.ts";

@@ -1,4 +1,4 @@
-import { type Browser, chromium, type Page } from "playwright-core";
+import { type Browser, chromium, type Page } from "npm:playwright-core@1.65.1";
 import { requireInstalled } from "./installed.ts";
 
 /** The installed Chromium, headless, with no background traffic to other hosts. */

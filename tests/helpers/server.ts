@@ -5,6 +5,8 @@ const ROOT = new URL("../../", import.meta.url).pathname;
 /** What src/main.ts gets in tests unless a test says otherwise. */
 export const MAIN_DEFAULTS: Readonly<Record<string, string>> = {
   ENVIRONMENT: "development",
+  // Tests read the lines as JSON; development's default is pretty
+  LOG_FORMAT: "json",
   PORT: "0",
   HOST: "127.0.0.1",
   BCRYPT_COST: "4",

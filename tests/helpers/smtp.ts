@@ -1,5 +1,5 @@
-import { SMTPServer } from "smtp-server";
-import { simpleParser } from "mailparser";
+import { SMTPServer } from "npm:smtp-server@3.21.6";
+import { simpleParser } from "npm:mailparser@3.14.2";
 
 /** A mail as the test SMTP peer received and parsed it. */
 export interface ReceivedMail {

@@ -6,7 +6,7 @@ import { runMainCommand } from "../helpers/cli.ts";
 import { TEST_DATABASE_URL, TEST_REDIS_URL } from "../helpers/env.ts";
 import { deleteKeysWithPrefix } from "../helpers/redis-keys.ts";
 
-Deno.test("deno task keys: generate, list, activation refused during standby, revoke, usage", async (t) => {
+Deno.test("deno task keys: generate, list, first activation at once, the next refused during standby, revoke, usage", async (t) => {
   // On PGlite the commands share the working directory's .data/pglite: no database of the test's own
   const database = TEST_DATABASE_URL ? await createTestDatabase() : undefined;
   const cwd = await Deno.makeTempDir({ prefix: "jessy-keys-" });
@@ -30,7 +30,16 @@ Deno.test("deno task keys: generate, list, activation refused during standby, re
       assert(listed.out.startsWith(`${kid}  ES256  standby`), listed.out);
     });
 
-    await t.step("activate is refused until the key has been published for the JWKS max-age", async () => {
+    await t.step("on a database no token was signed for, activate makes the first key current at once", async () => {
+      const activated = await keys("activate", kid);
+      assertEquals(activated.code, 0, activated.err);
+      assert(activated.out.startsWith(`${kid}  ES256  current`), activated.out);
+    });
+
+    await t.step("activate is refused until the next key has been published for the JWKS max-age", async () => {
+      const generated = await keys("generate");
+      assertEquals(generated.code, 0, generated.err);
+      kid = generated.out.split(" ")[0];
       const activated = await keys("activate", kid);
       assertEquals(activated.code, 1);
       assertMatch(activated.err, /^error: .* has not been published for 310 s/);

@@ -7,8 +7,8 @@
  *
  * UPDATE_SCREENSHOTS=1 also writes the pages' screenshots (desktop and phone) to docs/pages/.
  */
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import axeSource from "axe-core/axe.min.js" with { type: "text" };
+import type { Browser, BrowserContext, Page } from "npm:playwright-core@1.65.1";
+import axeSource from "npm:axe-core@4.14.1/axe.min.js" with { type: "text" };
 import { systemClock } from "../../src/clock.ts";
 import { PAGE_DEFINITIONS } from "../../src/routes/pages/page-definitions.ts";
 import { assert, assertEquals } from "../helpers/assert.ts";

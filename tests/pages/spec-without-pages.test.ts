@@ -2,7 +2,7 @@
  * The HTML pages are served but stay out of the contract: a client generated from the committed
  * spec (openapi-typescript here) holds no operation for Swagger UI or the account pages.
  */
-import openapiTS, { astToString } from "openapi-typescript";
+import openapiTS, { astToString } from "npm:openapi-typescript@7.13.0";
 import { assert, assertEquals } from "../helpers/assert.ts";
 import { createTestApp } from "../helpers/app.ts";
 

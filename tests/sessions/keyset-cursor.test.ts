@@ -2,7 +2,7 @@
  * Paging cursors of GET /auth/security-events: only a cursor the service issued to this
  * user is accepted; everything else is a 422 `validation_failed`, never a 5xx.
  */
-import fc from "fast-check";
+import fc from "npm:fast-check@4.11.0";
 import { AppError } from "../../src/errors.ts";
 import { base64url } from "../../src/encoding.ts";
 import { decodeCursor, encodeCursor } from "../../src/services/keyset-cursor.ts";

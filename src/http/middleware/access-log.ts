@@ -5,8 +5,9 @@ import { currentTraceId, redactRequestSpan } from "../../tracing.ts";
 import type { AppEnv } from "../app-env.ts";
 
 /**
- * One JSON line per request: id (and trace id while tracing), method, matched route (the
- * pattern, so no ids or tokens from the path), status and duration. Never bodies, headers or query strings.
+ * One line per request (JSON, or a request line with LOG_FORMAT=pretty): id (and trace id while
+ * tracing), method, matched route (the pattern, so no ids or tokens from the path), status and
+ * duration. Never bodies, headers or query strings.
  * The request's span gets the same care: its URL attributes are overwritten with the query
  * values redacted, and it is named by the matched route.
  */

@@ -16,6 +16,7 @@ import {
   listSigningKeys,
   lockCurrentSigningKey,
   lockSigningKey,
+  mayHaveSignedTokens,
   retireSupersededKeys,
   setSigningKeyState,
 } from "../../repositories/signing-keys.ts";
@@ -59,7 +60,10 @@ export interface KeyService {
   /** A new key pair in standby: published at once, signing once activated */
   generate(alg: KeyAlgorithm): Promise<KeyView>;
   list(): Promise<KeyView[]>;
-  /** standby → current (after STANDBY_SECONDS published); the current key becomes previous */
+  /**
+   * standby → current (after STANDBY_SECONDS published, or at once while no token has been
+   * signed for this database); the current key becomes previous
+   */
   activate(kid: string): Promise<KeyView>;
   /**
    * standby → retired, or previous → retired once its tokens have expired: it leaves the JWKS,
@@ -178,7 +182,8 @@ export function createKeyService(options: KeyServiceOptions): KeyService {
         if (config.environment === "production") {
           throw new Error(
             `JWT_SIGNING_ALG=${alg} but no ${alg} key is current: run \`deno task keys generate\`, then ` +
-              `\`deno task keys activate KID\` ${STANDBY_SECONDS} s later`,
+              `\`deno task keys activate KID\` (at once on a database with no account and no key that signed, ` +
+              `${STANDBY_SECONDS} s later otherwise)`,
           );
         }
         await bootstrap(alg);
@@ -211,7 +216,9 @@ export function createKeyService(options: KeyServiceOptions): KeyService {
           refuse(`${kid} is an ${row.alg} key but JWT_SIGNING_ALG is ${signingAlg}`);
         }
         const activatableAt = new Date(row.created_at).getTime() + STANDBY_SECONDS * 1000;
-        if (now.getTime() < activatableAt) {
+        // The wait lets resource servers' cached key sets expire; before any token was signed for
+        // this database (a first deployment) none verified anything with one, so there is none to wait for
+        if (now.getTime() < activatableAt && await mayHaveSignedTokens(trx)) {
           refuse(
             `${kid} has not been published for ${STANDBY_SECONDS} s (the JWKS max-age and a key refresh): ` +
               `it can be activated from ${new Date(activatableAt).toISOString()}`,
