@@ -6,7 +6,7 @@
  *
  *   deno run -A bench/password-strength.ts [ROUNDS=20]
  */
-import { createPasswordPolicy } from "../src/services/accounts/password-policy.ts";
+import { createPasswordPolicy } from "../src/services/accounts/credentials/password-policy.ts";
 
 const rounds = Number(Deno.args[0] ?? 20);
 const EMAIL = "robin.hood@example.com";

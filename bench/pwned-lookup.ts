@@ -6,7 +6,7 @@
  */
 import { join } from "node:path";
 import { buildPwnedFile } from "../src/cli/pwned-build.ts";
-import { openPwnedFile } from "../src/services/accounts/pwned-file.ts";
+import { openPwnedFile } from "../src/services/accounts/credentials/pwned-file.ts";
 import { hex } from "../src/encoding.ts";
 
 const count = Number(Deno.args[0] ?? 1_000_000);

@@ -13,7 +13,7 @@ import { startMail } from "./mail/mail-runtime.ts";
 import { openRedisConnection, type RedisConnection } from "./redis/connection.ts";
 import { startHousekeeping } from "./services/housekeeping.ts";
 import { createMetrics } from "./metrics/prometheus.ts";
-import { openConfiguredPwnedFile } from "./services/accounts/password-policy.ts";
+import { openConfiguredPwnedFile } from "./services/accounts/credentials/password-policy.ts";
 
 /** The running service's dependencies plus how to release them. */
 export interface Runtime {

@@ -18,7 +18,7 @@ import {
   PWNED_MAX_BUCKET_BITS,
   PWNED_RECORD_BYTES,
   recordsOffset,
-} from "../services/accounts/pwned-file.ts";
+} from "../services/accounts/credentials/pwned-file.ts";
 import type { CommandOutput } from "./output.ts";
 
 const LINE = /^([0-9A-Fa-f]{40})(?::\d+)?$/;

@@ -10,7 +10,7 @@ import {
   type ExpiringTable,
   type Retention,
 } from "../repositories/housekeeping.ts";
-import { eraseDueAccounts } from "./accounts/erasure.ts";
+import { eraseDueAccounts } from "./accounts/settings/erasure.ts";
 
 /**
  * Rows deleted per table by one run, accounts erased after their grace period, and expired

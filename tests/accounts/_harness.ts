@@ -1,4 +1,4 @@
-import type { PasswordHasher } from "../../src/services/accounts/passwords.ts";
+import type { PasswordHasher } from "../../src/services/accounts/credentials/passwords.ts";
 import type { RevocationCache } from "../../src/services/revocation/cache.ts";
 import { type Clock, ManualClock } from "../../src/clock.ts";
 import type { Mailer } from "../../src/mail/mailer.ts";

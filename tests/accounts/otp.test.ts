@@ -1,4 +1,4 @@
-import { generateOtp } from "../../src/services/accounts/otp.ts";
+import { generateOtp } from "../../src/services/accounts/signup/otp.ts";
 import { assert, assertEquals, assertMatch } from "../helpers/assert.ts";
 import { otpOf } from "../helpers/smtp.ts";
 import {

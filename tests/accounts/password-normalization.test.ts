@@ -4,7 +4,7 @@
  * made from the password as typed keep signing in, and are rehashed on the way.
  */
 import { hash as bcryptHash, verify as bcryptVerify } from "@node-rs/bcrypt";
-import { createPasswordHasher } from "../../src/services/accounts/passwords.ts";
+import { createPasswordHasher } from "../../src/services/accounts/credentials/passwords.ts";
 import { NOOP_OBSERVER, type PasswordOperation } from "../../src/observer.ts";
 import { assert, assertEquals } from "../helpers/assert.ts";
 import { accountsApp, accountsBackends, uniqueEmail } from "./_harness.ts";

@@ -1,4 +1,4 @@
-import { createPasswordHasher, type PasswordHasher } from "../../src/services/accounts/passwords.ts";
+import { createPasswordHasher, type PasswordHasher } from "../../src/services/accounts/credentials/passwords.ts";
 import { SaturatedError, WorkLimiter } from "../../src/services/accounts/work-limiter.ts";
 import { assert, assertEquals, assertRejects, assertStringIncludes } from "../helpers/assert.ts";
 import { createTestDatabase } from "../helpers/database.ts";

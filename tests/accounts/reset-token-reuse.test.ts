@@ -1,6 +1,6 @@
 import { ManualClock } from "../../src/clock.ts";
-import { createPasswordHasher, type PasswordHasher } from "../../src/services/accounts/passwords.ts";
-import { RESET_TOKEN_TTL_MS } from "../../src/services/accounts/reset-tokens.ts";
+import { createPasswordHasher, type PasswordHasher } from "../../src/services/accounts/credentials/passwords.ts";
+import { RESET_TOKEN_TTL_MS } from "../../src/services/accounts/credentials/reset-tokens.ts";
 import { assertEquals } from "../helpers/assert.ts";
 import { mailWithSubject, signIn, tokenIn, verifiedAccount } from "../selfservice/_helpers.ts";
 import { type AccountsApp, accountsApp, accountsBackends } from "./_harness.ts";

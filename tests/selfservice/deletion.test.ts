@@ -1,6 +1,6 @@
 import { sql } from "kysely";
 import { createLogger } from "../../src/logger.ts";
-import { pseudonymOf } from "../../src/services/accounts/erasure.ts";
+import { pseudonymOf } from "../../src/services/accounts/settings/erasure.ts";
 import { startHousekeeping } from "../../src/services/housekeeping.ts";
 import { assert, assertEquals } from "../helpers/assert.ts";
 import { otpOf } from "../helpers/smtp.ts";

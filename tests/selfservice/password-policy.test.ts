@@ -1,8 +1,11 @@
 import { join } from "node:path";
 import { ConfigError } from "../../src/config.ts";
 import { buildPwnedFile } from "../../src/cli/pwned-build.ts";
-import { createPasswordPolicy, openConfiguredPwnedFile } from "../../src/services/accounts/password-policy.ts";
-import { openPwnedFile } from "../../src/services/accounts/pwned-file.ts";
+import {
+  createPasswordPolicy,
+  openConfiguredPwnedFile,
+} from "../../src/services/accounts/credentials/password-policy.ts";
+import { openPwnedFile } from "../../src/services/accounts/credentials/pwned-file.ts";
 import { hex } from "../../src/encoding.ts";
 import { memoryLogger, testConfig } from "../helpers/app.ts";
 import { assert, assertEquals, assertRejects, assertStringIncludes } from "../helpers/assert.ts";

@@ -3,7 +3,7 @@
  * account's name and the service's own name as words an attacker tries first, and says why on
  * the field.
  */
-import { createPasswordPolicy } from "../../src/services/accounts/password-policy.ts";
+import { createPasswordPolicy } from "../../src/services/accounts/credentials/password-policy.ts";
 import { AppError } from "../../src/errors.ts";
 import { assert, assertEquals, assertRejects } from "../helpers/assert.ts";
 import { accountsApp, accountsBackends, uniqueEmail } from "../accounts/_harness.ts";

@@ -5,7 +5,7 @@ import {
   SIGNIN_DEVICE_POLICY,
   signinAccountRule,
   signinDeviceRule,
-} from "../../services/accounts/signin-limits.ts";
+} from "../../services/accounts/credentials/signin-limits.ts";
 
 /**
  * What a route's limiter keys on: the client address, the signed-in user, the admin API key, the address and

@@ -6,7 +6,7 @@ import {
   MIN_PASSWORD_LENGTH,
   normalizePassword,
   passwordLength,
-} from "../../services/accounts/passwords.ts";
+} from "../../services/accounts/credentials/passwords.ts";
 import { utf8Length } from "../../encoding.ts";
 
 /** An address as typed; trimmed here, lower-cased by the service for identity. */

@@ -6,7 +6,7 @@
  * @module
  */
 import type { AccountPage } from "../../mail/account-links.ts";
-import { MAX_PASSWORD_BYTES, MIN_PASSWORD_LENGTH } from "../../services/accounts/passwords.ts";
+import { MAX_PASSWORD_BYTES, MIN_PASSWORD_LENGTH } from "../../services/accounts/credentials/passwords.ts";
 
 /** One form of a page: the JSON route it posts to and the fields it sends there. */
 export interface PageForm {

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { MAX_PASSWORD_LENGTH } from "../../services/accounts/passwords.ts";
+import { MAX_PASSWORD_LENGTH } from "../../services/accounts/credentials/passwords.ts";
 import { EmailSchema, NameSchema, NewPasswordSchema } from "../auth/auth.schemas.ts";
 
 /** The password a sensitive request re-states; any length is compared, none is echoed. */

@@ -6,8 +6,8 @@ import type { Logger } from "../../logger.ts";
 import type { Observer } from "../../observer.ts";
 import type { RateLimiter } from "../../ratelimit/mod.ts";
 import type { SessionService } from "../sessions/service.ts";
-import type { PasswordHasher } from "./passwords.ts";
-import type { PasswordPolicy } from "./password-policy.ts";
+import type { PasswordHasher } from "./credentials/passwords.ts";
+import type { PasswordPolicy } from "./credentials/password-policy.ts";
 
 /**
  * What the account flows need: sign-in starts a session and counts attempts per account, a

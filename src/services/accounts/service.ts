@@ -2,21 +2,21 @@ import type { AuthContext, RequestMeta, TokenPair } from "../identity.ts";
 import type { CurrentUser } from "../current-user.ts";
 import type { AccountDeps } from "./account-deps.ts";
 import { createAfterAnswer } from "./after-answer.ts";
-import { changePassword, type ChangePasswordInput } from "./change-password.ts";
-import { checkEmailChangeRequest, confirmEmailChange, issueEmailChange } from "./change-email.ts";
-import { revertEmailChange } from "./revert-email-change.ts";
+import { changePassword, type ChangePasswordInput } from "./settings/change-password.ts";
+import { checkEmailChangeRequest, confirmEmailChange, issueEmailChange } from "./settings/change-email.ts";
+import { revertEmailChange } from "./settings/revert-email-change.ts";
 import {
   cancelDeletion,
   deleteOwnAccount,
   type DeletionOptions,
   type ScheduledDeletion,
   scheduleDeletion,
-} from "./deletion.ts";
-import { requestPasswordReset, resetPassword } from "./password-reset.ts";
-import { updateProfile } from "./profile.ts";
-import { signin, type SigninInput, type SigninResult } from "./signin.ts";
-import { signup, type SignupInput } from "./signup.ts";
-import { resendEmailVerificationOtp, verifyEmail } from "./verify-email.ts";
+} from "./settings/deletion.ts";
+import { requestPasswordReset, resetPassword } from "./credentials/password-reset.ts";
+import { updateProfile } from "./settings/profile.ts";
+import { signin, type SigninInput, type SigninResult } from "./credentials/signin.ts";
+import { signup, type SignupInput } from "./signup/signup.ts";
+import { resendEmailVerificationOtp, verifyEmail } from "./signup/verify-email.ts";
 
 /** Accounts: sign-up and its code, sign-in, password reset, and the owner's own settings. */
 export interface AccountService {

@@ -11,7 +11,7 @@ import {
 } from "../../repositories/admin-users.ts";
 import type { UserStatus } from "../../user-statuses.ts";
 import type { SecurityEventType } from "../../security-event-types.ts";
-import { SIGNIN_LIMIT_WINDOW_SECONDS, signinAccountRule } from "../accounts/signin-limits.ts";
+import { SIGNIN_LIMIT_WINDOW_SECONDS, signinAccountRule } from "../accounts/credentials/signin-limits.ts";
 import type { AdminActor, AdminContext } from "./context.ts";
 import { decodeAdminCursor, encodeAdminCursor } from "../keyset-cursor.ts";
 

@@ -1,5 +1,5 @@
-import type { Config } from "../../config.ts";
-import { constantTimeEqual, hmacHex } from "../secrets.ts";
+import type { Config } from "../../../config.ts";
+import { constantTimeEqual, hmacHex } from "../../secrets.ts";
 import { codeKeys } from "./code-keys.ts";
 
 export const OTP_DIGITS = 6;

@@ -1,15 +1,15 @@
-import { verificationCodeMail } from "../../mail/templates.ts";
-import { spendOtpAttempts, type SpentCode } from "../../repositories/email-otps.ts";
-import { applySignup, findSignupsToRemind, reissueCodes, type ReissuedCode } from "../../repositories/signups.ts";
-import { lockUserByEmail, NO_USER } from "../../repositories/users.ts";
+import { verificationCodeMail } from "../../../mail/templates.ts";
+import { spendOtpAttempts, type SpentCode } from "../../../repositories/email-otps.ts";
+import { applySignup, findSignupsToRemind, reissueCodes, type ReissuedCode } from "../../../repositories/signups.ts";
+import { lockUserByEmail, NO_USER } from "../../../repositories/users.ts";
 import { generateOtp, otpDigest, otpMatches } from "./otp.ts";
-import type { AccountDeps } from "./account-deps.ts";
-import { normalizeEmail } from "./email-address.ts";
+import type { AccountDeps } from "../account-deps.ts";
+import { normalizeEmail } from "../email-address.ts";
 import { codeExpiry, throttleStart } from "./verification-mail.ts";
-import { withEvents } from "../audit-trail.ts";
-import type { RequestMeta } from "../identity.ts";
-import { AppError } from "../../errors.ts";
-import type { RenderedMail } from "../../mail/templates.ts";
+import { withEvents } from "../../audit-trail.ts";
+import type { RequestMeta } from "../../identity.ts";
+import { AppError } from "../../../errors.ts";
+import type { RenderedMail } from "../../../mail/templates.ts";
 
 /** One error for wrong, expired, used, exhausted and superseded codes, and for unknown addresses. */
 export function invalidOtpError(): AppError {

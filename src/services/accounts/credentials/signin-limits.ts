@@ -6,16 +6,16 @@
  * the same for an active account, an idle one and an unknown address.
  * @module
  */
-import type { Tier } from "../../config.ts";
+import type { Tier } from "../../../config.ts";
 import {
   isCountedResult,
   limitOutcome,
   rateLimitedError,
   rateLimitHeaders,
   retryAfterSeconds,
-} from "../../ratelimit/headers.ts";
-import type { LimitResult, LimitRule } from "../../ratelimit/mod.ts";
-import type { AccountDeps } from "./account-deps.ts";
+} from "../../../ratelimit/headers.ts";
+import type { LimitResult, LimitRule } from "../../../ratelimit/mod.ts";
+import type { AccountDeps } from "../account-deps.ts";
 
 /** Policy name of sign-ins to one address without a known device token. */
 export const SIGNIN_ACCOUNT_POLICY = "signin_account";

@@ -1,12 +1,12 @@
-import { AppError } from "../../errors.ts";
-import { passwordChangedByOwnerMail } from "../../mail/templates.ts";
-import { updatePasswordHash } from "../../repositories/users.ts";
-import { withEvents } from "../audit-trail.ts";
-import type { AuthContext, RequestMeta, TokenPair } from "../identity.ts";
-import type { AccountDeps } from "./account-deps.ts";
+import { AppError } from "../../../errors.ts";
+import { passwordChangedByOwnerMail } from "../../../mail/templates.ts";
+import { updatePasswordHash } from "../../../repositories/users.ts";
+import { withEvents } from "../../audit-trail.ts";
+import type { AuthContext, RequestMeta, TokenPair } from "../../identity.ts";
+import type { AccountDeps } from "../account-deps.ts";
 import { checkCurrentPassword, liveAccount } from "./current-password.ts";
-import { normalizePassword } from "./passwords.ts";
-import { queueMail } from "./verification-mail.ts";
+import { normalizePassword } from "../credentials/passwords.ts";
+import { queueMail } from "../signup/verification-mail.ts";
 
 export interface ChangePasswordInput {
   current_password: string;

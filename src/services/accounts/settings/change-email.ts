@@ -1,30 +1,30 @@
-import { AppError, invalidTokenError } from "../../errors.ts";
+import { AppError, invalidTokenError } from "../../../errors.ts";
 import {
   emailChangeCodeMail,
   emailChangedMail,
   emailChangeRequestedMail,
   emailChangeTakenMail,
-} from "../../mail/templates.ts";
-import { storeAccountToken } from "../../repositories/account-tokens.ts";
+} from "../../../mail/templates.ts";
+import { storeAccountToken } from "../../../repositories/account-tokens.ts";
 import {
   consumeEmailChange,
   deleteEmailChanges,
   insertEmailChange,
   spendEmailChangeAttempt,
-} from "../../repositories/email-changes.ts";
-import { insertOutboxMailUnlessRecent } from "../../repositories/mail-outbox.ts";
-import { deleteResetTokens } from "../../repositories/password-reset-tokens.ts";
-import { deleteUnverifiedUser, findUserByEmail, lockUserById, updateEmail } from "../../repositories/users.ts";
-import { withEvents } from "../audit-trail.ts";
-import type { AuthContext, RequestMeta } from "../identity.ts";
-import { type CurrentUser, currentUserView } from "../current-user.ts";
-import type { AccountDeps } from "./account-deps.ts";
+} from "../../../repositories/email-changes.ts";
+import { insertOutboxMailUnlessRecent } from "../../../repositories/mail-outbox.ts";
+import { deleteResetTokens } from "../../../repositories/password-reset-tokens.ts";
+import { deleteUnverifiedUser, findUserByEmail, lockUserById, updateEmail } from "../../../repositories/users.ts";
+import { withEvents } from "../../audit-trail.ts";
+import type { AuthContext, RequestMeta } from "../../identity.ts";
+import { type CurrentUser, currentUserView } from "../../current-user.ts";
+import type { AccountDeps } from "../account-deps.ts";
 import { emailChangeDigest, emailChangeMatches, newAccountToken, REVERT_TOKEN_TTL_MS } from "./account-tokens.ts";
 import { checkCurrentPassword, liveAccount } from "./current-password.ts";
-import { normalizeEmail } from "./email-address.ts";
-import { generateOtp } from "./otp.ts";
-import { codeExpiry, queueMail, throttleStart } from "./verification-mail.ts";
-import { invalidOtpError } from "./verify-email.ts";
+import { normalizeEmail } from "../email-address.ts";
+import { generateOtp } from "../signup/otp.ts";
+import { codeExpiry, queueMail, throttleStart } from "../signup/verification-mail.ts";
+import { invalidOtpError } from "../signup/verify-email.ts";
 
 /** One error for unknown, used and expired revert and cancel tokens. */
 export function invalidAccountTokenError(): AppError {

@@ -1,8 +1,8 @@
-import { SaturatedError, WorkLimiter } from "./work-limiter.ts";
-import { AppError } from "../../errors.ts";
-import { utf8Length } from "../../encoding.ts";
-import { NOOP_OBSERVER, type Observer, type PasswordOperation } from "../../observer.ts";
-import { withSpan } from "../../tracing.ts";
+import { SaturatedError, WorkLimiter } from "../work-limiter.ts";
+import { AppError } from "../../../errors.ts";
+import { utf8Length } from "../../../encoding.ts";
+import { NOOP_OBSERVER, type Observer, type PasswordOperation } from "../../../observer.ts";
+import { withSpan } from "../../../tracing.ts";
 
 /** bcrypt reads at most 72 bytes (of the NFKC form); longer passwords are refused rather than silently truncated. */
 export const MAX_PASSWORD_BYTES = 72;

@@ -1,8 +1,8 @@
 import type { Transaction } from "kysely";
-import type { DB } from "../../db/schema.ts";
-import type { MailTemplate, RenderedMail } from "../../mail/templates.ts";
-import { hasMailSince, insertOutboxMail } from "../../repositories/mail-outbox.ts";
-import type { AccountDeps } from "./account-deps.ts";
+import type { DB } from "../../../db/schema.ts";
+import type { MailTemplate, RenderedMail } from "../../../mail/templates.ts";
+import { hasMailSince, insertOutboxMail } from "../../../repositories/mail-outbox.ts";
+import type { AccountDeps } from "../account-deps.ts";
 
 /** At most one mail of a kind per address in this window, however often it is asked for. */
 export const MAIL_THROTTLE_MS = 60_000;

@@ -1,12 +1,12 @@
-import { signupAttemptMail, verificationCodeMail } from "../../mail/templates.ts";
-import { insertOutboxMailUnlessRecent } from "../../repositories/mail-outbox.ts";
-import { createOrLockUser, insertSignupWithCode } from "../../repositories/signups.ts";
-import type { AccountDeps } from "./account-deps.ts";
-import { normalizeEmail } from "./email-address.ts";
+import { signupAttemptMail, verificationCodeMail } from "../../../mail/templates.ts";
+import { insertOutboxMailUnlessRecent } from "../../../repositories/mail-outbox.ts";
+import { createOrLockUser, insertSignupWithCode } from "../../../repositories/signups.ts";
+import type { AccountDeps } from "../account-deps.ts";
+import { normalizeEmail } from "../email-address.ts";
 import { generateOtp, otpDigest } from "./otp.ts";
 import { codeExpiry, throttleStart } from "./verification-mail.ts";
-import { withEvents } from "../audit-trail.ts";
-import type { RequestMeta } from "../identity.ts";
+import { withEvents } from "../../audit-trail.ts";
+import type { RequestMeta } from "../../identity.ts";
 
 export interface SignupInput {
   email: string;

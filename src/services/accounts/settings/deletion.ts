@@ -1,5 +1,5 @@
-import { AppError } from "../../errors.ts";
-import { accountDeletedMail, accountDeletionMail } from "../../mail/templates.ts";
+import { AppError } from "../../../errors.ts";
+import { accountDeletedMail, accountDeletionMail } from "../../../mail/templates.ts";
 import { accountTokenDigests, newAccountToken } from "./account-tokens.ts";
 import {
   deleteAccountTokens,
@@ -8,19 +8,19 @@ import {
   revertableAddresses,
   storeAccountToken,
   useAccountToken,
-} from "../../repositories/account-tokens.ts";
-import { deleteEmailChanges } from "../../repositories/email-changes.ts";
-import { deleteResetTokens } from "../../repositories/password-reset-tokens.ts";
-import { deletePendingSignups } from "../../repositories/signups.ts";
-import { lockUserById, setDeletionDue } from "../../repositories/users.ts";
-import { withEvents } from "../audit-trail.ts";
-import type { AuthContext, RequestMeta } from "../identity.ts";
-import type { AccountDeps } from "./account-deps.ts";
+} from "../../../repositories/account-tokens.ts";
+import { deleteEmailChanges } from "../../../repositories/email-changes.ts";
+import { deleteResetTokens } from "../../../repositories/password-reset-tokens.ts";
+import { deletePendingSignups } from "../../../repositories/signups.ts";
+import { lockUserById, setDeletionDue } from "../../../repositories/users.ts";
+import { withEvents } from "../../audit-trail.ts";
+import type { AuthContext, RequestMeta } from "../../identity.ts";
+import type { AccountDeps } from "../account-deps.ts";
 import { invalidAccountTokenError } from "./change-email.ts";
 import { checkCurrentPassword, liveAccount } from "./current-password.ts";
-import { normalizeEmail } from "./email-address.ts";
+import { normalizeEmail } from "../email-address.ts";
 import { eraseAccount } from "./erasure.ts";
-import { queueMail } from "./verification-mail.ts";
+import { queueMail } from "../signup/verification-mail.ts";
 
 const DAY_MS = 86_400_000;
 

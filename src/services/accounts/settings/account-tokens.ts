@@ -1,7 +1,7 @@
-import type { Config } from "../../config.ts";
-import { base64url } from "../../encoding.ts";
-import { constantTimeEqual, hmacHex } from "../secrets.ts";
-import { codeKeys } from "./code-keys.ts";
+import type { Config } from "../../../config.ts";
+import { base64url } from "../../../encoding.ts";
+import { constantTimeEqual, hmacHex } from "../../secrets.ts";
+import { codeKeys } from "../signup/code-keys.ts";
 
 const ACCOUNT_TOKEN_BYTES = 32;
 const ACCOUNT_TOKEN_KEY_LABEL = "account-token v1";

@@ -1,5 +1,5 @@
-import type { Config } from "../../config.ts";
-import { deriveHmacKey, type HmacKey, keyFingerprint } from "../secrets.ts";
+import type { Config } from "../../../config.ts";
+import { deriveHmacKey, type HmacKey, keyFingerprint } from "../../secrets.ts";
 
 /** One HMAC key of codes or reset tokens, and the id stored with each row it keyed. */
 export interface CodeKey {

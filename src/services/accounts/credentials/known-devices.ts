@@ -1,7 +1,7 @@
-import { base64url } from "../../encoding.ts";
-import { insertKnownDevice, touchKnownDevice } from "../../repositories/known-devices.ts";
-import { sha256Hex } from "../secrets.ts";
-import type { AccountDeps } from "./account-deps.ts";
+import { base64url } from "../../../encoding.ts";
+import { insertKnownDevice, touchKnownDevice } from "../../../repositories/known-devices.ts";
+import { sha256Hex } from "../../secrets.ts";
+import type { AccountDeps } from "../account-deps.ts";
 
 const DEVICE_TOKEN_BYTES = 32;
 

@@ -1,9 +1,9 @@
-import { invalidTokenError } from "../../errors.ts";
-import { updateUserName } from "../../repositories/users.ts";
-import { withEvents } from "../audit-trail.ts";
-import type { RequestMeta } from "../identity.ts";
-import { type CurrentUser, currentUserView } from "../current-user.ts";
-import type { AccountDeps } from "./account-deps.ts";
+import { invalidTokenError } from "../../../errors.ts";
+import { updateUserName } from "../../../repositories/users.ts";
+import { withEvents } from "../../audit-trail.ts";
+import type { RequestMeta } from "../../identity.ts";
+import { type CurrentUser, currentUserView } from "../../current-user.ts";
+import type { AccountDeps } from "../account-deps.ts";
 
 /** Sets the signed-in user's display name (validated like a sign-up's) and returns the account. */
 export async function updateProfile(

@@ -1,9 +1,9 @@
-import { AppError } from "../../errors.ts";
-import { base64url } from "../../encoding.ts";
-import { passwordResetLink, passwordResetMail } from "../../mail/templates.ts";
-import { findLiveAccountToken, retireAccountTokens, useAccountToken } from "../../repositories/account-tokens.ts";
-import { deleteEmailChanges } from "../../repositories/email-changes.ts";
-import { issueResetToken } from "../../repositories/password-reset-tokens.ts";
+import { AppError } from "../../../errors.ts";
+import { base64url } from "../../../encoding.ts";
+import { passwordResetLink, passwordResetMail } from "../../../mail/templates.ts";
+import { findLiveAccountToken, retireAccountTokens, useAccountToken } from "../../../repositories/account-tokens.ts";
+import { deleteEmailChanges } from "../../../repositories/email-changes.ts";
+import { issueResetToken } from "../../../repositories/password-reset-tokens.ts";
 import {
   deleteUnverifiedUser,
   findUserByEmail,
@@ -11,14 +11,14 @@ import {
   setDeletionDue,
   updateEmail,
   updatePasswordHash,
-} from "../../repositories/users.ts";
-import { withEvents } from "../audit-trail.ts";
-import type { RequestMeta } from "../identity.ts";
-import type { AccountDeps } from "./account-deps.ts";
+} from "../../../repositories/users.ts";
+import { withEvents } from "../../audit-trail.ts";
+import type { RequestMeta } from "../../identity.ts";
+import type { AccountDeps } from "../account-deps.ts";
 import { accountTokenDigests } from "./account-tokens.ts";
 import { invalidAccountTokenError } from "./change-email.ts";
-import { normalizeEmail } from "./email-address.ts";
-import { newResetToken, RESET_TOKEN_TTL_MS } from "./reset-tokens.ts";
+import { normalizeEmail } from "../email-address.ts";
+import { newResetToken, RESET_TOKEN_TTL_MS } from "../credentials/reset-tokens.ts";
 
 /**
  * Undoes an address change with the token mailed to the old address: the old address comes

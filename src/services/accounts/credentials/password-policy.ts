@@ -8,9 +8,9 @@
  * @module
  */
 import { dictionary } from "@zxcvbn-ts/language-common";
-import { type Config, ConfigError } from "../../config.ts";
-import type { Logger } from "../../logger.ts";
-import { AppError } from "../../errors.ts";
+import { type Config, ConfigError } from "../../../config.ts";
+import type { Logger } from "../../../logger.ts";
+import { AppError } from "../../../errors.ts";
 import { openPwnedFile, type PwnedFile, PwnedFileError } from "./pwned-file.ts";
 import { estimateStrength, MIN_GUESSES_LOG10, SERVICE_WORDS, type StrengthEstimate } from "./password-strength.ts";
 import { normalizePassword } from "./passwords.ts";

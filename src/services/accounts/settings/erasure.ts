@@ -1,11 +1,11 @@
 import type { Kysely } from "kysely";
-import type { Config } from "../../config.ts";
-import type { DB } from "../../db/schema.ts";
-import type { RenderedMail } from "../../mail/templates.ts";
-import { accountAddresses, eraseUser, lockDueAccount } from "../../repositories/erasure.ts";
-import { lockUserById } from "../../repositories/users.ts";
-import { hmacHex, purposeKey } from "../secrets.ts";
-import { queueMail } from "./verification-mail.ts";
+import type { Config } from "../../../config.ts";
+import type { DB } from "../../../db/schema.ts";
+import type { RenderedMail } from "../../../mail/templates.ts";
+import { accountAddresses, eraseUser, lockDueAccount } from "../../../repositories/erasure.ts";
+import { lockUserById } from "../../../repositories/users.ts";
+import { hmacHex, purposeKey } from "../../secrets.ts";
+import { queueMail } from "../signup/verification-mail.ts";
 
 const PSEUDONYM_KEY_LABEL = "security-event-pseudonym v1";
 

@@ -1,7 +1,7 @@
-import type { Config } from "../../config.ts";
-import { base64url } from "../../encoding.ts";
-import { hmacHex, sha256Hex } from "../secrets.ts";
-import { codeKeys } from "./code-keys.ts";
+import type { Config } from "../../../config.ts";
+import { base64url } from "../../../encoding.ts";
+import { hmacHex, sha256Hex } from "../../secrets.ts";
+import { codeKeys } from "../signup/code-keys.ts";
 
 const RESET_TOKEN_BYTES = 32;
 export const RESET_TOKEN_TTL_MS = 15 * 60 * 1000;

@@ -1,14 +1,14 @@
-import { passwordChangedMail, passwordResetLink, passwordResetMail } from "../../mail/templates.ts";
-import { findLiveResetToken, issueResetToken, useResetToken } from "../../repositories/password-reset-tokens.ts";
-import { deletePendingSignups } from "../../repositories/signups.ts";
-import { lockUserByEmail, lockUserById, markEmailVerified, updatePasswordHash } from "../../repositories/users.ts";
+import { passwordChangedMail, passwordResetLink, passwordResetMail } from "../../../mail/templates.ts";
+import { findLiveResetToken, issueResetToken, useResetToken } from "../../../repositories/password-reset-tokens.ts";
+import { deletePendingSignups } from "../../../repositories/signups.ts";
+import { lockUserByEmail, lockUserById, markEmailVerified, updatePasswordHash } from "../../../repositories/users.ts";
 import { newResetToken, RESET_TOKEN_TTL_MS, resetTokenDigests } from "./reset-tokens.ts";
-import type { AccountDeps } from "./account-deps.ts";
-import { normalizeEmail } from "./email-address.ts";
-import { mailedRecently, queueMail } from "./verification-mail.ts";
-import { withEvents } from "../audit-trail.ts";
-import type { RequestMeta } from "../identity.ts";
-import { AppError } from "../../errors.ts";
+import type { AccountDeps } from "../account-deps.ts";
+import { normalizeEmail } from "../email-address.ts";
+import { mailedRecently, queueMail } from "../signup/verification-mail.ts";
+import { withEvents } from "../../audit-trail.ts";
+import type { RequestMeta } from "../../identity.ts";
+import { AppError } from "../../../errors.ts";
 
 /** One error for unknown, expired, used and superseded tokens. */
 export function invalidResetTokenError(): AppError {

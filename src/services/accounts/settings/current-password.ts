@@ -1,16 +1,16 @@
-import type { UserRow } from "../../db/schema.ts";
-import { AppError, invalidTokenError } from "../../errors.ts";
-import { findUserById } from "../../repositories/users.ts";
-import { recordEvent } from "../audit-trail.ts";
-import type { RequestMeta } from "../identity.ts";
-import type { AccountDeps } from "./account-deps.ts";
-import { verifyAndUpgrade } from "./password-upgrade.ts";
+import type { UserRow } from "../../../db/schema.ts";
+import { AppError, invalidTokenError } from "../../../errors.ts";
+import { findUserById } from "../../../repositories/users.ts";
+import { recordEvent } from "../../audit-trail.ts";
+import type { RequestMeta } from "../../identity.ts";
+import type { AccountDeps } from "../account-deps.ts";
+import { verifyAndUpgrade } from "../credentials/password-upgrade.ts";
 import {
   CURRENT_PASSWORD_SESSION_POLICY,
   currentPasswordSessionRule,
   giveBackAttempt,
   takeAttempt,
-} from "./signin-limits.ts";
+} from "../credentials/signin-limits.ts";
 
 /** The signed-in user's live account; a token whose account is gone or waiting for erasure is a 401. */
 export async function liveAccount(deps: AccountDeps, userId: string): Promise<UserRow> {

@@ -1,7 +1,7 @@
-import type { UserRow } from "../../db/schema.ts";
-import { describeError } from "../../logger.ts";
-import { replacePasswordHash } from "../../repositories/users.ts";
-import type { AccountDeps } from "./account-deps.ts";
+import type { UserRow } from "../../../db/schema.ts";
+import { describeError } from "../../../logger.ts";
+import { replacePasswordHash } from "../../../repositories/users.ts";
+import type { AccountDeps } from "../account-deps.ts";
 
 /**
  * Checks `password` against the account's hash, and when the hash was made from the password as

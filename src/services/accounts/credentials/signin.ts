@@ -1,7 +1,7 @@
-import { findUserAndDevice } from "../../repositories/known-devices.ts";
-import { isDisabled } from "../../repositories/admin-users.ts";
-import type { AccountDeps } from "./account-deps.ts";
-import { normalizeEmail } from "./email-address.ts";
+import { findUserAndDevice } from "../../../repositories/known-devices.ts";
+import { isDisabled } from "../../../repositories/admin-users.ts";
+import type { AccountDeps } from "../account-deps.ts";
+import { normalizeEmail } from "../email-address.ts";
 import { verifyAndUpgrade } from "./password-upgrade.ts";
 import { hashDeviceToken, rememberDevice } from "./known-devices.ts";
 import {
@@ -13,9 +13,9 @@ import {
   signinDeviceRule,
   takeAttempt,
 } from "./signin-limits.ts";
-import { recordEvent } from "../audit-trail.ts";
-import type { RequestMeta, TokenPair } from "../identity.ts";
-import { AppError } from "../../errors.ts";
+import { recordEvent } from "../../audit-trail.ts";
+import type { RequestMeta, TokenPair } from "../../identity.ts";
+import { AppError } from "../../../errors.ts";
 
 /** One error for an unknown address and a wrong password: the body must not tell them apart. */
 export function invalidCredentialsError(): AppError {
