@@ -8,18 +8,15 @@ import { freeServicePort } from "../helpers/free-port.ts";
 import { otpFromOutbox, postJson } from "../helpers/http-flows.ts";
 import { skipWithout } from "../helpers/installed.ts";
 import { startServer } from "../helpers/server.ts";
-import { startPrometheus } from "./_prometheus.ts";
+import { until, untilPasses } from "../helpers/until.ts";
+import { SCRAPES, startPrometheus } from "./_prometheus.ts";
 
 /** Waits for a log line of the server, such as the metrics listener's. */
 async function logLine(lines: Array<Record<string, unknown>>, message: string): Promise<Record<string, unknown>> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const line = lines.find((candidate) => candidate.message === message);
-    if (line) return line;
-    if (Date.now() > deadline) throw new Error(`no "${message}" line: ${JSON.stringify(lines)}`);
-    // The server is another process: its log arrives on its own schedule
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  const found = () => lines.find((candidate) => candidate.message === message);
+  // The server is another process: its log arrives on its own schedule
+  await until(() => found() !== undefined, { timeout: 10_000, interval: 50, what: `a "${message}" log line` });
+  return found()!;
 }
 
 Deno.test({
@@ -66,7 +63,7 @@ Deno.test({
           const samples = await prometheus.query(promql);
           return samples.length === 1 ? samples[0].value : samples.length === 0 ? undefined : NaN;
         };
-        await prometheus.eventually(async () => {
+        await untilPasses(async () => {
           assertEquals(
             {
               signup: await value('auth_events_total{type="signup"}'),
@@ -136,7 +133,7 @@ Deno.test({
               up: 1,
             },
           );
-        });
+        }, SCRAPES);
         // Process metrics work under Deno: CPU time and resident memory are read, not zero
         assertEquals((await value("process_cpu_seconds_total"))! > 0, true);
         assertEquals((await value("process_resident_memory_bytes"))! > 0, true);

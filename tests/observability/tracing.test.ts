@@ -6,7 +6,7 @@
 import { assert, assertEquals } from "../helpers/assert.ts";
 import { postJson } from "../helpers/http-flows.ts";
 import { startServer } from "../helpers/server.ts";
-import { eventually } from "../helpers/eventually.ts";
+import { untilPasses } from "../helpers/until.ts";
 
 interface ReceivedSpan {
   traceId: string;
@@ -63,7 +63,7 @@ Deno.test({
       assert(/^[0-9a-f]{32}$/.test(problem.trace_id), `no trace_id in ${JSON.stringify(problem)}`);
       const requestId = signin.headers.get("X-Request-ID");
 
-      await eventually(() => {
+      await untilPasses(() => {
         const trace = receiver.spans.filter((span) => span.traceId === problem.trace_id);
         const names = trace.map((span) => span.name);
         assertEquals(trace.filter((span) => span.kind === SERVER_KIND).length, 1, `server spans in ${names}`);
@@ -95,7 +95,7 @@ Deno.test({
       assert(!signupTraces.has(problem.trace_id));
 
       // The access log line of the request names the same trace
-      await eventually(() => {
+      await untilPasses(() => {
         const line = server.lines.find((candidate) =>
           candidate.message === "request" && candidate.request_id === requestId
         );

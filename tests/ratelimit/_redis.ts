@@ -64,17 +64,3 @@ export async function withRedisClient<T>(
     if (client.isOpen) client.destroy();
   }
 }
-
-/** Polls `check` until it returns true or `timeoutMs` passes. */
-export async function waitFor(
-  check: () => Promise<boolean>,
-  timeoutMs: number,
-): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return true;
-    // Real time: what is awaited is a real Redis (a connection, a restart, a pause ending)
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  return false;
-}
