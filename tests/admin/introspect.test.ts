@@ -7,6 +7,7 @@ import { createTestDatabase } from "../helpers/database.ts";
 import { createTestCache } from "../sessions/cache.ts";
 import { createUser, getMe, post, signIn, statusOf } from "../sessions/helpers.ts";
 import { ADMIN_TEST_ENV, adminKey, jsonOf, withKey } from "./_harness.ts";
+import { claimsOf } from "../helpers/claims.ts";
 
 const database = await createTestDatabase();
 const testCache = createTestCache(createLogger({ level: "error" }));
@@ -35,8 +36,7 @@ function introspect(app: typeof a, token: string, withAdminKey = key) {
 Deno.test("introspection: a live access token is active with its user, session and times", async () => {
   const user = await createUser(database.db, "introspected");
   const pair = await signIn(a, user);
-  const [, payload] = pair.access_token.split(".");
-  const claims = JSON.parse(atob(payload.replaceAll("-", "+").replaceAll("_", "/")));
+  const claims = claimsOf(pair.access_token);
   const { status, body } = await introspect(b, pair.access_token);
   assertEquals(status, 200);
   assertEquals(body, {

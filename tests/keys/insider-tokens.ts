@@ -4,7 +4,8 @@
  * from the signing_keys table.
  * @module
  */
-import { decodeJwt, decodeProtectedHeader, importJWK, type JWTPayload, SignJWT } from "jose";
+import { importJWK, type JWTPayload, SignJWT } from "jose";
+import { claimsOf, headerOf } from "../helpers/claims.ts";
 import { createKeySealer } from "../../src/services/keys/sealing.ts";
 import { keyFingerprint } from "../../src/services/secrets.ts";
 import { ACCESS_TOKEN_TYPE } from "../../src/services/sessions/tokens.ts";
@@ -15,13 +16,13 @@ import { TEST_SECRETS } from "../helpers/env.ts";
 export type SigningKeyName = { alg: "HS256" } | { alg: "EdDSA" | "ES256"; kid: string };
 
 /** The claims of a token the service issued, with a fresh jti (so the text is new to every memo). */
-export function claimsOf(accessToken: string): JWTPayload {
-  return { ...decodeJwt(accessToken), jti: crypto.randomUUID() };
+export function reissuedClaims(accessToken: string): JWTPayload {
+  return { ...claimsOf(accessToken), jti: crypto.randomUUID() };
 }
 
 /** The key an access token of the service names in its header. */
 export function keyOf(accessToken: string): SigningKeyName {
-  const { alg, kid } = decodeProtectedHeader(accessToken);
+  const { alg, kid } = headerOf(accessToken);
   return alg === "HS256" ? { alg } : { alg: alg as "EdDSA" | "ES256", kid: kid! };
 }
 

@@ -3,7 +3,6 @@
  * when TEST_REDIS_URL is set): the life cycle standby → current → previous → retired |
  * revoked, enforced by the key service, under traffic. Time moves on a ManualClock.
  */
-import { decodeProtectedHeader } from "jose";
 import { sql } from "kysely";
 import { ManualClock } from "../../src/clock.ts";
 import { base64 } from "../../src/encoding.ts";
@@ -19,6 +18,7 @@ import { assert, assertEquals, assertRejects } from "../helpers/assert.ts";
 import { createTestDatabase } from "../helpers/database.ts";
 import { createTestCache } from "../sessions/cache.ts";
 import { createUser, getMe, MANY_REQUESTS_ENV, refresh, signIn, statusOf } from "../sessions/helpers.ts";
+import { headerOf } from "../helpers/claims.ts";
 
 const STANDBY_MS = 310_000;
 const KEY_REFRESH_MS = 10_000;
@@ -39,10 +39,6 @@ Deno.test.afterAll(() => database.close());
 
 async function withoutSigningKeys(): Promise<void> {
   await sql`delete from signing_keys`.execute(database.db);
-}
-
-function kidOf(token: string): string {
-  return decodeProtectedHeader(token).kid!;
 }
 
 async function jwksKids(instance: TestApp): Promise<string[]> {
@@ -104,8 +100,8 @@ for (const alg of ["EdDSA", "ES256"] as const) {
         for (const instance of [a, b]) assertEquals(await jwksKids(instance), [first]);
         for (const instance of [a, b]) {
           const pair = await signIn(instance, user);
-          assertEquals(decodeProtectedHeader(pair.access_token), { alg, kid: first, typ: "at+jwt" });
-          assertEquals(decodeProtectedHeader(pair.refresh_token).alg, "HS256", "refresh tokens stay HMAC");
+          assertEquals(headerOf(pair.access_token), { alg, kid: first, typ: "at+jwt" });
+          assertEquals(headerOf(pair.refresh_token).alg, "HS256", "refresh tokens stay HMAC");
         }
         await traffic("steady");
         assertEquals(failures, []);
@@ -121,12 +117,12 @@ for (const alg of ["EdDSA", "ES256"] as const) {
         await traffic("just before activation");
         // Activated on A (as the CLI would) while both instances serve: B still signs with the old key
         await Promise.all([a.deps.keys.activate(second), traffic("activation")]);
-        assertEquals(kidOf((await signIn(a, user)).access_token), second);
-        assertEquals(kidOf((await signIn(b, user)).access_token), first, "B has not re-read the keys yet");
+        assertEquals(headerOf((await signIn(a, user)).access_token).kid, second);
+        assertEquals(headerOf((await signIn(b, user)).access_token).kid, first, "B has not re-read the keys yet");
         await traffic("after activation");
         clock.advance(KEY_REFRESH_MS);
         await traffic("B notices");
-        assertEquals(kidOf((await signIn(b, user)).access_token), second);
+        assertEquals(headerOf((await signIn(b, user)).access_token).kid, second);
         assertEquals(await jwksKids(a), [first, second].sort(), "the previous key stays published");
         for (let waited = 0; waited <= PREVIOUS_MS; waited += 60_000) {
           clock.advance(60_000);
@@ -157,7 +153,7 @@ for (const alg of ["EdDSA", "ES256"] as const) {
         }
         // Refresh tokens are HMAC: the session renews itself with the new key
         const renewed = await (await refresh(b, signedBySecond.refresh_token)).json();
-        assertEquals(kidOf(renewed.access_token), third);
+        assertEquals(headerOf(renewed.access_token).kid, third);
         assertEquals(await jwksKids(a), [third]);
         await refused(() => a.deps.keys.activate(second), "Only a standby key");
         await refused(() => a.deps.keys.retire(third), "current key");
@@ -166,7 +162,7 @@ for (const alg of ["EdDSA", "ES256"] as const) {
       await t.step("an unknown kid is refused", async () => {
         const pair = await signIn(a, user);
         const [, payload, signature] = pair.access_token.split(".");
-        const forgedHeader = btoa(JSON.stringify({ ...decodeProtectedHeader(pair.access_token), kid: "nope" }))
+        const forgedHeader = btoa(JSON.stringify({ ...headerOf(pair.access_token), kid: "nope" }))
           .replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
         assertEquals(await statusOf(getMe(b, `${forgedHeader}.${payload}.${signature}`)), 401);
       });
@@ -193,7 +189,7 @@ Deno.test("with no current key pair: a sign-in is 503; production refuses to sta
     const production = createKeyService({ config, db: database.db, clock, logger, accessKeys, sealer, revocations });
     await refused(() => production.ensureSigningKey(), "no EdDSA key is current");
     const kid = await app.deps.keys.ensureSigningKey();
-    assertEquals(kidOf((await signIn(app, user)).access_token), kid);
+    assertEquals(headerOf((await signIn(app, user)).access_token).kid, kid);
   } finally {
     await app.close();
   }

@@ -3,9 +3,9 @@
  * verified by another process that holds no secret: jose's createRemoteJWKSet against the
  * served JWKS.
  */
-import { decodeProtectedHeader } from "jose";
 import { sql } from "kysely";
 import { base64 } from "../../src/encoding.ts";
+import { headerOf } from "../helpers/claims.ts";
 import { assertEquals } from "../helpers/assert.ts";
 import { createTestDatabase } from "../helpers/database.ts";
 import { postJson, verifiedAccount } from "../helpers/http-flows.ts";
@@ -59,7 +59,7 @@ for (const alg of ["EdDSA", "ES256"] as const) {
       const signin = await postJson(`${server.url}/auth/signin`, { email, password });
       assertEquals(signin.status, 200);
       const { access_token: token } = await signin.json();
-      const header = decodeProtectedHeader(token);
+      const header = headerOf(token);
       assertEquals(header.alg, alg);
 
       const verified = await fetch(resourceServer.url, { headers: { Authorization: `Bearer ${token}` } });

@@ -11,7 +11,7 @@ import { assertEquals } from "../helpers/assert.ts";
 import { createTestDatabase } from "../helpers/database.ts";
 import { createTestCache } from "../sessions/cache.ts";
 import { createUser, getMe, MANY_REQUESTS_ENV, signIn, statusOf } from "../sessions/helpers.ts";
-import { claimsOf, signAsInsider } from "./insider-tokens.ts";
+import { reissuedClaims, signAsInsider } from "./insider-tokens.ts";
 
 const KEY_REFRESH_MS = 10_000;
 
@@ -42,7 +42,7 @@ for (const alg of ["EdDSA", "ES256"] as const) {
       const standbyKeyTokens = async (): Promise<{ kid: string; seen: string; unseen: string }> => {
         const { kid } = await a.deps.keys.generate(alg);
         clock.advance(KEY_REFRESH_MS);
-        const claims = claimsOf((await signIn(a, user)).access_token);
+        const claims = reissuedClaims((await signIn(a, user)).access_token);
         const key = { alg, kid };
         const seen = await signAsInsider(a, key, claims);
         const unseen = await signAsInsider(a, key, { ...claims, jti: crypto.randomUUID() });

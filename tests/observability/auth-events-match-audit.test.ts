@@ -14,15 +14,8 @@ import { otpOf } from "../helpers/smtp.ts";
 import { type AccountsApp, accountsApp, accountsBackends, uniqueEmail } from "../accounts/_harness.ts";
 import { adminKey, withKey } from "../admin/_harness.ts";
 import { bearer, refresh } from "../sessions/helpers.ts";
-import {
-  mailWithSubject,
-  PASSWORD,
-  postAs,
-  sessionIdOf,
-  signIn,
-  tokenIn,
-  verifiedAccount,
-} from "../selfservice/_helpers.ts";
+import { mailWithSubject, PASSWORD, postAs, signIn, tokenIn, verifiedAccount } from "../selfservice/_helpers.ts";
+import { claimsOf } from "../helpers/claims.ts";
 
 const { database, smtp } = await accountsBackends();
 const TOKEN = "metrics-token-0123456789abcdef0123456789abcdef";
@@ -105,7 +98,7 @@ Deno.test("auth_events_total: after sign-up, verification, sign-in, every self-s
     const third = await signIn(app, email);
     await expectStatus(
       app.request(
-        `/auth/sessions/${sessionIdOf(second.access_token)}`,
+        `/auth/sessions/${claimsOf(second.access_token).sid}`,
         bearer(first.access_token, { method: "DELETE" }),
       ),
       204,

@@ -52,12 +52,6 @@ export function tokenIn(mail: ReceivedMail, kind: "revert" | "cancel" | "reset")
   return match[1];
 }
 
-/** The session id (`sid` claim) of an access token. */
-export function sessionIdOf(accessToken: string): string {
-  const payload = accessToken.split(".")[1].replaceAll("-", "+").replaceAll("_", "/");
-  return JSON.parse(atob(payload)).sid;
-}
-
 /** Subjects of the account mails these tests read. */
 export const SUBJECTS = {
   code: "Confirm your new Jessy AI address",

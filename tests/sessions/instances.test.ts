@@ -4,6 +4,7 @@ import { assertEquals } from "../helpers/assert.ts";
 import { createTestDatabase } from "../helpers/database.ts";
 import { createTestCache } from "./cache.ts";
 import { createUser, getMe, MANY_REQUESTS_ENV, post, refresh, signIn, statusOf } from "./helpers.ts";
+import { claimsOf } from "../helpers/claims.ts";
 
 Deno.test("two instances on one database and one cache", async (t) => {
   const database = await createTestDatabase();
@@ -39,7 +40,7 @@ Deno.test("two instances on one database and one cache", async (t) => {
       const keeper = await signIn(a, user);
       const lost = await signIn(a, user);
       assertEquals(await statusOf(getMe(b, lost.access_token)), 200);
-      const sid = JSON.parse(atob(lost.access_token.split(".")[1].replaceAll("-", "+").replaceAll("_", "/"))).sid;
+      const sid = claimsOf(lost.access_token).sid;
       const response = await a.request(`/auth/sessions/${sid}`, {
         method: "DELETE",
         headers: { Authorization: `Bearer ${keeper.access_token}` },

@@ -10,9 +10,9 @@ import { assert, assertEquals } from "../helpers/assert.ts";
 import { createTestDatabase } from "../helpers/database.ts";
 import { TEST_REDIS_URL } from "../helpers/env.ts";
 import { exampleRequest, requiresScheme, specOperations } from "../helpers/spec-requests.ts";
-import { sessionIdOf } from "../selfservice/_helpers.ts";
 import type { TokenPair } from "../../src/services/sessions/token-pair.ts";
 import { bearer } from "./helpers.ts";
+import { claimsOf } from "../helpers/claims.ts";
 
 const database = await createTestDatabase();
 Deno.test.afterAll(async () => {
@@ -97,7 +97,7 @@ for (const [label, options] of TOKEN_CHECKS) {
       assertEquals(sessions.status, 200);
       await sessions.body?.cancel();
       const live = await introspect(t, key, renewed.access_token);
-      assertEquals([live.body.active, live.body.sid], [true, sessionIdOf(here.access_token)]);
+      assertEquals([live.body.active, live.body.sid], [true, claimsOf(here.access_token).sid]);
     } finally {
       await t.close();
     }
@@ -117,7 +117,7 @@ for (const [label, options] of TOKEN_CHECKS) {
       assertEquals((await listed(here.access_token)).length, 3);
 
       const renewed = await changePassword(t, here.access_token);
-      assertEquals(await listed(renewed.access_token), [[sessionIdOf(here.access_token), true]]);
+      assertEquals(await listed(renewed.access_token), [[claimsOf(here.access_token).sid, true]]);
     } finally {
       await t.close();
     }

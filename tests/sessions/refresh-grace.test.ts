@@ -3,12 +3,9 @@ import { ManualClock } from "../../src/clock.ts";
 import { createTestApp } from "../helpers/app.ts";
 import { assert, assertEquals } from "../helpers/assert.ts";
 import { createUser, getMe, MANY_REQUESTS_ENV, post, refresh, signIn, statusOf } from "./helpers.ts";
+import { claimsOf } from "../helpers/claims.ts";
 
 const GRACE_MS = 10_000;
-
-function sidOf(token: string): string {
-  return JSON.parse(atob(token.split(".")[1].replaceAll("-", "+").replaceAll("_", "/"))).sid;
-}
 
 Deno.test("refresh reuse grace (REFRESH_REUSE_GRACE_SECONDS=10)", async (t) => {
   const clock = new ManualClock(new Date("2026-11-29T09:00:00Z"));
@@ -31,7 +28,11 @@ Deno.test("refresh reuse grace (REFRESH_REUSE_GRACE_SECONDS=10)", async (t) => {
       assertEquals(await statusOf(getMe(testApp, a.access_token)), 200);
       clock.advance(1_000);
       assertEquals(await statusOf(refresh(testApp, a.refresh_token)), 200, "the shared successor rotates on");
-      const session = await db.selectFrom("sessions").select("revoked_at").where("id", "=", sidOf(pair.refresh_token))
+      const session = await db.selectFrom("sessions").select("revoked_at").where(
+        "id",
+        "=",
+        claimsOf(pair.refresh_token).sid,
+      )
         .executeTakeFirstOrThrow();
       assertEquals(session.revoked_at, null);
     });
@@ -41,7 +42,7 @@ Deno.test("refresh reuse grace (REFRESH_REUSE_GRACE_SECONDS=10)", async (t) => {
       async () => {
         const user = await createUser(db, "sealed");
         const pair = await signIn(testApp, user);
-        const sessionId = sidOf(pair.refresh_token);
+        const sessionId = claimsOf(pair.refresh_token).sid;
         const next = await (await refresh(testApp, pair.refresh_token)).json();
         const [sealed] = await sealedOf(sessionId);
         assert(sealed.startsWith("v1."), sealed);
@@ -72,20 +73,20 @@ Deno.test("refresh reuse grace (REFRESH_REUSE_GRACE_SECONDS=10)", async (t) => {
       const session = await db.selectFrom("sessions").select("revoked_reason").where(
         "id",
         "=",
-        sidOf(pair.refresh_token),
+        claimsOf(pair.refresh_token).sid,
       )
         .executeTakeFirstOrThrow();
       assertEquals(session.revoked_reason, "refresh_token_reused");
       const events = await db.selectFrom("security_events").select("type").where("user_id", "=", user.id)
         .where("type", "=", "refresh_token_reused").execute();
       assertEquals(events.length, 1);
-      assertEquals(await sealedOf(sidOf(pair.refresh_token)), [], "an ended session keeps no sealed pair");
+      assertEquals(await sealedOf(claimsOf(pair.refresh_token).sid), [], "an ended session keeps no sealed pair");
     });
 
     await t.step("a pair a previous version kept on the token row still serves its window", async () => {
       const user = await createUser(db, "rolling");
       const pair = await signIn(testApp, user);
-      const sessionId = sidOf(pair.refresh_token);
+      const sessionId = claimsOf(pair.refresh_token).sid;
       const next = await (await refresh(testApp, pair.refresh_token)).json();
       // As an instance of the version before 2026_11_29_0012 would have kept it
       const [sealed] = await sealedOf(sessionId);
@@ -122,7 +123,7 @@ Deno.test("refresh reuse grace off (REFRESH_REUSE_GRACE_SECONDS=0): the second o
       .map((response) => statusOf(response)));
     assertEquals(statuses.sort(), [200, 401]);
     const session = await testApp.database.db.selectFrom("sessions").select("revoked_reason")
-      .where("id", "=", sidOf(pair.refresh_token)).executeTakeFirstOrThrow();
+      .where("id", "=", claimsOf(pair.refresh_token).sid).executeTakeFirstOrThrow();
     assertEquals(session.revoked_reason, "refresh_token_reused");
   } finally {
     await testApp.close();

@@ -3,12 +3,9 @@ import { createTestApp } from "../helpers/app.ts";
 import { assert, assertEquals, assertNotEquals } from "../helpers/assert.ts";
 import { hashToken } from "../../src/services/sessions/tokens.ts";
 import { bearer, createUser, getMe, MANY_REQUESTS_ENV, post, refresh, signIn, statusOf } from "./helpers.ts";
+import { claimsOf } from "../helpers/claims.ts";
 
 const DAY_MS = 86_400_000;
-
-function claimsOf(token: string): Record<string, unknown> {
-  return JSON.parse(atob(token.split(".")[1].replaceAll("-", "+").replaceAll("_", "/")));
-}
 
 Deno.test("refresh-token rotation", async (t) => {
   const clock = new ManualClock(new Date("2026-11-28T09:00:00Z"));
@@ -29,7 +26,7 @@ Deno.test("refresh-token rotation", async (t) => {
       assertEquals(claimsOf(second.refresh_token).sid, claimsOf(first.refresh_token).sid);
 
       const old = await db.selectFrom("refresh_tokens").selectAll()
-        .where("id", "=", claimsOf(first.refresh_token).jti as string).executeTakeFirstOrThrow();
+        .where("id", "=", claimsOf(first.refresh_token).jti).executeTakeFirstOrThrow();
       assertEquals(old.consumed_at?.toISOString(), clock.now().toISOString());
       assertEquals(old.replaced_by, claimsOf(second.refresh_token).jti);
       assertEquals(old.token_hash, hashToken(first.refresh_token));
@@ -38,7 +35,7 @@ Deno.test("refresh-token rotation", async (t) => {
       assert(stored.every((row) => !row.token_hash.includes(".")), "only hashes are stored");
 
       const session = await db.selectFrom("sessions").selectAll()
-        .where("id", "=", claimsOf(first.refresh_token).sid as string).executeTakeFirstOrThrow();
+        .where("id", "=", claimsOf(first.refresh_token).sid).executeTakeFirstOrThrow();
       assertEquals(session.use_count, 1);
       assertEquals(session.last_used_at.toISOString(), clock.now().toISOString());
       assertEquals([session.ip, session.user_agent], ["127.0.0.1", "Rotator/2.0"]);
@@ -68,7 +65,7 @@ Deno.test("refresh-token rotation", async (t) => {
           pair = await response.json();
         }
         const session = await db.selectFrom("sessions").select("expires_at")
-          .where("id", "=", claimsOf(pair.refresh_token).sid as string).executeTakeFirstOrThrow();
+          .where("id", "=", claimsOf(pair.refresh_token).sid).executeTakeFirstOrThrow();
         assertEquals(
           session.expires_at.getTime(),
           signedInAt + 90 * DAY_MS,
@@ -136,7 +133,7 @@ Deno.test("refresh-token rotation", async (t) => {
       assertEquals(events.length, 1);
       assertEquals(events[0].ip, "127.0.0.1");
       const session = await db.selectFrom("sessions").selectAll()
-        .where("id", "=", claimsOf(phone.refresh_token).sid as string).executeTakeFirstOrThrow();
+        .where("id", "=", claimsOf(phone.refresh_token).sid).executeTakeFirstOrThrow();
       assertEquals(session.revoked_reason, "refresh_token_reused");
     });
 
@@ -150,7 +147,7 @@ Deno.test("refresh-token rotation", async (t) => {
         const bodies = await Promise.all(responses.map((response) => response.json()));
         assertEquals(new Set(bodies.map((body) => body.refresh_token)).size, 1);
         const rows = await db.selectFrom("refresh_tokens").select("id")
-          .where("session_id", "=", claimsOf(pair.refresh_token).sid as string).execute();
+          .where("session_id", "=", claimsOf(pair.refresh_token).sid).execute();
         assertEquals(rows.length, 2, "one rotation: the first token and its one successor");
       },
     );

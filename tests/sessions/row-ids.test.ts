@@ -2,11 +2,7 @@ import { sql } from "kysely";
 import { createTestApp } from "../helpers/app.ts";
 import { assert, assertEquals } from "../helpers/assert.ts";
 import { createUser, MANY_REQUESTS_ENV, post, refresh, signIn } from "./helpers.ts";
-
-/** The JWT's payload, unverified: the test reads what the service put there. */
-function claimsOf(token: string): { jti: string; sid: string } {
-  return JSON.parse(atob(token.split(".")[1].replaceAll("-", "+").replaceAll("_", "/")));
-}
+import { claimsOf } from "../helpers/claims.ts";
 
 /** Milliseconds since 1970 in a version-7 UUID's first 48 bits, or undefined for another version. */
 function timeOfV7(id: string): number | undefined {

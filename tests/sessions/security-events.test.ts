@@ -3,12 +3,9 @@ import { recordSecurityEvent } from "../../src/repositories/security-events.ts";
 import { createTestApp, postJson } from "../helpers/app.ts";
 import { assert, assertEquals } from "../helpers/assert.ts";
 import { bearer, createUser, MANY_REQUESTS_ENV, post, refresh, signIn, statusOf } from "./helpers.ts";
+import { claimsOf } from "../helpers/claims.ts";
 
 const USER_AGENT = "Audit/1.0";
-
-function sidOf(token: string): string {
-  return JSON.parse(atob(token.split(".")[1].replaceAll("-", "+").replaceAll("_", "/"))).sid;
-}
 
 Deno.test("security events", async (t) => {
   const clock = new ManualClock(new Date("2026-11-28T09:00:00Z"));
@@ -46,7 +43,7 @@ Deno.test("security events", async (t) => {
       await act(
         "session_revoked",
         testApp.request(
-          `/auth/sessions/${sidOf(lost.access_token)}`,
+          `/auth/sessions/${claimsOf(lost.access_token).sid}`,
           withAgent(bearer(observer.access_token, { method: "DELETE" })),
         ),
       );

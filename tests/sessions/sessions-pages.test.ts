@@ -3,6 +3,7 @@ import { recordSecurityEvent } from "../../src/repositories/security-events.ts";
 import { createTestApp } from "../helpers/app.ts";
 import { assert, assertEquals } from "../helpers/assert.ts";
 import { bearer, createUser, MANY_REQUESTS_ENV, signIn } from "./helpers.ts";
+import { claimsOf } from "../helpers/claims.ts";
 
 type Page = { sessions: Array<Record<string, unknown>>; next_cursor: string | null };
 
@@ -23,7 +24,7 @@ Deno.test("GET /auth/sessions pages", async (t) => {
         // Pairs of sessions start in the same millisecond: the cursor must break ties by id
         if (i % 2 === 0) clock.advance(1000);
         const pair = await signIn(testApp, user, `Device/${i}`);
-        ids.push(JSON.parse(atob(pair.access_token.split(".")[1].replaceAll("-", "+").replaceAll("_", "/"))).sid);
+        ids.push(claimsOf(pair.access_token).sid);
       }
       clock.advance(1000);
       const current = (await signIn(testApp, user, "Current/1.0")).access_token;
@@ -55,7 +56,7 @@ Deno.test("GET /auth/sessions pages", async (t) => {
     await t.step("times are RFC 3339 in UTC with milliseconds, as stored", async () => {
       const user = await createUser(db, "times");
       const pair = await signIn(testApp, user);
-      const sid = JSON.parse(atob(pair.access_token.split(".")[1].replaceAll("-", "+").replaceAll("_", "/"))).sid;
+      const sid = claimsOf(pair.access_token).sid;
       const created = new Date("2026-01-02T03:04:05.007Z");
       const used = new Date("2026-11-28T23:59:59.090Z");
       await db.updateTable("sessions").set({ created_at: created, last_used_at: used }).where("id", "=", sid).execute();
