@@ -1,5 +1,5 @@
 import { assert, assertEquals } from "../helpers/assert.ts";
-import { verifiedAccount } from "../helpers/http-flows.ts";
+import { runningServer, verifiedAccount } from "../helpers/accounts.ts";
 import { startServer } from "../helpers/server.ts";
 import { until } from "../helpers/until.ts";
 
@@ -20,7 +20,7 @@ Deno.test({
     });
     let exited = false;
     try {
-      const { email, password } = await verifiedAccount(server.url, "sigterm");
+      const { email, password } = await verifiedAccount(runningServer(server.url), { label: "sigterm" });
       // Connect and send every request before the signal, so all 20 are in flight at the server
       const body = JSON.stringify({ email, password });
       const { port } = new URL(server.url);

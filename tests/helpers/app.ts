@@ -11,7 +11,7 @@ import { openConfiguredPwnedFile } from "../../src/services/accounts/password-po
 import type { RevocationCache } from "../../src/services/revocation/cache.ts";
 import { createTestDatabase, type TestDatabase } from "./database.ts";
 import { TEST_REDIS_URL, TEST_SECRETS } from "./env.ts";
-import { deleteKeysWithPrefix } from "./redis-keys.ts";
+import { deleteKeysWithPrefix } from "./redis.ts";
 import { developmentSpecValidator, specValidator } from "./spec-validator.ts";
 import { until } from "./until.ts";
 
@@ -149,13 +149,4 @@ async function waitForRemoteStore(limiter: RateLimiter): Promise<void> {
     interval: 50,
     what: "the rate limiter reaching Redis",
   });
-}
-
-/** JSON POST helper. */
-export function postJson(body: unknown, headers: Record<string, string> = {}): RequestInit {
-  return {
-    method: "POST",
-    headers: { "Content-Type": "application/json", ...headers },
-    body: typeof body === "string" ? body : JSON.stringify(body),
-  };
 }

@@ -75,14 +75,14 @@ export async function startSmtpPeer(options: { port?: number } = {}): Promise<Sm
 }
 
 /** The 6-digit code of a verification mail. */
-export function otpOf(mail: ReceivedMail): string {
+export function otpOf(mail: Pick<ReceivedMail, "subject" | "text">): string {
   const match = /verification code is (\d{6})\b/.exec(mail.text);
   if (!match) throw new Error(`No code in mail "${mail.subject}"`);
   return match[1];
 }
 
 /** The token of a password reset mail, from its link. */
-export function resetTokenOf(mail: ReceivedMail): string {
+export function resetTokenOf(mail: Pick<ReceivedMail, "subject" | "text">): string {
   const match = /reset-password#token=([A-Za-z0-9_-]+)/.exec(mail.text);
   if (!match) throw new Error(`No reset link in mail "${mail.subject}"`);
   return match[1];

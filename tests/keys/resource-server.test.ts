@@ -8,7 +8,8 @@ import { base64 } from "../../src/encoding.ts";
 import { headerOf } from "../helpers/claims.ts";
 import { assertEquals } from "../helpers/assert.ts";
 import { createTestDatabase } from "../helpers/database.ts";
-import { postJson, verifiedAccount } from "../helpers/http-flows.ts";
+import { runningServer, verifiedAccount } from "../helpers/accounts.ts";
+import { postJson } from "../helpers/http.ts";
 import { startSandbox } from "../helpers/sandbox.ts";
 
 const RESOURCE_SERVER = new URL("../helpers/resource-server.ts", import.meta.url).pathname;
@@ -55,8 +56,9 @@ for (const alg of ["EdDSA", "ES256"] as const) {
     const metadata = await (await fetch(`${server.url}/.well-known/oauth-authorization-server`)).json();
     const resourceServer = await startResourceServer(`${server.url}/.well-known/jwks.json`, metadata.issuer);
     try {
-      const { email, password } = await verifiedAccount(server.url, alg.toLowerCase());
-      const signin = await postJson(`${server.url}/auth/signin`, { email, password });
+      const api = runningServer(server.url);
+      const { email, password } = await verifiedAccount(api, { label: alg.toLowerCase() });
+      const signin = await postJson(api, "/auth/signin", { email, password });
       assertEquals(signin.status, 200);
       const { access_token: token } = await signin.json();
       const header = headerOf(token);

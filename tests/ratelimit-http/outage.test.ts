@@ -1,9 +1,9 @@
 import { assert, assertEquals } from "../helpers/assert.ts";
-import type { TestApp } from "../helpers/app.ts";
+import { type TestApp } from "../helpers/app.ts";
+import { startRedisServer } from "../helpers/redis-server.ts";
+import { resolveTestRedis, withRedisClient } from "../helpers/redis.ts";
+import { createProbeApp } from "./_helpers.ts";
 import { createTestDatabase } from "../helpers/database.ts";
-import { resolveTestRedis, withRedisClient } from "../ratelimit/_redis.ts";
-import { startRedisServer } from "../ratelimit/_redis_server.ts";
-import { createProbeApp } from "./_probe.ts";
 import { skipWithout } from "../helpers/installed.ts";
 import { until } from "../helpers/until.ts";
 

@@ -3,8 +3,9 @@ import { until } from "../helpers/until.ts";
 import { systemClock } from "../../src/clock.ts";
 import { createRateLimiter } from "../../src/ratelimit/create-limiter.ts";
 import type { RateLimiter } from "../../src/ratelimit/types.ts";
-import { recordingLog, resolveTestRedis, uniquePrefix, withRedisClient } from "./_redis.ts";
-import { startRedisServer } from "./_redis_server.ts";
+import { startRedisServer } from "../helpers/redis-server.ts";
+import { resolveTestRedis, withRedisClient } from "../helpers/redis.ts";
+import { recordingLog, uniquePrefix } from "./_helpers.ts";
 import { skipWithout } from "../helpers/installed.ts";
 
 // These tests kill and pause a redis-server of their own, never the shared one; they

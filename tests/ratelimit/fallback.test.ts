@@ -3,7 +3,7 @@ import { ManualClock } from "../../src/clock.ts";
 import { createFallbackLimiter } from "../../src/ratelimit/fallback.ts";
 import { createMemoryStore } from "../../src/ratelimit/memory-store.ts";
 import type { LimiterStore, LimitResult } from "../../src/ratelimit/types.ts";
-import { recordingLog } from "./_redis.ts";
+import { recordingLog } from "./_helpers.ts";
 
 const RULE = { limit: 5, windowSeconds: 60 };
 

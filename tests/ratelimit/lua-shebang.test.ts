@@ -2,7 +2,8 @@ import { assertEquals, assertMatch, assertRejects } from "../helpers/assert.ts";
 import { Redis } from "@upstash/redis";
 import { rewriteShebang, sha1Hex } from "../../src/ratelimit/lua-shebang.ts";
 import { createRespRequester } from "../../src/ratelimit/resp-requester.ts";
-import { resolveTestRedis, uniquePrefix, withRedisClient } from "./_redis.ts";
+import { resolveTestRedis, withRedisClient } from "../helpers/redis.ts";
+import { uniquePrefix } from "./_helpers.ts";
 
 const redisUrl = await resolveTestRedis();
 const LOCKING_SCRIPT = "#!lua flags=allow-key-locking\n  return redis.call('INCR', KEYS[1])\n";

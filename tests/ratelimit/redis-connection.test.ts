@@ -4,8 +4,9 @@ import { ManualClock } from "../../src/clock.ts";
 import { openRedisConnection, type RedisConnection } from "../../src/redis/connection.ts";
 import { withTimeout } from "../../src/timeout.ts";
 import { startTcpProxy, type TcpProxy } from "../helpers/tcp-proxy.ts";
-import { recordingLog, resolveTestRedis } from "./_redis.ts";
-import { startRedisServer } from "./_redis_server.ts";
+import { startRedisServer } from "../helpers/redis-server.ts";
+import { resolveTestRedis } from "../helpers/redis.ts";
+import { recordingLog } from "./_helpers.ts";
 import { skipWithout } from "../helpers/installed.ts";
 
 // Runs on a redis-server of its own whenever a real Redis is configured for the suite and

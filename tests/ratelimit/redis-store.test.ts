@@ -4,7 +4,8 @@ import { systemClock } from "../../src/clock.ts";
 import { createRateLimiter } from "../../src/ratelimit/create-limiter.ts";
 import { createRedisStore } from "../../src/ratelimit/redis-store.ts";
 import type { LimiterStore } from "../../src/ratelimit/types.ts";
-import { recordingLog, resolveTestRedis, uniquePrefix } from "./_redis.ts";
+import { resolveTestRedis } from "../helpers/redis.ts";
+import { recordingLog, uniquePrefix } from "./_helpers.ts";
 
 const redisUrl = await resolveTestRedis();
 // An hour-long window: a count test never straddles a window boundary.

@@ -2,8 +2,8 @@ import { assertEquals, assertMatch, assertRejects } from "../helpers/assert.ts";
 import { systemClock } from "../../src/clock.ts";
 import { createRateLimiter } from "../../src/ratelimit/create-limiter.ts";
 import { createUpstashStore } from "../../src/ratelimit/upstash-store.ts";
-import { recordingLog, resolveTestRedis, uniquePrefix } from "./_redis.ts";
-import { startUpstashFake } from "./_upstash_fake.ts";
+import { resolveTestRedis } from "../helpers/redis.ts";
+import { recordingLog, startUpstashFake, uniquePrefix } from "./_helpers.ts";
 
 const redisUrl = await resolveTestRedis();
 const HOURLY = { limit: 2, windowSeconds: 3600 };

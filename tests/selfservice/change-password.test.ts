@@ -1,9 +1,11 @@
 import { createLogger } from "../../src/logger.ts";
 import { assert, assertEquals } from "../helpers/assert.ts";
-import { accountsApp, accountsBackends } from "../accounts/_harness.ts";
-import { createTestCache } from "../sessions/cache.ts";
-import { getMe, refresh, statusOf } from "../sessions/helpers.ts";
-import { mailWithSubject, PASSWORD, postAs, signIn, verifiedAccount } from "./_helpers.ts";
+import { accountsApp, accountsBackends } from "../accounts/_helpers.ts";
+import { PASSWORD, signedInAccount, signIn } from "../helpers/accounts.ts";
+import { postAs, postJson, statusOf } from "../helpers/http.ts";
+import { createTestCache } from "../helpers/revocation-cache.ts";
+import { mailWithSubject } from "./_helpers.ts";
+import { getMe, refresh } from "../sessions/_helpers.ts";
 import { claimsOf } from "../helpers/claims.ts";
 
 const { database, smtp } = await accountsBackends();
@@ -14,7 +16,7 @@ Deno.test("change-password: the other session dies on a second instance before t
   const a = await accountsApp(database, smtp, { revocationCache: cache.cache });
   const b = await accountsApp(database, smtp, { revocationCache: cache.connect() });
   try {
-    const { email, tokens: here } = await verifiedAccount(a, smtp, "chpw");
+    const { email, tokens: here } = await signedInAccount(a, { label: "chpw" });
     const other = await signIn(a, email);
     // Instance B has seen (and, with Redis, cached) both sessions as valid
     for (const pair of [here, other]) assertEquals(await statusOf(getMe(b, pair.access_token)), 200);
@@ -35,7 +37,7 @@ Deno.test("change-password: the other session dies on a second instance before t
     assertEquals(refreshed.status, 200, "the new refresh token works");
     await refreshed.body?.cancel();
 
-    const oldPassword = await a.post("/auth/signin", { email, password: PASSWORD });
+    const oldPassword = await postJson(a, "/auth/signin", { email, password: PASSWORD });
     assertEquals(oldPassword.status, 401);
     assertEquals((await oldPassword.json()).code, "invalid_credentials");
     await signIn(a, email, NEW_PASSWORD);
@@ -58,7 +60,7 @@ Deno.test("change-password: a wrong current password is 400 and spends this sess
     env: { RATE_LIMIT_AUTH_PER_MINUTE: "3", RATE_LIMIT_SENSITIVE_PER_MINUTE: "1000" },
   });
   try {
-    const { email, tokens } = await verifiedAccount(app, smtp, "chpw-wrong");
+    const { email, tokens } = await signedInAccount(app, { label: "chpw-wrong" });
     for (let attempt = 0; attempt < 6; attempt++) {
       const wrong = await postAs(app, "/auth/change-password", tokens.access_token, {
         current_password: "not the password",
@@ -91,7 +93,7 @@ Deno.test("change-password: a wrong current password is 400 and spends this sess
 Deno.test("change-password: the same password is 422 password_unchanged, a common one 422 password_breached", async () => {
   const app = await accountsApp(database, smtp);
   try {
-    const { tokens } = await verifiedAccount(app, smtp, "chpw-policy");
+    const { tokens } = await signedInAccount(app, { label: "chpw-policy" });
     const same = await postAs(app, "/auth/change-password", tokens.access_token, {
       current_password: PASSWORD,
       new_password: PASSWORD,
@@ -117,7 +119,7 @@ Deno.test("change-password: the same password is 422 password_unchanged, a commo
 Deno.test("change-password is tier sensitive: the sixth request of a user in a minute is 429", async () => {
   const app = await accountsApp(database, smtp);
   try {
-    const { tokens } = await verifiedAccount(app, smtp, "chpw-tier");
+    const { tokens } = await signedInAccount(app, { label: "chpw-tier" });
     const body = { current_password: PASSWORD, new_password: PASSWORD };
     for (let i = 0; i < 5; i++) {
       assertEquals(await statusOf(postAs(app, "/auth/change-password", tokens.access_token, body)), 422);
@@ -134,7 +136,7 @@ Deno.test("change-password is tier sensitive: the sixth request of a user in a m
 Deno.test("PATCH /auth/me sets the name under sign-up's rules", async () => {
   const app = await accountsApp(database, smtp);
   try {
-    const { email, tokens } = await verifiedAccount(app, smtp, "profile");
+    const { email, tokens } = await signedInAccount(app, { label: "profile" });
     const patch = (body: unknown) =>
       app.request("/auth/me", {
         method: "PATCH",

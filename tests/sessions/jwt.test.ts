@@ -1,8 +1,9 @@
 import { SignJWT } from "jose";
+import { insertedUser, newSession } from "../helpers/accounts.ts";
 import { createTestApp } from "../helpers/app.ts";
+import { getMe, MANY_REQUESTS_ENV } from "./_helpers.ts";
 import { assert, assertEquals } from "../helpers/assert.ts";
 import { TEST_SECRETS } from "../helpers/env.ts";
-import { createUser, getMe, MANY_REQUESTS_ENV, signIn } from "./helpers.ts";
 import { keyFingerprint } from "../../src/services/secrets.ts";
 import { claimsOf, headerOf } from "../helpers/claims.ts";
 
@@ -39,8 +40,8 @@ Deno.test("access tokens", async (t) => {
   try {
     await t.step("a freshly issued access token opens /auth/me and carries the required claims", async () => {
       const { deps } = testApp;
-      const user = await createUser(deps.database.db, "claims");
-      const pair = await signIn(testApp, user);
+      const user = await insertedUser(deps.database.db, "claims");
+      const pair = await newSession(testApp, user);
       assertEquals(headerOf(pair.access_token), { alg: "HS256", kid: ACCESS_KID, typ: "at+jwt" });
       const claims = claimsOf(pair.access_token);
       for (const claim of ["sub", "sid", "jti", "iat", "exp", "iss", "aud", "ver"]) assert(claim in claims, claim);
@@ -61,8 +62,8 @@ Deno.test("access tokens", async (t) => {
       "forged access tokens are refused with 401 invalid_token, problem+json and the Bearer challenge",
       async () => {
         const { deps } = testApp;
-        const user = await createUser(deps.database.db, "forged");
-        const pair = await signIn(testApp, user);
+        const user = await insertedUser(deps.database.db, "forged");
+        const pair = await newSession(testApp, user);
         const claims = claimsOf(pair.access_token);
         const { exp: _exp, ...withoutExp } = claims;
         const [header, payload, signature] = pair.access_token.split(".");
@@ -105,8 +106,8 @@ Deno.test("access tokens", async (t) => {
     );
 
     await t.step("an access token from before key ids (no kid) still opens /auth/me until it expires", async () => {
-      const user = await createUser(testApp.deps.database.db, "no-kid");
-      const claims = claimsOf((await signIn(testApp, user)).access_token);
+      const user = await insertedUser(testApp.deps.database.db, "no-kid");
+      const claims = claimsOf((await newSession(testApp, user)).access_token);
       const response = await getMe(testApp, await forge(claims));
       assertEquals(response.status, 200);
       await response.body?.cancel();
@@ -119,8 +120,8 @@ Deno.test("access tokens", async (t) => {
 
     await t.step("GET /auth/me for a user deleted after sign-in is 401", async () => {
       const { deps } = testApp;
-      const user = await createUser(deps.database.db, "deleted");
-      const pair = await signIn(testApp, user);
+      const user = await insertedUser(deps.database.db, "deleted");
+      const pair = await newSession(testApp, user);
       await deps.database.db.deleteFrom("users").where("id", "=", user.id).execute();
       await assertInvalidToken(await getMe(testApp, pair.access_token), "deleted user");
     });

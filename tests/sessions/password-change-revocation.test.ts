@@ -4,14 +4,15 @@
  * cache in front of it. GET /auth/me alone is not enough: without Redis its statement checks
  * the token itself, while every other route and introspection go through the revocation check.
  */
-import { ADMIN_TEST_ENV, adminKey, jsonOf, PASSWORD, signInRequest, verifiedUser, withKey } from "../admin/_harness.ts";
-import { createTestApp, postJson, type TestApp, type TestAppOptions } from "../helpers/app.ts";
+import { ADMIN_TEST_ENV, adminKey } from "../admin/_helpers.ts";
+import { insertedUser, PASSWORD } from "../helpers/accounts.ts";
+import { createTestApp, type TestApp, type TestAppOptions } from "../helpers/app.ts";
+import { bearer, jsonBody, jsonOf, postJson } from "../helpers/http.ts";
 import { assert, assertEquals } from "../helpers/assert.ts";
 import { createTestDatabase } from "../helpers/database.ts";
 import { TEST_REDIS_URL } from "../helpers/env.ts";
 import { exampleRequest, requiresScheme, specOperations } from "../helpers/spec-requests.ts";
 import type { TokenPair } from "../../src/services/sessions/token-pair.ts";
-import { bearer } from "./helpers.ts";
 import { claimsOf } from "../helpers/claims.ts";
 
 const database = await createTestDatabase();
@@ -28,7 +29,7 @@ const TOKEN_CHECKS: [string, TestAppOptions][] = [
 ];
 
 async function signIn(t: TestApp, email: string): Promise<TokenPair> {
-  const response = await signInRequest(t, email);
+  const response = await postJson(t, "/auth/signin", { email: email, password: PASSWORD });
   assertEquals(response.status, 200);
   return await response.json();
 }
@@ -36,7 +37,7 @@ async function signIn(t: TestApp, email: string): Promise<TokenPair> {
 async function changePassword(t: TestApp, accessToken: string): Promise<TokenPair> {
   const response = await t.request(
     "/auth/change-password",
-    postJson({ current_password: PASSWORD, new_password: NEW_PASSWORD }, { Authorization: `Bearer ${accessToken}` }),
+    jsonBody({ current_password: PASSWORD, new_password: NEW_PASSWORD }, { Authorization: `Bearer ${accessToken}` }),
   );
   assertEquals(response.status, 200);
   return await response.json();
@@ -44,7 +45,7 @@ async function changePassword(t: TestApp, accessToken: string): Promise<TokenPai
 
 /** A user signed in twice who then changed the password in the first session. */
 async function passwordChanged(t: TestApp, label: string) {
-  const user = await verifiedUser(t, label);
+  const user = await insertedUser(t.database.db, label, { passwords: t.deps.passwords, verified: true });
   const here = await signIn(t, user.email);
   const elsewhere = (await signIn(t, user.email)).access_token;
   const renewed = await changePassword(t, here.access_token);
@@ -54,7 +55,7 @@ async function passwordChanged(t: TestApp, label: string) {
 function introspect(t: TestApp, key: string, token: string) {
   return jsonOf(t.request(
     "/oauth/introspect",
-    withKey(key, {
+    bearer(key, {
       method: "POST",
       headers: { "Content-Type": "application/x-www-form-urlencoded" },
       body: new URLSearchParams({ token }).toString(),
@@ -106,7 +107,7 @@ for (const [label, options] of TOKEN_CHECKS) {
   Deno.test(`POST /auth/change-password (${label}): GET /auth/sessions then lists the current session alone`, async () => {
     const t = await createTestApp({ ...options, database, env: ADMIN_TEST_ENV });
     try {
-      const user = await verifiedUser(t, "other-sessions");
+      const user = await insertedUser(t.database.db, "other-sessions", { passwords: t.deps.passwords, verified: true });
       const here = await signIn(t, user.email);
       for (let other = 0; other < 2; other++) await signIn(t, user.email);
       const listed = async (accessToken: string) => {

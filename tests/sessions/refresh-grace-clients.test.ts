@@ -8,11 +8,13 @@ import { ManualClock } from "../../src/clock.ts";
 import { createLogger } from "../../src/logger.ts";
 import type { UserRow } from "../../src/db/schema.ts";
 import type { TokenPair } from "../../src/services/sessions/token-pair.ts";
+import { insertedUser, newSession } from "../helpers/accounts.ts";
 import { createTestApp, type TestApp } from "../helpers/app.ts";
+import { statusOf } from "../helpers/http.ts";
+import { createTestCache } from "../helpers/revocation-cache.ts";
+import { getMe, MANY_REQUESTS_ENV, refresh } from "./_helpers.ts";
 import { assertEquals } from "../helpers/assert.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
-import { createTestCache } from "./cache.ts";
-import { createUser, getMe, MANY_REQUESTS_ENV, refresh, signIn, statusOf } from "./helpers.ts";
 import { claimsOf } from "../helpers/claims.ts";
 
 const BROWSER = "Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0";
@@ -60,8 +62,8 @@ async function graceSteps(
   [first, second]: [TestApp, TestApp],
 ): Promise<void> {
   async function signedIn(label: string): Promise<{ user: UserRow; pair: TokenPair }> {
-    const user = await createUser(database.db, label);
-    return { user, pair: await signIn(first, user) };
+    const user = await insertedUser(database.db, label);
+    return { user, pair: await newSession(first, user) };
   }
 
   /** The replay is reuse: 401, the session ended, its newest pair dead on both instances. */

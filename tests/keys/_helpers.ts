@@ -9,7 +9,7 @@ import { claimsOf, headerOf } from "../helpers/claims.ts";
 import { createKeySealer } from "../../src/services/keys/sealing.ts";
 import { keyFingerprint } from "../../src/services/secrets.ts";
 import { ACCESS_TOKEN_TYPE } from "../../src/services/sessions/tokens.ts";
-import type { TestApp } from "../helpers/app.ts";
+import { type TestApp } from "../helpers/app.ts";
 import { TEST_SECRETS } from "../helpers/env.ts";
 
 /** The HS256 access secret's kid, or a key pair's. */

@@ -1,5 +1,18 @@
+/** The Redis tests share (TEST_REDIS_URL): reaching it, using it, cleaning up after themselves. */
 import { createClient } from "redis";
-import type { LogFn } from "../../src/ratelimit/types.ts";
+
+/** Deletes every key under `prefix`: the way tests clean a shared Redis (never FLUSHALL). */
+export async function deleteKeysWithPrefix(url: string, prefix: string): Promise<void> {
+  const admin = createClient({ url, socket: { connectTimeout: 1000, reconnectStrategy: false } });
+  await admin.connect();
+  try {
+    const keys: string[] = [];
+    for await (const batch of admin.scanIterator({ MATCH: `${prefix}*`, COUNT: 1000 })) keys.push(...batch);
+    if (keys.length > 0) await admin.del(keys);
+  } finally {
+    admin.destroy();
+  }
+}
 
 /**
  * The Redis under test, from TEST_REDIS_URL. Unset: undefined (memory-only run).
@@ -31,23 +44,6 @@ async function pingRedis(url: string): Promise<string | undefined> {
   } finally {
     if (client.isOpen) client.destroy();
   }
-}
-
-/** A key prefix no other test (or engineer sharing the Redis) uses. */
-export function uniquePrefix(): string {
-  return `jessy:rl:test:${crypto.randomUUID()}`;
-}
-
-/** A log function that remembers what it was told. */
-export function recordingLog(): {
-  log: LogFn;
-  entries: { level: string; message: string }[];
-} {
-  const entries: { level: string; message: string }[] = [];
-  const log: LogFn = (level, message) => {
-    if (level !== "debug") entries.push({ level, message });
-  };
-  return { log, entries };
 }
 
 /** Runs `fn` with a connected node-redis client, then closes it. */
