@@ -71,7 +71,7 @@ Deno.test("the database keeps only an HMAC of a reset token, and the id of the k
   }
 });
 
-Deno.test("reset changes the password, revokes every session, bumps the token version and mails a notice", async () => {
+Deno.test("POST /auth/reset-password changes the password, revokes every session, bumps the token version and mails a notice", async () => {
   const app = await accountsApp(database, smtp);
   try {
     const { email, tokens: first } = await signedInAccount(app, { label: "reset" });
@@ -235,7 +235,7 @@ Deno.test("a reset proves the mailbox: an unverified account is verified by it",
   }
 });
 
-Deno.test("request-password-reset for an unknown address sends nothing and stores nothing", async () => {
+Deno.test("POST /auth/request-password-reset for an unknown address sends nothing and stores nothing", async () => {
   const app = await accountsApp(database, smtp);
   try {
     const email = uniqueEmail("ghost");

@@ -7,7 +7,7 @@ import { PASSWORD, uniqueEmail } from "../helpers/accounts.ts";
 const { database, smtp } = await accountsBackends();
 
 Deno.test({
-  name: "signup → code by SMTP → verify → signin gives a working token pair",
+  name: "POST /auth/signup → code by SMTP → POST /auth/verify-email → POST /auth/signin gives a working token pair",
   async fn() {
     const app = await accountsApp(database, smtp);
     try {
@@ -222,7 +222,7 @@ Deno.test("signin with an unknown email and with a wrong password give byte-iden
   }
 });
 
-Deno.test("resend and request-password-reset answer byte-identically for known and unknown addresses", async () => {
+Deno.test("POST /auth/resend-email-verification-otp and POST /auth/request-password-reset answer byte-identically for known and unknown addresses", async () => {
   const app = await accountsApp(database, smtp);
   try {
     const known = uniqueEmail("known");

@@ -35,7 +35,7 @@ function introspect(app: typeof a, token: string, withAdminKey = key) {
   ));
 }
 
-Deno.test("introspection: a live access token is active with its user, session and times", async () => {
+Deno.test("POST /oauth/introspect: a live access token is active with its user, session and times", async () => {
   const user = await insertedUser(database.db, "introspected");
   const pair = await newSession(a, user);
   const claims = claimsOf(pair.access_token);
@@ -51,7 +51,7 @@ Deno.test("introspection: a live access token is active with its user, session a
   });
 });
 
-Deno.test("introspection: after logout on instance A the token is inactive on instance B", async () => {
+Deno.test("POST /oauth/introspect: after logout on instance A the token is inactive on instance B", async () => {
   const user = await insertedUser(database.db, "logged-out");
   const pair = await newSession(a, user);
   assertEquals((await introspect(b, pair.access_token)).body.active, true);
@@ -60,7 +60,7 @@ Deno.test("introspection: after logout on instance A the token is inactive on in
   assertEquals(await statusOf(getMe(b, pair.access_token)), 401, "the bearer check agrees");
 });
 
-Deno.test("introspection: expired, refresh, foreign and garbage tokens are active: false (200)", async () => {
+Deno.test("POST /oauth/introspect: expired, refresh, foreign and garbage tokens are active: false (200)", async () => {
   const user = await insertedUser(database.db, "inactive");
   const pair = await newSession(a, user);
   const foreign = await createTestApp({
@@ -81,7 +81,7 @@ Deno.test("introspection: expired, refresh, foreign and garbage tokens are activ
   }
 });
 
-Deno.test("introspection: a key without tokens:introspect is 403, no key is 401", async () => {
+Deno.test("POST /oauth/introspect: a key without tokens:introspect is 403, no key is 401", async () => {
   const others = await adminKey(a, ADMIN_SCOPES.filter((scope) => scope !== "tokens:introspect"));
   const refused = await introspect(a, "anything", others);
   assertEquals([refused.status, refused.body.code], [403, "insufficient_scope"]);
@@ -93,7 +93,7 @@ Deno.test("introspection: a key without tokens:introspect is 403, no key is 401"
   assertEquals([anonymous.status, anonymous.body.code], [401, "invalid_token"]);
 });
 
-Deno.test("RFC 8414 metadata names the introspection endpoint", async () => {
+Deno.test("GET /.well-known/oauth-authorization-server: the RFC 8414 metadata names the introspection endpoint", async () => {
   const { body } = await jsonOf(a.request("/.well-known/oauth-authorization-server"));
   assertEquals(body.introspection_endpoint, "http://localhost:8000/oauth/introspect");
 });

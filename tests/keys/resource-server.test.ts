@@ -44,7 +44,7 @@ const database = await createTestDatabase();
 Deno.test.afterAll(() => database.close());
 
 for (const alg of ["EdDSA", "ES256"] as const) {
-  Deno.test(`${alg} access tokens are verified by a resource server from the served JWKS`, async () => {
+  Deno.test(`GET /.well-known/jwks.json: ${alg} access tokens are verified by a resource server from the served JWKS`, async () => {
     await sql`delete from signing_keys`.execute(database.db);
     const server = await startSandbox({
       JWT_SIGNING_ALG: alg,

@@ -10,7 +10,7 @@ const redisUrl = await resolveTestRedis();
 const database = await createTestDatabase();
 const expectedStore = redisUrl ? "redis" : "memory";
 
-Deno.test("security_test tier: two requests a minute name the store, the third is a 429 with Retry-After", async () => {
+Deno.test("GET /security-test: the security_test tier allows two requests a minute name the store, the third is a 429 with Retry-After", async () => {
   const t = await createProbeApp({ database, rateLimitRedisUrl: redisUrl });
   try {
     const first = await t.request("/security-test");

@@ -14,7 +14,7 @@ const HEADS_UP_SUBJECT = "A change of your Jessy AI address was requested";
 const CHANGED_SUBJECT = "Your Jessy AI address was changed";
 const RESET_SUBJECT = "Reset your Jessy AI password";
 
-Deno.test("change-email: a free and a taken address get the same 202; code to the new one, notice to the taken one's owner, heads-up to the old", async () => {
+Deno.test("POST /auth/change-email: a free and a taken address get the same 202; code to the new one, notice to the taken one's owner, heads-up to the old", async () => {
   const app = await accountsApp(database, smtp);
   try {
     const { email: taken } = await signedInAccount(app, { label: "holder" });
@@ -45,7 +45,7 @@ Deno.test("change-email: a free and a taken address get the same 202; code to th
   }
 });
 
-Deno.test("change-email: confirm moves the account; the old address's token reverts it and kills every session", async () => {
+Deno.test("POST /auth/confirm-email-change moves the account; the old address's token reverts it and kills every session", async () => {
   const app = await accountsApp(database, smtp);
   try {
     const { email: old, tokens } = await signedInAccount(app, { label: "old" });
@@ -108,7 +108,7 @@ Deno.test("change-email: confirm moves the account; the old address's token reve
   }
 });
 
-Deno.test("change-email: five wrong codes kill the change", async () => {
+Deno.test("POST /auth/confirm-email-change: five wrong codes kill the change", async () => {
   const app = await accountsApp(database, smtp);
   try {
     const { email, tokens } = await signedInAccount(app, { label: "guess" });
@@ -130,7 +130,7 @@ Deno.test("change-email: five wrong codes kill the change", async () => {
   }
 });
 
-Deno.test("change-email: a wrong password is 400 before anything is mailed; the own address is a 422", async () => {
+Deno.test("POST /auth/change-email: a wrong password is 400 before anything is mailed; the own address is a 422", async () => {
   const app = await accountsApp(database, smtp);
   try {
     const { email, tokens } = await signedInAccount(app, { label: "self" });

@@ -19,7 +19,7 @@ function deleteAccount(app: AccountsApp, accessToken: string, password = PASSWOR
   return postAs(app, "/auth/delete-account", accessToken, { current_password: password });
 }
 
-Deno.test("delete-account: every token dies on both instances at once, sign-in answers as for an unknown address, the mailed token keeps the account", async () => {
+Deno.test("POST /auth/delete-account: every token dies on both instances at once, sign-in answers as for an unknown address, the mailed token keeps the account", async () => {
   const cache = createTestCache(createLogger({ level: "error" }));
   const a = await accountsApp(database, smtp, { revocationCache: cache.cache });
   const b = await accountsApp(database, smtp, { revocationCache: cache.connect() });
@@ -101,7 +101,7 @@ async function rowsOf(userId: string, email: string): Promise<Record<string, num
   return counts;
 }
 
-Deno.test("delete-account: after the grace period housekeeping erases every row of the account; the address can sign up again", async () => {
+Deno.test("POST /auth/delete-account: after the grace period housekeeping erases every row of the account; the address can sign up again", async () => {
   const app = await accountsApp(database, smtp);
   try {
     const { email, tokens } = await signedInAccount(app, { label: "erased" });
@@ -162,7 +162,7 @@ Deno.test("delete-account: after the grace period housekeeping erases every row 
   }
 });
 
-Deno.test("delete-account: with ACCOUNT_DELETION_GRACE_DAYS=0 the account is erased before the answer", async () => {
+Deno.test("POST /auth/delete-account: with ACCOUNT_DELETION_GRACE_DAYS=0 the account is erased before the answer", async () => {
   const app = await accountsApp(database, smtp, { env: { ACCOUNT_DELETION_GRACE_DAYS: "0" } });
   try {
     const { email, tokens } = await signedInAccount(app, { label: "at-once" });
@@ -178,7 +178,7 @@ Deno.test("delete-account: with ACCOUNT_DELETION_GRACE_DAYS=0 the account is era
   }
 });
 
-Deno.test("cancel-account-deletion: an unknown token, or one past the grace period, is 400 invalid_account_token", async () => {
+Deno.test("POST /auth/cancel-account-deletion: an unknown token, or one past the grace period, is 400 invalid_account_token", async () => {
   const app = await accountsApp(database, smtp);
   try {
     const unknown = await postJson(app, "/auth/cancel-account-deletion", { token: "no-such-token" });

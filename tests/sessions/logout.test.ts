@@ -13,7 +13,7 @@ function flipLastBit(token: string): string {
   return token.slice(0, -1) + alphabet[last ^ 1];
 }
 
-Deno.test("logout and logout-all", async (t) => {
+Deno.test("POST /auth/logout and POST /auth/logout-all", async (t) => {
   const testCache = createTestCache(createLogger({ level: "error" }));
   const testApp = await createTestApp({ env: MANY_REQUESTS_ENV, revocationCache: testCache.cache });
   const { db } = testApp.database;
