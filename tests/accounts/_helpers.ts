@@ -46,7 +46,7 @@ export async function accountsApp(
     maxAttempts?: number;
     /** Rate limits on this Redis (real time) instead of memory (the test's clock) */
     rateLimitRedisUrl?: string;
-    /** The revocation cache, shared with other instances (see tests/sessions/cache.ts) */
+    /** The revocation cache, shared with other instances (see tests/helpers/revocation-cache.ts) */
     revocationCache?: RevocationCache;
   } = {},
 ): Promise<AccountsApp> {
