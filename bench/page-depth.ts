@@ -16,7 +16,7 @@ import { growTo, heavyEmail } from "./lib/scale/seed.ts";
 import { appEnv, migrate, startApp } from "./lib/servers.ts";
 import { ensureWrk } from "./lib/wrk.ts";
 import { loadConfig } from "../src/config.ts";
-import { encodeCursor } from "../src/services/sessions/keyset-cursor.ts";
+import { encodeCursor } from "../src/services/keyset-cursor.ts";
 
 const users = Number(Deno.args[0] ?? 100_000);
 const settings = {

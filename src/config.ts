@@ -5,7 +5,7 @@
  * @module
  */
 import { z } from "zod";
-import { base64, fromBase64, utf8Length } from "./encoding.ts";
+import { base64, fromBase64, isB64Token, utf8Length } from "./encoding.ts";
 
 /** Rate-limit tiers of the public contract; each route declares one. */
 export const TIERS = [
@@ -58,6 +58,7 @@ const envSchema = z.object({
   HOST: z.string().trim().min(1).default("0.0.0.0"),
   PORT: integer(8000, 0, 65535),
   APP_URL: z.url({ protocol: /^https?$/ }).optional(),
+  ACCOUNT_PAGES_URL: z.url({ protocol: /^https?$/ }).optional().or(z.literal("").transform(() => undefined)),
   TRUST_PROXY: integer(0, 0, 10),
   JWT_SECRET: optionalText,
   JWT_REFRESH_SECRET: optionalText,
@@ -114,6 +115,12 @@ export interface Config {
   readonly host: string;
   readonly port: number;
   readonly appUrl: string;
+  /**
+   * Base URL of the pages mailed links open: `/account/reset-password` and its siblings are
+   * appended to it, with the token in the fragment. ACCOUNT_PAGES_URL, else APP_URL (the
+   * built-in pages)
+   */
+  readonly accountPagesUrl: string;
   readonly trustProxy: number;
   readonly jwt: {
     readonly accessSecret: string;
@@ -262,6 +269,7 @@ export function loadConfig(env: Record<string, string | undefined>): LoadedConfi
   }
   if (production && e.BCRYPT_COST < 10) problems.push("BCRYPT_COST must be at least 10 in production");
   if (production && !e.APP_URL) problems.push("APP_URL is required in production");
+  checkAccountPagesUrl(e.ACCOUNT_PAGES_URL, production, problems);
   if (!e.REDIS_URL && !e.UPSTASH_REDIS_REST_URL) {
     if (!production) warnings.push("REDIS_URL is not set: rate limits are kept in memory");
   }
@@ -273,6 +281,13 @@ export function loadConfig(env: Record<string, string | undefined>): LoadedConfi
   }
   if (production && e.METRICS_TOKEN && utf8Length(e.METRICS_TOKEN) < MIN_SECRET_BYTES) {
     problems.push(`METRICS_TOKEN must be at least ${MIN_SECRET_BYTES} bytes`);
+  }
+  // A token the Authorization header cannot carry would be refused at every request instead
+  for (const name of ["HEALTH_DETAILS_TOKEN", "METRICS_TOKEN"] as const) {
+    const token = e[name];
+    if (token && !isB64Token(token)) {
+      problems.push(`${name} must be a bearer token: letters, digits and -._~+/ (then = padding)`);
+    }
   }
   if (e.METRICS_PORT !== undefined && e.METRICS_PORT === e.PORT) {
     problems.push("METRICS_PORT must differ from PORT");
@@ -287,6 +302,7 @@ export function loadConfig(env: Record<string, string | undefined>): LoadedConfi
     host: e.HOST,
     port: e.PORT,
     appUrl,
+    accountPagesUrl: e.ACCOUNT_PAGES_URL?.replace(/\/+$/, "") ?? appUrl,
     trustProxy: e.TRUST_PROXY,
     jwt: {
       accessSecret,
@@ -387,6 +403,19 @@ function checkRotationSecrets(
         "KEY_ENCRYPTION_KEY is not set: private signing keys are sealed under a key derived from JWT_SECRET",
       );}
   }
+}
+
+/**
+ * ACCOUNT_PAGES_URL is a base the page paths and `#token=` are appended to: a query or a
+ * fragment would swallow them. Mailed links carry tokens, so production sends them over https only.
+ */
+function checkAccountPagesUrl(value: string | undefined, production: boolean, problems: string[]) {
+  if (!value) return;
+  const url = new URL(value);
+  if (url.search || url.hash || value.includes("#") || value.includes("?")) {
+    problems.push("ACCOUNT_PAGES_URL must be a base URL without a query or fragment");
+  }
+  if (production && url.protocol !== "https:") problems.push("ACCOUNT_PAGES_URL must use https in production");
 }
 
 /** 32 bytes in base64 or base64url. */

@@ -7,6 +7,7 @@ import { Buffer } from "node:buffer";
 
 const encoder = new TextEncoder();
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
 
 /** Length in bytes once encoded as UTF-8 (what bcrypt and secret minimums count, not UTF-16 units). */
 export function utf8Length(text: string): number {
@@ -50,4 +51,12 @@ export function base64(bytes: Uint8Array): string {
 /** True for a UUID in its canonical 8-4-4-4-12 hex form, any case. */
 export function isUuid(text: string): boolean {
   return UUID.test(text);
+}
+
+/**
+ * True for an RFC 6750 §2.1 `b64token`, what may follow `Bearer ` in an Authorization header:
+ * letters, digits and `-._~+/`, then `=` padding. JWTs, admin keys and base64 or hex secrets are.
+ */
+export function isB64Token(text: string): boolean {
+  return B64TOKEN.test(text);
 }

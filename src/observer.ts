@@ -13,6 +13,11 @@ export type RateLimitOutcome = "allowed" | "limited" | "uncounted";
 export type RevocationSource = "cache" | "database";
 /** What one delivery attempt of an outbox mail came to. */
 export type MailDeliveryOutcome = "sent" | "retry" | "failed";
+/** The shared mail outbox at a glance: rows per status, and when the oldest pending one was queued. */
+export interface MailOutboxBacklog {
+  counts: Record<"pending" | "sent" | "failed", number>;
+  oldestPendingAt: Date | null;
+}
 /** Which bcrypt operation ran. */
 export type PasswordOperation = "hash" | "verify";
 /** Account work that runs after the answer. */
@@ -31,6 +36,8 @@ export interface Observer {
   /** How long making a revocation visible to every instance took */
   revocationPublished(seconds: number): void;
   mailDelivery(outcome: MailDeliveryOutcome): void;
+  /** The outbox as the mail worker last read it (every few seconds, not per scrape) */
+  mailOutbox(backlog: MailOutboxBacklog): void;
   /** One bcrypt computation, queue wait excluded */
   passwordHashed(operation: PasswordOperation, seconds: number): void;
   /** bcrypt computations running plus waiting */
@@ -52,6 +59,7 @@ export const NOOP_OBSERVER: Observer = Object.freeze({
   revocationCheck() {},
   revocationPublished() {},
   mailDelivery() {},
+  mailOutbox() {},
   passwordHashed() {},
   passwordQueueDepth() {},
   passwordRejected() {},

@@ -1,7 +1,7 @@
 import type { AppDeps } from "../deps.ts";
 import type { LimitResult } from "../ratelimit/mod.ts";
-import type { AuthContext } from "../services/sessions/auth-context.ts";
-import type { CurrentUser } from "../services/sessions/authenticate.ts";
+import type { AuthContext } from "../services/identity.ts";
+import type { CurrentUser } from "../services/current-user.ts";
 import type { AdminKeyIdentity } from "../services/admin/scopes.ts";
 
 /**

@@ -9,6 +9,7 @@ import { AppError } from "../errors.ts";
 import type { Metrics } from "../metrics/prometheus.ts";
 import { constantTimeEqual, sha256Hex } from "../services/secrets.ts";
 import type { AppEnv } from "./app-env.ts";
+import { bearerToken } from "./bearer-token.ts";
 import { problemResponse } from "./error-handler.ts";
 
 export const METRICS_PATH = "/metrics";
@@ -37,8 +38,7 @@ export function metricsListener(metrics: Metrics): (request: Request) => Promise
 export function metricsRoute(metrics: Metrics, token: string) {
   const expected = sha256Hex(token);
   return async function metricsHandler(c: Context<AppEnv>): Promise<Response> {
-    const header = c.req.header("Authorization") ?? "";
-    const presented = /^Bearer\s+(.+)$/i.exec(header)?.[1]?.trim() ?? "";
+    const presented = bearerToken(c.req.header("Authorization")) ?? "";
     // Digests of equal length, compared in constant time: neither length nor content leaks
     if (!constantTimeEqual(sha256Hex(presented), expected)) {
       return problemResponse(

@@ -1,7 +1,6 @@
 import type { Context } from "hono";
-import type { RequestMeta } from "../services/request-meta.ts";
-import type { AuthContext } from "../services/sessions/auth-context.ts";
-import type { CurrentUser } from "../services/sessions/authenticate.ts";
+import type { AuthContext, RequestMeta } from "../services/identity.ts";
+import type { CurrentUser } from "../services/current-user.ts";
 import type { AppEnv } from "./app-env.ts";
 import { clientIp } from "./client-ip.ts";
 import type { AdminActor } from "../services/admin/context.ts";

@@ -31,6 +31,17 @@ export const ProblemSchema = z
   })
   .openapi("Problem", { description: "RFC 9457 problem details" });
 
+/** The signed-in user (GET /auth/me, PATCH /auth/me, POST /auth/confirm-email-change). */
+export const CurrentUserSchema = z
+  .object({
+    id: z.uuid().openapi({ example: "5b1f3c1e-8d9a-4c1e-9f7e-2a6b4f1d9c3a" }),
+    email: z.string().openapi({ example: "ada@example.com" }),
+    name: z.string().nullable().openapi({ example: "Ada Lovelace" }),
+    email_verified: z.boolean().openapi({ example: true }),
+    created_at: z.string().openapi({ format: "date-time", example: "2026-11-27T18:00:00.000Z" }),
+  })
+  .openapi("CurrentUser");
+
 /** OAuth-style token pair returned by sign-in and refresh. */
 export const TokenPairSchema = z
   .object({

@@ -4,7 +4,13 @@ import type { DB, MailOutboxRow } from "../db/schema.ts";
 import type { Logger } from "../logger.ts";
 import { NOOP_OBSERVER, type Observer } from "../observer.ts";
 import type { Mailer } from "./mailer.ts";
-import { claimDueMail, markMailFailed, markMailSent, rescheduleMail } from "../repositories/mail-outbox.ts";
+import {
+  claimDueMail,
+  markMailFailed,
+  markMailSent,
+  outboxBacklog,
+  rescheduleMail,
+} from "../repositories/mail-outbox.ts";
 
 export interface MailWorkerOptions {
   db: Kysely<DB>;
@@ -22,8 +28,10 @@ export interface MailWorkerOptions {
   /** First retry delay; each further attempt doubles it, up to maxBackoffMs */
   backoffBaseMs?: number;
   maxBackoffMs?: number;
-  /** Counts deliveries by outcome */
+  /** Counts deliveries by outcome and, when given, hears the outbox's backlog */
   observer?: Observer;
+  /** How often the backlog is read for the observer (one grouped count of the table) */
+  backlogIntervalMs?: number;
 }
 
 /** Delivers the transactional outbox in the background. */
@@ -56,6 +64,8 @@ export function createMailWorker(options: MailWorkerOptions): MailWorker {
   const baseMs = options.backoffBaseMs ?? 5_000;
   const maxMs = options.maxBackoffMs ?? 3_600_000;
   const observer = options.observer ?? NOOP_OBSERVER;
+  const backlogIntervalMs = options.backlogIntervalMs ?? 10_000;
+  let backlogReadMs: number | undefined;
   let timer: TimerId | undefined;
   let running: Promise<unknown> | undefined;
   let stopped = true;
@@ -103,6 +113,21 @@ export function createMailWorker(options: MailWorkerOptions): MailWorker {
     return sent;
   }
 
+  /** The outbox for the gauges, read here on the worker's schedule so a scrape runs no SQL. */
+  async function reportBacklog(): Promise<void> {
+    // Without metrics nobody looks at the backlog
+    if (!options.observer) return;
+    const now = clock.monotonicMs();
+    if (backlogReadMs !== undefined && now - backlogReadMs < backlogIntervalMs) return;
+    backlogReadMs = now;
+    try {
+      observer.mailOutbox(await outboxBacklog(db));
+    } catch (error) {
+      // The gauges keep their last reading; a database that fails fails the next poll too, and says so there
+      logger.debug("mail outbox backlog read failed", { reason: describeFailure(error) });
+    }
+  }
+
   async function tick(): Promise<void> {
     let delay = intervalMs;
     try {
@@ -112,6 +137,7 @@ export function createMailWorker(options: MailWorkerOptions): MailWorker {
     } catch (error) {
       logger.warn("mail worker poll failed", { reason: describeFailure(error) });
     }
+    await reportBacklog();
     if (!stopped) timer = clock.setTimeout(loop, delay);
   }
 

@@ -1,3 +1,4 @@
+import { accountPageLink } from "./account-links.ts";
 import { escapeHtml, htmlDocument } from "./html.ts";
 import type { MailMessage } from "./mailer.ts";
 
@@ -72,9 +73,9 @@ export function verificationCodeMail(to: string, code: string, ttlMinutes: numbe
  * Sent to the owner of a verified address when someone tries to sign up with it again. It
  * names nobody: what the sign-up sent (its name) is never repeated to the owner.
  */
-export function signupAttemptMail(to: string, appUrl: string): RenderedMail {
+export function signupAttemptMail(to: string, pagesUrl: string): RenderedMail {
   const subject = "Someone tried to sign up with your address";
-  const resetPage = `${appUrl}/reset-password`;
+  const resetPage = accountPageLink(pagesUrl, "reset-password");
   return {
     template: "signup_attempt",
     to,
@@ -102,13 +103,9 @@ export function signupAttemptMail(to: string, appUrl: string): RenderedMail {
  */
 export const RESET_TOKEN_IN_TEXT = /^Or enter this reset token in the app: ([A-Za-z0-9_-]+)$/m;
 
-/**
- * The reset page's link with the token in the fragment (`#token=`), never the query: a browser
- * sends neither the fragment to the server nor, in `Referer`, to anyone else, so the token stays
- * out of proxy and access logs.
- */
-export function passwordResetLink(appUrl: string, token: string): string {
-  return `${appUrl}/reset-password#token=${token}`;
+/** The reset page's link with the token in the fragment (see account-links.ts). */
+export function passwordResetLink(pagesUrl: string, token: string): string {
+  return accountPageLink(pagesUrl, "reset-password", token);
 }
 
 /** The reset link plus the bare token, for clients that paste it into their own form. */
@@ -156,9 +153,9 @@ export function passwordChangedMail(to: string, name: string | null): RenderedMa
 }
 
 /** Tells the owner their password was changed from a signed-in session, with the way back if it was not them. */
-export function passwordChangedByOwnerMail(to: string, name: string | null, appUrl: string): RenderedMail {
+export function passwordChangedByOwnerMail(to: string, name: string | null, pagesUrl: string): RenderedMail {
   const subject = "Your Jessy AI password was changed";
-  const resetPage = `${appUrl}/reset-password`;
+  const resetPage = accountPageLink(pagesUrl, "reset-password");
   const lines = [
     "Your password was just changed from a signed-in device; every other device was signed out.",
     `If this was not you, reset your password right away at ${resetPage} and contact security@jessy-ai.com.`,
@@ -209,9 +206,9 @@ export function emailChangeCodeMail(to: string, code: string, ttlMinutes: number
 }
 
 /** Sent instead of a code when the requested address already has an account: its owner learns, nobody else does. */
-export function emailChangeTakenMail(to: string, appUrl: string): RenderedMail {
+export function emailChangeTakenMail(to: string, pagesUrl: string): RenderedMail {
   const subject = "Someone tried to move an account to your address";
-  const resetPage = `${appUrl}/reset-password`;
+  const resetPage = accountPageLink(pagesUrl, "reset-password");
   const lines = [
     "Someone signed in to another Jessy AI account asked to move it to this address, which already has an " +
     "account. Nothing changed.",
@@ -227,12 +224,12 @@ export function emailChangeTakenMail(to: string, appUrl: string): RenderedMail {
 }
 
 /** The heads-up to the current address when a change of address is requested. */
-export function emailChangeRequestedMail(to: string, name: string | null, appUrl: string): RenderedMail {
+export function emailChangeRequestedMail(to: string, name: string | null, pagesUrl: string): RenderedMail {
   const subject = "A change of your Jessy AI address was requested";
   const lines = [
     "Someone signed in to your account asked to move it to another address. It only moves once the code mailed " +
     "to that address is entered; you will get another mail here if it does.",
-    `If this was not you, change your password now (or reset it at ${appUrl}/reset-password).`,
+    `If this was not you, change your password now (or reset it at ${accountPageLink(pagesUrl, "reset-password")}).`,
   ];
   return {
     template: "email_change_requested",
@@ -251,11 +248,11 @@ export function emailChangedMail(
   to: string,
   name: string | null,
   newEmail: string,
-  appUrl: string,
+  pagesUrl: string,
   token: string,
 ): RenderedMail {
   const subject = "Your Jessy AI address was changed";
-  const link = `${appUrl}/revert-email-change#token=${token}`;
+  const link = accountPageLink(pagesUrl, "revert-email-change", token);
   const lines = [
     `Your account now uses the address ${newEmail}; mail about it goes there.`,
     `If this was not you, undo it within 7 days: ${link}`,
@@ -287,11 +284,11 @@ export function accountDeletionMail(
   to: string,
   name: string | null,
   dueAt: Date,
-  appUrl: string,
+  pagesUrl: string,
   token: string,
 ): RenderedMail {
   const subject = "Your Jessy AI account will be deleted";
-  const link = `${appUrl}/cancel-account-deletion#token=${token}`;
+  const link = accountPageLink(pagesUrl, "cancel-account-deletion", token);
   const when = signupTime(dueAt);
   const lines = [
     `Your account was closed and every device signed out. It will be erased for good on ${when}.`,

@@ -2,7 +2,8 @@
  * The service's Prometheus series, kept by prom-client in a registry of their own per
  * instance (never the library's global one, so apps built side by side in one process do not
  * share counts). Implements the {@link Observer} port the layers below report through; the
- * gauges that describe a state (pool, outbox) are read when Prometheus scrapes.
+ * pool gauges read the pool's counters when Prometheus scrapes, and the outbox gauges show what
+ * the mail worker last reported: a scrape runs no SQL.
  *
  * Every label comes from a closed set: route operation ids (or `unmatched`), answered status
  * codes, tiers and policies of the limiter, security event types, the outcomes of observer.ts.
@@ -10,9 +11,7 @@
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { Clock } from "../clock.ts";
-import type { Database } from "../db/database.ts";
-import type { Observer } from "../observer.ts";
-import { outboxBacklog } from "../repositories/mail-outbox.ts";
+import type { MailOutboxBacklog, Observer } from "../observer.ts";
 import { SECURITY_EVENT_TYPES } from "../security-event-types.ts";
 
 /** Buckets of request latency, in seconds: a token check takes a millisecond, a sign-in a bcrypt. */
@@ -20,9 +19,9 @@ const REQUEST_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5
 const HASH_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 const PUBLISH_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1];
 
-/** What the scrape-time gauges read. */
+/** What the scrape-time gauges read: the pool's counters in memory (none on PGlite), and the time. */
 export interface MetricSources {
-  database: Database;
+  database: { stats(): { inUse: number; waiting: number; acquireTimedOut: number } | undefined };
   clock: Clock;
 }
 
@@ -164,23 +163,19 @@ export function createMetrics(options: MetricsOptions): Metrics {
     registers,
   });
 
-  new Gauge({
+  const outboxRows = new Gauge({
     name: "mail_outbox_rows",
     help: "Rows of the mail outbox by status (pending, sent, failed); sent and failed rows are kept 30 days",
     labelNames: ["status"] as const,
     registers,
-    async collect() {
-      const backlog = await readBacklog();
-      for (const [status, count] of Object.entries(backlog?.counts ?? {})) this.set({ status }, count);
-    },
   });
+  let oldestPendingAt: Date | null = null;
   new Gauge({
     name: "mail_outbox_oldest_pending_age_seconds",
     help: "Age of the oldest mail still waiting for delivery; 0 when none waits",
     registers,
-    async collect() {
-      const backlog = await readBacklog();
-      const oldest = backlog?.oldestPendingAt;
+    collect() {
+      const oldest = oldestPendingAt;
       this.set(oldest ? Math.max(0, (sources.clock.now().getTime() - oldest.getTime()) / 1000) : 0);
     },
   });
@@ -211,13 +206,6 @@ export function createMetrics(options: MetricsOptions): Metrics {
     },
   });
   if (options.processMetrics) processMetrics(registry);
-
-  // One outbox query per scrape, shared by the two gauges that read it
-  let backlog: ReturnType<typeof outboxBacklog> | undefined;
-  function readBacklog() {
-    backlog ??= outboxBacklog(sources.database.db).finally(() => queueMicrotask(() => backlog = undefined));
-    return backlog.catch(() => undefined);
-  }
 
   // The hot path: label-bound children looked up by one string key instead of prom-client hashing
   // a label object on every request (the label sets are closed, so the maps stay small)
@@ -257,6 +245,10 @@ export function createMetrics(options: MetricsOptions): Metrics {
     },
     mailDelivery(outcome) {
       deliveries.inc({ outcome });
+    },
+    mailOutbox(backlog: MailOutboxBacklog) {
+      for (const [status, count] of Object.entries(backlog.counts)) outboxRows.set({ status }, count);
+      oldestPendingAt = backlog.oldestPendingAt;
     },
     passwordHashed(operation, seconds) {
       hashDuration.observe({ operation }, seconds);

@@ -1,12 +1,6 @@
 import { type Expression, type ExpressionBuilder, sql, type SqlBool } from "kysely";
 import type { DB, Executor } from "../db/schema.ts";
-
-/**
- * What an account is, as an administrator filters on it. Each status is one condition on
- * the users row (see STATUS_CONDITIONS); a new status is one more entry there.
- */
-export const USER_STATUSES = ["active", "disabled", "unverified", "pending_deletion"] as const;
-export type UserStatus = typeof USER_STATUSES[number];
+import type { UserStatus } from "../user-statuses.ts";
 
 type UsersBuilder = ExpressionBuilder<DB, "users">;
 
@@ -23,6 +17,7 @@ function pendingDeletion(eb: UsersBuilder): Expression<SqlBool> {
   return eb("users.deletion_due_at", "is not", null);
 }
 
+/** Each status of USER_STATUSES as one condition on the users row; a new status is one more entry here. */
 const STATUS_CONDITIONS: Record<UserStatus, (eb: UsersBuilder, now: Date) => Expression<SqlBool>> = {
   pending_deletion: pendingDeletion,
   disabled: (eb, now) => eb.and([eb.not(pendingDeletion(eb)), disabledAt(eb, now)]),

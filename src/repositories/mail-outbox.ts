@@ -1,5 +1,6 @@
 import { type Kysely, type RawBuilder, sql } from "kysely";
 import type { DB, Executor, MailOutboxRow } from "../db/schema.ts";
+import type { MailOutboxBacklog } from "../observer.ts";
 
 export interface NewOutboxMail {
   to: string;
@@ -130,9 +131,7 @@ export async function markMailFailed(db: Executor, id: string, error: string): P
 }
 
 /** The outbox at a glance, for metrics: rows per status and when the oldest pending one was queued. */
-export async function outboxBacklog(
-  db: Executor,
-): Promise<{ counts: Record<"pending" | "sent" | "failed", number>; oldestPendingAt: Date | null }> {
+export async function outboxBacklog(db: Executor): Promise<MailOutboxBacklog> {
   const rows = await db
     .selectFrom("mail_outbox")
     .select((eb) => [

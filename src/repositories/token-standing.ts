@@ -1,7 +1,7 @@
 import { sql } from "kysely";
 import { compiledOnce } from "../db/compiled-once.ts";
 import type { Executor, SigningKeyState } from "../db/schema.ts";
-import type { UserProfile } from "./users.ts";
+import { USER_PROFILE_COLUMNS, type UserProfile } from "./users.ts";
 
 /** What an access token names; each must still hold for the token to be usable. */
 export interface TokenSubject {
@@ -85,7 +85,7 @@ const selectProfileOfUsableToken = compiledOnce((
   now: Date,
 ) =>
   db.selectFrom("users")
-    .select(["id", "email", "name", "email_verified", "created_at"])
+    .select(USER_PROFILE_COLUMNS)
     .where("id", "=", userId)
     .where("token_version", "=", tokenVersion)
     .where(({ exists, selectFrom }) =>

@@ -10,10 +10,11 @@ export function findUserById(db: Executor, id: string): Promise<UserRow | undefi
 }
 
 /** What a user may see of their own account: no hash, no counters. */
-export type UserProfile = Pick<UserRow, "id" | "email" | "name" | "email_verified" | "created_at">;
+export const USER_PROFILE_COLUMNS = ["id", "email", "name", "email_verified", "created_at"] as const;
+export type UserProfile = Pick<UserRow, typeof USER_PROFILE_COLUMNS[number]>;
 
 const selectUserProfile = compiledOnce((db, id: string) =>
-  db.selectFrom("users").select(["id", "email", "name", "email_verified", "created_at"]).where("id", "=", id)
+  db.selectFrom("users").select(USER_PROFILE_COLUMNS).where("id", "=", id)
 );
 
 /** The profile columns only: the read behind every GET /auth/me. */
@@ -78,7 +79,7 @@ export function updateUserName(
     .set({ name, updated_at: now })
     .where("id", "=", userId)
     .where("deletion_due_at", "is", null)
-    .returning(["id", "email", "name", "email_verified", "created_at"])
+    .returning(USER_PROFILE_COLUMNS)
     .executeTakeFirst();
 }
 
@@ -93,7 +94,7 @@ export async function updateEmail(
     .updateTable("users")
     .set({ email: email.email, email_normalized: email.emailNormalized, email_verified: true, updated_at: now })
     .where("id", "=", userId)
-    .returning(["id", "email", "name", "email_verified", "created_at"])
+    .returning(USER_PROFILE_COLUMNS)
     .executeTakeFirstOrThrow();
 }
 

@@ -2,26 +2,28 @@ import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { Config } from "../config.ts";
 import type { AppEnv } from "../http/app-env.ts";
 import { buildOpenApiDocument, type OpenApiDocument } from "../http/openapi-document.ts";
-import { accountRouter } from "./auth/index.ts";
+import { authRouter } from "./auth/index.ts";
 import { adminRouter } from "./admin/index.ts";
-import { accountSettingsRouter } from "./account/index.ts";
+import { settingsRouter } from "./settings/index.ts";
 import { devRouter } from "./dev/index.ts";
 import { docsRouter } from "./docs/index.ts";
 import { healthRouter } from "./health/index.ts";
 import { keysRouter } from "./keys/index.ts";
+import { accountPagesRouter } from "./pages/index.ts";
 import { sessionsRouter } from "./sessions/index.ts";
 import { securityRouter } from "./security/index.ts";
 
 /** Mounts every contract router; /openapi.json and /docs are added by mountApi. */
 export function mountRoutes(app: OpenAPIHono<AppEnv>, options: { development: boolean }): void {
   app.route("/", healthRouter());
-  app.route("/", accountRouter());
+  app.route("/", authRouter());
   if (options.development) app.route("/", devRouter());
   app.route("/", sessionsRouter());
-  app.route("/", accountSettingsRouter());
+  app.route("/", settingsRouter());
   app.route("/", securityRouter());
   app.route("/", keysRouter());
   app.route("/", adminRouter());
+  app.route("/", accountPagesRouter());
 }
 
 /**

@@ -26,17 +26,16 @@ async function timed(clock: Clock, probe: HealthProbe): Promise<CheckResult> {
 
 /**
  * Whether a /health caller sees the details (version, environment, store kinds, latencies,
- * security features): always in development; in production only with
- * `Authorization: Bearer <HEALTH_DETAILS_TOKEN>`, compared in constant time (over digests, so
- * not even the token's length shows).
+ * security features): always in development; in production only to the bearer of
+ * HEALTH_DETAILS_TOKEN, compared in constant time (over digests, so not even the token's
+ * length shows).
  */
 export function showsHealthDetails(
   config: Pick<Config, "environment" | "healthDetailsToken">,
-  authorization: string | undefined,
+  presented: string | undefined,
 ): boolean {
   if (config.environment === "development") return true;
   const expected = config.healthDetailsToken;
-  const presented = /^Bearer (\S+)$/i.exec(authorization ?? "")?.[1];
   if (!expected || presented === undefined) return false;
   return constantTimeEqual(sha256Hex(presented), sha256Hex(expected));
 }

@@ -38,8 +38,8 @@ Deno.test("the reset link uses APP_URL even when Host and X-Forwarded-Host are f
       "X-Forwarded-Proto": "http",
     });
     assertEquals(mail.subject, "Reset your Jessy AI password");
-    assert(mail.text.includes(`https://accounts.jessy-ai.com/reset-password#token=${token}`), mail.text);
-    assert(mail.html.includes(`https://accounts.jessy-ai.com/reset-password#token=${token}`), mail.html);
+    assert(mail.text.includes(`https://accounts.jessy-ai.com/account/reset-password#token=${token}`), mail.text);
+    assert(mail.html.includes(`https://accounts.jessy-ai.com/account/reset-password#token=${token}`), mail.html);
     assert(!mail.text.includes("?token=") && !mail.html.includes("?token="), "the token is never in a query");
     assert(!mail.text.includes("evil.example") && !mail.html.includes("evil.example"));
     assertMatch(token, /^[A-Za-z0-9_-]{43}$/);

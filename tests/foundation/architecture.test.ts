@@ -124,6 +124,34 @@ Deno.test("architecture: no import cycle in src/", async () => {
   assertEquals(cycles(await moduleGraph()), []);
 });
 
+Deno.test("architecture: routes reach the data only through services, and metrics/ not at all (no repositories/ or db/ import)", async () => {
+  const offending: string[] = [];
+  for (const [from, { local }] of await moduleGraph()) {
+    if (!from.startsWith("routes/") && !from.startsWith("metrics/")) continue;
+    for (const to of local) if (/^(repositories|db)\//.test(to)) offending.push(`${from} → ${to}`);
+  }
+  assertEquals(offending, []);
+});
+
+/** The graph with each folder of services/ drawn as one node (a file directly under services/ stays its own). */
+function servicesFolders(graph: Map<string, { local: string[] }>): Map<string, { local: string[] }> {
+  const folderOf = (path: string) => path.split("/").slice(0, 2).join("/");
+  const folders = new Map<string, { local: string[] }>();
+  for (const [from, { local }] of graph) {
+    if (!from.startsWith("services/")) continue;
+    const node = folders.get(folderOf(from)) ?? { local: [] };
+    for (const to of local) {
+      if (to.startsWith("services/") && folderOf(to) !== folderOf(from)) node.local.push(folderOf(to));
+    }
+    folders.set(folderOf(from), node);
+  }
+  return folders;
+}
+
+Deno.test("architecture: the folders of services/ import each other one way (sessions uses revocation, never back)", async () => {
+  assertEquals(cycles(servicesFolders(await moduleGraph())), []);
+});
+
 Deno.test("architecture: the cycle finder and the layer rule would catch a violation", () => {
   const graph = new Map([
     ["services/a.ts", { local: ["services/b.ts"] }],

@@ -9,7 +9,7 @@ import type { DB, UserRow } from "../../src/db/schema.ts";
 import type { AppDeps } from "../../src/deps.ts";
 import { insertUserIfAbsent } from "../../src/repositories/users.ts";
 import type { PasswordHasher } from "../../src/services/accounts/passwords.ts";
-import type { TokenPair } from "../../src/services/sessions/token-pair.ts";
+import type { TokenPair } from "../../src/services/identity.ts";
 import { type Api, postJson, serverAt } from "./http.ts";
 import { otpOf, resetTokenOf } from "./smtp.ts";
 import { until } from "./until.ts";

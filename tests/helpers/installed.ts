@@ -14,7 +14,7 @@ interface Program {
 
 const PROGRAMS = {
   chromium: {
-    message: "Swagger UI browser tests need Chromium — apt-get install chromium, or set CHROMIUM_PATH",
+    message: "Browser tests (Swagger UI, account pages) need Chromium — apt-get install chromium, or set CHROMIUM_PATH",
     find: () =>
       [
         Deno.env.get("CHROMIUM_PATH") ?? "",

@@ -9,7 +9,7 @@ import { assert } from "./assert.ts";
 import { insertedUser } from "./accounts.ts";
 import { type TestApp } from "./app.ts";
 import { jsonBody } from "./http.ts";
-import type { TokenPair } from "../../src/services/sessions/token-pair.ts";
+import type { TokenPair } from "../../src/services/identity.ts";
 
 export const ROUTES = ["me", "refresh", "signup", "ready", "live"] as const;
 export type LoadRoute = typeof ROUTES[number];

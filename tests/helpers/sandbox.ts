@@ -1,4 +1,4 @@
-import { systemClock } from "../../src/clock.ts";
+import { type Clock, systemClock } from "../../src/clock.ts";
 import { startMail } from "../../src/mail/mail-runtime.ts";
 import { createTestApp, memoryLogger, type TestApp, testConfig } from "./app.ts";
 import { createTestDatabase, type TestDatabase } from "./database.ts";
@@ -24,14 +24,17 @@ export interface Sandbox extends LiveServer {
  */
 export async function startSandbox(
   env: Record<string, string> = {},
-  options: { database?: TestDatabase } = {},
+  options: { database?: TestDatabase; clock?: Clock } = {},
 ): Promise<Sandbox> {
   const database = options.database ?? await createTestDatabase();
-  const mail = startMail(testConfig({ ...SANDBOX_LIMITS, ...env }), database, systemClock, memoryLogger(), {
+  // One clock for the app and the mail worker: mail queued at a moved time is still due at once
+  const clock = options.clock ?? systemClock;
+  const mail = startMail(testConfig({ ...SANDBOX_LIMITS, ...env }), database, clock, memoryLogger(), {
     intervalMs: 50,
   });
   const app = await createTestApp({
     database,
+    clock,
     env: { ...SANDBOX_LIMITS, ...env },
     deps: { devOutbox: mail.devOutbox },
   });

@@ -17,6 +17,12 @@ interface Operation {
   responses: Record<string, ResponseObject>;
 }
 
+/**
+ * The HTML pages the app serves outside the contract (`hide: true`): Swagger UI and the account
+ * pages. They answer a person's browser, not a client; their tests check them on their own.
+ */
+const PAGES_OUTSIDE_THE_SPEC = /^\/(?:docs(?:\/assets\/[^/]+)?|account\/[^/]+(?:\/[^/]+)?)$/;
+
 type SpecDocument = { paths: Record<string, Record<string, Operation>> };
 
 interface CompiledOperation {
@@ -66,6 +72,7 @@ export class SpecValidator {
     if (method === "OPTIONS" || method === "HEAD") return;
     const found = this.find(method, path);
     if (!found && this.fallback?.find(method, path)) return await this.fallback.check(method, url, response);
+    if (!found && PAGES_OUTSIDE_THE_SPEC.test(path)) return;
     if (!found) {
       // Unknown routes and wrong methods are answered by the app-wide 404/405 problems
       if (![404, 405].includes(response.status)) {

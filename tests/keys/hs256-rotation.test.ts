@@ -13,7 +13,7 @@ import { createTestCache } from "../helpers/revocation-cache.ts";
 import { getMe, MANY_REQUESTS_ENV, refresh } from "../sessions/_helpers.ts";
 import { assertEquals } from "../helpers/assert.ts";
 import { createTestDatabase } from "../helpers/database.ts";
-import type { TokenPair } from "../../src/services/sessions/token-pair.ts";
+import type { TokenPair } from "../../src/services/identity.ts";
 import { headerOf } from "../helpers/claims.ts";
 
 const OLD = {

@@ -11,7 +11,7 @@ import { createLogger } from "../../src/logger.ts";
 import type { UserRow } from "../../src/db/schema.ts";
 import { insertedUser, newSession } from "../helpers/accounts.ts";
 import { createTestApp, type TestApp } from "../helpers/app.ts";
-import { statusOf } from "../helpers/http.ts";
+import { bearer, statusOf } from "../helpers/http.ts";
 import { createTestCache } from "../helpers/revocation-cache.ts";
 import { getMe, MANY_REQUESTS_ENV, refresh } from "../sessions/_helpers.ts";
 import { createAccessKeys } from "../../src/services/keys/key-ring.ts";
@@ -151,6 +151,9 @@ for (const alg of ["EdDSA", "ES256"] as const) {
         assertEquals((await a.deps.keys.revoke(second)).state, "revoked");
         for (const instance of [a, b]) {
           assertEquals(await statusOf(getMe(instance, signedBySecond.access_token)), 401);
+          // Without Redis GET /auth/me checks the key in its own statement; the other routes do not
+          const sessions = instance.request("/auth/sessions", bearer(signedBySecond.access_token));
+          assertEquals(await statusOf(sessions), 401, "GET /auth/sessions");
           assertEquals(await statusOf(getMe(instance, (await newSession(a, user)).access_token)), 200);
         }
         // Refresh tokens are HMAC: the session renews itself with the new key

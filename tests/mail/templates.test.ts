@@ -45,7 +45,7 @@ Deno.test("templates: the token parses back out of every password reset mail, wh
   for (const name of NAMES) {
     for (const token of TOKENS) {
       const link = passwordResetLink("https://api.jessy-ai.com", token);
-      assertEquals(link, `https://api.jessy-ai.com/reset-password#token=${token}`);
+      assertEquals(link, `https://api.jessy-ai.com/account/reset-password#token=${token}`);
       const mail = passwordResetMail("a@example.com", name, link, token);
       assertEquals(RESET_TOKEN_IN_TEXT.exec(mail.text)?.[1], token, `name ${name}, token ${token}`);
       assert(mail.text.includes(link), "the link is in the text part");

@@ -4,7 +4,7 @@ import { assert, assertEquals } from "../helpers/assert.ts";
 import { createTestApp, type TestApp, type TestAppOptions } from "../helpers/app.ts";
 import { jsonBody } from "../helpers/http.ts";
 import { SpecValidator } from "../helpers/spec-validator.ts";
-import type { AuthContext } from "../../src/services/sessions/auth-context.ts";
+import type { AuthContext } from "../../src/services/identity.ts";
 import { invalidTokenError } from "../../src/errors.ts";
 
 // Probe routes declared exactly as the account and session routes declare theirs, so

@@ -75,7 +75,7 @@ Deno.test("POST /auth/confirm-email-change moves the account; the old address's 
     const changed = await mailWithSubject(app, smtp, old, CHANGED_SUBJECT);
     assert(changed.text.includes(fresh), "the old address learns where the account went");
     const revertToken = tokenIn(changed, "revert");
-    assert(changed.text.includes(`http://localhost:8000/revert-email-change#token=${revertToken}`));
+    assert(changed.text.includes(`http://localhost:8000/account/revert-email-change#token=${revertToken}`));
 
     const reverted = await postJson(app, "/auth/revert-email-change", { token: revertToken });
     assertEquals(reverted.status, 200);

@@ -43,7 +43,7 @@ Deno.test("POST /auth/change-password: the other session dies on a second instan
     await signIn(a, email, NEW_PASSWORD);
 
     const notice = await mailWithSubject(a, smtp, email, "Your Jessy AI password was changed");
-    assert(notice.text.includes("http://localhost:8000/reset-password"), "the notice links to the reset page");
+    assert(notice.text.includes("http://localhost:8000/account/reset-password"), "the notice links to the reset page");
     const events = await database.db.selectFrom("security_events").innerJoin("users", "users.id", "user_id")
       .select("type").where("users.email_normalized", "=", email).where("type", "=", "password_changed").execute();
     assertEquals(events.length, 1);

@@ -56,7 +56,7 @@ Deno.test("POST /auth/delete-account: every token dies on both instances at once
 
     const mail = await mailWithSubject(a, smtp, email, DELETION_SUBJECT);
     const token = tokenIn(mail, "cancel");
-    assert(mail.text.includes(`http://localhost:8000/cancel-account-deletion#token=${token}`));
+    assert(mail.text.includes(`http://localhost:8000/account/cancel-account-deletion#token=${token}`));
     const kept = await postJson(b, "/auth/cancel-account-deletion", { token });
     assertEquals(kept.status, 200);
     assertEquals((await kept.json()).account_kept, true);

@@ -8,7 +8,7 @@
  */
 import { ManualClock } from "../../src/clock.ts";
 import { createLogger } from "../../src/logger.ts";
-import type { TokenPair } from "../../src/services/sessions/token-pair.ts";
+import type { TokenPair } from "../../src/services/identity.ts";
 import { assertEquals } from "../helpers/assert.ts";
 import { otpOf } from "../helpers/smtp.ts";
 import { type AccountsApp, accountsApp, accountsBackends } from "../accounts/_helpers.ts";

@@ -5,7 +5,7 @@
 import fc from "fast-check";
 import { AppError } from "../../src/errors.ts";
 import { base64url } from "../../src/encoding.ts";
-import { decodeCursor, encodeCursor } from "../../src/services/sessions/keyset-cursor.ts";
+import { decodeCursor, encodeCursor } from "../../src/services/keyset-cursor.ts";
 import { insertedUser, newSession } from "../helpers/accounts.ts";
 import { createTestApp, testConfig } from "../helpers/app.ts";
 import { bearer } from "../helpers/http.ts";

@@ -7,7 +7,7 @@ import { statusOf } from "../helpers/http.ts";
 import { getMe, MANY_REQUESTS_ENV } from "./_helpers.ts";
 import { assert, assertEquals, assertRejects } from "../helpers/assert.ts";
 import { TEST_SECRETS } from "../helpers/env.ts";
-import type { TokenClaims } from "../../src/services/sessions/token-claims.ts";
+import type { TokenClaims } from "../../src/services/identity.ts";
 
 const JWT = {
   accessSecret: TEST_SECRETS.JWT_SECRET,

@@ -13,7 +13,7 @@ import { appEnv, BENCH_SECRETS, migrate, startApp, startCeiling } from "../serve
 import type { SizeResults } from "./results.ts";
 import { countsFor, growTo, heavyEmail, heavyUsersFor } from "./seed.ts";
 import { type Config, loadConfig } from "../../../src/config.ts";
-import { encodeCursor } from "../../../src/services/sessions/keyset-cursor.ts";
+import { encodeCursor } from "../../../src/services/keyset-cursor.ts";
 import { listUsers as adminListUsersRoute } from "../../../src/routes/admin/admin.routes.ts";
 
 export const SESSIONS_DEEP = 5_000;

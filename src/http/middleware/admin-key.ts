@@ -2,9 +2,8 @@ import type { MiddlewareHandler } from "hono";
 import { AppError } from "../../errors.ts";
 import type { AdminScope } from "../../services/admin/scopes.ts";
 import type { AppEnv } from "../app-env.ts";
+import { bearerToken } from "../bearer-token.ts";
 import { countFailedTokenCheck } from "../rate-limit/middleware.ts";
-
-const BEARER = /^Bearer (\S+)$/i;
 
 function invalidKeyError(): AppError {
   return new AppError("invalid_token", "The admin API key is missing, invalid, expired or revoked", {
@@ -21,8 +20,8 @@ function invalidKeyError(): AppError {
 export function requireAdminKey(): MiddlewareHandler<AppEnv> {
   return async function requireAdminKeyMiddleware(c, next) {
     try {
-      const match = BEARER.exec(c.req.header("Authorization") ?? "");
-      const identity = match ? await c.get("deps").adminKeys.authenticate(match[1]) : undefined;
+      const key = bearerToken(c.req.header("Authorization"));
+      const identity = key ? await c.get("deps").adminKeys.authenticate(key) : undefined;
       if (!identity) throw invalidKeyError();
       c.set("adminKey", identity);
     } catch (error) {

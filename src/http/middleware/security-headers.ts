@@ -17,9 +17,24 @@ const DOCS_CSP = [
 
 /**
  * Answers no shared or browser cache may keep: tokens and accounts (/auth/), administration and
- * introspection verdicts (/admin/, /oauth/), the health report with its details, development mail
+ * introspection verdicts (/admin/, /oauth/), the health report with its details, development mail,
+ * and the account pages (an answer can name an outcome of the account; their assets may be cached)
  */
-const NO_STORE = /^\/(auth\/|admin\/|oauth\/|dev\/|health(\/|$))/;
+const NO_STORE = /^\/(auth\/|admin\/|oauth\/|dev\/|health(\/|$)|account\/(?!assets\/))/;
+
+/**
+ * The account pages: their own script, stylesheet and JSON routes, forms posting to themselves.
+ * Nothing from another host, no inline code, never framed.
+ */
+const ACCOUNT_PAGES_CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "connect-src 'self'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+  "base-uri 'none'",
+].join("; ");
 
 export interface SecurityHeadersOptions {
   /** Send HSTS (one year); only meaningful behind HTTPS, so production only */
@@ -33,12 +48,13 @@ export function securityHeaders(options: SecurityHeadersOptions): MiddlewareHand
     const headers = c.res.headers;
     const path = c.req.path;
     const docs = path === "/docs" || path.startsWith("/docs/");
+    const accountPages = path.startsWith("/account/");
     headers.set("X-Content-Type-Options", "nosniff");
     headers.set("Referrer-Policy", "no-referrer");
     headers.set("Cross-Origin-Resource-Policy", "same-origin");
-    headers.set("Content-Security-Policy", docs ? DOCS_CSP : API_CSP);
-    // Only the docs page is a document a browser could frame or open (frame-ancestors covers the API)
-    if (docs) {
+    headers.set("Content-Security-Policy", docs ? DOCS_CSP : accountPages ? ACCOUNT_PAGES_CSP : API_CSP);
+    // Only the docs and account pages are documents a browser could frame or open (frame-ancestors covers the API)
+    if (docs || accountPages) {
       headers.set("X-Frame-Options", "DENY");
       headers.set("Cross-Origin-Opener-Policy", "same-origin");
     }

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { USER_STATUSES } from "../../repositories/admin-users.ts";
+import { USER_STATUSES } from "../../user-statuses.ts";
 import { SECURITY_EVENT_TYPES } from "../../security-event-types.ts";
 
 const UUID_EXAMPLE = "5b1f3c1e-8d9a-4c1e-9f7e-2a6b4f1d9c3a";

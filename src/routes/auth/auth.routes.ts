@@ -146,7 +146,8 @@ export const requestPasswordReset = defineRoute({
   operationId: "requestPasswordReset",
   tags: ["Auth"],
   summary: "Email a single-use password reset link",
-  description: "An existing account gets a link to `{APP_URL}/reset-password#token=…` (in the fragment, so the " +
+  description: "An existing account gets a link to `{ACCOUNT_PAGES_URL}/account/reset-password#token=…` (the " +
+    "built-in page on APP_URL unless ACCOUNT_PAGES_URL is set; the token is in the fragment, so the " +
     "token never reaches a server log or a Referer header; the page reads it from `location.hash`) and the token itself, " +
     "valid for 15 minutes and once; a new request kills the earlier token. An address gets at most one reset " +
     "mail a minute; requests within it are answered the same and send nothing. The answer is the same 202 " +

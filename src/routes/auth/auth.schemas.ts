@@ -148,7 +148,7 @@ export const SigninResponseSchema = z
 export const ResetPasswordRequestSchema = z
   .object({
     token: z.string().min(1).max(512).openapi({
-      description: "The token from the reset mail (also the `token` query parameter of its link)",
+      description: "The token from the reset mail (also the `#token=` fragment of its link)",
       example: "q3J8m0Vh2cX9yYz1pL5nT7wK4rB6sD8fG0hJ2kM4nP6",
     }),
     new_password: NewPasswordSchema,

@@ -3,7 +3,7 @@ import * as handlers from "./auth.handlers.ts";
 import * as routes from "./auth.routes.ts";
 
 /** Sign-up, email verification, sign-in and password reset. */
-export function accountRouter() {
+export function authRouter() {
   return createRouter()
     .openapi(routes.signup, handlers.signup)
     .openapi(routes.verifyEmail, handlers.verifyEmail)

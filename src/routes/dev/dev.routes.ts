@@ -32,6 +32,11 @@ export const OutboxMessageSchema = z
         "mail has one",
       example: "Kc8m0Vh2cX9yYz1pL5nT7wK4rB6sD8fG0hJ2kM4nP6",
     }),
+    link: z.string().optional().openapi({
+      description: "The mail's link to an account page, when it has one: open it in a browser to finish the " +
+        "reset, the undo or the cancel on the built-in pages",
+      example: "http://localhost:8000/account/reset-password#token=q3J8m0Vh2cX9yYz1pL5nT7wK4rB6sD8fG0hJ2kM4nP6",
+    }),
   })
   .openapi("OutboxMessage");
 
@@ -46,7 +51,8 @@ export const outbox = defineRoute({
   tags: ["Development"],
   summary: "Mail this instance delivered (development only)",
   description: "Newest first. Lets testers finish sign-up and password reset from Swagger UI without an SMTP " +
-    "server: `otp`, `reset_token`, `revert_token` and `cancel_token` are lifted out of the text for convenience. Absent when " +
+    "server: `otp`, `reset_token`, `revert_token` and `cancel_token` are lifted out of the text for convenience, and " +
+    "`link` is the mail's link to an account page (/account/…), to open in a browser. Absent when " +
     "ENVIRONMENT=production.",
   tier: "public",
   request: {

@@ -24,10 +24,16 @@ export const spec = defineRoute({
   },
 });
 
+/**
+ * Swagger UI's page and files are routes like the others, but `hide` keeps them out of the
+ * OpenAPI document: they are HTML and scripts for a person's browser, and every generated SDK
+ * would otherwise grow a `getDocs` and `getDocsAsset` no client should call.
+ */
 export const docs = defineRoute({
   method: "get",
   path: "/docs",
   operationId: "getDocs",
+  hide: true,
   tags: ["Docs"],
   summary: "Swagger UI",
   description: "Interactive documentation; every asset is served by this service.",
@@ -49,6 +55,7 @@ export const asset = defineRoute({
   method: "get",
   path: "/docs/assets/{file}",
   operationId: "getDocsAsset",
+  hide: true,
   tags: ["Docs"],
   summary: "Swagger UI asset",
   description: "Scripts and styles of the Swagger UI page.",

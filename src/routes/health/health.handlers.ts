@@ -1,5 +1,6 @@
 import type { RouteHandler } from "@hono/zod-openapi";
 import type { AppEnv } from "../../http/app-env.ts";
+import { bearerToken } from "../../http/bearer-token.ts";
 import { healthSummary, runHealthChecks, showsHealthDetails } from "../../services/health.ts";
 import type * as routes from "./health.routes.ts";
 import { AppError } from "../../errors.ts";
@@ -7,7 +8,7 @@ import { AppError } from "../../errors.ts";
 export const health: RouteHandler<typeof routes.health, AppEnv> = async (c) => {
   const deps = c.get("deps");
   const report = await runHealthChecks(deps);
-  if (showsHealthDetails(deps.config, c.req.header("Authorization"))) return c.json(report, 200);
+  if (showsHealthDetails(deps.config, bearerToken(c.req.header("Authorization")))) return c.json(report, 200);
   return c.json(healthSummary(report), 200);
 };
 

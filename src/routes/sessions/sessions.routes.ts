@@ -1,7 +1,6 @@
 import { defineRoute } from "../../http/define-route.ts";
-import { SIGNED_IN_LINKS, TokenPairSchema } from "../../http/schemas.ts";
+import { CurrentUserSchema, SIGNED_IN_LINKS, TokenPairSchema } from "../../http/schemas.ts";
 import {
-  CurrentUserSchema,
   RefreshRequestSchema,
   SecurityEventPageSchema,
   SecurityEventQuerySchema,

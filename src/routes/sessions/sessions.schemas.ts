@@ -12,16 +12,6 @@ export const RefreshRequestSchema = z
   })
   .openapi("RefreshRequest");
 
-export const CurrentUserSchema = z
-  .object({
-    id: z.uuid().openapi({ example: UUID_EXAMPLE }),
-    email: z.string().openapi({ example: "ada@example.com" }),
-    name: z.string().nullable().openapi({ example: "Ada Lovelace" }),
-    email_verified: z.boolean().openapi({ example: true }),
-    created_at: z.string().openapi({ format: "date-time", example: "2026-11-27T18:00:00.000Z" }),
-  })
-  .openapi("CurrentUser");
-
 export const SessionSchema = z
   .object({
     id: z.uuid().openapi({ example: UUID_EXAMPLE }),

@@ -16,9 +16,8 @@ import { insertOutboxMailUnlessRecent } from "../../repositories/mail-outbox.ts"
 import { deleteResetTokens } from "../../repositories/password-reset-tokens.ts";
 import { deleteUnverifiedUser, findUserByEmail, lockUserById, updateEmail } from "../../repositories/users.ts";
 import { withEvents } from "../audit-trail.ts";
-import type { RequestMeta } from "../request-meta.ts";
-import type { AuthContext } from "../sessions/auth-context.ts";
-import type { CurrentUser } from "../sessions/authenticate.ts";
+import type { AuthContext, RequestMeta } from "../identity.ts";
+import { type CurrentUser, currentUserView } from "../current-user.ts";
 import type { AccountDeps } from "./account-deps.ts";
 import { emailChangeDigest, emailChangeMatches, newAccountToken, REVERT_TOKEN_TTL_MS } from "./account-tokens.ts";
 import { checkCurrentPassword, liveAccount } from "./current-password.ts";
@@ -71,7 +70,7 @@ export async function issueEmailChange(
   const normalized = normalizeEmail(address);
   const code = generateOtp();
   const { keyId, digest } = await emailChangeDigest(deps.config, userId, normalized, code);
-  const appUrl = deps.config.appUrl;
+  const pagesUrl = deps.config.accountPagesUrl;
   await withEvents(deps, async (trx, record) => {
     const user = await lockUserById(trx, userId);
     if (!user || user.deletion_due_at) return;
@@ -79,7 +78,7 @@ export async function issueEmailChange(
     const holder = await findUserByEmail(trx, normalized);
     // An unverified sign-up never proved the address: it does not hold it against the code
     if (holder?.email_verified) {
-      await insertOutboxMailUnlessRecent(trx, { ...emailChangeTakenMail(holder.email, appUrl), now }, {
+      await insertOutboxMailUnlessRecent(trx, { ...emailChangeTakenMail(holder.email, pagesUrl), now }, {
         since: throttleStart(now),
       });
     } else {
@@ -94,7 +93,7 @@ export async function issueEmailChange(
       });
       await queueMail(trx, emailChangeCodeMail(address, code, deps.config.otpTtlMinutes), now);
     }
-    await queueMail(trx, emailChangeRequestedMail(user.email, user.name, appUrl), now);
+    await queueMail(trx, emailChangeRequestedMail(user.email, user.name, pagesUrl), now);
     await record({ userId, type: "email_change_requested", ...meta, at: now });
   });
 }
@@ -148,7 +147,7 @@ export async function confirmEmailChange(
     }, { replace: false });
     await queueMail(
       trx,
-      emailChangedMail(user.email, user.name, change.newEmail, deps.config.appUrl, revert.token),
+      emailChangedMail(user.email, user.name, change.newEmail, deps.config.accountPagesUrl, revert.token),
       now,
     );
     await record({ userId: user.id, type: "email_changed", ...meta, at: now });
@@ -156,11 +155,5 @@ export async function confirmEmailChange(
   });
   if (outcome === "gone") throw invalidTokenError();
   if (outcome === "invalid") throw invalidOtpError();
-  return {
-    id: outcome.id,
-    email: outcome.email,
-    name: outcome.name,
-    email_verified: outcome.email_verified,
-    created_at: outcome.created_at.toISOString(),
-  };
+  return currentUserView(outcome);
 }

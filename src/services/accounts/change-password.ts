@@ -2,9 +2,7 @@ import { AppError } from "../../errors.ts";
 import { passwordChangedByOwnerMail } from "../../mail/templates.ts";
 import { updatePasswordHash } from "../../repositories/users.ts";
 import { withEvents } from "../audit-trail.ts";
-import type { RequestMeta } from "../request-meta.ts";
-import type { AuthContext } from "../sessions/auth-context.ts";
-import type { TokenPair } from "../sessions/token-pair.ts";
+import type { AuthContext, RequestMeta, TokenPair } from "../identity.ts";
 import type { AccountDeps } from "./account-deps.ts";
 import { checkCurrentPassword, liveAccount } from "./current-password.ts";
 import { normalizePassword } from "./passwords.ts";
@@ -41,7 +39,7 @@ export async function changePassword(
   const announce = await withEvents(deps, async (trx, record) => {
     const announce = await renewal.apply(trx, "password_changed");
     await updatePasswordHash(trx, user.id, passwordHash, now);
-    await queueMail(trx, passwordChangedByOwnerMail(user.email, user.name, deps.config.appUrl), now);
+    await queueMail(trx, passwordChangedByOwnerMail(user.email, user.name, deps.config.accountPagesUrl), now);
     await record({ userId: user.id, type: "password_changed", ...meta, at: now });
     return announce;
   });

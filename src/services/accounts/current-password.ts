@@ -2,7 +2,7 @@ import type { UserRow } from "../../db/schema.ts";
 import { AppError, invalidTokenError } from "../../errors.ts";
 import { findUserById } from "../../repositories/users.ts";
 import { recordEvent } from "../audit-trail.ts";
-import type { RequestMeta } from "../request-meta.ts";
+import type { RequestMeta } from "../identity.ts";
 import type { AccountDeps } from "./account-deps.ts";
 import { verifyAndUpgrade } from "./password-upgrade.ts";
 import {

@@ -14,8 +14,7 @@ import { deleteResetTokens } from "../../repositories/password-reset-tokens.ts";
 import { deletePendingSignups } from "../../repositories/signups.ts";
 import { lockUserById, setDeletionDue } from "../../repositories/users.ts";
 import { withEvents } from "../audit-trail.ts";
-import type { RequestMeta } from "../request-meta.ts";
-import type { AuthContext } from "../sessions/auth-context.ts";
+import type { AuthContext, RequestMeta } from "../identity.ts";
 import type { AccountDeps } from "./account-deps.ts";
 import { invalidAccountTokenError } from "./change-email.ts";
 import { checkCurrentPassword, liveAccount } from "./current-password.ts";
@@ -82,7 +81,7 @@ export async function scheduleDeletion(
         }, { replace: false });
         await queueMail(
           trx,
-          accountDeletionMail(address, user.name, deletionDueAt, deps.config.appUrl, cancel.token),
+          accountDeletionMail(address, user.name, deletionDueAt, deps.config.accountPagesUrl, cancel.token),
           now,
         );
       }

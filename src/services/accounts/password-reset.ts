@@ -7,7 +7,7 @@ import type { AccountDeps } from "./account-deps.ts";
 import { normalizeEmail } from "./email-address.ts";
 import { mailedRecently, queueMail } from "./verification-mail.ts";
 import { withEvents } from "../audit-trail.ts";
-import type { RequestMeta } from "../request-meta.ts";
+import type { RequestMeta } from "../identity.ts";
 import { AppError } from "../../errors.ts";
 
 /** One error for unknown, expired, used and superseded tokens. */
@@ -17,7 +17,7 @@ export function invalidResetTokenError(): AppError {
 
 /**
  * Mails a single-use reset link to an existing account; unknown addresses get nothing and
- * the caller answers the same. The link is built from APP_URL only: a Host or
+ * the caller answers the same. The link is built from configuration only: a Host or
  * X-Forwarded-Host header must never choose where the token is sent. The database keeps
  * only the token's HMAC (and the key's id), and the new token kills older ones. Like codes, an address gets
  * at most one reset mail a minute (the earlier link stays valid), so nobody can flood it.
@@ -32,7 +32,7 @@ export async function requestPasswordReset(
   now: Date,
 ): Promise<void> {
   const { token, tokenHash, keyId } = await newResetToken(deps.config);
-  const link = passwordResetLink(deps.config.appUrl, token);
+  const link = passwordResetLink(deps.config.accountPagesUrl, token);
   await withEvents(deps, async (trx, record) => {
     const user = await lockUserByEmail(trx, normalizeEmail(email));
     const throttled = await mailedRecently(trx, user?.email ?? email.trim(), "password_reset", now);

@@ -1,8 +1,8 @@
 import { invalidTokenError } from "../../errors.ts";
 import { updateUserName } from "../../repositories/users.ts";
 import { withEvents } from "../audit-trail.ts";
-import type { RequestMeta } from "../request-meta.ts";
-import type { CurrentUser } from "../sessions/authenticate.ts";
+import type { RequestMeta } from "../identity.ts";
+import { type CurrentUser, currentUserView } from "../current-user.ts";
 import type { AccountDeps } from "./account-deps.ts";
 
 /** Sets the signed-in user's display name (validated like a sign-up's) and returns the account. */
@@ -19,11 +19,5 @@ export async function updateProfile(
     return profile;
   });
   if (!profile) throw invalidTokenError();
-  return {
-    id: profile.id,
-    email: profile.email,
-    name: profile.name,
-    email_verified: profile.email_verified,
-    created_at: profile.created_at.toISOString(),
-  };
+  return currentUserView(profile);
 }

@@ -13,7 +13,7 @@ import {
   updatePasswordHash,
 } from "../../repositories/users.ts";
 import { withEvents } from "../audit-trail.ts";
-import type { RequestMeta } from "../request-meta.ts";
+import type { RequestMeta } from "../identity.ts";
 import type { AccountDeps } from "./account-deps.ts";
 import { accountTokenDigests } from "./account-tokens.ts";
 import { invalidAccountTokenError } from "./change-email.ts";
@@ -83,7 +83,7 @@ export async function revertEmailChange(deps: AccountDeps, token: string, meta: 
     const mail = passwordResetMail(
       previous,
       user.name,
-      passwordResetLink(deps.config.appUrl, reset.token),
+      passwordResetLink(deps.config.accountPagesUrl, reset.token),
       reset.token,
     );
     // issueResetToken replaces every reset token of the user: those mailed to the undone addresses die

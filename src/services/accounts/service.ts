@@ -1,7 +1,5 @@
-import type { RequestMeta } from "../request-meta.ts";
-import type { AuthContext } from "../sessions/auth-context.ts";
-import type { CurrentUser } from "../sessions/authenticate.ts";
-import type { TokenPair } from "../sessions/token-pair.ts";
+import type { AuthContext, RequestMeta, TokenPair } from "../identity.ts";
+import type { CurrentUser } from "../current-user.ts";
 import type { AccountDeps } from "./account-deps.ts";
 import { createAfterAnswer } from "./after-answer.ts";
 import { changePassword, type ChangePasswordInput } from "./change-password.ts";

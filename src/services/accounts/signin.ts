@@ -14,9 +14,8 @@ import {
   takeAttempt,
 } from "./signin-limits.ts";
 import { recordEvent } from "../audit-trail.ts";
-import type { RequestMeta } from "../request-meta.ts";
+import type { RequestMeta, TokenPair } from "../identity.ts";
 import { AppError } from "../../errors.ts";
-import type { TokenPair } from "../sessions/token-pair.ts";
 
 /** One error for an unknown address and a wrong password: the body must not tell them apart. */
 export function invalidCredentialsError(): AppError {

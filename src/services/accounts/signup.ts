@@ -6,7 +6,7 @@ import { normalizeEmail } from "./email-address.ts";
 import { generateOtp, otpDigest } from "./otp.ts";
 import { codeExpiry, throttleStart } from "./verification-mail.ts";
 import { withEvents } from "../audit-trail.ts";
-import type { RequestMeta } from "../request-meta.ts";
+import type { RequestMeta } from "../identity.ts";
 
 export interface SignupInput {
   email: string;
@@ -39,7 +39,7 @@ export async function signup(deps: AccountDeps, input: SignupInput, meta: Reques
     // Every branch pays the digest, as it pays the bcrypt hash
     const { keyId, digest: codeHmac } = await otpDigest(deps.config, user.id, code);
     if (user.email_verified) {
-      await insertOutboxMailUnlessRecent(trx, { ...signupAttemptMail(user.email, deps.config.appUrl), now }, {
+      await insertOutboxMailUnlessRecent(trx, { ...signupAttemptMail(user.email, deps.config.accountPagesUrl), now }, {
         since: throttleStart(now),
       });
       return;
@@ -57,7 +57,7 @@ export async function signup(deps: AccountDeps, input: SignupInput, meta: Reques
     const mails = {
       code: verificationCodeMail(user.email, code, deps.config.otpTtlMinutes, now),
       // The address is full of earlier sign-ups: its owner claims it with a password reset
-      full: signupAttemptMail(user.email, deps.config.appUrl),
+      full: signupAttemptMail(user.email, deps.config.accountPagesUrl),
       fullSince: throttleStart(now),
     };
     await record(

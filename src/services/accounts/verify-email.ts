@@ -7,7 +7,7 @@ import type { AccountDeps } from "./account-deps.ts";
 import { normalizeEmail } from "./email-address.ts";
 import { codeExpiry, throttleStart } from "./verification-mail.ts";
 import { withEvents } from "../audit-trail.ts";
-import type { RequestMeta } from "../request-meta.ts";
+import type { RequestMeta } from "../identity.ts";
 import { AppError } from "../../errors.ts";
 import type { RenderedMail } from "../../mail/templates.ts";
 

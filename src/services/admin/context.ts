@@ -4,7 +4,7 @@ import type { Clock } from "../../clock.ts";
 import type { Config } from "../../config.ts";
 import type { DB } from "../../db/schema.ts";
 import type { AccountService } from "../accounts/service.ts";
-import type { RequestMeta } from "../request-meta.ts";
+import type { RequestMeta } from "../identity.ts";
 import type { SessionService } from "../sessions/service.ts";
 
 /** What the admin operations share: built once per instance. */

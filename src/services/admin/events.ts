@@ -2,8 +2,7 @@ import type { SecurityEventRow } from "../../db/schema.ts";
 import { listEvents } from "../../repositories/admin-security-events.ts";
 import type { SecurityEventType } from "../../security-event-types.ts";
 import type { AdminContext } from "./context.ts";
-import { cursorDate, decodeAdminCursor, encodeAdminCursor, invalidCursorError } from "./cursor.ts";
-import { isUuid } from "../../encoding.ts";
+import { decodeAdminPosition, encodeAdminCursor } from "../keyset-cursor.ts";
 
 /** An event of any user, with the admin key behind it when an administrator acted. */
 export interface AdminEventView {
@@ -53,9 +52,7 @@ function eventView(row: SecurityEventRow): AdminEventView {
 
 async function position(ctx: AdminContext, cursor: string | undefined) {
   if (!cursor) return undefined;
-  const [createdAt, id] = await decodeAdminCursor(ctx.config, EVENTS_CURSOR, cursor, 2);
-  if (!isUuid(id)) throw invalidCursorError();
-  return { createdAt: cursorDate(createdAt), id };
+  return await decodeAdminPosition(ctx.config, EVENTS_CURSOR, cursor);
 }
 
 function filterOf(query: EventQuery) {

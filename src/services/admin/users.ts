@@ -8,12 +8,12 @@ import {
   listUsers,
   lockUserById,
   statusOf,
-  type UserStatus,
 } from "../../repositories/admin-users.ts";
+import type { UserStatus } from "../../user-statuses.ts";
 import type { SecurityEventType } from "../../security-event-types.ts";
 import { SIGNIN_LIMIT_WINDOW_SECONDS, signinAccountRule } from "../accounts/signin-limits.ts";
 import type { AdminActor, AdminContext } from "./context.ts";
-import { decodeAdminCursor, encodeAdminCursor } from "./cursor.ts";
+import { decodeAdminCursor, encodeAdminCursor } from "../keyset-cursor.ts";
 
 /** A user as an administrator lists them. */
 export interface AdminUserView {

@@ -4,7 +4,7 @@ import { describeError, type Logger } from "../../logger.ts";
 import { NOOP_OBSERVER, type Observer } from "../../observer.ts";
 import { readTokenStanding, type TokenStanding } from "../../repositories/token-standing.ts";
 import { findUserProfile } from "../../repositories/users.ts";
-import type { TokenClaims } from "../sessions/token-claims.ts";
+import type { TokenClaims } from "../identity.ts";
 import type { CacheEntry, RevocationCache } from "./cache.ts";
 import type { Revocation, Revocations } from "./revocations.ts";
 

@@ -2,7 +2,7 @@ import type { Clock } from "../../clock.ts";
 import type { Executor } from "../../db/schema.ts";
 import { NOOP_OBSERVER } from "../../observer.ts";
 import { findProfileOfUsableToken, readTokenStanding } from "../../repositories/token-standing.ts";
-import type { TokenClaims } from "../sessions/token-claims.ts";
+import type { TokenClaims } from "../identity.ts";
 import type { Revocations } from "./revocations.ts";
 
 /**

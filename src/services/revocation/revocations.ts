@@ -5,7 +5,7 @@
  * @module
  */
 import type { UserProfile } from "../../repositories/users.ts";
-import type { TokenClaims } from "../sessions/token-claims.ts";
+import type { TokenClaims } from "../identity.ts";
 
 /** What was just revoked in Postgres. */
 export interface Revocation {

@@ -1,18 +1,8 @@
 import { invalidTokenError } from "../../errors.ts";
-import type { UserProfile } from "../../repositories/users.ts";
-import type { AuthContext } from "./auth-context.ts";
+import { type CurrentUser, currentUserView } from "../current-user.ts";
+import type { AuthContext, TokenClaims } from "../identity.ts";
 import type { SessionContext } from "./context.ts";
-import type { TokenClaims } from "./token-claims.ts";
 import { InvalidTokenError } from "./tokens.ts";
-
-/** The signed-in user as GET /auth/me returns it. */
-export interface CurrentUser {
-  id: string;
-  email: string;
-  name: string | null;
-  email_verified: boolean;
-  created_at: string;
-}
 
 /** Signature, HS256 only, iss, aud, typ and exp: anything wrong is the same 401. */
 async function verifiedClaims(ctx: SessionContext, token: string): Promise<TokenClaims> {
@@ -86,14 +76,4 @@ export async function authenticateWithUser(
   const profile = await ctx.revocations.usableProfile(claims);
   if (!profile) throw invalidTokenError();
   return { auth: authContext(claims), user: currentUserView(profile) };
-}
-
-function currentUserView(profile: UserProfile): CurrentUser {
-  return {
-    id: profile.id,
-    email: profile.email,
-    name: profile.name,
-    email_verified: profile.email_verified,
-    created_at: profile.created_at.toISOString(),
-  };
 }

@@ -7,13 +7,11 @@ import { bumpTokenVersion } from "../../repositories/users.ts";
 import type { Revocation } from "../revocation/revocations.ts";
 import type { SessionContext } from "./context.ts";
 import { signTokenPair } from "./token-pairs.ts";
-import type { AuthContext } from "./auth-context.ts";
-import type { RequestMeta } from "../request-meta.ts";
+import type { AuthContext, RequestMeta, TokenPair } from "../identity.ts";
 import { withEvents } from "../audit-trail.ts";
 import { AppError } from "../../errors.ts";
-import type { TokenPair } from "./token-pair.ts";
 import type { SecurityEventType } from "../../security-event-types.ts";
-import { decodeCursor, encodeCursor } from "./keyset-cursor.ts";
+import { decodeCursor, encodeCursor } from "../keyset-cursor.ts";
 
 /** A session as its owner sees it in GET /auth/sessions. */
 export interface SessionView {

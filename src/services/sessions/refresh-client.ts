@@ -1,5 +1,5 @@
 import { networkOf } from "../../ip-network.ts";
-import type { RequestMeta } from "../request-meta.ts";
+import type { RequestMeta } from "../identity.ts";
 import { sha256Hex } from "../secrets.ts";
 
 /**

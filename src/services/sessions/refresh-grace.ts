@@ -7,11 +7,9 @@ import {
   markSharedByGrace,
 } from "../../repositories/refresh-tokens.ts";
 import type { RecordEvent } from "../audit-trail.ts";
-import type { RequestMeta } from "../request-meta.ts";
+import type { RequestMeta, TokenClaims, TokenPair } from "../identity.ts";
 import { auditEvent } from "./lifecycle.ts";
 import { openSuccessor } from "./successor-seal.ts";
-import type { TokenClaims } from "./token-claims.ts";
-import type { TokenPair } from "./token-pair.ts";
 
 /** A refresh token presented after it was exchanged, and by whom. */
 export interface Replay {

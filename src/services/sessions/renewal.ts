@@ -4,11 +4,9 @@ import { invalidTokenError } from "../../errors.ts";
 import { consumeSessionRefreshTokens, storeSuccessor } from "../../repositories/refresh-tokens.ts";
 import { lockUserSessionForRefresh, revokeUserSessions } from "../../repositories/sessions.ts";
 import { bumpTokenVersion } from "../../repositories/users.ts";
-import type { RequestMeta } from "../request-meta.ts";
-import type { AuthContext } from "./auth-context.ts";
+import type { AuthContext, RequestMeta, TokenPair } from "../identity.ts";
 import type { SessionContext } from "./context.ts";
 import { earliest, sessionEnd } from "./refresh.ts";
-import type { TokenPair } from "./token-pair.ts";
 import { signTokenPair } from "./token-pairs.ts";
 
 /** A new pair for the caller's session, signed ahead; `apply` makes it the only live session of the user. */

@@ -1,8 +1,8 @@
 import { listSecurityEvents } from "../../repositories/security-events.ts";
 import type { SessionContext } from "./context.ts";
-import type { AuthContext } from "./auth-context.ts";
+import type { AuthContext } from "../identity.ts";
 import type { SecurityEventType } from "../../security-event-types.ts";
-import { decodeCursor, encodeCursor } from "./keyset-cursor.ts";
+import { decodeCursor, encodeCursor } from "../keyset-cursor.ts";
 
 /** One entry of the user's audit trail. */
 export interface SecurityEventView {

@@ -5,14 +5,13 @@ import type { DB } from "../../db/schema.ts";
 import { newRowId } from "../../ids.ts";
 import type { Logger } from "../../logger.ts";
 import { NOOP_OBSERVER, type Observer } from "../../observer.ts";
-import type { RequestMeta } from "../request-meta.ts";
+import type { CurrentUser } from "../current-user.ts";
+import type { AuthContext, RequestMeta, TokenPair } from "../identity.ts";
 import type { Revocations } from "../revocation/revocations.ts";
-import type { AuthContext } from "./auth-context.ts";
 import {
   type AccessTokenIntrospection,
   authenticateAccessToken,
   authenticateWithUser,
-  type CurrentUser,
   introspectAccessToken,
 } from "./authenticate.ts";
 import type { SessionContext } from "./context.ts";
@@ -28,7 +27,6 @@ import {
 import { refreshSession } from "./refresh.ts";
 import { prepareRenewal, type SessionRenewal } from "./renewal.ts";
 import { listOwnSecurityEvents, type SecurityEventPage } from "./security-events.ts";
-import type { TokenPair } from "./token-pair.ts";
 import { createTokenSigner, type TokenKeys } from "./tokens.ts";
 
 /** Tokens and sessions: what the session routes, the bearer check and the account flows call. */

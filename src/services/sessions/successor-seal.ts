@@ -1,6 +1,6 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from "node:crypto";
 import { base64url, fromBase64url } from "../../encoding.ts";
-import type { TokenPair } from "./token-pair.ts";
+import type { TokenPair } from "../identity.ts";
 
 const VERSION = "v1";
 

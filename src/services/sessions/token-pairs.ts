@@ -1,7 +1,7 @@
 import type { NewRefreshToken } from "../../repositories/refresh-tokens.ts";
 import type { SessionContext } from "./context.ts";
 import { hashToken } from "./tokens.ts";
-import type { TokenPair } from "./token-pair.ts";
+import type { TokenPair } from "../identity.ts";
 
 export interface SignedPair {
   pair: TokenPair;

@@ -9,7 +9,7 @@ import {
 import type { Config } from "../../config.ts";
 import { sha256Hex } from "../secrets.ts";
 import { createVerifiedTokenMemo } from "./verified-tokens.ts";
-import type { TokenClaims } from "./token-claims.ts";
+import type { TokenClaims } from "../identity.ts";
 import { isUuid } from "../../encoding.ts";
 import { importHmacKeys } from "../keys/hmac-keys.ts";
 import type { AccessKeys } from "../keys/key-ring.ts";

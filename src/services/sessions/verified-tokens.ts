@@ -1,4 +1,4 @@
-import type { TokenClaims } from "./token-claims.ts";
+import type { TokenClaims } from "../identity.ts";
 
 /**
  * Access tokens this process has already verified, by their exact text. A client sends the

@@ -1,7 +1,6 @@
 import { defineRoute } from "../../http/define-route.ts";
-import { SIGNED_IN_LINKS, TokenPairSchema } from "../../http/schemas.ts";
+import { CurrentUserSchema, SIGNED_IN_LINKS, TokenPairSchema } from "../../http/schemas.ts";
 import { AcceptedSchema } from "../auth/auth.schemas.ts";
-import { CurrentUserSchema } from "../sessions/sessions.schemas.ts";
 import {
   AccountDeletionSchema,
   AccountKeptSchema,
@@ -12,7 +11,7 @@ import {
   DeleteAccountRequestSchema,
   EmailChangeRevertedSchema,
   UpdateProfileRequestSchema,
-} from "./account.schemas.ts";
+} from "./settings.schemas.ts";
 
 const TAGS = ["Account"];
 

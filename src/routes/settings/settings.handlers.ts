@@ -2,7 +2,7 @@ import type { RouteHandler } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { AppEnv } from "../../http/app-env.ts";
 import { bearerOf, requestMeta } from "../../http/request-context.ts";
-import type * as routes from "./account.routes.ts";
+import type * as routes from "./settings.routes.ts";
 
 function accounts(c: Context<AppEnv>) {
   return c.get("deps").accounts;

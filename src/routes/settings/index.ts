@@ -1,9 +1,9 @@
 import { createRouter } from "../../http/router.ts";
-import * as handlers from "./account.handlers.ts";
-import * as routes from "./account.routes.ts";
+import * as handlers from "./settings.handlers.ts";
+import * as routes from "./settings.routes.ts";
 
 /** The signed-in owner's settings: profile, password, address, deletion, and the mailed ways back. */
-export function accountSettingsRouter() {
+export function settingsRouter() {
   return createRouter()
     .openapi(routes.updateProfile, handlers.updateProfile)
     .openapi(routes.changePassword, handlers.changePassword)
