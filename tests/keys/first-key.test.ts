@@ -5,7 +5,6 @@
  * key has signed, or accounts exist (HS256 or the backend before this one signed for them),
  * every new key waits as before.
  */
-import { decodeProtectedHeader } from "jose";
 import { ManualClock } from "../../src/clock.ts";
 import { base64 } from "../../src/encoding.ts";
 import { AppError } from "../../src/errors.ts";
@@ -13,6 +12,7 @@ import { createTestApp } from "../helpers/app.ts";
 import { assert, assertEquals, assertRejects } from "../helpers/assert.ts";
 import { createTestDatabase } from "../helpers/database.ts";
 import { insertedUser, newSession } from "../helpers/accounts.ts";
+import { headerOf } from "../helpers/claims.ts";
 
 const STANDBY_MS = 310_000;
 const KEY_ENCRYPTION_KEY = base64(crypto.getRandomValues(new Uint8Array(32)));
@@ -31,7 +31,7 @@ Deno.test("signing keys: on a database no token was signed for, the first key si
     const first = (await app.deps.keys.generate("EdDSA")).kid;
     assertEquals((await app.deps.keys.activate(first)).state, "current", "no wait on a first deployment");
     const user = await insertedUser(database.db, "first-key");
-    assertEquals(decodeProtectedHeader((await newSession(app, user)).access_token).kid, first);
+    assertEquals(headerOf((await newSession(app, user)).access_token).kid, first);
 
     // A key has signed: a rotation waits for the key sets resource servers cached
     const second = (await app.deps.keys.generate("EdDSA")).kid;
