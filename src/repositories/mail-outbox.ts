@@ -1,5 +1,6 @@
 import { type Kysely, type RawBuilder, sql } from "kysely";
 import type { DB, Executor, MailOutboxRow } from "../db/schema.ts";
+import type { DeliveryQueue } from "../delivery/durable-worker.ts";
 import type { MailOutboxBacklog } from "../observer.ts";
 
 export interface NewOutboxMail {
@@ -119,6 +120,16 @@ export async function rescheduleMail(db: Executor, id: string, nextAttemptAt: Da
     .set({ next_attempt_at: nextAttemptAt, locked_until: null, last_error: error })
     .where("id", "=", id)
     .execute();
+}
+
+/** The outbox as the durable-delivery worker sees it. */
+export function mailOutboxQueue(db: Kysely<DB>): DeliveryQueue<MailOutboxRow> {
+  return {
+    claim: (options) => claimDueMail(db, options),
+    delivered: (mail, now) => markMailSent(db, mail.id, now),
+    reschedule: (mail, next, reason) => rescheduleMail(db, mail.id, next, reason),
+    fail: (mail, reason) => markMailFailed(db, mail.id, reason),
+  };
 }
 
 /** Gives up on a mail after its last attempt; the bodies are cleared like a sent mail's. */

@@ -8,6 +8,8 @@ export interface ReceivedMail {
   subject: string;
   text: string;
   html: string;
+  /** The Message-ID header, angle brackets included */
+  messageId?: string;
 }
 
 export interface SmtpPeer {
@@ -39,6 +41,7 @@ export async function startSmtpPeer(options: { port?: number } = {}): Promise<Sm
           subject: parsed.subject ?? "",
           text: parsed.text ?? "",
           html: typeof parsed.html === "string" ? parsed.html : "",
+          messageId: parsed.messageId,
         });
         callback();
       } catch (error) {
