@@ -1,11 +1,22 @@
 import type { Kysely } from "kysely";
 import type { Clock } from "../clock.ts";
 import type { DB, MailOutboxRow } from "../db/schema.ts";
-import { createDeliveryWorker, type DeliveryTuning, type DeliveryWorker } from "../delivery/durable-worker.ts";
+import {
+  createDeliveryWorker,
+  type DeliveryQueue,
+  type DeliveryTuning,
+  type DeliveryWorker,
+} from "../delivery/durable-worker.ts";
 import type { Logger } from "../logger.ts";
 import { NOOP_OBSERVER, type Observer } from "../observer.ts";
 import type { Mailer } from "./mailer.ts";
-import { mailOutboxQueue, outboxBacklog } from "../repositories/mail-outbox.ts";
+import {
+  claimDueMail,
+  markMailFailed,
+  markMailSent,
+  outboxBacklog,
+  rescheduleMail,
+} from "../repositories/mail-outbox.ts";
 
 export { backoffMs } from "../delivery/durable-worker.ts";
 
@@ -53,4 +64,14 @@ export function createMailWorker(options: MailWorkerOptions): MailWorker {
     // Without metrics nobody looks at the backlog
     reportBacklog: options.observer ? async () => observer.mailOutbox(await outboxBacklog(db)) : undefined,
   });
+}
+
+/** The outbox as the durable-delivery worker sees it. */
+function mailOutboxQueue(db: Kysely<DB>): DeliveryQueue<MailOutboxRow> {
+  return {
+    claim: (options) => claimDueMail(db, options),
+    delivered: (mail, now) => markMailSent(db, mail.id, now),
+    reschedule: (mail, next, reason) => rescheduleMail(db, mail.id, next, reason),
+    fail: (mail, reason) => markMailFailed(db, mail.id, reason),
+  };
 }
