@@ -1,3 +1,4 @@
+import { sql } from "kysely";
 import type { Executor, WebhookEndpointRow } from "../db/schema.ts";
 
 export interface NewWebhookEndpoint {
@@ -16,8 +17,9 @@ export async function insertWebhookEndpoint(db: Executor, endpoint: NewWebhookEn
       id: endpoint.id,
       url: endpoint.url,
       description: endpoint.description,
-      events: JSON.stringify(endpoint.events),
-      secrets: JSON.stringify(endpoint.sealedSecrets),
+      // As text, then cast: postgres.js would otherwise store the JSON text as one jsonb string
+      events: sql<string>`${JSON.stringify(endpoint.events)}::text::jsonb`,
+      secrets: sql<string>`${JSON.stringify(endpoint.sealedSecrets)}::text::jsonb`,
       created_at: endpoint.now,
     })
     .returningAll()
