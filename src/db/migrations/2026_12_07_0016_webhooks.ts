@@ -41,6 +41,9 @@ export async function up(db: Kysely<any>): Promise<void> {
   // The ordering check: is an earlier event of this user to this endpoint still pending?
   await sql`create index webhook_deliveries_user_order_idx on webhook_deliveries (endpoint_id, user_id, seq)
     where status = 'pending'`.execute(db);
+  // Housekeeping's retention sweep of settled deliveries
+  await sql`create index webhook_deliveries_settled_idx on webhook_deliveries (created_at)
+    where status in ('sent', 'failed')`.execute(db);
   await sql`create index webhook_deliveries_log_idx on webhook_deliveries (endpoint_id, created_at desc)`.execute(db);
 }
 
