@@ -1,7 +1,8 @@
+import { withEvents } from "../../src/services/audit-trail.ts";
 import { createTestDatabase } from "../helpers/database.ts";
 import { assert, assertEquals } from "../helpers/assert.ts";
 import { postJson } from "../helpers/app.ts";
-import { adminKey, jsonOf, PASSWORD, verifiedUser, withKey } from "../admin/_harness.ts";
+import { adminKey, jsonOf, PASSWORD, signInRequest, verifiedUser, withKey } from "../admin/_harness.ts";
 import { startReceiver, webhooksApp } from "./_harness.ts";
 
 const database = await createTestDatabase();
@@ -74,6 +75,35 @@ Deno.test("POST /admin/webhooks: a bad URL or event is 422 naming the field; web
     const gone = await app.request(`/admin/webhooks/${crypto.randomUUID()}`, withKey(app.key, { method: "DELETE" }));
     assertEquals(gone.status, 404);
   } finally {
+    await app.close();
+  }
+});
+
+Deno.test("POST /auth/logout is delivered as session.revoked; an event whose transaction rolls back is never queued", async () => {
+  const app = await webhooksApp(database);
+  let secret = "";
+  const receiver = startReceiver(() => secret);
+  try {
+    const endpoint = await app.subscribe(receiver.url, ["session.revoked"]);
+    secret = endpoint.secret;
+    const user = await verifiedUser(app, "logout");
+    const { body: pair } = await jsonOf(signInRequest(app, user.email));
+    const logout = await app.request(
+      "/auth/logout",
+      postJson({ refresh_token: pair.refresh_token }, { Authorization: `Bearer ${pair.access_token}` }),
+    );
+    assert(logout.status < 300, `logout answered ${logout.status}`);
+    assertEquals(await app.worker.runOnce(), 1);
+    assertEquals(receiver.received[0].payload.data, { user_id: user.id, reason: "logout" });
+
+    const rolledBack = withEvents({ db: database.db }, async (_trx, record) => {
+      await record({ userId: user.id, type: "logout_all", ip: null, userAgent: null, requestId: null, at: new Date() });
+      throw new Error("the change fails after its event was recorded");
+    });
+    await rolledBack.catch(() => {});
+    assertEquals(await app.worker.runOnce(), 0, "nothing was queued");
+  } finally {
+    await receiver.close();
     await app.close();
   }
 });
