@@ -1,5 +1,6 @@
 import { ManualClock } from "../../src/clock.ts";
 import { createMetrics } from "../../src/metrics/prometheus.ts";
+import { NOOP_OBSERVER, type WebhookBacklog } from "../../src/observer.ts";
 import { createTestDatabase } from "../helpers/database.ts";
 import { assert, assertEquals } from "../helpers/assert.ts";
 import { withKey } from "../admin/_harness.ts";
@@ -52,6 +53,27 @@ Deno.test("a redirect is not followed and a receiver past the deadline is retrie
   } finally {
     release();
     await receiver.close();
+    await app.close();
+  }
+});
+
+Deno.test("webhook worker: reads the deliveries' backlog for the observer on its own schedule", async () => {
+  const clock = new ManualClock();
+  const reports: WebhookBacklog[] = [];
+  const app = await webhooksApp(database, {
+    clock,
+    worker: { observer: { ...NOOP_OBSERVER, webhookBacklog: (backlog) => reports.push(backlog) } },
+  });
+  try {
+    const endpoint = await app.subscribe("http://10.0.0.1/hooks", ["webhook.test"]);
+    await app.request(`/admin/webhooks/${endpoint.id}/test`, withKey(app.key, { method: "POST" }));
+    app.worker.start();
+    // Each turn lets a poll's statements (real I/O) run before time moves on
+    for (let turn = 0; turn < 3_000 && reports.length === 0; turn++) await clock.tick(turn % 10 === 0 ? 1_000 : 0);
+    assert(reports.length > 0, "a backlog report");
+    assert(reports[0].counts.pending >= 1, JSON.stringify(reports[0]));
+    assert(reports[0].oldestPendingAt instanceof Date, "the oldest pending delivery's age is known");
+  } finally {
     await app.close();
   }
 });

@@ -10,7 +10,7 @@ import {
   WebhookEndpointListSchema,
 } from "./webhooks.schemas.ts";
 
-const TAGS = ["Webhooks"];
+const TAGS = ["Admin"];
 const json = <T>(schema: T) => ({ "application/json": { schema } });
 
 export const createWebhook = defineRoute({

@@ -31,15 +31,19 @@ export const CreateWebhookSchema = z.object({
   description: z.string().trim().max(200).optional().openapi({ example: "CRM sync" }),
 }).openapi("CreateWebhookRequest");
 
-export const WebhookEndpointSchema = z.object({
+const endpointFields = {
   id: z.uuid().openapi({ example: UUID_EXAMPLE }),
   url: z.string().openapi({ example: "https://hooks.example.com/jessy" }),
   description: z.string().nullable().openapi({ example: "CRM sync" }),
   events: z.array(WebhookEventTypeSchema),
   created_at: z.string().openapi({ format: "date-time", example: TIME_EXAMPLE }),
-}).openapi("WebhookEndpoint");
+};
 
-export const CreatedWebhookSchema = WebhookEndpointSchema.extend({
+export const WebhookEndpointSchema = z.object(endpointFields).openapi("WebhookEndpoint");
+
+// A schema of its own, not .extend(): that would be emitted as an allOf wrapper
+export const CreatedWebhookSchema = z.object({
+  ...endpointFields,
   secret: z.string().openapi({
     description: "The signing secret (Standard Webhooks, `whsec_` + base64). Shown here once, never again",
     example: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
