@@ -61,6 +61,7 @@ const envSchema = z.object({
   APP_URL: z.url({ protocol: /^https?$/ }).optional(),
   ACCOUNT_PAGES_URL: z.url({ protocol: /^https?$/ }).optional().or(z.literal("").transform(() => undefined)),
   TRUST_PROXY: integer(0, 0, 10),
+  WEBHOOK_ALLOWED_HOSTS: optionalText,
   JWT_SECRET: optionalText,
   JWT_REFRESH_SECRET: optionalText,
   JWT_SECRET_PREVIOUS: optionalText,
@@ -124,6 +125,8 @@ export interface Config {
    */
   readonly accountPagesUrl: string;
   readonly trustProxy: number;
+  /** Webhook hosts that may resolve to loopback or private addresses (lower case, IPv6 without brackets) */
+  readonly webhookAllowedHosts: readonly string[];
   readonly jwt: {
     readonly accessSecret: string;
     readonly refreshSecret: string;
@@ -308,6 +311,8 @@ export function loadConfig(env: Record<string, string | undefined>): LoadedConfi
     appUrl,
     accountPagesUrl: e.ACCOUNT_PAGES_URL?.replace(/\/+$/, "") ?? appUrl,
     trustProxy: e.TRUST_PROXY,
+    webhookAllowedHosts: (e.WEBHOOK_ALLOWED_HOSTS ?? "").split(",").map((host) => host.trim().toLowerCase())
+      .map((host) => host.replace(/^\[(.*)\]$/, "$1")).filter(Boolean),
     jwt: {
       accessSecret,
       refreshSecret: e.JWT_REFRESH_SECRET ?? randomSecret(),

@@ -30,6 +30,8 @@ import { createKeySealer } from "./services/keys/sealing.ts";
 import { createKeyService, type KeyService } from "./services/keys/service.ts";
 import { type AdminKeyService, createAdminKeyService } from "./services/admin/api-keys.ts";
 import { type AdminService, createAdminService } from "./services/admin/service.ts";
+import { createWebhookService, type WebhookService } from "./services/webhooks/service.ts";
+import { createSecretBox } from "./webhooks/signing-secrets.ts";
 
 /** Everything the app needs; handlers reach services through it. */
 export interface AppDeps {
@@ -53,6 +55,8 @@ export interface AppDeps {
   readonly adminKeys: AdminKeyService;
   /** The admin API: users, their disabling and sessions, the audit export, token introspection */
   readonly admin: AdminService;
+  /** Webhook subscriptions and their delivery log (the worker runs beside the mail worker) */
+  readonly webhooks: WebhookService;
   /** Development only: mail the worker delivered, listed by GET /dev/outbox */
   readonly devOutbox?: DevOutbox;
   /** Prometheus series, when METRICS_PORT or METRICS_TOKEN is set */
@@ -141,6 +145,7 @@ export function assembleDeps(options: AssemblyOptions): Assembly {
     keys,
     adminKeys: createAdminKeyService({ db: database.db, clock }),
     admin: createAdminService({ db: database.db, config, clock, sessions, accounts, observer }),
+    webhooks: createWebhookService({ db: database.db, clock, secrets: createSecretBox(config, sealer) }),
     devOutbox: options.devOutbox,
     metrics,
     observer,

@@ -13,11 +13,15 @@ export type RateLimitOutcome = "allowed" | "limited" | "uncounted";
 export type RevocationSource = "cache" | "database";
 /** What one delivery attempt of an outbox mail came to. */
 export type MailDeliveryOutcome = "sent" | "retry" | "failed";
-/** The shared mail outbox at a glance: rows per status, and when the oldest pending one was queued. */
-export interface MailOutboxBacklog {
+/** A durable-delivery table at a glance: rows per status, and when the oldest pending one was queued. */
+export interface DeliveryBacklog {
   counts: Record<"pending" | "sent" | "failed", number>;
   oldestPendingAt: Date | null;
 }
+/** The shared mail outbox at a glance. */
+export type MailOutboxBacklog = DeliveryBacklog;
+/** The webhook deliveries at a glance. */
+export type WebhookBacklog = DeliveryBacklog;
 /** Which bcrypt operation ran. */
 export type PasswordOperation = "hash" | "verify";
 /** Account work that runs after the answer. */
@@ -38,6 +42,10 @@ export interface Observer {
   mailDelivery(outcome: MailDeliveryOutcome): void;
   /** The outbox as the mail worker last read it (every few seconds, not per scrape) */
   mailOutbox(backlog: MailOutboxBacklog): void;
+  /** One webhook delivery attempt to an endpoint (its id: a handful per installation) */
+  webhookDelivery(endpointId: string, outcome: MailDeliveryOutcome): void;
+  /** The webhook deliveries as the webhook worker last read them */
+  webhookBacklog(backlog: WebhookBacklog): void;
   /** One bcrypt computation, queue wait excluded */
   passwordHashed(operation: PasswordOperation, seconds: number): void;
   /** bcrypt computations running plus waiting */
@@ -60,6 +68,8 @@ export const NOOP_OBSERVER: Observer = Object.freeze({
   revocationPublished() {},
   mailDelivery() {},
   mailOutbox() {},
+  webhookDelivery() {},
+  webhookBacklog() {},
   passwordHashed() {},
   passwordQueueDepth() {},
   passwordRejected() {},

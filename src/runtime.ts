@@ -10,6 +10,9 @@ import { migrateToLatest } from "./db/migrate.ts";
 import { type AppDeps, assembleDeps } from "./deps.ts";
 import type { Logger } from "./logger.ts";
 import { startMail } from "./mail/mail-runtime.ts";
+import { startWebhooks } from "./webhooks/webhook-runtime.ts";
+import { createSecretBox } from "./webhooks/signing-secrets.ts";
+import { createKeySealer } from "./services/keys/sealing.ts";
 import { openRedisConnection, type RedisConnection } from "./redis/connection.ts";
 import { startHousekeeping } from "./services/housekeeping.ts";
 import { createMetrics } from "./metrics/prometheus.ts";
@@ -91,6 +94,8 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
     : undefined;
   const metrics = config.metrics.enabled ? createMetrics({ database, clock, processMetrics: true }) : undefined;
   const mail = startMail(config, database, clock, logger, { observer: metrics?.observer });
+  const secrets = createSecretBox(config, createKeySealer(config));
+  const webhooks = startWebhooks(config, database, clock, logger, { secrets, observer: metrics?.observer });
   const retention = { securityEventDays: config.securityEventRetentionDays };
   const housekeeping = startHousekeeping({ db: database.db, clock, logger, retention, config });
   const assembly = assembleDeps({
@@ -106,6 +111,7 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
   });
   async function close() {
     await mail.close();
+    await webhooks.stop();
     await housekeeping.stop();
     await assembly.close();
     await redis?.close();

@@ -1,3 +1,4 @@
+import type { WebhookEventType } from "../webhook-event-types.ts";
 import type { ColumnType, Generated, Insertable, Kysely, Selectable, Transaction } from "kysely";
 
 /** Timestamps are written as Date and read back as Date on both drivers. */
@@ -205,6 +206,41 @@ export interface MailOutboxTable {
   sent_at: Timestamp | null;
 }
 
+/** A URL subscribed to webhook events. */
+export interface WebhookEndpointsTable {
+  id: string;
+  url: string;
+  description: string | null;
+  /** Event types (JSON array of strings) */
+  events: ColumnType<WebhookEventType[], string, string>;
+  /** Sealed signing secrets, newest first (JSON array of strings) */
+  secrets: ColumnType<string[], string, string>;
+  created_at: Timestamp;
+}
+
+/** One event for one endpoint, delivered by the durable-delivery worker. */
+export interface WebhookDeliveriesTable {
+  id: Generated<string>;
+  /** Orders one user's events to one endpoint; compared in SQL only (its type differs by driver) */
+  seq: Generated<string>;
+  endpoint_id: string;
+  /** The `webhook-id`: the same on every attempt and for every endpoint of one event */
+  event_id: string;
+  event_type: WebhookEventType;
+  user_id: string | null;
+  /** The body sent: `{ type, timestamp, data }` */
+  payload: ColumnType<Record<string, unknown>, string, string>;
+  status: Generated<"pending" | "sent" | "failed">;
+  attempts: Generated<number>;
+  next_attempt_at: Timestamp;
+  locked_until: Timestamp | null;
+  last_error: string | null;
+  /** The receiver's HTTP status on the last attempt, when it answered */
+  last_status: number | null;
+  created_at: Timestamp;
+  sent_at: Timestamp | null;
+}
+
 /** Every table the service owns; Kysely's type for queries. */
 export interface DB {
   users: UsersTable;
@@ -222,6 +258,8 @@ export interface DB {
   admin_api_keys: AdminApiKeysTable;
   email_changes: EmailChangesTable;
   account_tokens: AccountTokensTable;
+  webhook_endpoints: WebhookEndpointsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
@@ -232,6 +270,8 @@ export type SecurityEventRow = Selectable<SecurityEventsTable>;
 export type MailOutboxRow = Selectable<MailOutboxTable>;
 export type SigningKeyRow = Selectable<SigningKeysTable>;
 export type AdminApiKeyRow = Selectable<AdminApiKeysTable>;
+export type WebhookEndpointRow = Selectable<WebhookEndpointsTable>;
+export type WebhookDeliveryRow = Selectable<WebhookDeliveriesTable>;
 
 /** What a repository function runs on: the database, or the caller's transaction. */
 export type Executor = Kysely<DB> | Transaction<DB>;

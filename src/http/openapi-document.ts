@@ -19,6 +19,11 @@ const TAGS = [
   { name: "Security", description: "Rate-limit smoke test" },
   { name: "Keys", description: "Public signing keys and metadata for services that verify access tokens" },
   { name: "Admin", description: "Operators' API, authorised by admin API keys with scopes (`adminApiKey`)" },
+  {
+    name: "Webhooks",
+    description: "Event subscriptions (admin API keys with `webhooks:read`/`webhooks:write`); the events " +
+      "themselves are typed under `webhooks`",
+  },
   { name: "Docs", description: "This document and Swagger UI" },
   { name: "Development", description: "Present only when ENVIRONMENT=development" },
 ];

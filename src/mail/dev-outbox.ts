@@ -43,8 +43,8 @@ export function createOutboxMailer(outbox: DevOutbox, now: () => Date): Mailer {
 export function withOutboxCopy(mailer: Mailer, outbox: DevOutbox, now: () => Date): Mailer {
   return {
     ...mailer,
-    async send(message) {
-      await mailer.send(message);
+    async send(message, id) {
+      await mailer.send(message, id);
       outbox.record(message, now());
     },
   };

@@ -1,6 +1,12 @@
 import type { Kysely } from "kysely";
-import type { Clock, TimerId } from "../clock.ts";
+import type { Clock } from "../clock.ts";
 import type { DB, MailOutboxRow } from "../db/schema.ts";
+import {
+  createDeliveryWorker,
+  type DeliveryQueue,
+  type DeliveryTuning,
+  type DeliveryWorker,
+} from "../delivery/durable-worker.ts";
 import type { Logger } from "../logger.ts";
 import { NOOP_OBSERVER, type Observer } from "../observer.ts";
 import type { Mailer } from "./mailer.ts";
@@ -12,157 +18,60 @@ import {
   rescheduleMail,
 } from "../repositories/mail-outbox.ts";
 
-export interface MailWorkerOptions {
+export { backoffMs } from "../delivery/durable-worker.ts";
+
+export interface MailWorkerOptions extends DeliveryTuning {
   db: Kysely<DB>;
   mailer: Mailer;
   clock: Clock;
   logger: Logger;
-  /** Pause between polls when the outbox is drained */
-  intervalMs?: number;
-  /** Mails claimed per poll */
-  batchSize?: number;
-  /** How long a claim lasts; a worker that dies mid-send gives its mails back after it */
-  leaseMs?: number;
-  /** Attempts before a mail is marked failed */
-  maxAttempts?: number;
-  /** First retry delay; each further attempt doubles it, up to maxBackoffMs */
-  backoffBaseMs?: number;
-  maxBackoffMs?: number;
   /** Counts deliveries by outcome and, when given, hears the outbox's backlog */
   observer?: Observer;
-  /** How often the backlog is read for the observer (one grouped count of the table) */
-  backlogIntervalMs?: number;
 }
 
 /** Delivers the transactional outbox in the background. */
-export interface MailWorker {
-  start(): void;
-  /** Stops polling and waits for the delivery in progress */
-  stop(): Promise<void>;
-  /** Claims and delivers one batch; resolves to the number of mails sent */
-  runOnce(): Promise<number>;
-}
-
-const MAX_ERROR_LENGTH = 300;
-
-/** Delay before the attempt after `attempts` failed ones: base · 2^(attempts-1), capped. */
-export function backoffMs(attempts: number, baseMs: number, maxMs: number): number {
-  return Math.min(maxMs, baseMs * 2 ** Math.max(0, attempts - 1));
-}
+export type MailWorker = DeliveryWorker;
 
 /**
- * Builds the outbox worker. Several instances may run against one database: claims skip
- * rows another worker holds, so each mail goes to one worker at a time. An SMTP outage
- * only delays mail (retries with exponential backoff); it never loses it.
+ * Builds the outbox worker on the durable-delivery core (src/delivery/): each mail goes to one
+ * worker at a time, one after the other. An SMTP outage only delays mail; it never loses it.
  */
 export function createMailWorker(options: MailWorkerOptions): MailWorker {
-  const { db, mailer, clock, logger } = options;
-  const intervalMs = options.intervalMs ?? 1000;
-  const batchSize = options.batchSize ?? 10;
-  const leaseMs = options.leaseMs ?? 60_000;
-  const maxAttempts = options.maxAttempts ?? 10;
-  const baseMs = options.backoffBaseMs ?? 5_000;
-  const maxMs = options.maxBackoffMs ?? 3_600_000;
+  const { db, mailer, logger } = options;
   const observer = options.observer ?? NOOP_OBSERVER;
-  const backlogIntervalMs = options.backlogIntervalMs ?? 10_000;
-  let backlogReadMs: number | undefined;
-  let timer: TimerId | undefined;
-  let running: Promise<unknown> | undefined;
-  let stopped = true;
-
-  async function deliver(mail: MailOutboxRow): Promise<boolean> {
-    try {
-      await mailer.send({
-        to: mail.to_address,
-        subject: mail.subject,
-        text: mail.text_body ?? "",
-        html: mail.html_body ?? "",
-      });
-    } catch (error) {
-      const reason = describeFailure(error);
-      const now = clock.now();
-      if (mail.attempts >= maxAttempts) {
-        await markMailFailed(db, mail.id, reason);
-        observer.mailDelivery("failed");
-        logger.error("mail delivery failed for good", { mail_id: mail.id, template: mail.template, reason });
-      } else {
-        const next = new Date(now.getTime() + backoffMs(mail.attempts, baseMs, maxMs));
-        await rescheduleMail(db, mail.id, next, reason);
-        observer.mailDelivery("retry");
+  return createDeliveryWorker<MailOutboxRow>({
+    ...options,
+    name: "mail worker",
+    queue: mailOutboxQueue(db),
+    async deliver(mail) {
+      const message = { to: mail.to_address, subject: mail.subject, text: mail.text_body ?? "" };
+      await mailer.send({ ...message, html: mail.html_body ?? "" }, mail.id);
+    },
+    onOutcome(mail, outcome, { reason, nextAttemptAt }) {
+      observer.mailDelivery(outcome);
+      const fields = { mail_id: mail.id, template: mail.template };
+      if (outcome === "sent") logger.info("mail sent", { ...fields, transport: mailer.kind });
+      else if (outcome === "failed") logger.error("mail delivery failed for good", { ...fields, reason });
+      else {
         logger.warn("mail delivery failed, will retry", {
-          mail_id: mail.id,
-          template: mail.template,
+          ...fields,
           attempts: mail.attempts,
-          next_attempt_at: next.toISOString(),
+          next_attempt_at: nextAttemptAt?.toISOString(),
           reason,
         });
       }
-      return false;
-    }
-    await markMailSent(db, mail.id, clock.now());
-    observer.mailDelivery("sent");
-    logger.info("mail sent", { mail_id: mail.id, template: mail.template, transport: mailer.kind });
-    return true;
-  }
-
-  async function runOnce(): Promise<number> {
-    const now = clock.now();
-    const batch = await claimDueMail(db, { now, leaseUntil: new Date(now.getTime() + leaseMs), limit: batchSize });
-    let sent = 0;
-    for (const mail of batch) if (await deliver(mail)) sent++;
-    return sent;
-  }
-
-  /** The outbox for the gauges, read here on the worker's schedule so a scrape runs no SQL. */
-  async function reportBacklog(): Promise<void> {
+    },
     // Without metrics nobody looks at the backlog
-    if (!options.observer) return;
-    const now = clock.monotonicMs();
-    if (backlogReadMs !== undefined && now - backlogReadMs < backlogIntervalMs) return;
-    backlogReadMs = now;
-    try {
-      observer.mailOutbox(await outboxBacklog(db));
-    } catch (error) {
-      // The gauges keep their last reading; a database that fails fails the next poll too, and says so there
-      logger.debug("mail outbox backlog read failed", { reason: describeFailure(error) });
-    }
-  }
-
-  async function tick(): Promise<void> {
-    let delay = intervalMs;
-    try {
-      const sent = await runOnce();
-      // A full batch suggests more is due: poll again at once
-      if (sent >= batchSize) delay = 0;
-    } catch (error) {
-      logger.warn("mail worker poll failed", { reason: describeFailure(error) });
-    }
-    await reportBacklog();
-    if (!stopped) timer = clock.setTimeout(loop, delay);
-  }
-
-  function loop(): void {
-    running = tick();
-  }
-
-  return {
-    start() {
-      if (!stopped) return;
-      stopped = false;
-      timer = clock.setTimeout(loop, 0);
-    },
-    async stop() {
-      stopped = true;
-      clock.clearTimeout(timer);
-      await running;
-    },
-    runOnce,
-  };
+    reportBacklog: options.observer ? async () => observer.mailOutbox(await outboxBacklog(db)) : undefined,
+  });
 }
 
-/** A short reason for logs and the outbox row: error code and message, never the mail. */
-function describeFailure(error: unknown): string {
-  if (!(error instanceof Error)) return String(error).slice(0, MAX_ERROR_LENGTH);
-  const code = (error as { code?: unknown }).code;
-  return `${typeof code === "string" ? code + ": " : ""}${error.message}`.slice(0, MAX_ERROR_LENGTH);
+/** The outbox as the durable-delivery worker sees it. */
+function mailOutboxQueue(db: Kysely<DB>): DeliveryQueue<MailOutboxRow> {
+  return {
+    claim: (options) => claimDueMail(db, options),
+    delivered: (mail, now) => markMailSent(db, mail.id, now),
+    reschedule: (mail, next, reason) => rescheduleMail(db, mail.id, next, reason),
+    fail: (mail, reason) => markMailFailed(db, mail.id, reason),
+  };
 }

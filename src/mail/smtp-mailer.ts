@@ -3,7 +3,9 @@ import type { Mailer, MailMessage } from "./mailer.ts";
 
 /** The part of nodemailer's transporter this module uses (the package ships no types). */
 interface Transporter {
-  sendMail(message: { from: string; to: string; subject: string; text: string; html: string }): Promise<unknown>;
+  sendMail(
+    message: { from: string; to: string; subject: string; text: string; html: string; messageId?: string },
+  ): Promise<unknown>;
   verify(): Promise<true>;
   close(): void;
 }
@@ -38,8 +40,9 @@ export function createSmtpMailer(options: SmtpOptions): Mailer {
   }) as Transporter;
   return {
     kind: "smtp",
-    async send(message: MailMessage) {
-      await transporter.sendMail({ from: options.from, ...message });
+    async send(message: MailMessage, id?: string) {
+      const messageId = id ? `<${id}@${senderDomain(options.from)}>` : undefined;
+      await transporter.sendMail({ from: options.from, ...message, messageId });
     },
     async verify() {
       await transporter.verify();
@@ -48,4 +51,9 @@ export function createSmtpMailer(options: SmtpOptions): Mailer {
       transporter.close();
     },
   };
+}
+
+/** The domain of a sender such as `noreply@example.com` or `Jessy <noreply@example.com>`. */
+function senderDomain(from: string): string {
+  return from.slice(from.lastIndexOf("@") + 1).replace(/>.*$/, "").trim() || "localhost";
 }

@@ -11,7 +11,7 @@
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { Clock } from "../clock.ts";
-import type { MailOutboxBacklog, Observer } from "../observer.ts";
+import type { DeliveryBacklog, Observer } from "../observer.ts";
 import { SECURITY_EVENT_TYPES } from "../security-event-types.ts";
 
 /** Buckets of request latency, in seconds: a token check takes a millisecond, a sign-in a bcrypt. */
@@ -69,6 +69,31 @@ function processMetrics(registry: Registry): void {
 /** Builds a registry with every series of the service. */
 export function createMetrics(options: MetricsOptions): Metrics {
   const registers = [new Registry()];
+  /** Rows per status and the oldest pending row's age of one durable-delivery table, as its worker reads them. */
+  function backlogGauges(prefix: string, what: string, rows: string) {
+    const byStatus = new Gauge({
+      name: `${prefix}_rows`,
+      help: `${rows} by status (pending, sent, failed); sent and failed rows are kept 30 days`,
+      labelNames: ["status"] as const,
+      registers,
+    });
+    let oldestPendingAt: Date | null = null;
+    new Gauge({
+      name: `${prefix}_oldest_pending_age_seconds`,
+      help: `Age of the oldest ${what} still waiting for delivery; 0 when none waits`,
+      registers,
+      collect() {
+        const oldest = oldestPendingAt;
+        this.set(oldest ? Math.max(0, (sources.clock.now().getTime() - oldest.getTime()) / 1000) : 0);
+      },
+    });
+    return {
+      report(backlog: DeliveryBacklog) {
+        for (const [status, count] of Object.entries(backlog.counts)) byStatus.set({ status }, count);
+        oldestPendingAt = backlog.oldestPendingAt;
+      },
+    };
+  }
   const [registry] = registers;
   const sources: MetricSources = { database: options.database, clock: options.clock };
 
@@ -163,21 +188,13 @@ export function createMetrics(options: MetricsOptions): Metrics {
     registers,
   });
 
-  const outboxRows = new Gauge({
-    name: "mail_outbox_rows",
-    help: "Rows of the mail outbox by status (pending, sent, failed); sent and failed rows are kept 30 days",
-    labelNames: ["status"] as const,
+  const outboxGauges = backlogGauges("mail_outbox", "mail", "Rows of the mail outbox");
+  const webhookGauges = backlogGauges("webhook_deliveries", "webhook delivery", "Webhook deliveries");
+  const webhookDeliveries = new Counter({
+    name: "webhook_deliveries_total",
+    help: "Webhook delivery attempts by endpoint id and outcome (sent, retry, failed: given up)",
+    labelNames: ["endpoint", "outcome"] as const,
     registers,
-  });
-  let oldestPendingAt: Date | null = null;
-  new Gauge({
-    name: "mail_outbox_oldest_pending_age_seconds",
-    help: "Age of the oldest mail still waiting for delivery; 0 when none waits",
-    registers,
-    collect() {
-      const oldest = oldestPendingAt;
-      this.set(oldest ? Math.max(0, (sources.clock.now().getTime() - oldest.getTime()) / 1000) : 0);
-    },
   });
   new Gauge({
     name: "db_pool_connections_in_use",
@@ -246,9 +263,14 @@ export function createMetrics(options: MetricsOptions): Metrics {
     mailDelivery(outcome) {
       deliveries.inc({ outcome });
     },
-    mailOutbox(backlog: MailOutboxBacklog) {
-      for (const [status, count] of Object.entries(backlog.counts)) outboxRows.set({ status }, count);
-      oldestPendingAt = backlog.oldestPendingAt;
+    mailOutbox(backlog) {
+      outboxGauges.report(backlog);
+    },
+    webhookDelivery(endpoint, outcome) {
+      webhookDeliveries.inc({ endpoint, outcome });
+    },
+    webhookBacklog(backlog) {
+      webhookGauges.report(backlog);
     },
     passwordHashed(operation, seconds) {
       hashDuration.observe({ operation }, seconds);

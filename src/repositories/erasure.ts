@@ -1,5 +1,6 @@
 import { sql, type Transaction } from "kysely";
 import type { DB } from "../db/schema.ts";
+import { insertWebhookEvent, scrubUserDeliveries } from "./webhook-deliveries.ts";
 
 /** One account whose grace period is over, locked; accounts another instance is erasing are skipped. */
 export async function lockDueAccount(
@@ -35,12 +36,15 @@ export async function accountAddresses(trx: Transaction<DB>, userId: string): Pr
  * queued or kept for its addresses goes, and the user row goes with everything that references
  * it (sessions, refresh tokens, codes, sign-ups, devices, reset and account tokens, address
  * changes: ON DELETE CASCADE), plus the access-token denylist entries, which hold no reference.
+ * Webhook deliveries still waiting lose the address they carried, and `user.deleted` (the id
+ * alone) is queued.
  */
 export async function eraseUser(
   trx: Transaction<DB>,
   userId: string,
   pseudonym: string,
   addresses: string[],
+  webhook: { eventId: string; at: Date },
 ): Promise<void> {
   await trx.updateTable("security_events").set({ user_id: null, user_pseudonym: pseudonym })
     .where("user_id", "=", userId).execute();
@@ -49,4 +53,6 @@ export async function eraseUser(
   }
   await trx.deleteFrom("revoked_access_tokens").where("user_id", "=", userId).execute();
   await trx.deleteFrom("users").where("id", "=", userId).execute();
+  await scrubUserDeliveries(trx, userId);
+  await insertWebhookEvent(trx, { ...webhook, type: "user.deleted", userId });
 }

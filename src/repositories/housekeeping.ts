@@ -16,6 +16,9 @@ export const DEFAULT_RETENTION: Retention = { securityEventDays: 365 };
  */
 export const SETTLED_MAIL_RETENTION_DAYS = 30;
 
+/** Days a sent or failed webhook delivery stays in its endpoint's delivery log, as settled mail does. */
+export const SETTLED_WEBHOOK_RETENTION_DAYS = 30;
+
 const DAY_MS = 86_400_000;
 
 /** The longest REFRESH_REUSE_GRACE_SECONDS allowed: a pair consumed before that is wanted by no configuration */
@@ -59,6 +62,11 @@ export const EXPIRING_TABLES = {
     order: sql`created_at`,
     done: (now: Date) =>
       sql`status in ('sent', 'failed') and created_at < ${daysBefore(now, SETTLED_MAIL_RETENTION_DAYS)}`,
+  },
+  webhook_deliveries: {
+    order: sql`created_at`,
+    done: (now: Date) =>
+      sql`status in ('sent', 'failed') and created_at < ${daysBefore(now, SETTLED_WEBHOOK_RETENTION_DAYS)}`,
   },
 } satisfies Record<
   string,

@@ -1,5 +1,6 @@
 import { type Kysely, type RawBuilder, sql } from "kysely";
 import type { DB, Executor, MailOutboxRow } from "../db/schema.ts";
+import { deliveryBacklog } from "./delivery-backlog.ts";
 import type { MailOutboxBacklog } from "../observer.ts";
 
 export interface NewOutboxMail {
@@ -131,21 +132,6 @@ export async function markMailFailed(db: Executor, id: string, error: string): P
 }
 
 /** The outbox at a glance, for metrics: rows per status and when the oldest pending one was queued. */
-export async function outboxBacklog(db: Executor): Promise<MailOutboxBacklog> {
-  const rows = await db
-    .selectFrom("mail_outbox")
-    .select((eb) => [
-      "status",
-      eb.fn.countAll<string | number | bigint>().as("count"),
-      eb.fn.min("created_at").as("oldest"),
-    ])
-    .groupBy("status")
-    .execute();
-  const counts = { pending: 0, sent: 0, failed: 0 };
-  let oldestPendingAt: Date | null = null;
-  for (const row of rows) {
-    counts[row.status] = Number(row.count);
-    if (row.status === "pending" && row.oldest) oldestPendingAt = new Date(row.oldest);
-  }
-  return { counts, oldestPendingAt };
+export function outboxBacklog(db: Executor): Promise<MailOutboxBacklog> {
+  return deliveryBacklog(db, "mail_outbox");
 }

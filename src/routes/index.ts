@@ -4,6 +4,7 @@ import type { AppEnv } from "../http/app-env.ts";
 import { buildOpenApiDocument, type OpenApiDocument } from "../http/openapi-document.ts";
 import { authRouter } from "./auth/index.ts";
 import { adminRouter } from "./admin/index.ts";
+import { registerWebhookEvents } from "./admin/webhook-events.ts";
 import { settingsRouter } from "./settings/index.ts";
 import { devRouter } from "./dev/index.ts";
 import { docsRouter } from "./docs/index.ts";
@@ -36,6 +37,7 @@ export function mountApi(app: OpenAPIHono<AppEnv>, config: Config): () => OpenAp
   // Built on first use, once every route (the docs routes too) is registered
   const getDocument = () => document ??= buildOpenApiDocument(app, config);
   mountRoutes(app, { development: config.environment === "development" });
+  registerWebhookEvents(app.openAPIRegistry);
   app.route("/", docsRouter(getDocument));
   return getDocument;
 }

@@ -1,7 +1,9 @@
 /**
  * Security events are written to the audit trail and counted in `auth_events_total` (through the
  * Observer port) as one step: an event is counted once its write has committed, so a transaction
- * that rolls back counts nothing, and no path writes an event without counting it.
+ * that rolls back counts nothing, and no path writes an event without counting it. The webhook
+ * event an audit event stands for (user.*, session.revoked, security.*) is queued in the same
+ * transaction.
  * @module
  */
 import type { Kysely, Transaction } from "kysely";
@@ -9,6 +11,7 @@ import type { DB } from "../db/schema.ts";
 import type { Observer } from "../observer.ts";
 import { type NewSecurityEvent, recordSecurityEvent } from "../repositories/security-events.ts";
 import type { SecurityEventType } from "../security-event-types.ts";
+import { queueWebhookEventFor } from "./webhooks/security-event-hooks.ts";
 
 /** Where events are written, and where they are counted (not at all without an observer). */
 export interface AuditDeps {
@@ -35,6 +38,7 @@ export async function withEvents<T>(
   const result = await deps.db.transaction().execute((trx) =>
     work(trx, async (event, write = recordSecurityEvent) => {
       await write(trx, event);
+      await queueWebhookEventFor(trx, event);
       written.push(event.type);
     })
   );

@@ -13,6 +13,8 @@ const LAYERS: readonly { name: string; owns: (path: string) => boolean }[] = [
   { name: "metrics", owns: (p) => p.startsWith("metrics/") },
   { name: "services", owns: (p) => p.startsWith("services/") },
   { name: "mail", owns: (p) => p.startsWith("mail/") },
+  { name: "webhooks", owns: (p) => p.startsWith("webhooks/") },
+  { name: "delivery", owns: (p) => p.startsWith("delivery/") },
   { name: "ratelimit", owns: (p) => p.startsWith("ratelimit/") },
   { name: "redis", owns: (p) => p.startsWith("redis/") },
   { name: "repositories", owns: (p) => p.startsWith("repositories/") },
@@ -21,7 +23,19 @@ const LAYERS: readonly { name: string; owns: (path: string) => boolean }[] = [
 ];
 
 /** Layers that must not know they are served over HTTP. */
-const BELOW_THE_WEB = ["deps", "metrics", "services", "mail", "ratelimit", "redis", "repositories", "db", "shared"];
+const BELOW_THE_WEB = [
+  "deps",
+  "metrics",
+  "services",
+  "mail",
+  "webhooks",
+  "delivery",
+  "ratelimit",
+  "redis",
+  "repositories",
+  "db",
+  "shared",
+];
 const WEB_PACKAGES = /^(hono|@hono\/)/;
 
 const SRC = new URL("../../src/", import.meta.url).href;

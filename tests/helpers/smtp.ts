@@ -9,6 +9,8 @@ export interface ReceivedMail {
   subject: string;
   text: string;
   html: string;
+  /** The Message-ID header, angle brackets included */
+  messageId?: string;
 }
 
 export interface SmtpPeer {
@@ -40,6 +42,7 @@ export async function startSmtpPeer(options: { port?: number } = {}): Promise<Sm
           subject: parsed.subject ?? "",
           text: parsed.text ?? "",
           html: typeof parsed.html === "string" ? parsed.html : "",
+          messageId: parsed.messageId,
         });
         callback();
       } catch (error) {

@@ -1,5 +1,12 @@
 /** What an admin API key may do; each admin operation requires one. */
-export const ADMIN_SCOPES = ["users:read", "users:write", "audit:read", "tokens:introspect"] as const;
+export const ADMIN_SCOPES = [
+  "users:read",
+  "users:write",
+  "audit:read",
+  "tokens:introspect",
+  "webhooks:read",
+  "webhooks:write",
+] as const;
 export type AdminScope = typeof ADMIN_SCOPES[number];
 
 /** The admin API key behind a request, once it checked out. */

@@ -1,3 +1,4 @@
+import { newWebhookId } from "../../webhooks/security-event-hooks.ts";
 import type { Kysely } from "kysely";
 import type { Config } from "../../../config.ts";
 import type { DB } from "../../../db/schema.ts";
@@ -34,7 +35,7 @@ export async function eraseAccount(
   const pseudonym = await pseudonymOf(deps.config, userId);
   return await deps.db.transaction().execute(async (trx) => {
     if (!await lockUserById(trx, userId)) return false;
-    await eraseUser(trx, userId, pseudonym, await accountAddresses(trx, userId));
+    await eraseUser(trx, userId, pseudonym, await accountAddresses(trx, userId), { eventId: newWebhookId(), at: now });
     if (notice) await queueMail(trx, notice, now);
     return true;
   });
@@ -50,7 +51,9 @@ export async function eraseDueAccounts(deps: ErasureDeps, now: Date, limit: numb
     const done = await deps.db.transaction().execute(async (trx) => {
       const due = await lockDueAccount(trx, now);
       if (!due) return false;
-      await eraseUser(trx, due.id, await pseudonymOf(deps.config, due.id), await accountAddresses(trx, due.id));
+      const addresses = await accountAddresses(trx, due.id);
+      const webhook = { eventId: newWebhookId(), at: now };
+      await eraseUser(trx, due.id, await pseudonymOf(deps.config, due.id), addresses, webhook);
       return true;
     });
     if (!done) break;

@@ -1,0 +1,43 @@
+/**
+ * Which audit-trail events are also webhook events. withEvents queues the webhook event in the
+ * transaction that records the audit event, so a receiver hears of exactly the changes that committed.
+ * @module
+ */
+import type { Transaction } from "kysely";
+import type { DB } from "../../db/schema.ts";
+import { insertWebhookEvent } from "../../repositories/webhook-deliveries.ts";
+import type { NewSecurityEvent } from "../../repositories/security-events.ts";
+import type { SecurityEventType } from "../../security-event-types.ts";
+import type { WebhookEventType } from "../../webhook-event-types.ts";
+
+const WEBHOOK_EVENT_OF: Partial<Record<SecurityEventType, WebhookEventType>> = {
+  signup: "user.created",
+  email_verified: "user.verified",
+  email_changed: "user.email_changed",
+  email_change_reverted: "user.email_changed",
+  password_changed: "user.password_changed",
+  password_reset: "user.password_changed",
+  admin_account_disabled: "user.disabled",
+  admin_account_enabled: "user.enabled",
+  account_deletion_scheduled: "user.deletion_scheduled",
+  admin_account_deleted: "user.deletion_scheduled",
+  session_revoked: "session.revoked",
+  logout: "session.revoked",
+  logout_all: "session.revoked",
+  admin_signed_out: "session.revoked",
+  refresh_token_reused: "security.refresh_token_reused",
+};
+
+/** A new `webhook-id`: one per event, shared by its attempts and endpoints. */
+export function newWebhookId(): string {
+  return `msg_${crypto.randomUUID().replaceAll("-", "")}`;
+}
+
+/** Queues the webhook event an audit event stands for, if any, in the same transaction. */
+export async function queueWebhookEventFor(trx: Transaction<DB>, event: NewSecurityEvent): Promise<void> {
+  const type = WEBHOOK_EVENT_OF[event.type];
+  if (!type || !event.userId) return;
+  // session.revoked says how: one session, every session, by an administrator
+  const data = type === "session.revoked" ? { reason: event.type } : undefined;
+  await insertWebhookEvent(trx, { eventId: newWebhookId(), type, userId: event.userId, data, at: event.at });
+}
