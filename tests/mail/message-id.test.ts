@@ -1,7 +1,9 @@
 import { createMailWorker } from "../../src/mail/outbox-worker.ts";
 import type { Mailer } from "../../src/mail/mailer.ts";
 import { assertEquals, assertMatch } from "../helpers/assert.ts";
-import { accountsApp, accountsBackends, PASSWORD, uniqueEmail } from "../accounts/_harness.ts";
+import { accountsApp, accountsBackends } from "../accounts/_helpers.ts";
+import { PASSWORD, uniqueEmail } from "../helpers/accounts.ts";
+import { postJson } from "../helpers/http.ts";
 
 const { database, smtp } = await accountsBackends();
 
@@ -20,7 +22,7 @@ Deno.test("a mail resent after a crash mid-send keeps its Message-ID <row-id@sen
   try {
     await app.deliverMail();
     const email = uniqueEmail("message-id");
-    assertEquals((await app.post("/auth/signup", { email, password: PASSWORD })).status, 201);
+    assertEquals((await postJson(app, "/auth/signup", { email, password: PASSWORD })).status, 201);
     assertEquals(await worker.runOnce(), 0);
     app.clock.advance(3_600_000);
     assertEquals(await worker.runOnce(), 1);

@@ -1,7 +1,7 @@
 import { createTestDatabase } from "../helpers/database.ts";
 import { assert, assertEquals, assertRejects } from "../helpers/assert.ts";
 import { RefusedTargetError, resolveTarget } from "../../src/webhooks/address-policy.ts";
-import { deliveriesOf, startReceiver, webhooksApp } from "./_harness.ts";
+import { deliveriesOf, startReceiver, webhooksApp } from "./_helpers.ts";
 
 const database = await createTestDatabase();
 

@@ -1,8 +1,7 @@
 import { createTestDatabase } from "../helpers/database.ts";
+import { bearer, jsonBody } from "../helpers/http.ts";
 import { assert, assertEquals } from "../helpers/assert.ts";
-import { postJson } from "../helpers/app.ts";
-import { withKey } from "../admin/_harness.ts";
-import { deliveriesOf, startReceiver, webhooksApp } from "./_harness.ts";
+import { deliveriesOf, startReceiver, webhooksApp } from "./_helpers.ts";
 
 const database = await createTestDatabase();
 
@@ -14,11 +13,11 @@ Deno.test("POST /auth/signup is delivered as user.created, signed as Standard We
     const endpoint = await app.subscribe(receiver.url, ["user.created"]);
     secret = endpoint.secret;
     assert(secret.startsWith("whsec_"), "a Standard Webhooks secret");
-    const listed = await (await app.request("/admin/webhooks", withKey(app.key))).json();
+    const listed = await (await app.request("/admin/webhooks", bearer(app.key))).json();
     assert(!JSON.stringify(listed).includes(secret), "never shown again");
 
     const email = `hook-${crypto.randomUUID().slice(0, 8)}@example.com`;
-    const signup = await app.request("/auth/signup", postJson({ email, password: "correct horse battery" }));
+    const signup = await app.request("/auth/signup", jsonBody({ email, password: "correct horse battery" }));
     assertEquals(signup.status, 201);
     assertEquals(await app.worker.runOnce(), 1);
     assertEquals(receiver.received.length, 1);
@@ -48,7 +47,7 @@ Deno.test("a receiver that fails 3 times then answers gets one webhook-id with f
     const endpoint = await app.subscribe(receiver.url, ["webhook.test"]);
     secret = endpoint.secret;
     assertEquals(
-      (await app.request(`/admin/webhooks/${endpoint.id}/test`, withKey(app.key, { method: "POST" }))).status,
+      (await app.request(`/admin/webhooks/${endpoint.id}/test`, bearer(app.key, { method: "POST" }))).status,
       202,
     );
     for (let attempt = 1; attempt <= 4; attempt++) {
@@ -76,7 +75,7 @@ Deno.test("POST /admin/webhook-deliveries/{id}/redeliver sends a failed delivery
   try {
     const endpoint = await app.subscribe(receiver.url, ["webhook.test"]);
     secret = endpoint.secret;
-    await app.request(`/admin/webhooks/${endpoint.id}/test`, withKey(app.key, { method: "POST" }));
+    await app.request(`/admin/webhooks/${endpoint.id}/test`, bearer(app.key, { method: "POST" }));
     await app.worker.runOnce();
     app.clock.advance(1000);
     await app.worker.runOnce();
@@ -85,7 +84,7 @@ Deno.test("POST /admin/webhook-deliveries/{id}/redeliver sends a failed delivery
 
     const redeliver = await app.request(
       `/admin/webhook-deliveries/${failed.id}/redeliver`,
-      withKey(app.key, { method: "POST" }),
+      bearer(app.key, { method: "POST" }),
     );
     assertEquals(redeliver.status, 202);
     assertEquals((await redeliver.json()).status, "pending");
@@ -94,7 +93,7 @@ Deno.test("POST /admin/webhook-deliveries/{id}/redeliver sends a failed delivery
     assertEquals([sent.status, sent.webhook_id], ["sent", failed.webhook_id]);
     assertEquals(receiver.received.map((hook) => hook.id), [failed.webhook_id, failed.webhook_id, failed.webhook_id]);
     const unknown = `/admin/webhook-deliveries/${crypto.randomUUID()}/redeliver`;
-    assertEquals((await app.request(unknown, withKey(app.key, { method: "POST" }))).status, 404);
+    assertEquals((await app.request(unknown, bearer(app.key, { method: "POST" }))).status, 404);
   } finally {
     await receiver.close();
     await app.close();

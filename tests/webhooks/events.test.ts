@@ -1,9 +1,10 @@
 import { withEvents } from "../../src/services/audit-trail.ts";
+import { bearer, jsonBody, jsonOf, postJson } from "../helpers/http.ts";
 import { createTestDatabase } from "../helpers/database.ts";
 import { assert, assertEquals } from "../helpers/assert.ts";
-import { postJson } from "../helpers/app.ts";
-import { adminKey, jsonOf, PASSWORD, signInRequest, verifiedUser, withKey } from "../admin/_harness.ts";
-import { startReceiver, webhooksApp } from "./_harness.ts";
+import { adminKey } from "../admin/_helpers.ts";
+import { insertedUser, PASSWORD } from "../helpers/accounts.ts";
+import { startReceiver, webhooksApp } from "./_helpers.ts";
 
 const database = await createTestDatabase();
 
@@ -15,9 +16,9 @@ Deno.test("one user's events reach an endpoint in order: a later one waits while
   try {
     const endpoint = await app.subscribe(receiver.url, ["user.disabled", "user.enabled"]);
     secret = endpoint.secret;
-    const user = await verifiedUser(app, "ordered");
+    const user = await insertedUser(app.database.db, "ordered", { passwords: app.deps.passwords, verified: true });
     const admin = (path: string, body?: unknown) =>
-      app.request(`/admin/users/${user.id}/${path}`, withKey(app.key, postJson(body ?? {})));
+      app.request(`/admin/users/${user.id}/${path}`, bearer(app.key, jsonBody(body ?? {})));
     assertEquals((await admin("disable", { reason: "test" })).status, 200);
     assertEquals((await admin("enable")).status, 200);
     await app.worker.runOnce();
@@ -41,10 +42,10 @@ Deno.test("an erased account: user.deleted carries the id alone, and waiting del
   try {
     const endpoint = await app.subscribe(receiver.url, ["user.created", "user.deleted"]);
     const email = `erased-${crypto.randomUUID().slice(0, 8)}@example.com`;
-    assertEquals((await app.request("/auth/signup", postJson({ email, password: PASSWORD }))).status, 201);
+    assertEquals((await app.request("/auth/signup", jsonBody({ email, password: PASSWORD }))).status, 201);
     const user = await database.db.selectFrom("users").select("id").where("email", "=", email)
       .executeTakeFirstOrThrow();
-    const erase = await app.request(`/admin/users/${user.id}?immediate=true`, withKey(app.key, { method: "DELETE" }));
+    const erase = await app.request(`/admin/users/${user.id}?immediate=true`, bearer(app.key, { method: "DELETE" }));
     assertEquals(erase.status, 202);
     const rows = await database.db.selectFrom("webhook_deliveries").select(["event_type", "payload", "user_id"])
       .where("endpoint_id", "=", endpoint.id).orderBy("seq").execute();
@@ -62,7 +63,7 @@ Deno.test("an erased account: user.deleted carries the id alone, and waiting del
 Deno.test("POST /admin/webhooks: a bad URL or event is 422 naming the field; webhooks:read cannot write", async () => {
   const app = await webhooksApp(database);
   try {
-    const post = (body: unknown, key = app.key) => jsonOf(app.request("/admin/webhooks", withKey(key, postJson(body))));
+    const post = (body: unknown, key = app.key) => jsonOf(app.request("/admin/webhooks", bearer(key, jsonBody(body))));
     const badUrl = await post({ url: "ftp://hooks.example.com/", events: ["user.created"] });
     assertEquals(badUrl.status, 422);
     assert(badUrl.body.errors.some((error: { path: string }) => error.path === "url"), JSON.stringify(badUrl.body));
@@ -71,8 +72,8 @@ Deno.test("POST /admin/webhooks: a bad URL or event is 422 naming the field; web
     assert(badEvent.body.errors.some((error: { path: string }) => error.path.startsWith("events")));
     const reader = await adminKey(app, ["webhooks:read"]);
     assertEquals((await post({ url: "https://hooks.example.com/", events: ["user.created"] }, reader)).status, 403);
-    assertEquals((await app.request("/admin/webhooks", withKey(reader))).status, 200);
-    const gone = await app.request(`/admin/webhooks/${crypto.randomUUID()}`, withKey(app.key, { method: "DELETE" }));
+    assertEquals((await app.request("/admin/webhooks", bearer(reader))).status, 200);
+    const gone = await app.request(`/admin/webhooks/${crypto.randomUUID()}`, bearer(app.key, { method: "DELETE" }));
     assertEquals(gone.status, 404);
   } finally {
     await app.close();
@@ -86,11 +87,11 @@ Deno.test("POST /auth/logout is delivered as session.revoked; an event whose tra
   try {
     const endpoint = await app.subscribe(receiver.url, ["session.revoked"]);
     secret = endpoint.secret;
-    const user = await verifiedUser(app, "logout");
-    const { body: pair } = await jsonOf(signInRequest(app, user.email));
+    const user = await insertedUser(app.database.db, "logout", { passwords: app.deps.passwords, verified: true });
+    const { body: pair } = await jsonOf(postJson(app, "/auth/signin", { email: user.email, password: PASSWORD }));
     const logout = await app.request(
       "/auth/logout",
-      postJson({ refresh_token: pair.refresh_token }, { Authorization: `Bearer ${pair.access_token}` }),
+      jsonBody({ refresh_token: pair.refresh_token }, { Authorization: `Bearer ${pair.access_token}` }),
     );
     assert(logout.status < 300, `logout answered ${logout.status}`);
     assertEquals(await app.worker.runOnce(), 1);

@@ -1,9 +1,10 @@
 import { ManualClock } from "../../src/clock.ts";
+import { bearer, postJson } from "../helpers/http.ts";
 import { createTestDatabase } from "../helpers/database.ts";
 import { assertEquals } from "../helpers/assert.ts";
 import { until } from "../helpers/until.ts";
-import { signInRequest, verifiedUser, withKey } from "../admin/_harness.ts";
-import { deliveriesOf, startReceiver, webhooksApp } from "./_harness.ts";
+import { insertedUser, PASSWORD } from "../helpers/accounts.ts";
+import { deliveriesOf, startReceiver, webhooksApp } from "./_helpers.ts";
 
 const database = await createTestDatabase();
 
@@ -16,11 +17,11 @@ Deno.test("POST /auth/signin answers while a webhook receiver is still blocked",
   try {
     const endpoint = await app.subscribe(receiver.url, ["webhook.test"]);
     secret = endpoint.secret;
-    await app.request(`/admin/webhooks/${endpoint.id}/test`, withKey(app.key, { method: "POST" }));
-    const user = await verifiedUser(app, "unblocked");
+    await app.request(`/admin/webhooks/${endpoint.id}/test`, bearer(app.key, { method: "POST" }));
+    const user = await insertedUser(app.database.db, "unblocked", { passwords: app.deps.passwords, verified: true });
     const delivering = app.worker.runOnce();
     await until(() => receiver.waiting === 1, { what: "the receiver holding the delivery" });
-    const signin = await signInRequest(app, user.email);
+    const signin = await postJson(app, "/auth/signin", { email: user.email, password: PASSWORD });
     assertEquals(signin.status, 200);
     assertEquals(receiver.waiting, 1, "the receiver was still blocked when sign-in answered");
     release();
@@ -42,7 +43,7 @@ Deno.test("an instance stopped mid-delivery: another instance on the database de
   try {
     const endpoint = await stopped.subscribe(receiver.url, ["webhook.test"]);
     secret = endpoint.secret;
-    await stopped.request(`/admin/webhooks/${endpoint.id}/test`, withKey(stopped.key, { method: "POST" }));
+    await stopped.request(`/admin/webhooks/${endpoint.id}/test`, bearer(stopped.key, { method: "POST" }));
     // The first instance is sending when it stops: its request never gets an answer it could record
     receiver.gate = new Promise<void>((resolve) => release = resolve);
     const abandoned = stopped.worker.runOnce();

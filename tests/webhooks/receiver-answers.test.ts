@@ -1,10 +1,10 @@
 import { ManualClock } from "../../src/clock.ts";
+import { bearer } from "../helpers/http.ts";
 import { createMetrics } from "../../src/metrics/prometheus.ts";
 import { NOOP_OBSERVER, type WebhookBacklog } from "../../src/observer.ts";
 import { createTestDatabase } from "../helpers/database.ts";
 import { assert, assertEquals } from "../helpers/assert.ts";
-import { withKey } from "../admin/_harness.ts";
-import { deliveriesOf, startReceiver, webhooksApp } from "./_harness.ts";
+import { deliveriesOf, startReceiver, webhooksApp } from "./_helpers.ts";
 
 const database = await createTestDatabase();
 
@@ -26,7 +26,7 @@ Deno.test("a redirect is not followed and a receiver past the deadline is retrie
   try {
     const endpoint = await app.subscribe(receiver.url, ["webhook.test"]);
     secret = endpoint.secret;
-    await app.request(`/admin/webhooks/${endpoint.id}/test`, withKey(app.key, { method: "POST" }));
+    await app.request(`/admin/webhooks/${endpoint.id}/test`, bearer(app.key, { method: "POST" }));
     await app.worker.runOnce();
     let [delivery] = await deliveriesOf(app, endpoint.id);
     assertEquals([delivery.status, delivery.last_status, delivery.last_error], [
@@ -66,7 +66,7 @@ Deno.test("webhook worker: reads the deliveries' backlog for the observer on its
   });
   try {
     const endpoint = await app.subscribe("http://10.0.0.1/hooks", ["webhook.test"]);
-    await app.request(`/admin/webhooks/${endpoint.id}/test`, withKey(app.key, { method: "POST" }));
+    await app.request(`/admin/webhooks/${endpoint.id}/test`, bearer(app.key, { method: "POST" }));
     app.worker.start();
     // Each turn lets a poll's statements (real I/O) run before time moves on
     for (let turn = 0; turn < 3_000 && reports.length === 0; turn++) await clock.tick(turn % 10 === 0 ? 1_000 : 0);

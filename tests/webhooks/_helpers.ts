@@ -1,12 +1,13 @@
 import { Webhook } from "npm:standardwebhooks@1.3.0";
+import { bearer, jsonBody } from "../helpers/http.ts";
 import { ManualClock } from "../../src/clock.ts";
 import { createKeySealer } from "../../src/services/keys/sealing.ts";
 import { createSecretBox } from "../../src/webhooks/signing-secrets.ts";
 import { createWebhookWorker, type WebhookWorkerOptions } from "../../src/webhooks/webhook-worker.ts";
 import type { DeliveryWorker } from "../../src/delivery/durable-worker.ts";
-import { createTestApp, postJson, type TestApp } from "../helpers/app.ts";
+import { createTestApp, type TestApp } from "../helpers/app.ts";
 import type { TestDatabase } from "../helpers/database.ts";
-import { ADMIN_TEST_ENV, adminKey, withKey } from "../admin/_harness.ts";
+import { ADMIN_TEST_ENV, adminKey } from "../admin/_helpers.ts";
 
 /** The loopback receiver's host, allow-listed unless a test says otherwise. */
 export const RECEIVER_HOST = "127.0.0.1";
@@ -48,7 +49,7 @@ export async function webhooksApp(
     worker,
     key,
     async subscribe(url, events) {
-      const response = await app.request("/admin/webhooks", withKey(key, postJson({ url, events })));
+      const response = await app.request("/admin/webhooks", bearer(key, jsonBody({ url, events })));
       if (response.status !== 201) throw new Error(`subscribe answered ${response.status}: ${await response.text()}`);
       return await response.json();
     },
@@ -118,7 +119,7 @@ export function startReceiver(secret: () => string): Receiver {
 /** The deliveries of an endpoint as GET /admin/webhooks/{id}/deliveries lists them. */
 // deno-lint-ignore no-explicit-any -- bodies are read field by field
 export async function deliveriesOf(app: WebhooksApp, endpointId: string): Promise<any[]> {
-  const response = await app.request(`/admin/webhooks/${endpointId}/deliveries`, withKey(app.key));
+  const response = await app.request(`/admin/webhooks/${endpointId}/deliveries`, bearer(app.key));
   if (response.status !== 200) throw new Error(`deliveries answered ${response.status}`);
   return (await response.json()).data;
 }
