@@ -1,9 +1,10 @@
 /**
  * `.env`, as the original backend's set-up asks for it, read by dev/start/migrate through
- * src/main.ts: the environment wins over the file and no value of the file is ever printed.
+ * src/main.ts (migrate in-process): the environment wins over the file and no value of the file is ever printed.
  */
 import { ENV_FILE, mergeEnvFile, readEnvFile } from "../../src/cli/env-file.ts";
 import { assert, assertEquals } from "../helpers/assert.ts";
+import { runMainCommand } from "../helpers/cli.ts";
 import { TEST_DATABASE_URL } from "../helpers/env.ts";
 import { mainCommand, type ServerProcess, startServer } from "../helpers/server.ts";
 
@@ -121,9 +122,8 @@ Deno.test({
       assert(!await exists(`${cwd}/.data`), "no PGlite data directory was created");
       assertNoSecrets(stdout + stderr);
 
-      const migrate = await mainCommand(["migrate"], {}, { cwd, unset, signal: AbortSignal.timeout(TIMEOUT_MS) })
-        .output();
-      const migrateOutput = new TextDecoder().decode(migrate.stdout) + new TextDecoder().decode(migrate.stderr);
+      const migrate = await runMainCommand(["migrate"], {}, { directory: cwd, unset });
+      const migrateOutput = `${migrate.out}\n${migrate.err}`;
       assertEquals(migrate.code, 1, migrateOutput);
       assert(migrateOutput.includes("environment file loaded: .env (14 variables)"), migrateOutput);
       assert(!await exists(`${cwd}/.data`), "migrate did not fall back to PGlite");

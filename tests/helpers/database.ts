@@ -3,6 +3,7 @@ import postgres from "postgres";
 import { createDatabase, type Database } from "../../src/db/database.ts";
 import { migrateToLatest } from "../../src/db/migrate.ts";
 import { TEST_DATABASE_URL } from "./env.ts";
+import { createMigratedPglite } from "./migrated-pglite.ts";
 
 export interface TestDatabase extends Database {
   /** The schema the test owns on real Postgres (undefined on PGlite) */
@@ -17,11 +18,7 @@ export interface TestDatabase extends Database {
  */
 export async function createTestDatabase(options: { migrate?: boolean } = {}): Promise<TestDatabase> {
   const migrate = options.migrate ?? true;
-  if (!TEST_DATABASE_URL) {
-    const database = await createDatabase({});
-    if (migrate) await migrateToLatest(database.db);
-    return database;
-  }
+  if (!TEST_DATABASE_URL) return migrate ? await createMigratedPglite() : await createDatabase({});
   const schema = `t_${Math.floor(Date.now() / 1000)}_${crypto.randomUUID().replaceAll("-", "").slice(0, 12)}`;
   const admin = postgres(TEST_DATABASE_URL, { max: 1, onnotice: () => {} });
   try {
