@@ -5,7 +5,7 @@ import { deliveriesOf, startReceiver, webhooksApp } from "./_helpers.ts";
 
 const database = await createTestDatabase();
 
-Deno.test("POST /auth/signup is delivered as user.created, signed as Standard Webhooks, the secret shown once", async () => {
+Deno.test("POST /auth/signup is delivered as user.created, signed as Standard Webhooks; GET /admin/webhooks never shows the secret again; GET /admin/webhooks/{id}/deliveries records it", async () => {
   const app = await webhooksApp(database);
   let secret = "";
   const receiver = startReceiver(() => secret);
@@ -38,7 +38,7 @@ Deno.test("POST /auth/signup is delivered as user.created, signed as Standard We
   }
 });
 
-Deno.test("a receiver that fails 3 times then answers gets one webhook-id with four fresh timestamps", async () => {
+Deno.test("POST /admin/webhooks/{id}/test: a receiver that fails 3 times then answers gets one webhook-id with four fresh timestamps", async () => {
   const app = await webhooksApp(database);
   let secret = "";
   const receiver = startReceiver(() => secret);

@@ -108,3 +108,22 @@ Deno.test("POST /auth/logout is delivered as session.revoked; an event whose tra
     await app.close();
   }
 });
+
+Deno.test("DELETE /admin/webhooks/{id}: the endpoint leaves the list and receives no later event", async () => {
+  const app = await webhooksApp(database);
+  const receiver = startReceiver(() => "");
+  try {
+    const endpoint = await app.subscribe(receiver.url, ["user.created"]);
+    const removed = await app.request(`/admin/webhooks/${endpoint.id}`, bearer(app.key, { method: "DELETE" }));
+    assertEquals(removed.status, 204);
+    const listed = await jsonOf(app.request("/admin/webhooks", bearer(app.key)));
+    assert(!JSON.stringify(listed.body).includes(endpoint.id), "no longer listed");
+    const email = `gone-${crypto.randomUUID().slice(0, 8)}@example.com`;
+    assertEquals((await app.request("/auth/signup", jsonBody({ email, password: PASSWORD }))).status, 201);
+    assertEquals(await app.worker.runOnce(), 0);
+    assertEquals(receiver.received.length, 0);
+  } finally {
+    await receiver.close();
+    await app.close();
+  }
+});
