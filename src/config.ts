@@ -61,6 +61,7 @@ const envSchema = z.object({
   APP_URL: z.url({ protocol: /^https?$/ }).optional(),
   ACCOUNT_PAGES_URL: z.url({ protocol: /^https?$/ }).optional().or(z.literal("").transform(() => undefined)),
   TRUST_PROXY: integer(0, 0, 10),
+  MFA_ISSUER: z.string().trim().min(1).max(64).default("Jessy AI"),
   JWT_SECRET: optionalText,
   JWT_REFRESH_SECRET: optionalText,
   JWT_SECRET_PREVIOUS: optionalText,
@@ -123,6 +124,8 @@ export interface Config {
    * built-in pages)
    */
   readonly accountPagesUrl: string;
+  /** The name authenticator apps show above the account's address (MFA_ISSUER) */
+  readonly mfaIssuer: string;
   readonly trustProxy: number;
   readonly jwt: {
     readonly accessSecret: string;
@@ -307,6 +310,7 @@ export function loadConfig(env: Record<string, string | undefined>): LoadedConfi
     port: e.PORT,
     appUrl,
     accountPagesUrl: e.ACCOUNT_PAGES_URL?.replace(/\/+$/, "") ?? appUrl,
+    mfaIssuer: e.MFA_ISSUER,
     trustProxy: e.TRUST_PROXY,
     jwt: {
       accessSecret,

@@ -14,7 +14,7 @@ import {
 } from "./settings/deletion.ts";
 import { requestPasswordReset, resetPassword } from "./credentials/password-reset.ts";
 import { updateProfile } from "./settings/profile.ts";
-import { signin, type SigninInput, type SigninResult } from "./credentials/signin.ts";
+import { signin, type SigninAnswer, type SigninInput } from "./credentials/signin.ts";
 import { signup, type SignupInput } from "./signup/signup.ts";
 import { resendEmailVerificationOtp, verifyEmail } from "./signup/verify-email.ts";
 
@@ -24,7 +24,7 @@ export interface AccountService {
   verifyEmail(input: { email: string; otp: string }, meta: RequestMeta): Promise<void>;
   /** Resolves once the request is queued: what it does for the address happens after the answer */
   resendEmailVerificationOtp(email: string, meta: RequestMeta): Promise<void>;
-  signin(input: SigninInput, meta: RequestMeta): Promise<SigninResult>;
+  signin(input: SigninInput, meta: RequestMeta): Promise<SigninAnswer>;
   /** Resolves once the request is queued: what it does for the address happens after the answer */
   requestPasswordReset(email: string, meta: RequestMeta): Promise<void>;
   resetPassword(input: { token: string; new_password: string }, meta: RequestMeta): Promise<void>;

@@ -34,7 +34,13 @@ export async function prepareRenewal(
 ): Promise<SessionRenewal> {
   const now = ctx.clock.now();
   const { userId, sessionId } = auth;
-  const signed = await signTokenPair(ctx, { userId, sessionId, tokenVersion: currentVersion + 1, now });
+  const signed = await signTokenPair(ctx, {
+    userId,
+    sessionId,
+    tokenVersion: currentVersion + 1,
+    now,
+    assurance: auth.assurance,
+  });
   return {
     pair: signed.pair,
     async apply(trx, reason) {

@@ -6,7 +6,7 @@ import { newRowId } from "../../ids.ts";
 import type { Logger } from "../../logger.ts";
 import { NOOP_OBSERVER, type Observer } from "../../observer.ts";
 import type { CurrentUser } from "../current-user.ts";
-import type { AuthContext, RequestMeta, TokenPair } from "../identity.ts";
+import type { Assurance, AuthContext, RequestMeta, TokenPair } from "../identity.ts";
 import type { Revocations } from "../revocation/revocations.ts";
 import {
   type AccessTokenIntrospection,
@@ -32,7 +32,11 @@ import { createTokenSigner, type TokenKeys } from "./tokens.ts";
 /** Tokens and sessions: what the session routes, the bearer check and the account flows call. */
 export interface SessionService {
   /** Creates a session (token family) for the user and returns its first token pair */
-  startSession(user: { id: string; token_version: number }, meta: RequestMeta): Promise<TokenPair>;
+  startSession(
+    user: { id: string; token_version: number },
+    meta: RequestMeta,
+    proof?: Pick<Assurance, "amr" | "aal">,
+  ): Promise<TokenPair>;
   /**
    * Bumps users.token_version and revokes every session/refresh token of the user in `trx`.
    * Returns the announcement to the other instances, to make once `trx` has committed.
@@ -83,7 +87,7 @@ export function createSessionService(options: SessionServiceOptions): SessionSer
     newId: options.newId ?? newRowId,
   };
   return {
-    startSession: (user, meta) => startSession(ctx, user, meta),
+    startSession: (user, meta, proof) => startSession(ctx, user, meta, proof),
     revokeAllSessions: (userId, reason, trx) => revokeAllSessions(ctx, userId, reason, trx),
     prepareRenewal: (auth, version, meta) => prepareRenewal(ctx, auth, version, meta),
     authenticate: (token) => authenticateAccessToken(ctx, token),

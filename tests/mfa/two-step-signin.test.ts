@@ -1,0 +1,121 @@
+import { assert, assertEquals } from "../helpers/assert.ts";
+import { accountsApp, accountsBackends } from "../accounts/_harness.ts";
+import { postAs, verifiedAccount } from "../selfservice/_helpers.ts";
+import { claimsOf, codeNow, enrolledAccount, mfaToken, PASSWORD } from "./_flows.ts";
+
+const { database, smtp } = await accountsBackends();
+
+Deno.test("POST /auth/mfa/totp returns the secret, an otpauth URI with MFA_ISSUER and the address, and a QR SVG", async () => {
+  const app = await accountsApp(database, smtp, { env: { MFA_ISSUER: "Acme Test" } });
+  try {
+    const { email, tokens } = await verifiedAccount(app, smtp, "enrol");
+    const response = await postAs(app, "/auth/mfa/totp", tokens.access_token, {});
+    assertEquals(response.status, 200);
+    const body = await response.json();
+    assert(/^[A-Z2-7]{32}$/.test(body.secret), body.secret);
+    const uri = new URL(body.otpauth_uri);
+    assertEquals(uri.protocol, "otpauth:");
+    assertEquals(uri.searchParams.get("issuer"), "Acme Test");
+    assertEquals(uri.searchParams.get("secret"), body.secret);
+    assert(decodeURIComponent(uri.pathname).endsWith(`Acme Test:${email}`), uri.pathname);
+    assert(body.qr_svg.startsWith("<svg"), body.qr_svg.slice(0, 20));
+    // Nothing changes for sign-in until the first code
+    const signin = await (await app.post("/auth/signin", { email, password: PASSWORD })).json();
+    assert(signin.access_token, "a pending enrolment does not ask for a second factor");
+  } finally {
+    await app.close();
+  }
+});
+
+Deno.test("POST /auth/signin with a factor on answers mfa_required and no token; verify gives a pair at aal 2", async () => {
+  const app = await accountsApp(database, smtp);
+  try {
+    const account = await enrolledAccount(app, smtp, "twostep");
+    assertEquals(account.recoveryCodes.length, 10);
+    const response = await app.post("/auth/signin", { email: account.email, password: PASSWORD });
+    assertEquals(response.status, 200);
+    const challenge = await response.json();
+    assertEquals(Object.keys(challenge).sort(), ["expires_in", "methods", "mfa_required", "mfa_token"]);
+    assertEquals(challenge.mfa_required, true);
+    assertEquals(challenge.expires_in, 300);
+    assertEquals(challenge.methods, ["totp", "recovery_code"]);
+
+    const verified = await app.post("/auth/mfa/verify", {
+      mfa_token: challenge.mfa_token,
+      code: codeNow(app, account.secret),
+    });
+    assertEquals(verified.status, 200, await verified.clone().text());
+    const pair = await verified.json();
+    const claims = claimsOf(pair.access_token);
+    assertEquals(claims.amr, ["pwd", "otp"]);
+    assertEquals(claims.aal, 2);
+    assertEquals(claims.auth_time, Math.floor(app.clock.now().getTime() / 1000));
+
+    // A refresh proves nothing new: it keeps how and when the sign-in was proven
+    app.clock.advance(60_000);
+    const refreshed = await (await app.post("/auth/refresh", { refresh_token: pair.refresh_token })).json();
+    const refreshedClaims = claimsOf(refreshed.access_token);
+    assertEquals(refreshedClaims.amr, ["pwd", "otp"]);
+    assertEquals(refreshedClaims.aal, 2);
+    assertEquals(refreshedClaims.auth_time, claims.auth_time);
+
+    const sessions = await (await app.request("/auth/sessions", {
+      headers: { Authorization: `Bearer ${refreshed.access_token}` },
+    })).json();
+    const current = sessions.sessions.find((session: { current: boolean }) => session.current);
+    assertEquals(current.amr, ["pwd", "otp"]);
+    assertEquals(current.aal, 2);
+    assertEquals(new Date(current.auth_time).getTime() / 1000, claims.auth_time);
+
+    const status = await (await app.request("/auth/mfa", {
+      headers: { Authorization: `Bearer ${refreshed.access_token}` },
+    })).json();
+    assertEquals(status.enabled, true);
+    assertEquals(status.methods, ["totp"]);
+    assertEquals(status.recovery_codes_left, 10);
+  } finally {
+    await app.close();
+  }
+});
+
+Deno.test("POST /auth/mfa/verify with a recovery code signs in with amr pwd+mfa, uses it up and mails the owner", async () => {
+  const app = await accountsApp(database, smtp);
+  try {
+    const account = await enrolledAccount(app, smtp, "recovery");
+    const token = await mfaToken(app, account.email, PASSWORD);
+    const verified = await app.post("/auth/mfa/verify", {
+      mfa_token: token,
+      code: account.recoveryCodes[0].toUpperCase(),
+    });
+    assertEquals(verified.status, 200, await verified.clone().text());
+    const claims = claimsOf((await verified.json()).access_token);
+    assertEquals(claims.amr, ["pwd", "mfa"]);
+    assertEquals(claims.aal, 2);
+
+    const again = await app.post("/auth/mfa/verify", {
+      mfa_token: await mfaToken(app, account.email, PASSWORD),
+      code: account.recoveryCodes[0],
+    });
+    assertEquals(again.status, 400);
+    assertEquals((await again.json()).code, "invalid_mfa_code");
+    await app.deliverMail();
+    const subjects = smtp.inbox(account.email).map((mail) => mail.subject);
+    assert(subjects.includes("A recovery code was used on your Jessy AI account"), subjects.join(" | "));
+    assert(subjects.includes("Two-step sign-in is on for your Jessy AI account"), subjects.join(" | "));
+  } finally {
+    await app.close();
+  }
+});
+
+Deno.test("POST /auth/signin without a factor still signs in with amr pwd at aal 1", async () => {
+  const app = await accountsApp(database, smtp);
+  try {
+    const { tokens } = await verifiedAccount(app, smtp, "plain");
+    const claims = claimsOf(tokens.access_token);
+    assertEquals(claims.amr, ["pwd"]);
+    assertEquals(claims.aal, 1);
+    assertEquals(claims.auth_time, claims.iat);
+  } finally {
+    await app.close();
+  }
+});
