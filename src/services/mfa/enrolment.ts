@@ -31,6 +31,7 @@ import { type ProofInput, requireProof } from "./proof.ts";
 import { newRecoveryCodes, recoveryCodeDigest } from "./recovery-codes.ts";
 import { matchingStep, newTotpSecret, totpUri } from "./totp.ts";
 import { withEvents } from "../audit-trail.ts";
+import { recordAdminEvent } from "../../repositories/admin-security-events.ts";
 import { queueMail } from "../accounts/signup/verification-mail.ts";
 import { secondFactorMail } from "../../mail/mfa-templates.ts";
 
@@ -128,24 +129,29 @@ export async function activateTotp(
 export async function disableMfa(deps: MfaDeps, auth: AuthContext, proof: ProofInput, meta: RequestMeta) {
   const user = await liveAccount(deps, auth.userId);
   await requireProof(deps, user, auth, proof, meta);
-  await removeFactors(deps, user, "mfa_disabled", "disabled", meta);
+  await removeFactors(deps, user, meta);
 }
 
-/** Removes the factor and its codes; the owner is told when one was on. */
+/**
+ * Removes the factor and its codes; the owner is told when one was on. An administrator's
+ * removal records who did it (`actor`) on the event.
+ */
 export async function removeFactors(
   deps: MfaDeps,
   user: { id: string; email: string; name: string | null },
-  type: "mfa_disabled",
-  change: "disabled" | "disabled_by_admin",
   meta: RequestMeta,
+  actor?: string,
 ): Promise<boolean> {
   const now = deps.clock.now();
   return await withEvents(deps, async (trx, record) => {
     const wasOn = await deleteTotpFactor(trx, user.id);
     await deleteRecoveryCodes(trx, user.id);
     if (!wasOn) return false;
+    const change = actor ? "disabled_by_admin" : "disabled";
     await queueMail(trx, secondFactorMail(user.email, user.name, change, deps.config.accountPagesUrl), now);
-    await record({ userId: user.id, type, ...meta, at: now });
+    const event = { userId: user.id, type: "mfa_disabled" as const, ...meta, at: now };
+    if (actor) await record({ ...event, actor, details: {} }, recordAdminEvent);
+    else await record(event);
     return true;
   });
 }

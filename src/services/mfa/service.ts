@@ -1,5 +1,4 @@
 import type { SigninResult } from "../accounts/credentials/signin.ts";
-import { liveAccount } from "../accounts/settings/current-password.ts";
 import type { AuthContext, RequestMeta } from "../identity.ts";
 import { verifyMfaChallenge } from "./challenge.ts";
 import {
@@ -17,7 +16,9 @@ import type { ProofInput } from "./proof.ts";
 import { openTotpSecret } from "./factor-codes.ts";
 import { findTotpFactor } from "../../repositories/totp-factors.ts";
 import { currentTotpCode } from "./totp.ts";
-import { findUserByEmail } from "../../repositories/users.ts";
+import { findUserByEmail, findUserById } from "../../repositories/users.ts";
+import { AppError } from "../../errors.ts";
+import type { AdminActor } from "../admin/context.ts";
 import { normalizeEmail } from "../accounts/email-address.ts";
 
 /** The second factor: enrolment, the sign-in's second step, recovery codes, turning it off. */
@@ -32,8 +33,8 @@ export interface MfaService {
     proof: ProofInput,
     meta: RequestMeta,
   ): Promise<{ recovery_codes: string[] }>;
-  /** The admin API: turns the user's factors off; false when none was on */
-  removeFactorsOf(userId: string, meta: RequestMeta): Promise<boolean>;
+  /** The admin API: turns the user's factors off, the actor on the event; not_found for an unknown user */
+  removeFactorsOf(userId: string, actor: AdminActor): Promise<void>;
   /** Development only (GET /dev/mfa/code): the current code of the address's factor, pending or on */
   currentCode(email: string): Promise<string | null>;
 }
@@ -46,9 +47,10 @@ export function createMfaService(deps: MfaDeps): MfaService {
     verify: (input, meta) => verifyMfaChallenge(deps, input, meta),
     disable: (auth, proof, meta) => disableMfa(deps, auth, proof, meta),
     regenerateRecoveryCodes: (auth, proof, meta) => regenerateRecoveryCodes(deps, auth, proof, meta),
-    async removeFactorsOf(userId, meta) {
-      const user = await liveAccount(deps, userId);
-      return await removeFactors(deps, user, "mfa_disabled", "disabled_by_admin", meta);
+    async removeFactorsOf(userId, actor) {
+      const user = await findUserById(deps.db, userId);
+      if (!user) throw new AppError("not_found", "No user with this id");
+      await removeFactors(deps, user, actor.meta, actor.name);
     },
     async currentCode(email) {
       const user = await findUserByEmail(deps.db, normalizeEmail(email));

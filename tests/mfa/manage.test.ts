@@ -1,0 +1,126 @@
+import { assert, assertEquals } from "../helpers/assert.ts";
+import { accountsApp, accountsBackends } from "../accounts/_harness.ts";
+import { adminKey, withKey } from "../admin/_harness.ts";
+import { postAs } from "../selfservice/_helpers.ts";
+import { codeNow, enrolledAccount, mfaToken, nextStep, PASSWORD } from "./_flows.ts";
+
+const { database, smtp } = await accountsBackends();
+
+async function problemCode(response: Response): Promise<string> {
+  return (await response.json()).code;
+}
+
+function userIdOf(accessToken: string): string {
+  return JSON.parse(atob(accessToken.split(".")[1].replaceAll("-", "+").replaceAll("_", "/"))).sub;
+}
+
+Deno.test("DELETE /admin/users/{id}/mfa turns the factor off, records the actor and mails the owner", async () => {
+  const app = await accountsApp(database, smtp);
+  try {
+    const account = await enrolledAccount(app, smtp, "adminoff");
+    const userId = userIdOf(account.tokens.access_token);
+    const key = await adminKey(app, ["users:write"], { name: "support-desk" });
+    const response = await app.request(`/admin/users/${userId}/mfa`, withKey(key, { method: "DELETE" }));
+    assertEquals(response.status, 204);
+    const signin = await (await app.post("/auth/signin", { email: account.email, password: PASSWORD })).json();
+    assert(signin.access_token, "the password alone signs in again");
+    const event = await database.db.selectFrom("security_events").select(["type", "actor"])
+      .where("user_id", "=", userId).where("type", "=", "mfa_disabled").executeTakeFirstOrThrow();
+    assertEquals(event.actor, "support-desk");
+    await app.deliverMail();
+    assert(
+      smtp.inbox(account.email).some((mail) => mail.subject.startsWith("Two-step sign-in was turned off")),
+      "the owner is told",
+    );
+    const unknown = await app.request(
+      "/admin/users/00000000-0000-4000-8000-000000000000/mfa",
+      withKey(key, { method: "DELETE" }),
+    );
+    assertEquals(unknown.status, 404);
+    await unknown.body?.cancel();
+  } finally {
+    await app.close();
+  }
+});
+
+Deno.test("POST /auth/mfa/disable with a factor on: a password alone is 403 mfa_code_required; an aal-1 session cannot skip it", async () => {
+  const app = await accountsApp(database, smtp);
+  try {
+    const account = await enrolledAccount(app, smtp, "disable");
+    // The enrolling session signed in with a password alone (aal 1), a minute ago
+    const noProof = await postAs(app, "/auth/mfa/disable", account.tokens.access_token, {});
+    assertEquals([noProof.status, await problemCode(noProof)], [403, "reauthentication_required"]);
+    const passwordOnly = await postAs(app, "/auth/mfa/disable", account.tokens.access_token, {
+      current_password: PASSWORD,
+    });
+    assertEquals([passwordOnly.status, await problemCode(passwordOnly)], [403, "mfa_code_required"]);
+    const wrongCode = await postAs(app, "/auth/mfa/disable", account.tokens.access_token, {
+      current_password: PASSWORD,
+      mfa_code: codeNow(app, account.secret) === "000000" ? "111111" : "000000",
+    });
+    assertEquals([wrongCode.status, await problemCode(wrongCode)], [400, "invalid_mfa_code"]);
+    const done = await postAs(app, "/auth/mfa/disable", account.tokens.access_token, {
+      current_password: PASSWORD,
+      mfa_code: codeNow(app, account.secret),
+    });
+    assertEquals(done.status, 204);
+    const status = await (await app.request("/auth/mfa", {
+      headers: { Authorization: `Bearer ${account.tokens.access_token}` },
+    })).json();
+    assertEquals(status.enabled, false);
+  } finally {
+    await app.close();
+  }
+});
+
+Deno.test("POST /auth/mfa/recovery-codes with a fresh aal-2 session: 10 new codes, the old ones dead", async () => {
+  const app = await accountsApp(database, smtp);
+  try {
+    const account = await enrolledAccount(app, smtp, "regen");
+    const token = await mfaToken(app, account.email, PASSWORD);
+    const pair = await (await app.post("/auth/mfa/verify", { mfa_token: token, code: codeNow(app, account.secret) }))
+      .json();
+    const response = await postAs(app, "/auth/mfa/recovery-codes", pair.access_token, {});
+    assertEquals(response.status, 200, await response.clone().text());
+    const { recovery_codes: fresh } = await response.json();
+    assertEquals(fresh.length, 10);
+    nextStep(app);
+    const old = await app.post("/auth/mfa/verify", {
+      mfa_token: await mfaToken(app, account.email, PASSWORD),
+      code: account.recoveryCodes[0],
+    });
+    assertEquals(await problemCode(old), "invalid_mfa_code");
+    const renewed = await app.post("/auth/mfa/verify", {
+      mfa_token: await mfaToken(app, account.email, PASSWORD),
+      code: fresh[0],
+    });
+    assertEquals(renewed.status, 200);
+    await renewed.body?.cancel();
+    // Five minutes later the same session must prove itself again
+    app.clock.advance(301_000);
+    const stale = await postAs(app, "/auth/mfa/recovery-codes", pair.access_token, {});
+    assertEquals([stale.status, await problemCode(stale)], [403, "reauthentication_required"]);
+  } finally {
+    await app.close();
+  }
+});
+
+Deno.test("POST /auth/mfa/totp while a factor is on is 409 conflict; recovery codes are stored only as HMACs", async () => {
+  const app = await accountsApp(database, smtp);
+  try {
+    const account = await enrolledAccount(app, smtp, "activate");
+    const again = await postAs(app, "/auth/mfa/totp", account.tokens.access_token, {
+      current_password: PASSWORD,
+      mfa_code: codeNow(app, account.secret),
+    });
+    assertEquals([again.status, await problemCode(again)], [409, "conflict"]);
+    const rows = await database.db.selectFrom("recovery_codes").select("code_hmac")
+      .where("user_id", "=", userIdOf(account.tokens.access_token)).execute();
+    assertEquals(rows.length, 10);
+    for (const code of account.recoveryCodes) {
+      assert(!rows.some((row) => row.code_hmac.includes(code)), "only HMACs are stored");
+    }
+  } finally {
+    await app.close();
+  }
+});
