@@ -130,8 +130,8 @@ export function assembleDeps(options: AssemblyOptions): Assembly {
     sessions,
     observer,
   };
-  const accounts = createAccountService(accountDeps);
   const mfa = createMfaService({ ...accountDeps, sealer });
+  const accounts = createAccountService({ ...accountDeps, secondFactor: mfa.secondFactor });
   const deps: AppDeps = {
     config,
     logger,

@@ -59,6 +59,8 @@ Deno.test("POST /auth/mfa/disable with a factor on: a password alone is 403 mfa_
       mfa_code: codeNow(app, account.secret) === "000000" ? "111111" : "000000",
     });
     assertEquals([wrongCode.status, await problemCode(wrongCode)], [400, "invalid_mfa_code"]);
+    // Past the sensitive tier's minute (5 requests per user)
+    app.clock.advance(61_000);
     const done = await postAs(app, "/auth/mfa/disable", account.tokens.access_token, {
       current_password: PASSWORD,
       mfa_code: codeNow(app, account.secret),
@@ -120,6 +122,34 @@ Deno.test("POST /auth/mfa/totp while a factor is on is 409 conflict; recovery co
     for (const code of account.recoveryCodes) {
       assert(!rows.some((row) => row.code_hmac.includes(code)), "only HMACs are stored");
     }
+  } finally {
+    await app.close();
+  }
+});
+
+Deno.test("POST /auth/change-password, /auth/change-email, /auth/delete-account with a factor on need mfa_code beside the password", async () => {
+  const app = await accountsApp(database, smtp, { env: { RATE_LIMIT_SENSITIVE_PER_MINUTE: "1000" } });
+  try {
+    const account = await enrolledAccount(app, smtp, "sensitive");
+    const access = account.tokens.access_token;
+    const requests: [string, Record<string, string>][] = [
+      ["/auth/change-password", { current_password: PASSWORD, new_password: "tangerine submarine orchestra 42" }],
+      ["/auth/change-email", { current_password: PASSWORD, new_email: `moved-${crypto.randomUUID()}@example.com` }],
+      ["/auth/delete-account", { current_password: PASSWORD }],
+    ];
+    for (const [path, body] of requests) {
+      const response = await postAs(app, path, access, body);
+      assertEquals([path, response.status, await problemCode(response)], [path, 403, "mfa_code_required"]);
+      const wrong = await postAs(app, path, access, { ...body, mfa_code: "12345" });
+      assertEquals([path, wrong.status, await problemCode(wrong)], [path, 400, "invalid_mfa_code"]);
+    }
+    const changed = await postAs(app, "/auth/change-password", access, {
+      ...requests[0][1],
+      mfa_code: codeNow(app, account.secret),
+    });
+    assertEquals(changed.status, 200, await changed.clone().text());
+    // The reset-free change kept the factor: the next sign-in still asks for it
+    await mfaToken(app, account.email, "tangerine submarine orchestra 42");
   } finally {
     await app.close();
   }

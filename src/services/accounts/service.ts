@@ -37,12 +37,16 @@ export interface AccountService {
    */
   requestEmailChange(
     auth: AuthContext,
-    input: { current_password: string; new_email: string },
+    input: { current_password: string; new_email: string; mfa_code?: string },
     meta: RequestMeta,
   ): Promise<void>;
   confirmEmailChange(auth: AuthContext, otp: string, meta: RequestMeta): Promise<CurrentUser>;
   revertEmailChange(token: string, meta: RequestMeta): Promise<void>;
-  deleteAccount(auth: AuthContext, currentPassword: string, meta: RequestMeta): Promise<ScheduledDeletion>;
+  deleteAccount(
+    auth: AuthContext,
+    proof: { current_password: string; mfa_code?: string },
+    meta: RequestMeta,
+  ): Promise<ScheduledDeletion>;
   /** Deletes an account as POST /auth/delete-account does, without the password (the admin API) */
   scheduleDeletion(userId: string, options: DeletionOptions): Promise<ScheduledDeletion>;
   cancelDeletion(token: string, meta: RequestMeta): Promise<void>;
@@ -83,7 +87,7 @@ export function createAccountService(deps: AccountDeps): AccountService {
     },
     confirmEmailChange: (auth, otp, meta) => confirmEmailChange(deps, auth, otp, meta),
     revertEmailChange: (token, meta) => revertEmailChange(deps, token, meta),
-    deleteAccount: (auth, password, meta) => deleteOwnAccount(deps, auth, password, meta),
+    deleteAccount: (auth, proof, meta) => deleteOwnAccount(deps, auth, proof, meta),
     scheduleDeletion: (userId, options) => scheduleDeletion(deps, userId, options),
     cancelDeletion: (token, meta) => cancelDeletion(deps, token, meta),
     settled: () => afterAnswer.settled(),

@@ -56,13 +56,29 @@ export async function requireProof(
     );
   }
   await checkCurrentPassword(deps, user, auth.sessionId, proof.current_password, meta);
-  if (!factorOn) return;
-  if (proof.mfa_code === undefined) {
+  if (factorOn) await checkSecondFactor(deps, user, auth, proof.mfa_code, meta);
+}
+
+/**
+ * The code a request carries beside its right password while a factor is on: required (403
+ * `mfa_code_required`), used up once right, a wrong one spending the session's budget for wrong
+ * current passwords. Nothing to check without a factor.
+ */
+export async function checkSecondFactor(
+  deps: MfaDeps,
+  user: UserRow,
+  auth: AuthContext,
+  mfaCode: string | undefined,
+  meta: RequestMeta,
+): Promise<void> {
+  if (!await hasActiveFactor(deps.db, user.id)) return;
+  const now = deps.clock.now();
+  if (mfaCode === undefined) {
     throw new AppError("mfa_code_required", "A second factor is on: send mfa_code with current_password", {
       errors: [{ path: "mfa_code", message: "Required while a second factor is on" }],
     });
   }
-  const submitted = parseFactorCode(proof.mfa_code);
+  const submitted = parseFactorCode(mfaCode);
   const attempt = await takeAttempt(deps, {
     policy: CURRENT_PASSWORD_SESSION_POLICY,
     rule: currentPasswordSessionRule(deps.config.rateLimit.perMinute),

@@ -12,7 +12,8 @@ import {
   type TotpEnrolment,
 } from "./enrolment.ts";
 import type { MfaDeps } from "./mfa-deps.ts";
-import type { ProofInput } from "./proof.ts";
+import { checkSecondFactor, type ProofInput } from "./proof.ts";
+import type { SecondFactorCheck } from "../accounts/account-deps.ts";
 import { openTotpSecret } from "./factor-codes.ts";
 import { findTotpFactor } from "../../repositories/totp-factors.ts";
 import { currentTotpCode } from "./totp.ts";
@@ -35,6 +36,8 @@ export interface MfaService {
   ): Promise<{ recovery_codes: string[] }>;
   /** The admin API: turns the user's factors off, the actor on the event; not_found for an unknown user */
   removeFactorsOf(userId: string, actor: AdminActor): Promise<void>;
+  /** The check the account flows run on a sensitive request's `mfa_code` */
+  secondFactor: SecondFactorCheck;
   /** Development only (GET /dev/mfa/code): the current code of the address's factor, pending or on */
   currentCode(email: string): Promise<string | null>;
 }
@@ -46,6 +49,7 @@ export function createMfaService(deps: MfaDeps): MfaService {
     status: (auth) => mfaStatus(deps, auth),
     verify: (input, meta) => verifyMfaChallenge(deps, input, meta),
     disable: (auth, proof, meta) => disableMfa(deps, auth, proof, meta),
+    secondFactor: { check: (user, auth, code, meta) => checkSecondFactor(deps, user, auth, code, meta) },
     regenerateRecoveryCodes: (auth, proof, meta) => regenerateRecoveryCodes(deps, auth, proof, meta),
     async removeFactorsOf(userId, actor) {
       const user = await findUserById(deps.db, userId);
