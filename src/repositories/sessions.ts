@@ -169,3 +169,16 @@ export async function revokeUserSessions(
   const rows = await query.returning("id").execute();
   return rows.map((row) => row.id);
 }
+
+/** Records how and when the session's user last proved who they are (POST /auth/reauthenticate). */
+export async function updateSessionAssurance(
+  db: Executor,
+  sessionId: string,
+  assurance: { amr: string[]; aal: 1 | 2; authTime: Date },
+): Promise<void> {
+  await db
+    .updateTable("sessions")
+    .set({ amr: assurance.amr.join(" "), aal: assurance.aal, auth_time: assurance.authTime })
+    .where("id", "=", sessionId)
+    .execute();
+}

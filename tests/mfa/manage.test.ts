@@ -154,3 +154,36 @@ Deno.test("POST /auth/change-password, /auth/change-email, /auth/delete-account 
     await app.close();
   }
 });
+
+Deno.test("POST /auth/reauthenticate gives the session a pair with a fresh auth_time at aal 2; sensitive routes then take it alone", async () => {
+  const app = await accountsApp(database, smtp, { env: { RATE_LIMIT_SENSITIVE_PER_MINUTE: "1000" } });
+  try {
+    const account = await enrolledAccount(app, smtp, "reauth");
+    app.clock.advance(600_000);
+    const stale = await postAs(app, "/auth/mfa/recovery-codes", account.tokens.access_token, {});
+    assertEquals([stale.status, await problemCode(stale)], [403, "reauthentication_required"]);
+    const passwordOnly = await postAs(app, "/auth/reauthenticate", account.tokens.access_token, {
+      current_password: PASSWORD,
+    });
+    assertEquals([passwordOnly.status, await problemCode(passwordOnly)], [403, "mfa_code_required"]);
+    const response = await postAs(app, "/auth/reauthenticate", account.tokens.access_token, {
+      current_password: PASSWORD,
+      mfa_code: codeNow(app, account.secret),
+    });
+    assertEquals(response.status, 200, await response.clone().text());
+    const pair = await response.json();
+    const claims = JSON.parse(atob(pair.access_token.split(".")[1].replaceAll("-", "+").replaceAll("_", "/")));
+    assertEquals([claims.amr, claims.aal], [["pwd", "otp"], 2]);
+    assertEquals(claims.auth_time, Math.floor(app.clock.now().getTime() / 1000));
+    assertEquals(claims.sid, JSON.parse(atob(account.tokens.access_token.split(".")[1])).sid);
+    const regenerated = await postAs(app, "/auth/mfa/recovery-codes", pair.access_token, {});
+    assertEquals(regenerated.status, 200);
+    await regenerated.body?.cancel();
+    // The session's earlier refresh token is spent
+    const old = await app.post("/auth/refresh", { refresh_token: account.tokens.refresh_token });
+    assertEquals(old.status, 401);
+    await old.body?.cancel();
+  } finally {
+    await app.close();
+  }
+});

@@ -13,5 +13,6 @@ export function mfaRouter() {
     .openapi(routes.verify, handlers.verify)
     .openapi(routes.disable, handlers.disable)
     .openapi(routes.regenerateRecoveryCodes, handlers.regenerateRecoveryCodes)
+    .openapi(routes.reauthenticate, handlers.reauthenticate)
     .openapi(adminRoutes.removeUserMfa, adminHandlers.removeUserMfa);
 }

@@ -32,3 +32,7 @@ export const disable: RouteHandler<typeof routes.disable, AppEnv> = async (c) =>
 export const regenerateRecoveryCodes: RouteHandler<typeof routes.regenerateRecoveryCodes, AppEnv> = async (c) => {
   return c.json(await mfa(c).regenerateRecoveryCodes(bearerOf(c), c.req.valid("json"), requestMeta(c)), 200);
 };
+
+export const reauthenticate: RouteHandler<typeof routes.reauthenticate, AppEnv> = async (c) => {
+  return c.json(await mfa(c).reauthenticate(bearerOf(c), c.req.valid("json"), requestMeta(c)), 200);
+};

@@ -1,11 +1,12 @@
 import { defineRoute } from "../../http/define-route.ts";
-import { SIGNED_IN_LINKS } from "../../http/schemas.ts";
+import { SIGNED_IN_LINKS, TokenPairSchema } from "../../http/schemas.ts";
 import { SigninResponseSchema } from "../auth/auth.schemas.ts";
 import {
   ActivateTotpRequestSchema,
   MfaStatusSchema,
   MfaVerifyRequestSchema,
   ProofRequestSchema,
+  ReauthenticateRequestSchema,
   RecoveryCodesSchema,
   TotpEnrolmentSchema,
 } from "./mfa.schemas.ts";
@@ -128,5 +129,27 @@ export const regenerateRecoveryCodes = defineRoute({
   request: { body: { content: { "application/json": { schema: ProofRequestSchema } } } },
   responses: {
     200: { description: "The new codes", content: { "application/json": { schema: RecoveryCodesSchema } } },
+  },
+});
+
+export const reauthenticate = defineRoute({
+  method: "post",
+  path: "/auth/reauthenticate",
+  operationId: "reauthenticate",
+  tags: TAGS,
+  summary: "Prove who you are again: a pair for this session with a fresh auth_time",
+  description: "With the password (and `mfa_code` while a second factor is on: 403 `mfa_code_required` without " +
+    "it), returns a new pair for this session whose `auth_time` is now (`aal` 2 with a code), so the sensitive " +
+    "routes accept it without a password for the next 5 minutes. The session's earlier refresh tokens are spent.",
+  tier: "sensitive",
+  auth: true,
+  errors: ["invalid_current_password", "mfa_code_required", "invalid_mfa_code"],
+  request: { body: { content: { "application/json": { schema: ReauthenticateRequestSchema } } } },
+  responses: {
+    200: {
+      description: "This session's new pair",
+      content: { "application/json": { schema: TokenPairSchema } },
+      links: SIGNED_IN_LINKS,
+    },
   },
 });

@@ -84,3 +84,17 @@ export const MfaChallengeSchema = z
     expires_in: z.number().int().openapi({ example: 300 }),
   })
   .openapi("MfaChallenge");
+
+export const ReauthenticateRequestSchema = z
+  .object({
+    current_password: z.string().min(1).max(128).openapi({
+      description:
+        "The account's password; a wrong one counts against this session's `current_password_session` budget",
+      example: "correct horse battery staple",
+    }),
+    mfa_code: MfaCodeSchema.optional().openapi({
+      description: "Required while a second factor is on: " + CODE_DESCRIPTION,
+      example: "492039",
+    }),
+  })
+  .openapi("ReauthenticateRequest");

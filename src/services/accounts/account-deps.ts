@@ -24,7 +24,10 @@ export interface AccountDeps {
   /** What a new password must not be: the address's local part, a common or a breached password */
   passwordPolicy: PasswordPolicy;
   rateLimiter: RateLimiter;
-  sessions: Pick<SessionService, "startSession" | "revokeAllSessions" | "prepareRenewal">;
+  sessions: Pick<
+    SessionService,
+    "startSession" | "revokeAllSessions" | "prepareRenewal" | "reauthenticate"
+  >;
   /** Counts the security events recorded (metrics); none when absent */
   observer?: Observer;
   /**

@@ -7,15 +7,21 @@
 import type { UserRow } from "../../db/schema.ts";
 import { AppError } from "../../errors.ts";
 import { recordEvent } from "../audit-trail.ts";
-import type { AuthContext, RequestMeta } from "../identity.ts";
-import { checkCurrentPassword } from "../accounts/settings/current-password.ts";
+import type { AuthContext, RequestMeta, TokenPair } from "../identity.ts";
+import { checkCurrentPassword, liveAccount } from "../accounts/settings/current-password.ts";
 import {
   CURRENT_PASSWORD_SESSION_POLICY,
   currentPasswordSessionRule,
   giveBackAttempt,
   takeAttempt,
 } from "../accounts/credentials/signin-limits.ts";
-import { hasActiveFactor, invalidMfaCodeError, parseFactorCode, prepareClaim } from "./factor-codes.ts";
+import {
+  type FactorMethod,
+  hasActiveFactor,
+  invalidMfaCodeError,
+  parseFactorCode,
+  prepareClaim,
+} from "./factor-codes.ts";
 import type { MfaDeps } from "./mfa-deps.ts";
 import { noticeRecoveryCodeUsed } from "./notices.ts";
 
@@ -56,7 +62,7 @@ export async function requireProof(
     );
   }
   await checkCurrentPassword(deps, user, auth.sessionId, proof.current_password, meta);
-  if (factorOn) await checkSecondFactor(deps, user, auth, proof.mfa_code, meta);
+  await checkSecondFactor(deps, user, auth, proof.mfa_code, meta);
 }
 
 /**
@@ -70,8 +76,8 @@ export async function checkSecondFactor(
   auth: AuthContext,
   mfaCode: string | undefined,
   meta: RequestMeta,
-): Promise<void> {
-  if (!await hasActiveFactor(deps.db, user.id)) return;
+): Promise<FactorMethod | null> {
+  if (!await hasActiveFactor(deps.db, user.id)) return null;
   const now = deps.clock.now();
   if (mfaCode === undefined) {
     throw new AppError("mfa_code_required", "A second factor is on: send mfa_code with current_password", {
@@ -91,4 +97,23 @@ export async function checkSecondFactor(
   }
   await giveBackAttempt(deps, attempt);
   if (method === "mfa") await noticeRecoveryCodeUsed(deps, user, meta);
+  return method;
 }
+
+/**
+ * POST /auth/reauthenticate: the password (and the code while a factor is on) again, then a
+ * pair for this session with `auth_time` now, at level 2 when a code was given.
+ */
+export async function reauthenticate(
+  deps: MfaDeps,
+  auth: AuthContext,
+  proof: { current_password: string; mfa_code?: string },
+  meta: RequestMeta,
+): Promise<TokenPair> {
+  const user = await liveAccount(deps, auth.userId);
+  await checkCurrentPassword(deps, user, auth.sessionId, proof.current_password, meta);
+  const method = await checkSecondFactor(deps, user, auth, proof.mfa_code, meta);
+  return await deps.sessions.reauthenticate(auth, method ? { amr: ["pwd", method], aal: 2 } : PASSWORD_ONLY, meta);
+}
+
+const PASSWORD_ONLY = { amr: ["pwd"], aal: 1 } as const satisfies { amr: string[]; aal: 1 };

@@ -1,5 +1,5 @@
 import type { SigninResult } from "../accounts/credentials/signin.ts";
-import type { AuthContext, RequestMeta } from "../identity.ts";
+import type { AuthContext, RequestMeta, TokenPair } from "../identity.ts";
 import { verifyMfaChallenge } from "./challenge.ts";
 import {
   activateTotp,
@@ -12,7 +12,7 @@ import {
   type TotpEnrolment,
 } from "./enrolment.ts";
 import type { MfaDeps } from "./mfa-deps.ts";
-import { checkSecondFactor, type ProofInput } from "./proof.ts";
+import { checkSecondFactor, type ProofInput, reauthenticate } from "./proof.ts";
 import type { SecondFactorCheck } from "../accounts/account-deps.ts";
 import { openTotpSecret } from "./factor-codes.ts";
 import { findTotpFactor } from "../../repositories/totp-factors.ts";
@@ -36,6 +36,12 @@ export interface MfaService {
   ): Promise<{ recovery_codes: string[] }>;
   /** The admin API: turns the user's factors off, the actor on the event; not_found for an unknown user */
   removeFactorsOf(userId: string, actor: AdminActor): Promise<void>;
+  /** A pair for this session with a fresh `auth_time` after the password (and code) again */
+  reauthenticate(
+    auth: AuthContext,
+    proof: { current_password: string; mfa_code?: string },
+    meta: RequestMeta,
+  ): Promise<TokenPair>;
   /** The check the account flows run on a sensitive request's `mfa_code` */
   secondFactor: SecondFactorCheck;
   /** Development only (GET /dev/mfa/code): the current code of the address's factor, pending or on */
@@ -49,7 +55,12 @@ export function createMfaService(deps: MfaDeps): MfaService {
     status: (auth) => mfaStatus(deps, auth),
     verify: (input, meta) => verifyMfaChallenge(deps, input, meta),
     disable: (auth, proof, meta) => disableMfa(deps, auth, proof, meta),
-    secondFactor: { check: (user, auth, code, meta) => checkSecondFactor(deps, user, auth, code, meta) },
+    reauthenticate: (auth, proof, meta) => reauthenticate(deps, auth, proof, meta),
+    secondFactor: {
+      async check(user, auth, code, meta) {
+        await checkSecondFactor(deps, user, auth, code, meta);
+      },
+    },
     regenerateRecoveryCodes: (auth, proof, meta) => regenerateRecoveryCodes(deps, auth, proof, meta),
     async removeFactorsOf(userId, actor) {
       const user = await findUserById(deps.db, userId);

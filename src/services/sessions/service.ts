@@ -25,6 +25,7 @@ import {
   startSession,
 } from "./lifecycle.ts";
 import { refreshSession } from "./refresh.ts";
+import { reauthenticateSession } from "./reauthentication.ts";
 import { prepareRenewal, type SessionRenewal } from "./renewal.ts";
 import { listOwnSecurityEvents, type SecurityEventPage } from "./security-events.ts";
 import { createTokenSigner, type TokenKeys } from "./tokens.ts";
@@ -47,6 +48,8 @@ export interface SessionService {
    * transaction it ends every other session and token of the user (change of password)
    */
   prepareRenewal(auth: AuthContext, currentVersion: number, meta: RequestMeta): Promise<SessionRenewal>;
+  /** A new pair for the session of `auth` proven again now (POST /auth/reauthenticate) */
+  reauthenticate(auth: AuthContext, proof: Pick<Assurance, "amr" | "aal">, meta: RequestMeta): Promise<TokenPair>;
   /** Verifies an access token and checks it was not revoked */
   authenticate(token: string): Promise<AuthContext>;
   /** `authenticate` and the token's user, in one statement where revocation lives in Postgres */
@@ -90,6 +93,7 @@ export function createSessionService(options: SessionServiceOptions): SessionSer
     startSession: (user, meta, proof) => startSession(ctx, user, meta, proof),
     revokeAllSessions: (userId, reason, trx) => revokeAllSessions(ctx, userId, reason, trx),
     prepareRenewal: (auth, version, meta) => prepareRenewal(ctx, auth, version, meta),
+    reauthenticate: (auth, proof, meta) => reauthenticateSession(ctx, auth, proof, meta),
     authenticate: (token) => authenticateAccessToken(ctx, token),
     authenticateWithUser: (token) => authenticateWithUser(ctx, token),
     introspect: (token) => introspectAccessToken(ctx, token),
