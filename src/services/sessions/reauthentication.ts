@@ -1,9 +1,9 @@
 import { invalidTokenError } from "../../errors.ts";
-import { consumeSessionRefreshTokens, storeSuccessor } from "../../repositories/refresh-tokens.ts";
+import { consumeSessionRefreshTokens } from "../../repositories/refresh-tokens.ts";
 import { lockUserSessionForRefresh, updateSessionAssurance } from "../../repositories/sessions.ts";
 import type { Assurance, AuthContext, RequestMeta, TokenPair } from "../identity.ts";
 import type { SessionContext } from "./context.ts";
-import { earliest, sessionEnd } from "./refresh.ts";
+import { storeSessionRefreshToken } from "./renewal.ts";
 import { signTokenPair } from "./token-pairs.ts";
 
 /**
@@ -28,13 +28,7 @@ export async function reauthenticateSession(
       throw invalidTokenError();
     }
     await consumeSessionRefreshTokens(trx, [sessionId], now);
-    const expiresAt = earliest(signed.refreshToken.expiresAt, sessionEnd(ctx, session.created_at));
-    await storeSuccessor(trx, { ...signed.refreshToken, expiresAt }, {
-      now,
-      ip: meta.ip,
-      userAgent: meta.userAgent,
-      sealedUntil: now,
-    });
+    await storeSessionRefreshToken(ctx, trx, signed.refreshToken, session.created_at, meta);
     await updateSessionAssurance(trx, sessionId, { amr: proof.amr, aal: proof.aal, authTime: now });
   });
   return signed.pair;
