@@ -46,6 +46,9 @@ Deno.test("introspection: a live access token is active with its user, session a
     exp: claims.exp,
     iat: claims.iat,
     token_type: "Bearer",
+    amr: ["pwd"],
+    aal: 1,
+    auth_time: claims.iat,
   });
 });
 

@@ -113,6 +113,7 @@ Deno.test("POST /auth/mfa/verify: an mfa_token used, expired or from before a pa
     const changed = await postAs(app, "/auth/change-password", account.tokens.access_token, {
       current_password: PASSWORD,
       new_password: "tangerine submarine orchestra 42",
+      mfa_code: codeNow(app, account.secret),
     });
     assertEquals(changed.status, 200, await changed.clone().text());
     nextStep(app);

@@ -30,7 +30,17 @@ Deno.test("session list and revocation", async (t) => {
       assertEquals(current?.user_agent, "Phone/1.0");
       const other = sessions.find((session) => !session.current)!;
       assertEquals([other.id, other.user_agent, other.ip], [sidOf(laptop.access_token), "Laptop/1.1", "127.0.0.1"]);
-      assertEquals(Object.keys(other).sort(), ["created_at", "current", "id", "ip", "last_used_at", "user_agent"]);
+      assertEquals(Object.keys(other).sort(), [
+        "aal",
+        "amr",
+        "auth_time",
+        "created_at",
+        "current",
+        "id",
+        "ip",
+        "last_used_at",
+        "user_agent",
+      ]);
       assert(!Number.isNaN(Date.parse(other.last_used_at as string)));
     });
 
