@@ -119,3 +119,25 @@ Deno.test("POST /auth/signin without a factor still signs in with amr pwd at aal
     await app.close();
   }
 });
+
+Deno.test("GET /dev/mfa/code answers the factor's current code in development; 404 for an address without one", async () => {
+  const app = await accountsApp(database, smtp);
+  try {
+    const account = await enrolledAccount(app, smtp, "devcode");
+    const response = await app.request(`/dev/mfa/code?email=${encodeURIComponent(account.email.toUpperCase())}`);
+    assertEquals(response.status, 200);
+    const { code } = await response.json();
+    assertEquals(code, codeNow(app, account.secret));
+    const verified = await app.post("/auth/mfa/verify", {
+      mfa_token: await mfaToken(app, account.email, PASSWORD),
+      code,
+    });
+    assertEquals(verified.status, 200);
+    await verified.body?.cancel();
+    const none = await app.request("/dev/mfa/code?email=nobody%40example.com");
+    assertEquals(none.status, 404);
+    await none.body?.cancel();
+  } finally {
+    await app.close();
+  }
+});
