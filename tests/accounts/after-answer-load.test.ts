@@ -4,7 +4,9 @@
  * got its 202 always has its work done. A full queue moves a metric, not the error log.
  */
 import { assert, assertEquals } from "../helpers/assert.ts";
-import { accountsApp, accountsBackends, uniqueEmail } from "./_harness.ts";
+import { postJson } from "../helpers/http.ts";
+import { accountsApp, accountsBackends } from "./_helpers.ts";
+import { uniqueEmail } from "../helpers/accounts.ts";
 
 const { database, smtp } = await accountsBackends();
 const METRICS_TOKEN = "metrics-token-0123456789abcdef0123456789abcdef";
@@ -17,7 +19,7 @@ Deno.test("POST /auth/resend-email-verification-otp: a flood past the after-answ
   let held: Promise<unknown> = Promise.resolve();
   try {
     const email = uniqueEmail("flood");
-    assertEquals((await app.post("/auth/signup", { email, password: "correct horse battery" })).status, 201);
+    assertEquals((await postJson(app, "/auth/signup", { email, password: "correct horse battery" })).status, 201);
     await app.deps.accounts.settled();
 
     // Hold the account's row, so every queued task waits on it (on PGlite, the only connection)
@@ -31,7 +33,7 @@ Deno.test("POST /auth/resend-email-verification-otp: a flood past the after-answ
     await locked.promise;
 
     const responses = await Promise.all(
-      Array.from({ length: FLOOD }, () => app.post("/auth/resend-email-verification-otp", { email })),
+      Array.from({ length: FLOOD }, () => postJson(app, "/auth/resend-email-verification-otp", { email })),
     );
     const statuses = responses.map((response) => response.status);
     assertEquals(statuses.filter((status) => status !== 202 && status !== 429), [], "only 202 and 429");

@@ -4,11 +4,12 @@
  * names the key that made it and the previous key still checks it.
  */
 import { keyFingerprint } from "../../src/services/secrets.ts";
+import { postJson } from "../helpers/http.ts";
 import { assert, assertEquals } from "../helpers/assert.ts";
 import { TEST_SECRETS } from "../helpers/env.ts";
 import { otpOf, resetTokenOf } from "../helpers/smtp.ts";
-import { accountsApp, accountsBackends, PASSWORD, uniqueEmail } from "./_harness.ts";
-import type { AccountsApp } from "./_harness.ts";
+import { type AccountsApp, accountsApp, accountsBackends } from "./_helpers.ts";
+import { PASSWORD, uniqueEmail } from "../helpers/accounts.ts";
 
 const { database, smtp } = await accountsBackends();
 const H1 = "hmac-secret-one-0123456789abcdef0123456789";
@@ -18,7 +19,7 @@ const JWT_NEXT = "access-secret-after-rotation-0123456789abcdef";
 /** A pending code: signed up, mail delivered, not verified yet. */
 async function pendingCode(app: AccountsApp, label: string) {
   const email = uniqueEmail(label);
-  assertEquals((await app.post("/auth/signup", { email, password: PASSWORD })).status, 201);
+  assertEquals((await postJson(app, "/auth/signup", { email, password: PASSWORD })).status, 201);
   await app.deliverMail();
   return { email, otp: otpOf((await smtp.waitForMail(email))[0]) };
 }
@@ -26,8 +27,8 @@ async function pendingCode(app: AccountsApp, label: string) {
 /** A pending reset link of a verified account. */
 async function pendingReset(app: AccountsApp, label: string) {
   const { email, otp } = await pendingCode(app, label);
-  assertEquals((await app.post("/auth/verify-email", { email, otp })).status, 200);
-  assertEquals((await app.post("/auth/request-password-reset", { email })).status, 202);
+  assertEquals((await postJson(app, "/auth/verify-email", { email, otp })).status, 200);
+  assertEquals((await postJson(app, "/auth/request-password-reset", { email })).status, 202);
   await app.deliverMail();
   await smtp.waitForMail(email, 2);
   const mail = smtp.inbox(email).find((each) => each.subject === "Reset your Jessy AI password");
@@ -70,8 +71,8 @@ Deno.test("a pending code and reset link survive rotating HMAC_SECRET and JWT_SE
     JWT_SECRET_PREVIOUS: TEST_SECRETS.JWT_SECRET,
   };
   await withApp(after, async (app) => {
-    assertEquals((await app.post("/auth/verify-email", code)).status, 200);
-    const response = await app.post("/auth/reset-password", {
+    assertEquals((await postJson(app, "/auth/verify-email", code)).status, 200);
+    const response = await postJson(app, "/auth/reset-password", {
       token: reset.token,
       new_password: "a rotated passphrase",
     });
@@ -88,9 +89,9 @@ Deno.test("once HMAC_SECRET_PREVIOUS is gone, codes and links keyed by it are re
     reset: await pendingReset(app, "dropped-reset"),
   }));
   await withApp({ HMAC_SECRET: H2 }, async (app) => {
-    const verify = await app.post("/auth/verify-email", code);
+    const verify = await postJson(app, "/auth/verify-email", code);
     assertEquals([verify.status, (await verify.json()).code], [400, "invalid_otp"]);
-    const response = await app.post("/auth/reset-password", {
+    const response = await postJson(app, "/auth/reset-password", {
       token: reset.token,
       new_password: "a rotated passphrase",
     });
@@ -103,6 +104,6 @@ Deno.test("setting HMAC_SECRET for the first time keeps codes keyed from JWT_SEC
   const code = await withApp({}, (app) => pendingCode(app, "first-hmac"));
   assertEquals((await keyIdsOf(code.email)).otp, keyFingerprint(TEST_SECRETS.JWT_SECRET));
   await withApp({ HMAC_SECRET: H1, HMAC_SECRET_PREVIOUS: TEST_SECRETS.JWT_SECRET }, async (app) => {
-    assertEquals((await app.post("/auth/verify-email", code)).status, 200);
+    assertEquals((await postJson(app, "/auth/verify-email", code)).status, 200);
   });
 });

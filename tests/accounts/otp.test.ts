@@ -1,20 +1,15 @@
 import { generateOtp } from "../../src/services/accounts/signup/otp.ts";
+import { postJson } from "../helpers/http.ts";
 import { assert, assertEquals, assertMatch } from "../helpers/assert.ts";
 import { otpOf } from "../helpers/smtp.ts";
-import {
-  type AccountsApp,
-  accountsApp,
-  accountsBackends,
-  bodyWithoutRequestId,
-  PASSWORD,
-  uniqueEmail,
-} from "./_harness.ts";
+import { type AccountsApp, accountsApp, accountsBackends, bodyWithoutRequestId } from "./_helpers.ts";
+import { PASSWORD, uniqueEmail } from "../helpers/accounts.ts";
 
 const { database, smtp } = await accountsBackends();
 
 /** Signs up `email` and returns the code the SMTP peer received (the `nth` mail to it). */
 async function signupWithCode(app: AccountsApp, email: string): Promise<string> {
-  assertEquals((await app.post("/auth/signup", { email, password: PASSWORD })).status, 201);
+  assertEquals((await postJson(app, "/auth/signup", { email, password: PASSWORD })).status, 201);
   return await latestCode(app, email);
 }
 
@@ -46,11 +41,11 @@ Deno.test("five wrong codes kill the code: the right code then fails with invali
     const email = uniqueEmail("five");
     const code = await signupWithCode(app, email);
     for (let i = 0; i < 5; i++) {
-      const response = await app.post("/auth/verify-email", { email, otp: wrongCode(code) });
+      const response = await postJson(app, "/auth/verify-email", { email, otp: wrongCode(code) });
       assertEquals(response.status, 400);
       assertEquals((await response.json()).code, "invalid_otp");
     }
-    const right = await app.post("/auth/verify-email", { email, otp: code });
+    const right = await postJson(app, "/auth/verify-email", { email, otp: code });
     assertEquals(right.status, 400);
     assertEquals((await right.json()).code, "invalid_otp");
     assertEquals(await attemptsOf(email), [5]);
@@ -64,8 +59,8 @@ Deno.test("four wrong codes leave the fifth attempt to the right code", async ()
   try {
     const email = uniqueEmail("four");
     const code = await signupWithCode(app, email);
-    for (let i = 0; i < 4; i++) await app.post("/auth/verify-email", { email, otp: wrongCode(code) });
-    assertEquals((await app.post("/auth/verify-email", { email, otp: code })).status, 200);
+    for (let i = 0; i < 4; i++) await postJson(app, "/auth/verify-email", { email, otp: wrongCode(code) });
+    assertEquals((await postJson(app, "/auth/verify-email", { email, otp: code })).status, 200);
   } finally {
     await app.close();
   }
@@ -77,11 +72,11 @@ Deno.test("10 concurrent wrong guesses spend at most the 5 attempts a code has",
     const email = uniqueEmail("burst");
     const code = await signupWithCode(app, email);
     const guesses = await Promise.all(
-      Array.from({ length: 10 }, () => app.post("/auth/verify-email", { email, otp: wrongCode(code) })),
+      Array.from({ length: 10 }, () => postJson(app, "/auth/verify-email", { email, otp: wrongCode(code) })),
     );
     assertEquals(guesses.map((r) => r.status), Array(10).fill(400));
     assertEquals(await attemptsOf(email), [5]);
-    assertEquals((await app.post("/auth/verify-email", { email, otp: code })).status, 400);
+    assertEquals((await postJson(app, "/auth/verify-email", { email, otp: code })).status, 400);
   } finally {
     await app.close();
   }
@@ -93,7 +88,7 @@ Deno.test("10 parallel submissions of the right code verify exactly once", async
     const email = uniqueEmail("parallel");
     const code = await signupWithCode(app, email);
     const responses = await Promise.all(
-      Array.from({ length: 10 }, () => app.post("/auth/verify-email", { email, otp: code })),
+      Array.from({ length: 10 }, () => postJson(app, "/auth/verify-email", { email, otp: code })),
     );
     const statuses = responses.map((r) => r.status);
     assertEquals(statuses.filter((s) => s === 200).length, 1, statuses.join(","));
@@ -119,9 +114,9 @@ Deno.test("a code expires after OTP_EXPIRATION_MINUTES by the injected clock", a
     const late = uniqueEmail("late");
     const lateCode = await signupWithCode(app, late);
     app.clock.advance(10 * 60_000 - 1000);
-    assertEquals((await app.post("/auth/verify-email", { email: early, otp: earlyCode })).status, 200);
+    assertEquals((await postJson(app, "/auth/verify-email", { email: early, otp: earlyCode })).status, 200);
     app.clock.advance(1000);
-    const expired = await app.post("/auth/verify-email", { email: late, otp: lateCode });
+    const expired = await postJson(app, "/auth/verify-email", { email: late, otp: lateCode });
     assertEquals(expired.status, 400);
     assertEquals((await expired.json()).code, "invalid_otp");
   } finally {
@@ -135,12 +130,12 @@ Deno.test("a resent code kills the previous one", async () => {
     const email = uniqueEmail("resend");
     const first = await signupWithCode(app, email);
     app.clock.advance(61_000);
-    assertEquals((await app.post("/auth/resend-email-verification-otp", { email })).status, 202);
+    assertEquals((await postJson(app, "/auth/resend-email-verification-otp", { email })).status, 202);
     const second = await latestCode(app, email);
     if (first !== second) {
-      assertEquals((await app.post("/auth/verify-email", { email, otp: first })).status, 400);
+      assertEquals((await postJson(app, "/auth/verify-email", { email, otp: first })).status, 400);
     }
-    assertEquals((await app.post("/auth/verify-email", { email, otp: second })).status, 200);
+    assertEquals((await postJson(app, "/auth/verify-email", { email, otp: second })).status, 200);
   } finally {
     await app.close();
   }
@@ -153,7 +148,7 @@ Deno.test("resend mails an address at most once a minute and answers the same 20
     await signupWithCode(app, email);
     const bodies = new Set<string>();
     for (let i = 0; i < 3; i++) {
-      const response = await app.post("/auth/resend-email-verification-otp", { email });
+      const response = await postJson(app, "/auth/resend-email-verification-otp", { email });
       assertEquals(response.status, 202);
       bodies.add(await bodyWithoutRequestId(response));
       app.clock.advance(10_000);
@@ -161,7 +156,7 @@ Deno.test("resend mails an address at most once a minute and answers the same 20
     assertEquals(bodies.size, 1);
     assertEquals(await app.deliverMail(), 0, "within a minute of the sign-up code nothing more is sent");
     app.clock.advance(31_000);
-    await app.post("/auth/resend-email-verification-otp", { email });
+    await postJson(app, "/auth/resend-email-verification-otp", { email });
     assertEquals(await app.deliverMail(), 1);
     assertEquals(smtp.inbox(email).length, 2);
   } finally {
@@ -177,10 +172,10 @@ Deno.test("a code sent to A does not verify B", async () => {
     const codeA = await signupWithCode(app, a);
     const codeB = await signupWithCode(app, b);
     if (codeA !== codeB) {
-      assertEquals((await app.post("/auth/verify-email", { email: b, otp: codeA })).status, 400);
+      assertEquals((await postJson(app, "/auth/verify-email", { email: b, otp: codeA })).status, 400);
     }
-    assertEquals((await app.post("/auth/verify-email", { email: b, otp: codeB })).status, 200);
-    assertEquals((await app.post("/auth/verify-email", { email: a, otp: codeA })).status, 200);
+    assertEquals((await postJson(app, "/auth/verify-email", { email: b, otp: codeB })).status, 200);
+    assertEquals((await postJson(app, "/auth/verify-email", { email: a, otp: codeA })).status, 200);
   } finally {
     await app.close();
   }
@@ -191,10 +186,10 @@ Deno.test("wrong, expired, used and dead codes and unknown addresses give one id
   try {
     const used = uniqueEmail("used");
     const usedCode = await signupWithCode(app, used);
-    await app.post("/auth/verify-email", { email: used, otp: usedCode });
+    await postJson(app, "/auth/verify-email", { email: used, otp: usedCode });
     const dead = uniqueEmail("dead");
     const deadCode = await signupWithCode(app, dead);
-    for (let i = 0; i < 5; i++) await app.post("/auth/verify-email", { email: dead, otp: wrongCode(deadCode) });
+    for (let i = 0; i < 5; i++) await postJson(app, "/auth/verify-email", { email: dead, otp: wrongCode(deadCode) });
     const wrong = uniqueEmail("wrong");
     const wrongOne = wrongCode(await signupWithCode(app, wrong));
     const expired = uniqueEmail("expired");
@@ -211,7 +206,7 @@ Deno.test("wrong, expired, used and dead codes and unknown addresses give one id
         [uniqueEmail("nobody"), "123456"],
       ]
     ) {
-      const response = await app.post("/auth/verify-email", { email, otp });
+      const response = await postJson(app, "/auth/verify-email", { email, otp });
       assertEquals(response.status, 400, email);
       bodies.add(await bodyWithoutRequestId(response));
     }
@@ -226,11 +221,11 @@ Deno.test("a verified account gets no new code and invalid_otp for any code", as
   try {
     const email = uniqueEmail("done");
     const code = await signupWithCode(app, email);
-    assertEquals((await app.post("/auth/verify-email", { email, otp: code })).status, 200);
+    assertEquals((await postJson(app, "/auth/verify-email", { email, otp: code })).status, 200);
     app.clock.advance(61_000);
-    assertEquals((await app.post("/auth/resend-email-verification-otp", { email })).status, 202);
+    assertEquals((await postJson(app, "/auth/resend-email-verification-otp", { email })).status, 202);
     assertEquals(await app.deliverMail(), 0);
-    assertEquals((await app.post("/auth/verify-email", { email, otp: code })).status, 400);
+    assertEquals((await postJson(app, "/auth/verify-email", { email, otp: code })).status, 400);
   } finally {
     await app.close();
   }
@@ -242,7 +237,7 @@ Deno.test("a malformed code is a 422 that spends no attempt", async () => {
     const email = uniqueEmail("shape");
     await signupWithCode(app, email);
     for (const otp of ["12345", "1234567", "abcdef", " 123456"]) {
-      const response = await app.post("/auth/verify-email", { email, otp });
+      const response = await postJson(app, "/auth/verify-email", { email, otp });
       assertEquals(response.status, 422, otp);
     }
     assertEquals(await attemptsOf(email), [0]);

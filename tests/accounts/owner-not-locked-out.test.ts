@@ -5,10 +5,10 @@
  * rate limits on Redis with TEST_REDIS_URL, PostgreSQL with TEST_DATABASE_URL.
  */
 import { assert, assertEquals } from "../helpers/assert.ts";
-import { postJson } from "../helpers/app.ts";
-import { resolveTestRedis } from "../ratelimit/_redis.ts";
-import { postAs, verifiedAccount } from "../selfservice/_helpers.ts";
-import { type AccountsApp, accountsApp, accountsBackends, PASSWORD, uniqueEmail } from "./_harness.ts";
+import { type AccountsApp, accountsApp, accountsBackends } from "./_helpers.ts";
+import { PASSWORD, signedInAccount, uniqueEmail } from "../helpers/accounts.ts";
+import { jsonBody, postAs } from "../helpers/http.ts";
+import { resolveTestRedis } from "../helpers/redis.ts";
 
 const { database, smtp } = await accountsBackends();
 const redisUrl = await resolveTestRedis();
@@ -25,7 +25,7 @@ let clients = 0;
 /** A sign-in from a client address no other request of this file uses. */
 async function signinFromNewAddress(app: AccountsApp, email: string, password: string): Promise<Response> {
   clients++;
-  return await app.request("/auth/signin", postJson({ email, password }), `198.18.${clients >> 8}.${clients & 255}`);
+  return await app.request("/auth/signin", jsonBody({ email, password }), `198.18.${clients >> 8}.${clients & 255}`);
 }
 
 /** Wrong passwords from rotating addresses until the first 429: how many 401s came before it. */
@@ -48,11 +48,11 @@ async function status(response: Promise<Response>): Promise<number> {
 Deno.test("POST /auth/signin: the number of 401s before 429 is the same for an existing account with successful sign-ins, an idle one and an unknown address", async () => {
   const app = await lockoutApp();
   try {
-    const active = await verifiedAccount(app, smtp, "active");
+    const active = await signedInAccount(app, { label: "active" });
     for (let i = 0; i < 4; i++) {
       assertEquals(await status(signinFromNewAddress(app, active.email, PASSWORD)), 200, "the owner signs in");
     }
-    const idle = await verifiedAccount(app, smtp, "idle");
+    const idle = await signedInAccount(app, { label: "idle" });
     const counts = {
       active: await failuresBeforeLockout(app, active.email),
       idle: await failuresBeforeLockout(app, idle.email),
@@ -67,7 +67,7 @@ Deno.test("POST /auth/signin: the number of 401s before 429 is the same for an e
 Deno.test("POST /auth/signin: the owner's successful sign-ins spend nothing, failures still do", async () => {
   const app = await lockoutApp();
   try {
-    const { email } = await verifiedAccount(app, smtp, "many-signins");
+    const { email } = await signedInAccount(app, { label: "many-signins" });
     for (let i = 0; i < 2 * ACCOUNT_BUDGET; i++) {
       assertEquals(await status(signinFromNewAddress(app, email, PASSWORD)), 200, `sign-in ${i + 1} of the owner`);
     }
@@ -80,7 +80,7 @@ Deno.test("POST /auth/signin: the owner's successful sign-ins spend nothing, fai
 Deno.test("an attacker's 10 failures do not stop the owner's signed-in change-password, change-email or delete-account", async () => {
   const app = await lockoutApp();
   try {
-    const { email, tokens } = await verifiedAccount(app, smtp, "signed-in-owner");
+    const { email, tokens } = await signedInAccount(app, { label: "signed-in-owner" });
     assertEquals(await failuresBeforeLockout(app, email), ACCOUNT_BUDGET, "the account's budget is spent");
 
     const changed = await postAs(app, "/auth/change-password", tokens.access_token, {
@@ -106,7 +106,7 @@ Deno.test("an attacker's 10 failures do not stop the owner's signed-in change-pa
 Deno.test("a session's wrong current passwords spend that session's budget only: 429 there, the sign-in form and another session unaffected", async () => {
   const app = await lockoutApp();
   try {
-    const { email, tokens } = await verifiedAccount(app, smtp, "session-budget");
+    const { email, tokens } = await signedInAccount(app, { label: "session-budget" });
     const wrong = () =>
       postAs(app, "/auth/change-password", tokens.access_token, {
         current_password: "not the password",
@@ -140,7 +140,7 @@ Deno.test("a session's wrong current passwords spend that session's budget only:
 Deno.test("a session's right current passwords spend nothing: 20 change-email requests in an hour all get 202", async () => {
   const app = await lockoutApp();
   try {
-    const { tokens } = await verifiedAccount(app, smtp, "right-password");
+    const { tokens } = await signedInAccount(app, { label: "right-password" });
     for (let request = 0; request < 2 * ACCOUNT_BUDGET; request++) {
       const response = postAs(app, "/auth/change-email", tokens.access_token, {
         current_password: PASSWORD,

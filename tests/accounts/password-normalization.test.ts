@@ -5,10 +5,11 @@
  */
 import { hash as bcryptHash, verify as bcryptVerify } from "@node-rs/bcrypt";
 import { createPasswordHasher } from "../../src/services/accounts/credentials/passwords.ts";
+import { postJson } from "../helpers/http.ts";
 import { NOOP_OBSERVER, type PasswordOperation } from "../../src/observer.ts";
 import { assert, assertEquals } from "../helpers/assert.ts";
-import { accountsApp, accountsBackends, uniqueEmail } from "./_harness.ts";
-import { verifiedAccount } from "../selfservice/_helpers.ts";
+import { accountsApp, accountsBackends } from "./_helpers.ts";
+import { signedInAccount, uniqueEmail } from "../helpers/accounts.ts";
 import { otpOf } from "../helpers/smtp.ts";
 
 const { database, smtp } = await accountsBackends();
@@ -35,12 +36,12 @@ Deno.test("POST /auth/signin: the NFD spelling of a password signs in to an acco
   const app = await accountsApp(database, smtp);
   try {
     const email = uniqueEmail("nfc");
-    assertEquals((await app.post("/auth/signup", { email, password: COMPOSED })).status, 201);
+    assertEquals((await postJson(app, "/auth/signup", { email, password: COMPOSED })).status, 201);
     await app.deliverMail();
     const otp = otpOf((await smtp.waitForMail(email))[0]);
-    assertEquals((await app.post("/auth/verify-email", { email, otp })).status, 200);
+    assertEquals((await postJson(app, "/auth/verify-email", { email, otp })).status, 200);
     for (const password of [DECOMPOSED, COMPOSED]) {
-      const response = await app.post("/auth/signin", { email, password });
+      const response = await postJson(app, "/auth/signin", { email, password });
       assertEquals(response.status, 200, `${password.length} UTF-16 units`);
       await response.body?.cancel();
     }
@@ -52,12 +53,12 @@ Deno.test("POST /auth/signin: the NFD spelling of a password signs in to an acco
 Deno.test("POST /auth/signin: a hash made from a decomposed password as typed still signs in, and is rehashed to the NFKC form", async () => {
   const app = await accountsApp(database, smtp);
   try {
-    const { email } = await verifiedAccount(app, smtp, "legacy");
+    const { email } = await signedInAccount(app, { label: "legacy" });
     // What the service stored before it normalised: bcrypt over the bytes as typed
     const legacy = await bcryptHash(DECOMPOSED, 4);
     await database.db.updateTable("users").set({ password_hash: legacy }).where("email", "=", email).execute();
 
-    const first = await app.post("/auth/signin", { email, password: DECOMPOSED });
+    const first = await postJson(app, "/auth/signin", { email, password: DECOMPOSED });
     assertEquals(first.status, 200);
     await first.body?.cancel();
     const upgraded = await storedHash(email);
@@ -66,11 +67,11 @@ Deno.test("POST /auth/signin: a hash made from a decomposed password as typed st
 
     // Every spelling works from now on
     for (const password of [COMPOSED, DECOMPOSED]) {
-      const response = await app.post("/auth/signin", { email, password });
+      const response = await postJson(app, "/auth/signin", { email, password });
       assertEquals(response.status, 200);
       await response.body?.cancel();
     }
-    const wrong = await app.post("/auth/signin", { email, password: "Creme brulee a la fenetre" });
+    const wrong = await postJson(app, "/auth/signin", { email, password: "Creme brulee a la fenetre" });
     assertEquals(wrong.status, 401);
     await wrong.body?.cancel();
   } finally {
@@ -84,13 +85,13 @@ Deno.test("POST /auth/signup: length and the 72-byte limit count the NFKC form, 
     // 36 letters: 108 bytes decomposed, 72 composed
     const decomposed = randomOf(DECOMPOSABLE, 36).normalize("NFD");
     assertEquals(new TextEncoder().encode(decomposed).length, 108);
-    const accepted = await app.post("/auth/signup", { email: uniqueEmail("nfd72"), password: decomposed });
+    const accepted = await postJson(app, "/auth/signup", { email: uniqueEmail("nfd72"), password: decomposed });
     assertEquals(accepted.status, 201, await accepted.clone().text());
     await accepted.body?.cancel();
     // 7 characters, 14 UTF-16 units as typed: too short
     const short = randomOf(DECOMPOSABLE, 7).normalize("NFD");
     assertEquals(short.length, 14);
-    const refused = await app.post("/auth/signup", { email: uniqueEmail("nfd7"), password: short });
+    const refused = await postJson(app, "/auth/signup", { email: uniqueEmail("nfd7"), password: short });
     assertEquals(refused.status, 422);
     const body = await refused.json();
     assertEquals(body.errors[0].path, "password");

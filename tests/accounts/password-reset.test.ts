@@ -1,13 +1,14 @@
 import { assert, assertEquals, assertMatch } from "../helpers/assert.ts";
+import { postJson } from "../helpers/http.ts";
 import { createTestDatabase } from "../helpers/database.ts";
-import { otpOf, resetTokenOf, startSmtpPeer } from "../helpers/smtp.ts";
+import { resetTokenOf, startSmtpPeer } from "../helpers/smtp.ts";
 import { TEST_SECRETS } from "../helpers/env.ts";
 import { deriveHmacKey, hmacHex, keyFingerprint } from "../../src/services/secrets.ts";
-import { type AccountsApp, accountsApp, bodyWithoutRequestId, uniqueEmail } from "./_harness.ts";
+import { type AccountsApp, accountsApp, bodyWithoutRequestId } from "./_helpers.ts";
+import { PASSWORD, signedInAccount, uniqueEmail } from "../helpers/accounts.ts";
 
 const database = await createTestDatabase();
 const smtp = await startSmtpPeer();
-const PASSWORD = "correct horse battery";
 const NEW_PASSWORD = "a brand new passphrase";
 
 Deno.test.afterAll(async () => {
@@ -15,23 +16,11 @@ Deno.test.afterAll(async () => {
   await database.close();
 });
 
-/** A verified account, signed in once. */
-async function verifiedAccount(app: AccountsApp, label: string) {
-  const email = uniqueEmail(label);
-  await app.post("/auth/signup", { email, password: PASSWORD });
-  await app.deliverMail();
-  const otp = otpOf((await smtp.waitForMail(email))[0]);
-  assertEquals((await app.post("/auth/verify-email", { email, otp })).status, 200);
-  const signin = await app.post("/auth/signin", { email, password: PASSWORD });
-  assertEquals(signin.status, 200);
-  return { email, tokens: await signin.json() };
-}
-
 /** Requests a reset and returns the reset mail that arrives, with its token. */
 async function requestReset(app: AccountsApp, email: string, headers?: Record<string, string>) {
   const resetMails = () => smtp.inbox(email).filter((mail) => mail.subject === "Reset your Jessy AI password");
   const before = resetMails().length;
-  assertEquals((await app.post("/auth/request-password-reset", { email }, headers)).status, 202);
+  assertEquals((await postJson(app, "/auth/request-password-reset", { email }, headers)).status, 202);
   await app.deliverMail();
   await smtp.waitForMail(email);
   const mail = resetMails()[before];
@@ -42,7 +31,7 @@ async function requestReset(app: AccountsApp, email: string, headers?: Record<st
 Deno.test("the reset link uses APP_URL even when Host and X-Forwarded-Host are forged", async () => {
   const app = await accountsApp(database, smtp, { env: { APP_URL: "https://accounts.jessy-ai.com" } });
   try {
-    const { email } = await verifiedAccount(app, "host");
+    const { email } = await signedInAccount(app, { label: "host" });
     const { mail, token } = await requestReset(app, email, {
       Host: "evil.example",
       "X-Forwarded-Host": "evil.example",
@@ -63,7 +52,7 @@ Deno.test("the reset link uses APP_URL even when Host and X-Forwarded-Host are f
 Deno.test("the database keeps only an HMAC of a reset token, and the id of the key that made it", async () => {
   const app = await accountsApp(database, smtp);
   try {
-    const { email } = await verifiedAccount(app, "hash");
+    const { email } = await signedInAccount(app, { label: "hash" });
     const { token } = await requestReset(app, email);
     const rows = await database.db
       .selectFrom("password_reset_tokens")
@@ -82,18 +71,18 @@ Deno.test("the database keeps only an HMAC of a reset token, and the id of the k
   }
 });
 
-Deno.test("reset changes the password, revokes every session, bumps the token version and mails a notice", async () => {
+Deno.test("POST /auth/reset-password changes the password, revokes every session, bumps the token version and mails a notice", async () => {
   const app = await accountsApp(database, smtp);
   try {
-    const { email, tokens: first } = await verifiedAccount(app, "reset");
-    const second = await (await app.post("/auth/signin", { email, password: PASSWORD })).json();
+    const { email, tokens: first } = await signedInAccount(app, { label: "reset" });
+    const second = await (await postJson(app, "/auth/signin", { email, password: PASSWORD })).json();
     const me = (access: string) => app.request("/auth/me", { headers: { Authorization: `Bearer ${access}` } });
     assertEquals((await me(first.access_token)).status, 200);
     const user = await database.db.selectFrom("users").selectAll().where("email_normalized", "=", email)
       .executeTakeFirstOrThrow();
     const { token } = await requestReset(app, email);
 
-    const response = await app.post("/auth/reset-password", { token, new_password: NEW_PASSWORD });
+    const response = await postJson(app, "/auth/reset-password", { token, new_password: NEW_PASSWORD });
     assertEquals(response.status, 200);
     assertEquals((await response.json()).password_reset, true);
 
@@ -107,13 +96,13 @@ Deno.test("reset changes the password, revokes every session, bumps the token ve
       const rejected = await me(pair.access_token);
       assertEquals(rejected.status, 401, "the old access token is dead");
       assertEquals((await rejected.json()).code, "invalid_token");
-      const refresh = await app.post("/auth/refresh", { refresh_token: pair.refresh_token });
+      const refresh = await postJson(app, "/auth/refresh", { refresh_token: pair.refresh_token });
       assertEquals(refresh.status, 401, "the old refresh token is dead");
       await refresh.body?.cancel();
     }
 
-    assertEquals((await app.post("/auth/signin", { email, password: PASSWORD })).status, 401);
-    assertEquals((await app.post("/auth/signin", { email, password: NEW_PASSWORD })).status, 200);
+    assertEquals((await postJson(app, "/auth/signin", { email, password: PASSWORD })).status, 401);
+    assertEquals((await postJson(app, "/auth/signin", { email, password: NEW_PASSWORD })).status, 200);
 
     await app.deliverMail();
     const mails = await smtp.waitForMail(email, 3);
@@ -130,12 +119,12 @@ Deno.test("reset changes the password, revokes every session, bumps the token ve
 Deno.test("parallel uses of one reset token succeed exactly once", async () => {
   const app = await accountsApp(database, smtp);
   try {
-    const { email } = await verifiedAccount(app, "parallel");
+    const { email } = await signedInAccount(app, { label: "parallel" });
     const { token } = await requestReset(app, email);
     const responses = await Promise.all(
       Array.from(
         { length: 8 },
-        (_, i) => app.post("/auth/reset-password", { token, new_password: `${NEW_PASSWORD} ${i}` }),
+        (_, i) => postJson(app, "/auth/reset-password", { token, new_password: `${NEW_PASSWORD} ${i}` }),
       ),
     );
     const statuses = responses.map((r) => r.status);
@@ -152,10 +141,10 @@ Deno.test("parallel uses of one reset token succeed exactly once", async () => {
 Deno.test("a reset token expires after 15 minutes by the injected clock", async () => {
   const app = await accountsApp(database, smtp);
   try {
-    const { email } = await verifiedAccount(app, "expiry");
+    const { email } = await signedInAccount(app, { label: "expiry" });
     const { token } = await requestReset(app, email);
     app.clock.advance(15 * 60_000);
-    const response = await app.post("/auth/reset-password", { token, new_password: NEW_PASSWORD });
+    const response = await postJson(app, "/auth/reset-password", { token, new_password: NEW_PASSWORD });
     assertEquals(response.status, 400);
     assertEquals((await response.json()).code, "invalid_reset_token");
   } finally {
@@ -166,16 +155,16 @@ Deno.test("a reset token expires after 15 minutes by the injected clock", async 
 Deno.test("a second request within a minute sends nothing and the first link stays valid", async () => {
   const app = await accountsApp(database, smtp);
   try {
-    const { email } = await verifiedAccount(app, "flood");
+    const { email } = await signedInAccount(app, { label: "flood" });
     const first = await requestReset(app, email);
     app.clock.advance(59_000);
     for (let i = 0; i < 3; i++) {
-      assertEquals((await app.post("/auth/request-password-reset", { email })).status, 202);
+      assertEquals((await postJson(app, "/auth/request-password-reset", { email })).status, 202);
     }
     await app.deliverMail();
     assertEquals(smtp.inbox(email).filter((mail) => mail.subject === first.mail.subject).length, 1);
     assertEquals(
-      (await app.post("/auth/reset-password", { token: first.token, new_password: NEW_PASSWORD })).status,
+      (await postJson(app, "/auth/reset-password", { token: first.token, new_password: NEW_PASSWORD })).status,
       200,
     );
   } finally {
@@ -186,17 +175,17 @@ Deno.test("a second request within a minute sends nothing and the first link sta
 Deno.test("a second request kills the first token; the second still works", async () => {
   const app = await accountsApp(database, smtp);
   try {
-    const { email } = await verifiedAccount(app, "second");
+    const { email } = await signedInAccount(app, { label: "second" });
     const first = await requestReset(app, email);
     app.clock.advance(61_000);
     const second = await requestReset(app, email);
     assert(first.token !== second.token);
     assertEquals(
-      (await app.post("/auth/reset-password", { token: first.token, new_password: NEW_PASSWORD })).status,
+      (await postJson(app, "/auth/reset-password", { token: first.token, new_password: NEW_PASSWORD })).status,
       400,
     );
     assertEquals(
-      (await app.post("/auth/reset-password", { token: second.token, new_password: NEW_PASSWORD })).status,
+      (await postJson(app, "/auth/reset-password", { token: second.token, new_password: NEW_PASSWORD })).status,
       200,
     );
   } finally {
@@ -207,20 +196,23 @@ Deno.test("a second request kills the first token; the second still works", asyn
 Deno.test("expired, used, unknown and superseded reset tokens give one identical error body", async () => {
   const app = await accountsApp(database, smtp);
   try {
-    const a = await verifiedAccount(app, "used");
+    const a = await signedInAccount(app, { label: "used" });
     const used = (await requestReset(app, a.email)).token;
-    assertEquals((await app.post("/auth/reset-password", { token: used, new_password: NEW_PASSWORD })).status, 200);
-    const b = await verifiedAccount(app, "superseded");
+    assertEquals(
+      (await postJson(app, "/auth/reset-password", { token: used, new_password: NEW_PASSWORD })).status,
+      200,
+    );
+    const b = await signedInAccount(app, { label: "superseded" });
     const superseded = (await requestReset(app, b.email)).token;
     app.clock.advance(61_000);
     await requestReset(app, b.email);
-    const c = await verifiedAccount(app, "expired");
+    const c = await signedInAccount(app, { label: "expired" });
     const expired = (await requestReset(app, c.email)).token;
     app.clock.advance(16 * 60_000);
 
     const bodies = new Set<string>();
     for (const token of [used, superseded, expired, "not-a-token", "A".repeat(43)]) {
-      const response = await app.post("/auth/reset-password", { token, new_password: NEW_PASSWORD });
+      const response = await postJson(app, "/auth/reset-password", { token, new_password: NEW_PASSWORD });
       assertEquals(response.status, 400, token);
       bodies.add(await bodyWithoutRequestId(response));
     }
@@ -234,21 +226,21 @@ Deno.test("a reset proves the mailbox: an unverified account is verified by it",
   const app = await accountsApp(database, smtp);
   try {
     const email = uniqueEmail("unverified");
-    await app.post("/auth/signup", { email, password: PASSWORD });
+    await postJson(app, "/auth/signup", { email, password: PASSWORD });
     const { token } = await requestReset(app, email);
-    assertEquals((await app.post("/auth/reset-password", { token, new_password: NEW_PASSWORD })).status, 200);
-    assertEquals((await app.post("/auth/signin", { email, password: NEW_PASSWORD })).status, 200);
+    assertEquals((await postJson(app, "/auth/reset-password", { token, new_password: NEW_PASSWORD })).status, 200);
+    assertEquals((await postJson(app, "/auth/signin", { email, password: NEW_PASSWORD })).status, 200);
   } finally {
     await app.close();
   }
 });
 
-Deno.test("request-password-reset for an unknown address sends nothing and stores nothing", async () => {
+Deno.test("POST /auth/request-password-reset for an unknown address sends nothing and stores nothing", async () => {
   const app = await accountsApp(database, smtp);
   try {
     const email = uniqueEmail("ghost");
     const before = await database.db.selectFrom("password_reset_tokens").select("id").execute();
-    assertEquals((await app.post("/auth/request-password-reset", { email })).status, 202);
+    assertEquals((await postJson(app, "/auth/request-password-reset", { email })).status, 202);
     await app.deliverMail();
     assertEquals(smtp.inbox(email).length, 0);
     const queued = await database.db.selectFrom("mail_outbox").select("id").where("to_address", "=", email).execute();

@@ -1,9 +1,11 @@
 import { createPasswordHasher, type PasswordHasher } from "../../src/services/accounts/credentials/passwords.ts";
+import { postJson } from "../helpers/http.ts";
 import { SaturatedError, WorkLimiter } from "../../src/services/accounts/work-limiter.ts";
 import { assert, assertEquals, assertRejects, assertStringIncludes } from "../helpers/assert.ts";
 import { createTestDatabase } from "../helpers/database.ts";
-import { otpOf, startSmtpPeer } from "../helpers/smtp.ts";
-import { type AccountsApp, accountsApp, uniqueEmail } from "./_harness.ts";
+import { startSmtpPeer } from "../helpers/smtp.ts";
+import { type AccountsApp, accountsApp } from "./_helpers.ts";
+import { uniqueEmail, verifiedAccount } from "../helpers/accounts.ts";
 import { AppError } from "../../src/errors.ts";
 
 const database = await createTestDatabase();
@@ -14,17 +16,8 @@ Deno.test.afterAll(async () => {
   await database.close();
 });
 
-async function verifiedAccount(app: AccountsApp, password: string): Promise<string> {
-  const email = uniqueEmail("pw");
-  assertEquals((await app.post("/auth/signup", { email, password })).status, 201);
-  await app.deliverMail();
-  const otp = otpOf((await smtp.waitForMail(email))[0]);
-  assertEquals((await app.post("/auth/verify-email", { email, otp })).status, 200);
-  return email;
-}
-
 async function signupStatus(app: AccountsApp, password: string): Promise<[number, string]> {
-  const response = await app.post("/auth/signup", { email: uniqueEmail("len"), password });
+  const response = await postJson(app, "/auth/signup", { email: uniqueEmail("len"), password });
   return [response.status, await response.text()];
 }
 
@@ -57,10 +50,10 @@ Deno.test("two passwords that share their first 72 bytes never both verify", asy
   const app = await accountsApp(database, smtp);
   try {
     for (const password of [randomOf(ASCII, 72), randomOf(TWO_BYTES, 36)]) {
-      const email = await verifiedAccount(app, password);
-      assertEquals((await app.post("/auth/signin", { email, password })).status, 200);
+      const email = (await verifiedAccount(app, { label: "pw", password: password })).email;
+      assertEquals((await postJson(app, "/auth/signin", { email, password })).status, 200);
       for (const longer of [password + "x", password + "ß", password + password.slice(0, 10)]) {
-        const response = await app.post("/auth/signin", { email, password: longer });
+        const response = await postJson(app, "/auth/signin", { email, password: longer });
         assertEquals(response.status, 401, `${new TextEncoder().encode(longer).length} bytes`);
       }
     }
@@ -80,7 +73,7 @@ Deno.test("a 1 MB password is refused quickly, before any hashing", async () => 
     const [status] = await signupStatus(app, "x".repeat(1_048_576));
     assert(status === 413 || status === 422, String(status));
     assert(performance.now() - started < 2000, "refused within a generous bound");
-    const signin = await app.post("/auth/signin", { email: uniqueEmail("big"), password: "x".repeat(1_048_576) });
+    const signin = await postJson(app, "/auth/signin", { email: uniqueEmail("big"), password: "x".repeat(1_048_576) });
     assertEquals(signin.status, 413);
   } finally {
     await app.close();
@@ -93,8 +86,8 @@ Deno.test("passwords of 8 and 64 characters are accepted; 7 and 129 characters a
     // Eight characters with no pattern in them: the fewest the strength estimate accepts
     assertEquals((await signupStatus(app, "zq7Vw2xK"))[0], 201);
     const sixtyFour = "Tr0ub4dor&3-".repeat(6).slice(0, 64);
-    const email = await verifiedAccount(app, sixtyFour);
-    assertEquals((await app.post("/auth/signin", { email, password: sixtyFour })).status, 200);
+    const email = (await verifiedAccount(app, { label: "pw", password: sixtyFour })).email;
+    assertEquals((await postJson(app, "/auth/signin", { email, password: sixtyFour })).status, 200);
     assertEquals((await signupStatus(app, "1234567"))[0], 422);
     assertEquals((await signupStatus(app, "a".repeat(129)))[0], 422);
   } finally {
@@ -115,7 +108,10 @@ Deno.test("signin with an unknown address still runs one bcrypt verification", a
   };
   const app = await accountsApp(database, smtp, { passwords: counting });
   try {
-    assertEquals((await app.post("/auth/signin", { email: uniqueEmail("ghost"), password: "whatever1" })).status, 401);
+    assertEquals(
+      (await postJson(app, "/auth/signin", { email: uniqueEmail("ghost"), password: "whatever1" })).status,
+      401,
+    );
     assertEquals(calls, [undefined]);
   } finally {
     await app.close();
@@ -136,13 +132,13 @@ Deno.test("a sign-in flood beyond the bcrypt queue gets fast 503s with Retry-Aft
   const app = await accountsApp(database, smtp, { passwords });
   try {
     const email = uniqueEmail("flood");
-    await app.post("/auth/signup", { email, password: "the real password" });
+    await postJson(app, "/auth/signup", { email, password: "the real password" });
     let floodDone = 0;
     const flood = Promise.all(
       Array.from(
         { length: 12 },
         () =>
-          app.post("/auth/signin", { email, password: "a wrong password" }).then((response) => {
+          postJson(app, "/auth/signin", { email, password: "a wrong password" }).then((response) => {
             floodDone = performance.now();
             return response;
           }),

@@ -5,10 +5,11 @@
  * TEST_REDIS_URL, PostgreSQL with TEST_DATABASE_URL.
  */
 import { assert, assertEquals } from "../helpers/assert.ts";
-import { postJson } from "../helpers/app.ts";
+import { type AccountsApp, accountsApp, accountsBackends } from "./_helpers.ts";
+import { uniqueEmail } from "../helpers/accounts.ts";
+import { jsonBody } from "../helpers/http.ts";
+import { resolveTestRedis } from "../helpers/redis.ts";
 import { otpOf, type ReceivedMail, resetTokenOf } from "../helpers/smtp.ts";
-import { resolveTestRedis } from "../ratelimit/_redis.ts";
-import { type AccountsApp, accountsApp, accountsBackends, uniqueEmail } from "./_harness.ts";
 
 const { database, smtp } = await accountsBackends();
 const redisUrl = await resolveTestRedis();
@@ -21,7 +22,7 @@ let clients = 0;
 /** A request from a client address no other request of this file uses. */
 async function postFromNewAddress(app: AccountsApp, path: string, body: unknown): Promise<Response> {
   clients++;
-  return await app.request(path, postJson(body), `198.19.${clients >> 8}.${clients & 255}`);
+  return await app.request(path, jsonBody(body), `198.19.${clients >> 8}.${clients & 255}`);
 }
 
 async function status(response: Promise<Response>): Promise<number> {

@@ -6,9 +6,11 @@
  * TEST_REDIS_URL is set, in memory otherwise, and PostgreSQL with TEST_DATABASE_URL.
  */
 import { assert, assertEquals, assertNotEquals } from "../helpers/assert.ts";
+import { postJson } from "../helpers/http.ts";
 import { otpOf, resetTokenOf } from "../helpers/smtp.ts";
-import { resolveTestRedis } from "../ratelimit/_redis.ts";
-import { type AccountsApp, accountsApp, accountsBackends, PASSWORD, uniqueEmail } from "./_harness.ts";
+import { type AccountsApp, accountsApp, accountsBackends } from "./_helpers.ts";
+import { PASSWORD, uniqueEmail } from "../helpers/accounts.ts";
+import { resolveTestRedis } from "../helpers/redis.ts";
 
 const { database, smtp } = await accountsBackends();
 const redisUrl = await resolveTestRedis();
@@ -47,7 +49,7 @@ async function signin(app: AccountsApp, body: Record<string, string>, address = 
 }
 
 async function post(app: AccountsApp, path: string, body: unknown, address = client()) {
-  return await app.post(path, body, from(address));
+  return await postJson(app, path, body, from(address));
 }
 
 /** A verified account and the device token of its first sign-in. */

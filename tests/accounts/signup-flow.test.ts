@@ -1,20 +1,22 @@
 import { assert, assertEquals, assertMatch } from "../helpers/assert.ts";
+import { postJson } from "../helpers/http.ts";
 import { otpOf } from "../helpers/smtp.ts";
-import { accountsApp, accountsBackends, bodyWithoutRequestId, PASSWORD, uniqueEmail } from "./_harness.ts";
+import { accountsApp, accountsBackends, bodyWithoutRequestId } from "./_helpers.ts";
+import { PASSWORD, uniqueEmail } from "../helpers/accounts.ts";
 
 const { database, smtp } = await accountsBackends();
 
 Deno.test({
-  name: "signup → code by SMTP → verify → signin gives a working token pair",
+  name: "POST /auth/signup → code by SMTP → POST /auth/verify-email → POST /auth/signin gives a working token pair",
   async fn() {
     const app = await accountsApp(database, smtp);
     try {
       const email = uniqueEmail("flow");
-      const signup = await app.post("/auth/signup", { email, password: PASSWORD, name: "Flow" });
+      const signup = await postJson(app, "/auth/signup", { email, password: PASSWORD, name: "Flow" });
       assertEquals(signup.status, 201);
       assertEquals((await signup.json()).email, email);
 
-      const before = await app.post("/auth/signin", { email, password: PASSWORD });
+      const before = await postJson(app, "/auth/signin", { email, password: PASSWORD });
       assertEquals(before.status, 403);
       assertEquals((await before.json()).code, "email_not_verified");
 
@@ -26,11 +28,11 @@ Deno.test({
       assertMatch(otp, /^\d{6}$/);
       assert(mail.html.includes(otp), "the HTML part carries the code too");
 
-      const verify = await app.post("/auth/verify-email", { email, otp });
+      const verify = await postJson(app, "/auth/verify-email", { email, otp });
       assertEquals(verify.status, 200);
       assertEquals(await verify.json(), { email_verified: true });
 
-      const signin = await app.post("/auth/signin", { email, password: PASSWORD });
+      const signin = await postJson(app, "/auth/signin", { email, password: PASSWORD });
       assertEquals(signin.status, 200);
       const tokens = await signin.json();
       assertEquals(tokens.token_type, "Bearer");
@@ -62,7 +64,7 @@ Deno.test("the outbox keeps no code once the mail is sent, and the database neve
   const app = await accountsApp(database, smtp);
   try {
     const email = uniqueEmail("clear");
-    await app.post("/auth/signup", { email, password: PASSWORD });
+    await postJson(app, "/auth/signup", { email, password: PASSWORD });
     const queued = await database.db.selectFrom("mail_outbox").selectAll().where("to_address", "=", email)
       .executeTakeFirstOrThrow();
     assertEquals(queued.status, "pending");
@@ -88,16 +90,22 @@ Deno.test("Alice@Example.COM and alice@example.com are one account, stored with 
   try {
     const local = uniqueEmail("Alice").replace("@example.com", "");
     const display = `${local}@Example.COM`;
-    assertEquals((await app.post("/auth/signup", { email: `  ${display} `, password: PASSWORD })).status, 201);
-    assertEquals((await app.post("/auth/signup", { email: display.toLowerCase(), password: PASSWORD })).status, 201);
+    assertEquals((await postJson(app, "/auth/signup", { email: `  ${display} `, password: PASSWORD })).status, 201);
+    assertEquals(
+      (await postJson(app, "/auth/signup", { email: display.toLowerCase(), password: PASSWORD })).status,
+      201,
+    );
     const rows = await database.db.selectFrom("users").selectAll()
       .where("email_normalized", "=", display.toLowerCase()).execute();
     assertEquals(rows.length, 1);
     assertEquals(rows[0].email, display);
     await app.deliverMail();
     const otp = otpOf((await smtp.waitForMail(display))[0]);
-    assertEquals((await app.post("/auth/verify-email", { email: display.toUpperCase(), otp })).status, 200);
-    assertEquals((await app.post("/auth/signin", { email: display.toLowerCase(), password: PASSWORD })).status, 200);
+    assertEquals((await postJson(app, "/auth/verify-email", { email: display.toUpperCase(), otp })).status, 200);
+    assertEquals(
+      (await postJson(app, "/auth/signin", { email: display.toLowerCase(), password: PASSWORD })).status,
+      200,
+    );
   } finally {
     await app.close();
   }
@@ -108,7 +116,7 @@ Deno.test("10 concurrent signups of one address create one account, keep the fir
   try {
     const email = uniqueEmail("race");
     const responses = await Promise.all(
-      Array.from({ length: 10 }, () => app.post("/auth/signup", { email, password: PASSWORD })),
+      Array.from({ length: 10 }, () => postJson(app, "/auth/signup", { email, password: PASSWORD })),
     );
     assertEquals(responses.map((r) => r.status), Array(10).fill(201));
     const bodies = new Set(await Promise.all(responses.map((r) => r.text())));
@@ -132,7 +140,7 @@ Deno.test("signup ignores email_verified, role and token_version in the body", a
   const app = await accountsApp(database, smtp);
   try {
     const email = uniqueEmail("mass");
-    const response = await app.post("/auth/signup", {
+    const response = await postJson(app, "/auth/signup", {
       email,
       password: PASSWORD,
       email_verified: true,
@@ -143,7 +151,7 @@ Deno.test("signup ignores email_verified, role and token_version in the body", a
     const user = await database.db.selectFrom("users").selectAll().where("email_normalized", "=", email)
       .executeTakeFirstOrThrow();
     assertEquals([user.email_verified, user.token_version], [false, 0]);
-    assertEquals((await app.post("/auth/signin", { email, password: PASSWORD })).status, 403);
+    assertEquals((await postJson(app, "/auth/signin", { email, password: PASSWORD })).status, 403);
   } finally {
     await app.close();
   }
@@ -153,23 +161,23 @@ Deno.test("signup answers byte-identically for new, unverified and verified addr
   const app = await accountsApp(database, smtp);
   try {
     const verified = uniqueEmail("verified");
-    await app.post("/auth/signup", { email: verified, password: PASSWORD });
+    await postJson(app, "/auth/signup", { email: verified, password: PASSWORD });
     await app.deliverMail();
     const otp = otpOf((await smtp.waitForMail(verified))[0]);
-    assertEquals((await app.post("/auth/verify-email", { email: verified, otp })).status, 200);
+    assertEquals((await postJson(app, "/auth/verify-email", { email: verified, otp })).status, 200);
     const unverified = uniqueEmail("unverified");
-    await app.post("/auth/signup", { email: unverified, password: PASSWORD });
+    await postJson(app, "/auth/signup", { email: unverified, password: PASSWORD });
     await app.deliverMail();
     await smtp.waitForMail(unverified);
     app.clock.advance(61_000);
 
     const shapes = [];
     for (const email of [verified, unverified]) {
-      const response = await app.post("/auth/signup", { email, password: "another password" });
+      const response = await postJson(app, "/auth/signup", { email, password: "another password" });
       shapes.push([response.status, (await bodyWithoutRequestId(response)).replace(email, "<email>")]);
     }
     const fresh = uniqueEmail("fresh");
-    const response = await app.post("/auth/signup", { email: fresh, password: PASSWORD });
+    const response = await postJson(app, "/auth/signup", { email: fresh, password: PASSWORD });
     shapes.push([response.status, (await bodyWithoutRequestId(response)).replace(fresh, "<email>")]);
     assertEquals(shapes[0], shapes[1]);
     assertEquals(shapes[1], shapes[2]);
@@ -180,7 +188,7 @@ Deno.test("signup answers byte-identically for new, unverified and verified addr
     const again = await smtp.waitForMail(unverified, 2);
     assertMatch(otpOf(again[1]), /^\d{6}$/);
     assertEquals(
-      (await app.post("/auth/signin", { email: verified, password: "another password" })).status,
+      (await postJson(app, "/auth/signin", { email: verified, password: "another password" })).status,
       401,
       "a second signup never changes the password",
     );
@@ -193,9 +201,9 @@ Deno.test("signin with an unknown email and with a wrong password give byte-iden
   const app = await accountsApp(database, smtp);
   try {
     const email = uniqueEmail("known");
-    await app.post("/auth/signup", { email, password: PASSWORD });
-    const wrong = await app.post("/auth/signin", { email, password: "not the password" });
-    const unknown = await app.post("/auth/signin", { email: uniqueEmail("nobody"), password: "not the password" });
+    await postJson(app, "/auth/signup", { email, password: PASSWORD });
+    const wrong = await postJson(app, "/auth/signin", { email, password: "not the password" });
+    const unknown = await postJson(app, "/auth/signin", { email: uniqueEmail("nobody"), password: "not the password" });
     assertEquals([wrong.status, unknown.status], [401, 401]);
     const [a, b] = [await bodyWithoutRequestId(wrong), await bodyWithoutRequestId(unknown)];
     assertEquals(a, b);
@@ -214,18 +222,18 @@ Deno.test("signin with an unknown email and with a wrong password give byte-iden
   }
 });
 
-Deno.test("resend and request-password-reset answer byte-identically for known and unknown addresses", async () => {
+Deno.test("POST /auth/resend-email-verification-otp and POST /auth/request-password-reset answer byte-identically for known and unknown addresses", async () => {
   const app = await accountsApp(database, smtp);
   try {
     const known = uniqueEmail("known");
-    await app.post("/auth/signup", { email: known, password: PASSWORD });
+    await postJson(app, "/auth/signup", { email: known, password: PASSWORD });
     await app.deliverMail();
     await smtp.waitForMail(known);
     app.clock.advance(61_000);
     const unknown = uniqueEmail("unknown");
     for (const path of ["/auth/resend-email-verification-otp", "/auth/request-password-reset"]) {
-      const a = await app.post(path, { email: known });
-      const b = await app.post(path, { email: unknown });
+      const a = await postJson(app, path, { email: known });
+      const b = await postJson(app, path, { email: unknown });
       assertEquals(a.status, 202);
       assertEquals(b.status, 202);
       assertEquals(await bodyWithoutRequestId(a), await bodyWithoutRequestId(b), path);

@@ -5,8 +5,10 @@
  * characters.
  */
 import { assert, assertEquals } from "../helpers/assert.ts";
+import { postJson } from "../helpers/http.ts";
 import { otpOf, type ReceivedMail } from "../helpers/smtp.ts";
-import { accountsApp, accountsBackends, PASSWORD, uniqueEmail } from "./_harness.ts";
+import { accountsApp, accountsBackends } from "./_helpers.ts";
+import { PASSWORD, uniqueEmail } from "../helpers/accounts.ts";
 
 const { database, smtp } = await accountsBackends();
 
@@ -22,12 +24,12 @@ Deno.test("the verification mail carries no name; the verified account gets the 
   const app = await accountsApp(database, smtp);
   try {
     const email = uniqueEmail("pitch");
-    assertEquals((await app.post("/auth/signup", { email, password: PASSWORD, name: PITCH })).status, 201);
+    assertEquals((await postJson(app, "/auth/signup", { email, password: PASSWORD, name: PITCH })).status, 201);
     await app.deliverMail();
     const [mail] = await smtp.waitForMail(email);
     assertCarriesNo(mail, PITCH);
-    assertEquals((await app.post("/auth/verify-email", { email, otp: otpOf(mail) })).status, 200);
-    const { access_token } = await (await app.post("/auth/signin", { email, password: PASSWORD })).json();
+    assertEquals((await postJson(app, "/auth/verify-email", { email, otp: otpOf(mail) })).status, 200);
+    const { access_token } = await (await postJson(app, "/auth/signin", { email, password: PASSWORD })).json();
     const me = await app.request("/auth/me", { headers: { Authorization: `Bearer ${access_token}` } });
     assertEquals((await me.json()).name, PITCH, "shown to the owner, who chose it");
   } finally {
@@ -39,11 +41,14 @@ Deno.test("the notice to a verified address carries nothing from the new sign-up
   const app = await accountsApp(database, smtp);
   try {
     const email = uniqueEmail("notice");
-    await app.post("/auth/signup", { email, password: PASSWORD, name: "Owner" });
+    await postJson(app, "/auth/signup", { email, password: PASSWORD, name: "Owner" });
     await app.deliverMail();
     const otp = otpOf((await smtp.waitForMail(email))[0]);
-    assertEquals((await app.post("/auth/verify-email", { email, otp })).status, 200);
-    assertEquals((await app.post("/auth/signup", { email, password: "another password", name: PITCH })).status, 201);
+    assertEquals((await postJson(app, "/auth/verify-email", { email, otp })).status, 200);
+    assertEquals(
+      (await postJson(app, "/auth/signup", { email, password: "another password", name: PITCH })).status,
+      201,
+    );
     await app.deliverMail();
     const notice = (await smtp.waitForMail(email, 2))[1];
     assertEquals(notice.subject, "Someone tried to sign up with your address");
@@ -57,8 +62,8 @@ Deno.test("a reset mail to an unverified account carries no name a sign-up chose
   const app = await accountsApp(database, smtp);
   try {
     const email = uniqueEmail("unproven-reset");
-    await app.post("/auth/signup", { email, password: PASSWORD, name: PITCH });
-    assertEquals((await app.post("/auth/request-password-reset", { email })).status, 202);
+    await postJson(app, "/auth/signup", { email, password: PASSWORD, name: PITCH });
+    assertEquals((await postJson(app, "/auth/request-password-reset", { email })).status, 202);
     await app.deliverMail();
     const mails = await smtp.waitForMail(email, 2);
     const reset = mails.find((mail) => mail.subject === "Reset your Jessy AI password");
@@ -83,14 +88,14 @@ Deno.test("names with control or bidirectional formatting characters are a 422 n
       "line\u2028break", // LINE SEPARATOR
     ];
     for (const name of refused) {
-      const response = await app.post("/auth/signup", { email: uniqueEmail("name"), password: PASSWORD, name });
+      const response = await postJson(app, "/auth/signup", { email: uniqueEmail("name"), password: PASSWORD, name });
       assertEquals(response.status, 422, JSON.stringify(name));
       const body = await response.json();
       assertEquals(body.code, "validation_failed");
       assertEquals(body.errors.map((error: { path: string }) => error.path), ["name"], JSON.stringify(name));
     }
     for (const name of ["Zoë O'Brien-Łukasiewicz", "محمد", "👩‍💻 Ada"]) {
-      const response = await app.post("/auth/signup", { email: uniqueEmail("name"), password: PASSWORD, name });
+      const response = await postJson(app, "/auth/signup", { email: uniqueEmail("name"), password: PASSWORD, name });
       assertEquals(response.status, 201, name);
       await response.body?.cancel();
     }

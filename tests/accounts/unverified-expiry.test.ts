@@ -8,15 +8,17 @@ import { assert, assertEquals } from "../helpers/assert.ts";
 import { otpOf } from "../helpers/smtp.ts";
 import { PENDING_SIGNUP_TTL_DAYS } from "../../src/repositories/housekeeping.ts";
 import { startHousekeeping } from "../../src/services/housekeeping.ts";
-import { mailWithSubject, postAs, verifiedAccount } from "../selfservice/_helpers.ts";
-import { type AccountsApp, accountsApp, accountsBackends, PASSWORD, uniqueEmail } from "./_harness.ts";
+import { type AccountsApp, accountsApp, accountsBackends } from "./_helpers.ts";
+import { PASSWORD, signedInAccount, uniqueEmail } from "../helpers/accounts.ts";
+import { postAs, postJson } from "../helpers/http.ts";
+import { mailWithSubject } from "../selfservice/_helpers.ts";
 
 const { database, smtp } = await accountsBackends();
 const { db } = database;
 const DAY_MS = 86_400_000;
 
 async function signUp(app: AccountsApp, email: string, password = "a stranger's password") {
-  const response = await app.post("/auth/signup", { email, password });
+  const response = await postJson(app, "/auth/signup", { email, password });
   assertEquals(response.status, 201);
   await response.body?.cancel();
 }
@@ -44,7 +46,7 @@ Deno.test("housekeeping: pending sign-ups expire after 7 days, and an unverified
     await signUp(app, abandoned);
     await signUp(app, renewed);
     await app.deliverMail();
-    const { email: verified } = await verifiedAccount(app, smtp, "verified");
+    const { email: verified } = await signedInAccount(app, { label: "verified" });
     app.clock.advance(6 * DAY_MS);
     await signUp(app, renewed, "a later password");
 
@@ -63,7 +65,7 @@ Deno.test("housekeeping: pending sign-ups expire after 7 days, and an unverified
     await signUp(app, abandoned, PASSWORD);
     await app.deliverMail();
     const otp = otpOf((await smtp.waitForMail(abandoned, 2))[1]);
-    assertEquals((await app.post("/auth/verify-email", { email: abandoned, otp })).status, 200);
+    assertEquals((await postJson(app, "/auth/verify-email", { email: abandoned, otp })).status, 200);
   } finally {
     await housekeeping.stop();
     await app.close();
@@ -74,14 +76,14 @@ Deno.test("housekeeping: a known device unused for the session lifetime is forgo
   const app = await accountsApp(database, smtp);
   const housekeeping = housekeepingOf(app);
   try {
-    const { email } = await verifiedAccount(app, smtp, "devices");
+    const { email } = await signedInAccount(app, { label: "devices" });
     const user = await db.selectFrom("users").select("id").where("email_normalized", "=", email)
       .executeTakeFirstOrThrow();
     const devices = () => db.selectFrom("known_devices").select("id").where("user_id", "=", user.id).execute();
     assertEquals((await devices()).length, 1, "the first sign-in remembered its device");
     const lifetimeMs = app.deps.config.sessionMaxLifetimeSeconds * 1000;
     app.clock.advance(lifetimeMs / 2);
-    const later = await app.post("/auth/signin", { email, password: PASSWORD });
+    const later = await postJson(app, "/auth/signin", { email, password: PASSWORD });
     assertEquals(later.status, 200);
     await later.body?.cancel();
     assertEquals((await devices()).length, 2);
@@ -102,7 +104,7 @@ Deno.test("POST /auth/change-email to an address only an unverified sign-up hold
     const squatted = uniqueEmail("squatted");
     await signUp(app, squatted, "the squatter's password");
     await app.deliverMail();
-    const { tokens } = await verifiedAccount(app, smtp, "mover");
+    const { tokens } = await signedInAccount(app, { label: "mover" });
     const requested = await postAs(app, "/auth/change-email", tokens.access_token, {
       current_password: PASSWORD,
       new_email: squatted,
@@ -114,10 +116,10 @@ Deno.test("POST /auth/change-email to an address only an unverified sign-up hold
     assertEquals(confirmed.status, 200, await confirmed.clone().text());
     const body = await confirmed.json();
     assertEquals([body.email, body.email_verified], [squatted, true]);
-    const squatter = await app.post("/auth/signin", { email: squatted, password: "the squatter's password" });
+    const squatter = await postJson(app, "/auth/signin", { email: squatted, password: "the squatter's password" });
     assertEquals(squatter.status, 401, "the squatter's sign-up is gone");
     await squatter.body?.cancel();
-    const owner = await app.post("/auth/signin", { email: squatted, password: PASSWORD });
+    const owner = await postJson(app, "/auth/signin", { email: squatted, password: PASSWORD });
     assertEquals(owner.status, 200);
     await owner.body?.cancel();
   } finally {

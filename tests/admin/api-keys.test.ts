@@ -2,11 +2,12 @@ import { sql } from "kysely";
 import { ManualClock } from "../../src/clock.ts";
 import { runAdminKeyCommand } from "../../src/cli/admin-key.ts";
 import { ADMIN_SCOPES, type AdminScope } from "../../src/services/admin/scopes.ts";
-import { createTestApp, postJson } from "../helpers/app.ts";
+import { ADMIN_TEST_ENV, adminKey } from "./_helpers.ts";
+import { insertedUser, newSession } from "../helpers/accounts.ts";
+import { createTestApp } from "../helpers/app.ts";
+import { bearer, jsonBody, jsonOf } from "../helpers/http.ts";
 import { assert, assertEquals, assertMatch } from "../helpers/assert.ts";
 import { createTestDatabase } from "../helpers/database.ts";
-import { signIn } from "../sessions/helpers.ts";
-import { ADMIN_TEST_ENV, adminKey, jsonOf, verifiedUser, withKey } from "./_harness.ts";
 
 const database = await createTestDatabase();
 const clock = new ManualClock(Date.UTC(2026, 10, 29, 12, 0, 0));
@@ -16,9 +17,9 @@ Deno.test.afterAll(async () => {
   await database.close();
 });
 
-const target = await verifiedUser(app, "target");
+const target = await insertedUser(app.database.db, "target", { passwords: app.deps.passwords, verified: true });
 // Deleted by the matrix's last request with the scope: every other operation keeps its target
-const doomed = await verifiedUser(app, "doomed");
+const doomed = await insertedUser(app.database.db, "doomed", { passwords: app.deps.passwords, verified: true });
 const FORM = "application/x-www-form-urlencoded";
 
 /** Every admin operation, the scope it needs, and a request to it. */
@@ -29,7 +30,7 @@ const OPERATIONS: { name: string; scope: AdminScope; path: string; init: () => R
     name: "POST /admin/users/{id}/disable",
     scope: "users:write",
     path: `/admin/users/${target.id}/disable`,
-    init: () => postJson({ reason: "scope matrix" }),
+    init: () => jsonBody({ reason: "scope matrix" }),
   },
   {
     name: "POST /admin/users/{id}/enable",
@@ -69,10 +70,10 @@ Deno.test("admin keys: each operation refuses a key without its scope (403), and
     await t.step(operation.name, async () => {
       const others = ADMIN_SCOPES.filter((scope) => scope !== operation.scope);
       const lacking = await adminKey(app, others);
-      const refused = await jsonOf(app.request(operation.path, withKey(lacking, operation.init())));
+      const refused = await jsonOf(app.request(operation.path, bearer(lacking, operation.init())));
       assertEquals([refused.status, refused.body.code], [403, "insufficient_scope"]);
       const holding = await adminKey(app, [operation.scope]);
-      const served = await app.request(operation.path, withKey(holding, operation.init()));
+      const served = await app.request(operation.path, bearer(holding, operation.init()));
       await served.body?.cancel();
       assert(served.status >= 200 && served.status < 300, `${operation.name} with its scope: ${served.status}`);
     });
@@ -85,8 +86,8 @@ Deno.test("admin keys: a missing, unknown, revoked or expired key, or a user's a
   const expiring = await adminKey(app, [...ADMIN_SCOPES], { expiresDays: 1 });
   const live = await adminKey(app, [...ADMIN_SCOPES]);
   const unknown = "jak_" + "A".repeat(43);
-  const accessToken = (await signIn(app, target)).access_token;
-  const liveBefore = await app.request("/admin/users", withKey(expiring));
+  const accessToken = (await newSession(app, target)).access_token;
+  const liveBefore = await app.request("/admin/users", bearer(expiring));
   assertEquals(liveBefore.status, 200, "the expiring key works before its expiry");
   await liveBefore.body?.cancel();
   clock.advance(86_400_000 + 1000);
@@ -94,13 +95,13 @@ Deno.test("admin keys: a missing, unknown, revoked or expired key, or a user's a
     for (
       const [label, init] of [
         ["no key", operation.init()],
-        ["unknown key", withKey(unknown, operation.init())],
-        ["revoked key", withKey(revoked, operation.init())],
-        ["expired key", withKey(expiring, operation.init())],
-        ["access token", withKey(accessToken, operation.init())],
+        ["unknown key", bearer(unknown, operation.init())],
+        ["revoked key", bearer(revoked, operation.init())],
+        ["expired key", bearer(expiring, operation.init())],
+        ["access token", bearer(accessToken, operation.init())],
         [
           "key with a flipped character",
-          withKey(live.slice(0, -1) + (live.endsWith("A") ? "B" : "A"), operation.init()),
+          bearer(live.slice(0, -1) + (live.endsWith("A") ? "B" : "A"), operation.init()),
         ],
       ] as const
     ) {
@@ -114,11 +115,11 @@ Deno.test("admin keys: revoking a key takes effect on another instance's very ne
   const other = await createTestApp({ database, clock, env: ADMIN_TEST_ENV });
   try {
     const key = await adminKey(app, ["users:read"], { name: "revoked-across" });
-    const before = await other.request("/admin/users", withKey(key));
+    const before = await other.request("/admin/users", bearer(key));
     assertEquals(before.status, 200);
     await before.body?.cancel();
     await app.deps.adminKeys.revoke("revoked-across");
-    const after = await jsonOf(other.request("/admin/users", withKey(key)));
+    const after = await jsonOf(other.request("/admin/users", bearer(key)));
     assertEquals([after.status, after.body.code], [401, "invalid_token"]);
   } finally {
     await other.close();
@@ -127,7 +128,7 @@ Deno.test("admin keys: revoking a key takes effect on another instance's very ne
 
 Deno.test("admin keys: the database holds no key text, only its SHA-256; logs never carry it", async () => {
   const key = await adminKey(app, [...ADMIN_SCOPES], { name: "dump-check" });
-  const used = await app.request("/admin/users", withKey(key));
+  const used = await app.request("/admin/users", bearer(key));
   await used.body?.cancel();
   const dump = await sql<{ row: string }>`select row_to_json(k)::text as row from admin_api_keys k`.execute(
     database.db,
@@ -178,7 +179,7 @@ Deno.test("admin-key CLI: create prints the key once, list never shows it, revok
   const key = out.find((line) => line.startsWith("jak_"))!;
   assertMatch(key, /^jak_[A-Za-z0-9_-]{43}$/);
   assertMatch(out[0], /^cli-key {2}users:read,audit:read {2}created .*, never used, expires /);
-  const works = await app.request("/admin/security-events", withKey(key));
+  const works = await app.request("/admin/security-events", bearer(key));
   assertEquals(works.status, 200);
   await works.body?.cancel();
 
@@ -188,7 +189,7 @@ Deno.test("admin-key CLI: create prints the key once, list never shows it, revok
   assert(!out.join("\n").includes(key.slice(4)), "list never shows a key");
 
   assertEquals(await runAdminKeyCommand(["revoke", "cli-key"], context), 0);
-  const refused = await jsonOf(app.request("/admin/security-events", withKey(key)));
+  const refused = await jsonOf(app.request("/admin/security-events", bearer(key)));
   assertEquals(refused.status, 401);
   assertEquals(await runAdminKeyCommand(["revoke", "cli-key"], context), 1, "already revoked");
 });
@@ -199,14 +200,14 @@ Deno.test("admin tier: limited per key, not per address", async () => {
     const first = await adminKey(limited, ["users:read"]);
     const second = await adminKey(limited, ["users:read"]);
     for (let i = 0; i < 2; i++) {
-      const response = await limited.request("/admin/users", withKey(first));
+      const response = await limited.request("/admin/users", bearer(first));
       assertEquals(response.status, 200);
       assertEquals(response.headers.get("ratelimit-policy"), '"admin";q=2;w=60');
       await response.body?.cancel();
     }
-    const third = await jsonOf(limited.request("/admin/users", withKey(first)));
+    const third = await jsonOf(limited.request("/admin/users", bearer(first)));
     assertEquals([third.status, third.body.code], [429, "rate_limited"]);
-    const otherKey = await limited.request("/admin/users", withKey(second));
+    const otherKey = await limited.request("/admin/users", bearer(second));
     assertEquals(otherKey.status, 200, "another key from the same address has its own budget");
     await otherKey.body?.cancel();
   } finally {

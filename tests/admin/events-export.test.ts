@@ -1,9 +1,10 @@
 import { sql } from "kysely";
+import { ADMIN_TEST_ENV, adminKey } from "./_helpers.ts";
 import { createTestApp } from "../helpers/app.ts";
+import { bearer, jsonOf } from "../helpers/http.ts";
 import { assert, assertEquals } from "../helpers/assert.ts";
 import { createTestDatabase } from "../helpers/database.ts";
 import { TEST_DATABASE_URL } from "../helpers/env.ts";
-import { ADMIN_TEST_ENV, adminKey, jsonOf, withKey } from "./_harness.ts";
 
 /** 100,000 on PostgreSQL; fewer on PGlite, where seeding and reading them take much longer */
 const EVENTS = TEST_DATABASE_URL ? 100_000 : 20_000;
@@ -32,7 +33,7 @@ const key = await adminKey(app, ["audit:read"]);
 const NDJSON = { Accept: "application/x-ndjson" };
 
 Deno.test(`admin events: an NDJSON export of ${EVENTS} events is one parseable line per event, in order`, async () => {
-  const response = await app.request("/admin/security-events", withKey(key, { headers: NDJSON }));
+  const response = await app.request("/admin/security-events", bearer(key, { headers: NDJSON }));
   assertEquals(response.status, 200);
   assertEquals(response.headers.get("content-type"), "application/x-ndjson");
   const text = await response.text();
@@ -49,14 +50,14 @@ Deno.test("admin events: the export honours user, type and time filters", async 
   const until = new Date(BASE + 4000 * 1000).toISOString();
   const response = await app.request(
     `/admin/security-events?type=logout&since=${since}&until=${until}`,
-    withKey(key, { headers: NDJSON }),
+    bearer(key, { headers: NDJSON }),
   );
   const events = (await response.text()).trim().split("\n").map((line) => JSON.parse(line));
   // Seconds 1000..3999, every third (i % 3 = 2) a logout
   assertEquals(events.length, 1000);
   assert(events.every((event) => event.type === "logout" && event.created_at >= since && event.created_at < until));
   const user = events[0].user_id;
-  const mine = await app.request(`/admin/security-events?user_id=${user}`, withKey(key, { headers: NDJSON }));
+  const mine = await app.request(`/admin/security-events?user_id=${user}`, bearer(key, { headers: NDJSON }));
   const lines = (await mine.text()).trim().split("\n").map((line) => JSON.parse(line));
   assertEquals(lines.length, EVENTS / 100);
   assert(lines.every((event) => event.user_id === user));
@@ -68,7 +69,7 @@ Deno.test("admin events: JSON pages of one user's events return each exactly onc
   let cursor: string | null = null;
   do {
     const path: string = `/admin/security-events?user_id=${rows[0].id}&limit=37${cursor ? `&cursor=${cursor}` : ""}`;
-    const page = await jsonOf(app.request(path, withKey(key)));
+    const page = await jsonOf(app.request(path, bearer(key)));
     assertEquals(page.status, 200);
     seen.push(...page.body.events.map((event: { id: string }) => event.id));
     cursor = page.body.next_cursor;
@@ -78,15 +79,15 @@ Deno.test("admin events: JSON pages of one user's events return each exactly onc
 });
 
 Deno.test("admin events: a forged or foreign cursor is 422 for pages and exports alike", async () => {
-  const users = await jsonOf(app.request("/admin/users?limit=1", withKey(await adminKey(app, ["users:read"]))));
+  const users = await jsonOf(app.request("/admin/users?limit=1", bearer(await adminKey(app, ["users:read"]))));
   const foreign: string = users.body.next_cursor;
-  const page = await jsonOf(app.request("/admin/security-events?limit=1", withKey(key)));
+  const page = await jsonOf(app.request("/admin/security-events?limit=1", bearer(key)));
   const issued: string = page.body.next_cursor;
   const badDate = btoa(JSON.stringify(["0000-01-01T00:00:00.000Z", crypto.randomUUID(), "00"])).replace(/=+$/, "");
   for (const cursor of [foreign, issued.slice(0, -1) + (issued.endsWith("A") ? "B" : "A"), badDate, "x"]) {
     for (const headers of [{}, NDJSON]) {
       const { status, body } = await jsonOf(
-        app.request(`/admin/security-events?cursor=${cursor}`, withKey(key, { headers })),
+        app.request(`/admin/security-events?cursor=${cursor}`, bearer(key, { headers })),
       );
       assertEquals([status, body.code], [422, "validation_failed"], cursor);
     }

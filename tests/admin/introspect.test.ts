@@ -1,12 +1,15 @@
 import { ManualClock } from "../../src/clock.ts";
 import { createLogger } from "../../src/logger.ts";
 import { ADMIN_SCOPES } from "../../src/services/admin/scopes.ts";
+import { ADMIN_TEST_ENV, adminKey } from "./_helpers.ts";
+import { insertedUser, newSession } from "../helpers/accounts.ts";
 import { createTestApp } from "../helpers/app.ts";
+import { bearer, jsonOf, postAs, statusOf } from "../helpers/http.ts";
+import { createTestCache } from "../helpers/revocation-cache.ts";
+import { getMe } from "../sessions/_helpers.ts";
 import { assertEquals } from "../helpers/assert.ts";
 import { createTestDatabase } from "../helpers/database.ts";
-import { createTestCache } from "../sessions/cache.ts";
-import { createUser, getMe, post, signIn, statusOf } from "../sessions/helpers.ts";
-import { ADMIN_TEST_ENV, adminKey, jsonOf, withKey } from "./_harness.ts";
+import { claimsOf } from "../helpers/claims.ts";
 
 const database = await createTestDatabase();
 const testCache = createTestCache(createLogger({ level: "error" }));
@@ -24,7 +27,7 @@ const key = await adminKey(a, ["tokens:introspect"]);
 function introspect(app: typeof a, token: string, withAdminKey = key) {
   return jsonOf(app.request(
     "/oauth/introspect",
-    withKey(withAdminKey, {
+    bearer(withAdminKey, {
       method: "POST",
       headers: { "Content-Type": "application/x-www-form-urlencoded" },
       body: new URLSearchParams({ token, token_type_hint: "access_token" }).toString(),
@@ -32,11 +35,10 @@ function introspect(app: typeof a, token: string, withAdminKey = key) {
   ));
 }
 
-Deno.test("introspection: a live access token is active with its user, session and times", async () => {
-  const user = await createUser(database.db, "introspected");
-  const pair = await signIn(a, user);
-  const [, payload] = pair.access_token.split(".");
-  const claims = JSON.parse(atob(payload.replaceAll("-", "+").replaceAll("_", "/")));
+Deno.test("POST /oauth/introspect: a live access token is active with its user, session and times", async () => {
+  const user = await insertedUser(database.db, "introspected");
+  const pair = await newSession(a, user);
+  const claims = claimsOf(pair.access_token);
   const { status, body } = await introspect(b, pair.access_token);
   assertEquals(status, 200);
   assertEquals(body, {
@@ -52,25 +54,25 @@ Deno.test("introspection: a live access token is active with its user, session a
   });
 });
 
-Deno.test("introspection: after logout on instance A the token is inactive on instance B", async () => {
-  const user = await createUser(database.db, "logged-out");
-  const pair = await signIn(a, user);
+Deno.test("POST /oauth/introspect: after logout on instance A the token is inactive on instance B", async () => {
+  const user = await insertedUser(database.db, "logged-out");
+  const pair = await newSession(a, user);
   assertEquals((await introspect(b, pair.access_token)).body.active, true);
-  assertEquals(await statusOf(post(a, "/auth/logout", pair.access_token)), 204);
+  assertEquals(await statusOf(postAs(a, "/auth/logout", pair.access_token)), 204);
   assertEquals((await introspect(b, pair.access_token)).body, { active: false });
   assertEquals(await statusOf(getMe(b, pair.access_token)), 401, "the bearer check agrees");
 });
 
-Deno.test("introspection: expired, refresh, foreign and garbage tokens are active: false (200)", async () => {
-  const user = await createUser(database.db, "inactive");
-  const pair = await signIn(a, user);
+Deno.test("POST /oauth/introspect: expired, refresh, foreign and garbage tokens are active: false (200)", async () => {
+  const user = await insertedUser(database.db, "inactive");
+  const pair = await newSession(a, user);
   const foreign = await createTestApp({
     database,
     clock,
     env: { JWT_SECRET: "another-service-secret-0123456789abcdef0123" },
   });
   try {
-    const stranger = (await signIn(foreign, user)).access_token;
+    const stranger = (await newSession(foreign, user)).access_token;
     for (const token of [pair.refresh_token, stranger, "garbage", "a.b.c", pair.access_token + "x"]) {
       const { status, body } = await introspect(a, token);
       assertEquals([status, body], [200, { active: false }], token.slice(0, 20));
@@ -82,7 +84,7 @@ Deno.test("introspection: expired, refresh, foreign and garbage tokens are activ
   }
 });
 
-Deno.test("introspection: a key without tokens:introspect is 403, no key is 401", async () => {
+Deno.test("POST /oauth/introspect: a key without tokens:introspect is 403, no key is 401", async () => {
   const others = await adminKey(a, ADMIN_SCOPES.filter((scope) => scope !== "tokens:introspect"));
   const refused = await introspect(a, "anything", others);
   assertEquals([refused.status, refused.body.code], [403, "insufficient_scope"]);
@@ -94,7 +96,7 @@ Deno.test("introspection: a key without tokens:introspect is 403, no key is 401"
   assertEquals([anonymous.status, anonymous.body.code], [401, "invalid_token"]);
 });
 
-Deno.test("RFC 8414 metadata names the introspection endpoint", async () => {
+Deno.test("GET /.well-known/oauth-authorization-server: the RFC 8414 metadata names the introspection endpoint", async () => {
   const { body } = await jsonOf(a.request("/.well-known/oauth-authorization-server"));
   assertEquals(body.introspection_endpoint, "http://localhost:8000/oauth/introspect");
 });

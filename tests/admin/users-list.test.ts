@@ -1,9 +1,10 @@
 import { CompiledQuery, sql } from "kysely";
 import { usersQuery } from "../../src/repositories/admin-users.ts";
+import { ADMIN_TEST_ENV, adminKey } from "./_helpers.ts";
 import { createTestApp } from "../helpers/app.ts";
+import { bearer, jsonOf } from "../helpers/http.ts";
 import { assert, assertEquals } from "../helpers/assert.ts";
 import { createTestDatabase } from "../helpers/database.ts";
-import { ADMIN_TEST_ENV, adminKey, jsonOf, withKey } from "./_harness.ts";
 
 const USERS = 10_000;
 const BASE = Date.UTC(2026, 0, 1);
@@ -39,7 +40,7 @@ async function everyPage(query: string, limit: number): Promise<Listed[]> {
   let cursor: string | null = null;
   do {
     const path: string = `/admin/users?limit=${limit}${query}${cursor ? `&cursor=${cursor}` : ""}`;
-    const { status, body } = await jsonOf(app.request(path, withKey(key)));
+    const { status, body } = await jsonOf(app.request(path, bearer(key)));
     assertEquals(status, 200, path);
     seen.push(...body.users);
     cursor = body.next_cursor;
@@ -86,10 +87,10 @@ Deno.test("admin users: status and creation-range filters match what the rows sa
 });
 
 Deno.test("admin users: a forged, garbled or foreign cursor is 422, never 500", async () => {
-  const first = await jsonOf(app.request("/admin/users?limit=2", withKey(key)));
+  const first = await jsonOf(app.request("/admin/users?limit=2", bearer(key)));
   const issued: string = first.body.next_cursor;
   const reader = await adminKey(app, ["audit:read"]);
-  const events = await jsonOf(app.request("/admin/security-events?limit=1", withKey(reader)));
+  const events = await jsonOf(app.request("/admin/security-events?limit=1", bearer(reader)));
   const forged = btoa(JSON.stringify(["alpha-00001@list1.example", "0".repeat(64)])).replace(/=+$/, "");
   const cursors = [
     "garbage",
@@ -103,7 +104,7 @@ Deno.test("admin users: a forged, garbled or foreign cursor is 422, never 500", 
     ...(events.body.next_cursor ? [events.body.next_cursor] : []),
   ];
   for (const cursor of cursors) {
-    const { status, body } = await jsonOf(app.request(`/admin/users?cursor=${cursor}`, withKey(key)));
+    const { status, body } = await jsonOf(app.request(`/admin/users?cursor=${cursor}`, bearer(key)));
     assertEquals([status, body.code], [422, "validation_failed"], cursor);
   }
 });

@@ -3,7 +3,8 @@
  * a hope: these tests prove it rejects what it must, on real responses from the app.
  */
 import { assert, assertEquals, AssertionError, assertRejects } from "../helpers/assert.ts";
-import { createTestApp, postJson } from "../helpers/app.ts";
+import { createTestApp } from "../helpers/app.ts";
+import { jsonBody } from "../helpers/http.ts";
 import { developmentSpecValidator, SpecValidator, specValidator } from "../helpers/spec-validator.ts";
 
 const t = await createTestApp();
@@ -47,7 +48,7 @@ Deno.test("spec validator: a content type the response does not declare fails", 
 });
 
 Deno.test("spec validator: a problem sent as application/json instead of problem+json fails", async () => {
-  const problem = await (await t.app.request("/auth/signup", postJson({ email: "nope" }))).json();
+  const problem = await (await t.app.request("/auth/signup", jsonBody({ email: "nope" }))).json();
   await assertRejects(
     () => specValidator().check("POST", "/auth/signup", json(problem, 422)),
     AssertionError,
@@ -75,7 +76,7 @@ Deno.test("spec validator: removing a documented response from the spec makes th
   const email = `validator-${crypto.randomUUID()}@example.com`;
   const response = await t.app.request(
     "/auth/signup",
-    postJson({ email, password: "correct horse battery staple" }),
+    jsonBody({ email, password: "correct horse battery staple" }),
   );
   assertEquals(response.status, 201);
   await specValidator().check("POST", "/auth/signup", response);

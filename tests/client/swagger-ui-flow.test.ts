@@ -11,6 +11,7 @@ import { launchBrowser, recordRequests, screenshot } from "../helpers/browser.ts
 import { skipWithout } from "../helpers/installed.ts";
 import { startSandbox } from "../helpers/sandbox.ts";
 import { developmentSpecValidator } from "../helpers/spec-validator.ts";
+import { until } from "../helpers/until.ts";
 
 const TIMEOUT_MS = 30_000;
 
@@ -139,17 +140,17 @@ function codeFromOutboxInUi(page: Page, email: string): Promise<string> {
 
 /** The first value of `field` (otp, cancel_token, …) the outbox lists for `email`, polling from Swagger UI. */
 async function fromOutboxInUi(page: Page, email: string, field: string): Promise<string> {
-  for (let attempt = 0; attempt < 20; attempt++) {
+  let value: string | undefined;
+  // Real time: a real browser drives a live sandbox, which runs on the system clock as
+  // `deno task dev` does
+  await until(async () => {
     const outbox = await tryItOut(page, "Development", "listDevOutbox");
     assertEquals(outbox.status, 200, "GET /dev/outbox");
     const messages = outbox.body.messages as Array<{ to: string } & Record<string, string>>;
-    const value = messages.find((message) => message.to === email && message[field])?.[field];
-    if (value) return value;
-    // Real time: a real browser drives a live sandbox, which runs on the system clock as
-    // `deno task dev` does
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  throw new Error(`no ${field} reached the outbox`);
+    value = messages.find((message) => message.to === email && message[field])?.[field];
+    return value !== undefined;
+  }, { timeout: 30_000, interval: 250, what: `${field} in the outbox` });
+  return value!;
 }
 
 /** Validates every same-host response the page received; returns `METHOD path → status` of each. */

@@ -4,7 +4,8 @@
  */
 import { sql } from "kysely";
 import { assert, assertEquals } from "../helpers/assert.ts";
-import { createTestApp, postJson } from "../helpers/app.ts";
+import { createTestApp } from "../helpers/app.ts";
+import { jsonBody } from "../helpers/http.ts";
 
 const t = await createTestApp({
   env: {
@@ -30,7 +31,7 @@ async function latestMailText(address: string): Promise<string> {
 }
 
 async function signupAndCode(address: string): Promise<string> {
-  const response = await t.request("/auth/signup", postJson({ email: address, password: PASSWORD }));
+  const response = await t.request("/auth/signup", jsonBody({ email: address, password: PASSWORD }));
   assertEquals(response.status, 201);
   await response.body?.cancel();
   return /\b(\d{6})\b/.exec(await latestMailText(address))![1];
@@ -39,8 +40,8 @@ async function signupAndCode(address: string): Promise<string> {
 async function verifiedSignin(label: string) {
   const address = email(label);
   const code = await signupAndCode(address);
-  assertEquals((await t.request("/auth/verify-email", postJson({ email: address, otp: code }))).status, 200);
-  const response = await t.request("/auth/signin", postJson({ email: address, password: PASSWORD }));
+  assertEquals((await t.request("/auth/verify-email", jsonBody({ email: address, otp: code }))).status, 200);
+  const response = await t.request("/auth/signin", jsonBody({ email: address, password: PASSWORD }));
   assertEquals(response.status, 200);
   return { address, tokens: await response.json() as { access_token: string; refresh_token: string } };
 }
@@ -56,7 +57,7 @@ async function drain(responses: Response[]) {
 Deno.test("races: the same email signed up 10 times in parallel makes one row and no 500", async () => {
   const address = email("parallel-signup");
   const responses = await Promise.all(
-    Array.from({ length: 10 }, () => t.request("/auth/signup", postJson({ email: address, password: PASSWORD }))),
+    Array.from({ length: 10 }, () => t.request("/auth/signup", jsonBody({ email: address, password: PASSWORD }))),
   );
   assertEquals(statuses(responses), Array(10).fill(201));
   await drain(responses);
@@ -68,7 +69,7 @@ Deno.test("races: the same email signed up 10 times in parallel makes one row an
 Deno.test("races: one refresh token used 20 times in parallel rotates once; all get that one pair", async () => {
   const { tokens } = await verifiedSignin("parallel-refresh");
   const responses = await Promise.all(
-    Array.from({ length: 20 }, () => t.request("/auth/refresh", postJson({ refresh_token: tokens.refresh_token }))),
+    Array.from({ length: 20 }, () => t.request("/auth/refresh", jsonBody({ refresh_token: tokens.refresh_token }))),
   );
   // Within REFRESH_REUSE_GRACE_SECONDS the losers get the winner's pair, never a second one
   assertEquals(statuses(responses), Array(20).fill(200));
@@ -78,14 +79,14 @@ Deno.test("races: one refresh token used 20 times in parallel rotates once; all 
 
 Deno.test("races: one reset token used 10 times in parallel changes the password once", async () => {
   const { address } = await verifiedSignin("parallel-reset");
-  const requested = await t.request("/auth/request-password-reset", postJson({ email: address }));
+  const requested = await t.request("/auth/request-password-reset", jsonBody({ email: address }));
   assertEquals(requested.status, 202);
   await requested.body?.cancel();
   const token = /token=([A-Za-z0-9_-]{43})/.exec(await latestMailText(address))![1];
   const responses = await Promise.all(
     Array.from(
       { length: 10 },
-      (_, i) => t.request("/auth/reset-password", postJson({ token, new_password: `new password number ${i}` })),
+      (_, i) => t.request("/auth/reset-password", jsonBody({ token, new_password: `new password number ${i}` })),
     ),
   );
   const winners = responses.map((r, i) => [r.status, i]).filter(([status]) => status === 200);
@@ -95,7 +96,7 @@ Deno.test("races: one reset token used 10 times in parallel changes the password
   const winner = winners[0][1];
   const signin = await t.request(
     "/auth/signin",
-    postJson({ email: address, password: `new password number ${winner}` }),
+    jsonBody({ email: address, password: `new password number ${winner}` }),
   );
   assertEquals(signin.status, 200);
   await signin.body?.cancel();
@@ -110,7 +111,7 @@ Deno.test("races: one code guessed 20 times in parallel spends at most 5 attempt
   const code = await signupAndCode(address);
   const wrong = code === "000000" ? "111111" : "000000";
   const responses = await Promise.all(
-    Array.from({ length: 20 }, () => t.request("/auth/verify-email", postJson({ email: address, otp: wrong }))),
+    Array.from({ length: 20 }, () => t.request("/auth/verify-email", jsonBody({ email: address, otp: wrong }))),
   );
   assert(responses.every((r) => r.status === 400), statuses(responses).join(","));
   await drain(responses);
@@ -118,7 +119,7 @@ Deno.test("races: one code guessed 20 times in parallel spends at most 5 attempt
     select o.attempts from email_otps o join users u on u.id = o.user_id where u.email_normalized = ${address}`
     .execute(db);
   assert(rows.every((row) => row.attempts <= 5), JSON.stringify(rows));
-  const right = await t.request("/auth/verify-email", postJson({ email: address, otp: code }));
+  const right = await t.request("/auth/verify-email", jsonBody({ email: address, otp: code }));
   assertEquals(right.status, 400, "the cap holds even for the right code");
   await right.body?.cancel();
 });
@@ -128,7 +129,7 @@ Deno.test("races: logout racing refresh leaves no token of the session alive", a
     const { tokens } = await verifiedSignin(`logout-race-${round}`);
     const [logout, refreshed] = await Promise.all([
       t.request("/auth/logout", { method: "POST", headers: { Authorization: `Bearer ${tokens.access_token}` } }),
-      t.request("/auth/refresh", postJson({ refresh_token: tokens.refresh_token })),
+      t.request("/auth/refresh", jsonBody({ refresh_token: tokens.refresh_token })),
     ]);
     assertEquals(logout.status, 204);
     const survivors: Array<[string, string]> = [["access", tokens.access_token], ["refresh", tokens.refresh_token]];
@@ -141,7 +142,7 @@ Deno.test("races: logout racing refresh leaves no token of the session alive", a
     }
     for (const [kind, token] of survivors) {
       const response = kind.endsWith("refresh")
-        ? await t.request("/auth/refresh", postJson({ refresh_token: token }))
+        ? await t.request("/auth/refresh", jsonBody({ refresh_token: token }))
         : await t.request("/auth/me", { headers: { Authorization: `Bearer ${token}` } });
       assertEquals(response.status, 401, `${kind} token survived round ${round}`);
       await response.body?.cancel();

@@ -1,13 +1,12 @@
 import { sql } from "kysely";
 import { assert, assertEquals } from "../helpers/assert.ts";
-import { createTestApp, type TestApp } from "../helpers/app.ts";
+import { createTestApp, memoryLogger, type TestApp } from "../helpers/app.ts";
 import { skipWithout } from "../helpers/installed.ts";
 import { until } from "../helpers/until.ts";
 import { type PostgresCluster, startPostgresCluster } from "../helpers/postgres-cluster.ts";
 import { createDatabase, type Database } from "../../src/db/database.ts";
 import { migrateToLatest } from "../../src/db/migrate.ts";
 import { installProcessGuards } from "../../src/process-guards.ts";
-import { memoryLogger } from "../helpers/app.ts";
 
 // As in production (src/main.ts): a driver error that escapes a request must not end the process
 const guardLog = memoryLogger();

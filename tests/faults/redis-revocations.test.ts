@@ -3,14 +3,16 @@
  * revoked token is never let through and nothing answers 500 — Postgres decides whenever
  * Redis cannot.
  */
+import { insertedUser, newSession } from "../helpers/accounts.ts";
 import { createTestApp, memoryLogger } from "../helpers/app.ts";
+import { postAs, statusOf } from "../helpers/http.ts";
+import { startRedisServer } from "../helpers/redis-server.ts";
+import { withRedisClient } from "../helpers/redis.ts";
+import { openRedisCache } from "../helpers/revocation-cache.ts";
+import { getMe, MANY_REQUESTS_ENV } from "../sessions/_helpers.ts";
 import { assertEquals } from "../helpers/assert.ts";
 import { createTestDatabase } from "../helpers/database.ts";
 import { skipWithout } from "../helpers/installed.ts";
-import { withRedisClient } from "../ratelimit/_redis.ts";
-import { startRedisServer } from "../ratelimit/_redis_server.ts";
-import { openRedisCache } from "../sessions/cache.ts";
-import { createUser, getMe, MANY_REQUESTS_ENV, post, signIn, statusOf } from "../sessions/helpers.ts";
 
 Deno.test({
   name: "faults: Redis stopped, paused and restarted under the revocation cache → revoked tokens stay 401, no 5xx",
@@ -29,20 +31,20 @@ Deno.test({
       assertEquals(status, expected, phase);
     };
     try {
-      const user = await createUser(database.db, "redis-faults");
+      const user = await insertedUser(database.db, "redis-faults");
       const [revokedBefore, revokedDuring, revokedPaused, kept] = [
-        await signIn(t, user),
-        await signIn(t, user),
-        await signIn(t, user),
-        await signIn(t, user),
+        await newSession(t, user),
+        await newSession(t, user),
+        await newSession(t, user),
+        await newSession(t, user),
       ];
       await check("up, valid", kept.access_token, 200);
-      await statusOf(post(t, "/auth/logout", revokedBefore.access_token));
+      await statusOf(postAs(t, "/auth/logout", revokedBefore.access_token));
       await check("up, revoked", revokedBefore.access_token, 401);
 
       await redis.stop();
       await check("stopped, revoked before", revokedBefore.access_token, 401);
-      await statusOf(post(t, "/auth/logout", revokedDuring.access_token));
+      await statusOf(postAs(t, "/auth/logout", revokedDuring.access_token));
       await check("stopped, revoked while stopped", revokedDuring.access_token, 401);
       await check("stopped, valid", kept.access_token, 200);
 
@@ -53,7 +55,7 @@ Deno.test({
       await check("restarted, valid", kept.access_token, 200);
 
       await withRedisClient(redis.url, (client) => client.sendCommand(["CLIENT", "PAUSE", "2000", "ALL"]));
-      await statusOf(post(t, "/auth/logout", revokedPaused.access_token));
+      await statusOf(postAs(t, "/auth/logout", revokedPaused.access_token));
       await check("paused, revoked while paused", revokedPaused.access_token, 401);
       await check("paused, revoked before", revokedBefore.access_token, 401);
       await check("paused, valid", kept.access_token, 200);

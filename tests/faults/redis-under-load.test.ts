@@ -5,11 +5,11 @@
  * after the last restart.
  */
 import { createTestApp, memoryLogger } from "../helpers/app.ts";
+import { startRedisServer } from "../helpers/redis-server.ts";
 import { assert, assertEquals } from "../helpers/assert.ts";
 import { createTestDatabase } from "../helpers/database.ts";
 import { skipWithout } from "../helpers/installed.ts";
 import { assertRecovered, describeReport, LOAD_ENV, underLoad } from "../helpers/mixed-load.ts";
-import { startRedisServer } from "../ratelimit/_redis_server.ts";
 import { installProcessGuards } from "../../src/process-guards.ts";
 
 const guardLog = memoryLogger();

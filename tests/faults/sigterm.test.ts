@@ -1,5 +1,5 @@
 import { assert, assertEquals } from "../helpers/assert.ts";
-import { verifiedAccount } from "../helpers/http-flows.ts";
+import { runningServer, verifiedAccount } from "../helpers/accounts.ts";
 import { startServer } from "../helpers/server.ts";
 import { until } from "../helpers/until.ts";
 
@@ -20,7 +20,7 @@ Deno.test({
     });
     let exited = false;
     try {
-      const { email, password } = await verifiedAccount(server.url, "sigterm");
+      const { email, password } = await verifiedAccount(runningServer(server.url), { label: "sigterm" });
       // Connect and send every request before the signal, so all 20 are in flight at the server
       const body = JSON.stringify({ email, password });
       const { port } = new URL(server.url);
@@ -38,17 +38,16 @@ Deno.test({
       server.process.kill("SIGTERM");
       // The listener closes as soon as the signal is handled; keep knocking until it does
       let refused = false;
-      const knockUntil = performance.now() + 5000;
-      while (!refused && performance.now() < knockUntil) {
+      // Real time: the spawned process closes its listener when it handles the signal
+      await until(async () => {
         try {
           const connection = await Deno.connect({ hostname: "127.0.0.1", port: Number(port) });
           connection.close();
-          // Real time: the spawned process closes its listener when it handles the signal
-          await new Promise((resolve) => setTimeout(resolve, 50));
         } catch (error) {
           refused = error instanceof Deno.errors.ConnectionRefused;
         }
-      }
+        return refused;
+      }, { interval: 50, what: "a refused connection" }).catch(() => {});
       const pendingWhenRefused = 20 - completed;
 
       const results = await Promise.all(signins);

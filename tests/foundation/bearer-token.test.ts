@@ -4,10 +4,10 @@
  */
 import { ConfigError, loadConfig } from "../../src/config.ts";
 import { bearerToken } from "../../src/http/bearer-token.ts";
-import { ADMIN_TEST_ENV, adminKey } from "../admin/_harness.ts";
+import { ADMIN_TEST_ENV, adminKey } from "../admin/_helpers.ts";
+import { insertedUser, newSession } from "../helpers/accounts.ts";
 import { createTestApp } from "../helpers/app.ts";
 import { assertEquals, assertThrows } from "../helpers/assert.ts";
-import { createUser, signIn } from "../sessions/helpers.ts";
 
 const METRICS_TOKEN = "metrics-token-0123456789abcdef0123456789abcdef";
 
@@ -42,7 +42,7 @@ Deno.test("bearerToken: the scheme in any case, one or more spaces, then a b64to
 Deno.test("GET /auth/me, GET /admin/users and GET /metrics read the Authorization header alike", async () => {
   const app = await createTestApp({ env: { ...ADMIN_TEST_ENV, METRICS_TOKEN } });
   try {
-    const pair = await signIn(app, await createUser(app.database.db, "bearer-syntax"));
+    const pair = await newSession(app, await insertedUser(app.database.db, "bearer-syntax"));
     const routes = [
       ["/auth/me", pair.access_token],
       ["/admin/users", await adminKey(app, ["users:read"])],

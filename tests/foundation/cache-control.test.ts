@@ -1,5 +1,5 @@
 import { ADMIN_SCOPES } from "../../src/services/admin/scopes.ts";
-import { ADMIN_TEST_ENV, adminKey } from "../admin/_harness.ts";
+import { ADMIN_TEST_ENV, adminKey } from "../admin/_helpers.ts";
 import { createTestApp } from "../helpers/app.ts";
 import { assert, assertEquals } from "../helpers/assert.ts";
 import { exampleRequest, specOperations } from "../helpers/spec-requests.ts";

@@ -3,7 +3,8 @@ import { sql } from "kysely";
 import { createApp } from "../../src/app.ts";
 import { defineRoute } from "../../src/http/define-route.ts";
 import { assert, assertEquals, assertMatch } from "../helpers/assert.ts";
-import { createTestApp, postJson, type TestApp } from "../helpers/app.ts";
+import { createTestApp, type TestApp } from "../helpers/app.ts";
+import { jsonBody } from "../helpers/http.ts";
 import { createTestDatabase } from "../helpers/database.ts";
 import { PRODUCTION_ENV } from "../helpers/env.ts";
 
@@ -51,7 +52,7 @@ Deno.test({
 
       await step.step("malformed JSON is a 400 malformed_json problem", async () => {
         const app = probeApp();
-        await expectProblem(await app.request("/probe", postJson('{"a":')), 400, "malformed_json");
+        await expectProblem(await app.request("/probe", jsonBody('{"a":')), 400, "malformed_json");
       });
 
       await step.step("a wrong Content-Type is a 415 problem", async () => {
@@ -66,7 +67,7 @@ Deno.test({
 
       await step.step("a schema violation is a 422 validation_failed problem with field errors", async () => {
         const app = probeApp();
-        const response = await app.request("/probe", postJson({ name: 42 }));
+        const response = await app.request("/probe", jsonBody({ name: 42 }));
         const body = await expectProblem(response, 422, "validation_failed");
         assertEquals(body.errors.length, 1);
         assertEquals(body.errors[0].path, "name");

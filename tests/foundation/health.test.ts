@@ -7,7 +7,7 @@ import { createDatabase } from "../../src/db/database.ts";
 const database = await createTestDatabase();
 Deno.test.afterAll(() => database.close());
 
-Deno.test("health: ok with every check up, version and active security features", async () => {
+Deno.test("GET /health, GET /health/live, GET /health/ready: ok with every check up, version and active security features", async () => {
   const t = await createTestApp({ database });
   try {
     const response = await t.request("/health");
@@ -46,7 +46,7 @@ async function productionApp() {
 }
 
 Deno.test({
-  name: "health: in production anyone sees status and each check's state only; the details token shows the rest",
+  name: "GET /health: in production anyone sees status and each check's state only; the details token shows the rest",
   sanitizeResources: false,
   sanitizeOps: false,
   async fn() {
@@ -77,7 +77,7 @@ Deno.test({
 });
 
 Deno.test({
-  name: "health: in production without HEALTH_DETAILS_TOKEN no bearer shows the details",
+  name: "GET /health: in production without HEALTH_DETAILS_TOKEN no bearer shows the details",
   sanitizeResources: false,
   sanitizeOps: false,
   async fn() {
@@ -103,7 +103,8 @@ Deno.test({
 });
 
 Deno.test({
-  name: "health: with the database on a closed port, readiness is 503 and health degraded, with no secret",
+  name:
+    "GET /health/ready, GET /health/live, GET /health: with the database on a closed port, readiness is 503 and health degraded, with no secret",
   sanitizeResources: false,
   sanitizeOps: false,
   async fn() {

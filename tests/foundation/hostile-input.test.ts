@@ -1,5 +1,6 @@
 import { assertEquals } from "../helpers/assert.ts";
-import { createTestApp, postJson } from "../helpers/app.ts";
+import { createTestApp } from "../helpers/app.ts";
+import { jsonBody } from "../helpers/http.ts";
 
 const t = await createTestApp({ env: { RATE_LIMIT_AUTH_PER_MINUTE: "1000", RATE_LIMIT_PUBLIC_PER_MINUTE: "1000" } });
 
@@ -18,7 +19,7 @@ Deno.test("hostile input: NUL and control characters in a name or password are a
     { email: "nul-pass@example.com", password: "long enough\u0000password" },
   ];
   for (const body of bodies) {
-    const response = await t.request("/auth/signup", postJson(body));
+    const response = await t.request("/auth/signup", jsonBody(body));
     assertEquals(response.status, 422, JSON.stringify(body));
     assertEquals((await response.json()).code, "validation_failed");
   }

@@ -1,5 +1,6 @@
 import { assert, assertEquals, assertMatch } from "../helpers/assert.ts";
-import { createTestApp, postJson } from "../helpers/app.ts";
+import { createTestApp } from "../helpers/app.ts";
+import { jsonBody } from "../helpers/http.ts";
 import { createApp } from "../../src/app.ts";
 import { z } from "@hono/zod-openapi";
 import { defineRoute } from "../../src/http/define-route.ts";
@@ -132,7 +133,7 @@ Deno.test("security headers: production sends HSTS for one year", async () => {
 });
 
 Deno.test("body limit: an oversized body with Content-Length is a 413 problem before parsing", async () => {
-  const response = await app.request("/echo", postJson({ text: "x".repeat(2000) }));
+  const response = await app.request("/echo", jsonBody({ text: "x".repeat(2000) }));
   assertEquals(response.status, 413);
   assertEquals((await response.json()).code, "payload_too_large");
 });
@@ -164,7 +165,7 @@ Deno.test("body limit: an oversized chunked body (no Content-Length) is a 413 pr
 });
 
 Deno.test("body limit: a body under the limit passes", async () => {
-  const response = await app.request("/echo", postJson({ text: "x".repeat(500) }));
+  const response = await app.request("/echo", jsonBody({ text: "x".repeat(500) }));
   assertEquals(response.status, 200);
   assertEquals(await response.json(), { length: 500 });
 });

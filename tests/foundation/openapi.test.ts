@@ -106,7 +106,7 @@ Deno.test("openapi: every error response references the one Problem component", 
 
 const FOREIGN_URL = /\b(?:https?:)?\/\/(?!localhost[:/])[a-z0-9.-]+\.[a-z]{2,}/i;
 
-Deno.test("docs: /docs and the scripts and styles it loads reference no other host", async () => {
+Deno.test("GET /docs: the page and the scripts and styles it loads reference no other host", async () => {
   const response = await t.request("/docs");
   assertEquals(response.status, 200);
   const html = await response.text();
@@ -125,7 +125,7 @@ Deno.test("docs: /docs and the scripts and styles it loads reference no other ho
   assert(!FOREIGN_URL.test(html), "the page points at another host");
 });
 
-Deno.test("docs: an unknown asset is a 404 problem", async () => {
+Deno.test("GET /docs/assets/{file}: an unknown asset is a 404 problem", async () => {
   const response = await t.request("/docs/assets/../../etc/passwd");
   assertEquals(response.status, 404);
   await response.body?.cancel();

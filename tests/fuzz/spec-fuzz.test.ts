@@ -8,15 +8,9 @@
 import fc from "npm:fast-check@4.11.0";
 import { sql } from "kysely";
 import { assert, assertEquals } from "../helpers/assert.ts";
+import { arbitraryFromSchema, HOSTILE_STRINGS, hostileBodies, type JsonSchema, type RawBody } from "./_helpers.ts";
 import { createTestApp } from "../helpers/app.ts";
 import { insertUserIfAbsent } from "../../src/repositories/users.ts";
-import {
-  arbitraryFromSchema,
-  HOSTILE_STRINGS,
-  hostileBodies,
-  type JsonSchema,
-  type RawBody,
-} from "./schema-arbitrary.ts";
 
 const SEED = Number(Deno.env.get("FUZZ_SEED") ?? 20261127);
 const RUNS = Number(Deno.env.get("FUZZ_RUNS") ?? 200);

@@ -11,8 +11,9 @@ import { openConfiguredPwnedFile } from "../../src/services/accounts/credentials
 import type { RevocationCache } from "../../src/services/revocation/cache.ts";
 import { createTestDatabase, type TestDatabase } from "./database.ts";
 import { TEST_REDIS_URL, TEST_SECRETS } from "./env.ts";
-import { deleteKeysWithPrefix } from "./redis-keys.ts";
+import { deleteKeysWithPrefix } from "./redis.ts";
 import { developmentSpecValidator, specValidator } from "./spec-validator.ts";
+import { until } from "./until.ts";
 
 /** A config as production would parse it, from test defaults plus overrides. */
 export function testConfig(overrides: Record<string, string> = {}): Config {
@@ -143,20 +144,9 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
 
 /** Waits (up to 5 s) until a Redis-backed limiter answers from Redis rather than memory. */
 async function waitForRemoteStore(limiter: RateLimiter): Promise<void> {
-  const deadline = Date.now() + 5000;
-  while (Date.now() < deadline) {
-    if ((await limiter.health()).status === "up") return;
-    // Polls a connection made in the background: nothing to inject
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error("The rate limiter never reached Redis");
-}
-
-/** JSON POST helper. */
-export function postJson(body: unknown, headers: Record<string, string> = {}): RequestInit {
-  return {
-    method: "POST",
-    headers: { "Content-Type": "application/json", ...headers },
-    body: typeof body === "string" ? body : JSON.stringify(body),
-  };
+  // Polls a connection made in the background: nothing to inject
+  await until(async () => (await limiter.health()).status === "up", {
+    interval: 50,
+    what: "the rate limiter reaching Redis",
+  });
 }

@@ -6,9 +6,9 @@
  * `hangAfterMs` is recorded with status 0 and left behind.
  */
 import { assert } from "./assert.ts";
-import type { TestApp } from "./app.ts";
-import { postJson } from "./app.ts";
-import { createUser } from "../sessions/helpers.ts";
+import { insertedUser } from "./accounts.ts";
+import { type TestApp } from "./app.ts";
+import { jsonBody } from "./http.ts";
 import type { TokenPair } from "../../src/services/identity.ts";
 
 export const ROUTES = ["me", "refresh", "signup", "ready", "live"] as const;
@@ -39,7 +39,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Starts the clients; `stop` waits for the requests in flight and returns every sample. */
 async function startMixedLoad(t: TestApp, ratePerClient: number, hangAfterMs: number) {
-  const user = await createUser(t.database.db, "load");
+  const user = await insertedUser(t.database.db, "load");
   const signIn = () =>
     t.deps.sessions.startSession(user, { ip: "198.51.100.7", userAgent: "Load/1.0", requestId: null });
   const access = (await signIn()).access_token;
@@ -78,7 +78,7 @@ async function startMixedLoad(t: TestApp, ratePerClient: number, hangAfterMs: nu
   const send: Record<LoadRoute, () => Promise<void>> = {
     me: get("me", "/auth/me", { headers: { Authorization: `Bearer ${access}` } }),
     async refresh() {
-      const body = postJson({ refresh_token: pair.refresh_token });
+      const body = jsonBody({ refresh_token: pair.refresh_token });
       const response = await timed("refresh", () => t.request("/auth/refresh", body));
       if (response?.status === 200) pair = await response.json();
       else await response?.body?.cancel();
@@ -87,7 +87,7 @@ async function startMixedLoad(t: TestApp, ratePerClient: number, hangAfterMs: nu
       if (response?.status === 401) pair = await signIn().catch(() => pair);
     },
     async signup() {
-      const body = postJson({ email: `load-${crypto.randomUUID()}@example.com`, password: PASSWORD });
+      const body = jsonBody({ email: `load-${crypto.randomUUID()}@example.com`, password: PASSWORD });
       const response = await timed("signup", () => t.request("/auth/signup", body));
       await response?.body?.cancel();
     },

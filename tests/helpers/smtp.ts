@@ -1,5 +1,6 @@
 import { SMTPServer } from "npm:smtp-server@3.21.6";
 import { simpleParser } from "npm:mailparser@3.14.2";
+import { until } from "./until.ts";
 
 /** A mail as the test SMTP peer received and parsed it. */
 export interface ReceivedMail {
@@ -64,13 +65,9 @@ export async function startSmtpPeer(options: { port?: number } = {}): Promise<Sm
     messages,
     inbox,
     async waitForMail(to, count = 1, timeoutMs = 10_000) {
-      const deadline = Date.now() + timeoutMs;
-      while (inbox(to).length < count) {
-        if (Date.now() > deadline) throw new Error(`No mail for ${to} within ${timeoutMs} ms`);
-        // Real time: the mail crosses a real SMTP connection to this peer, whichever clock
-        // the worker that sends it runs on (usually it is here already and this never runs)
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
+      // Real time: the mail crosses a real SMTP connection to this peer, whichever clock the
+      // worker that sends it runs on (usually it is here already and this returns at once)
+      await until(() => inbox(to).length >= count, { timeout: timeoutMs, interval: 20, what: `mail for ${to}` });
       return inbox(to);
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
@@ -78,14 +75,14 @@ export async function startSmtpPeer(options: { port?: number } = {}): Promise<Sm
 }
 
 /** The 6-digit code of a verification mail. */
-export function otpOf(mail: ReceivedMail): string {
+export function otpOf(mail: Pick<ReceivedMail, "subject" | "text">): string {
   const match = /verification code is (\d{6})\b/.exec(mail.text);
   if (!match) throw new Error(`No code in mail "${mail.subject}"`);
   return match[1];
 }
 
 /** The token of a password reset mail, from its link. */
-export function resetTokenOf(mail: ReceivedMail): string {
+export function resetTokenOf(mail: Pick<ReceivedMail, "subject" | "text">): string {
   const match = /reset-password#token=([A-Za-z0-9_-]+)/.exec(mail.text);
   if (!match) throw new Error(`No reset link in mail "${mail.subject}"`);
   return match[1];

@@ -24,3 +24,27 @@ export async function until(
     await new Promise((resolve) => setTimeout(resolve, interval));
   }
 }
+
+/**
+ * Retries `check` until it stops throwing and returns what it returned; after `timeout`
+ * (default 20 s, a check every 200 ms) throws its last error. For a check made of several
+ * assertions whose messages say what is missing, such as spans an exporter sends in batches.
+ */
+export async function untilPasses<T>(check: () => T | Promise<T>, options: UntilOptions = {}): Promise<T> {
+  let passed: { value: T } | undefined;
+  let lastError: unknown;
+  try {
+    await until(async () => {
+      try {
+        passed = { value: await check() };
+        return true;
+      } catch (error) {
+        lastError = error;
+        return false;
+      }
+    }, { timeout: 20_000, interval: 200, ...options });
+  } catch (timedOut) {
+    throw lastError ?? timedOut;
+  }
+  return passed!.value;
+}

@@ -4,7 +4,7 @@ import { assert, assertEquals, assertMatch } from "../helpers/assert.ts";
 import { createTestDatabase } from "../helpers/database.ts";
 import { runMainCommand } from "../helpers/cli.ts";
 import { TEST_DATABASE_URL, TEST_REDIS_URL } from "../helpers/env.ts";
-import { deleteKeysWithPrefix } from "../helpers/redis-keys.ts";
+import { deleteKeysWithPrefix } from "../helpers/redis.ts";
 
 Deno.test("deno task keys: generate, list, first activation at once, the next refused during standby, revoke, usage", async (t) => {
   // On PGlite the commands share the working directory's .data/pglite: no database of the test's own

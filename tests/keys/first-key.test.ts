@@ -5,14 +5,14 @@
  * key has signed, or accounts exist (HS256 or the backend before this one signed for them),
  * every new key waits as before.
  */
-import { decodeProtectedHeader } from "jose";
 import { ManualClock } from "../../src/clock.ts";
 import { base64 } from "../../src/encoding.ts";
 import { AppError } from "../../src/errors.ts";
 import { createTestApp } from "../helpers/app.ts";
 import { assert, assertEquals, assertRejects } from "../helpers/assert.ts";
 import { createTestDatabase } from "../helpers/database.ts";
-import { createUser, signIn } from "../sessions/helpers.ts";
+import { insertedUser, newSession } from "../helpers/accounts.ts";
+import { headerOf } from "../helpers/claims.ts";
 
 const STANDBY_MS = 310_000;
 const KEY_ENCRYPTION_KEY = base64(crypto.getRandomValues(new Uint8Array(32)));
@@ -30,8 +30,8 @@ Deno.test("signing keys: on a database no token was signed for, the first key si
   try {
     const first = (await app.deps.keys.generate("EdDSA")).kid;
     assertEquals((await app.deps.keys.activate(first)).state, "current", "no wait on a first deployment");
-    const user = await createUser(database.db, "first-key");
-    assertEquals(decodeProtectedHeader((await signIn(app, user)).access_token).kid, first);
+    const user = await insertedUser(database.db, "first-key");
+    assertEquals(headerOf((await newSession(app, user)).access_token).kid, first);
 
     // A key has signed: a rotation waits for the key sets resource servers cached
     const second = (await app.deps.keys.generate("EdDSA")).kid;
@@ -47,7 +47,7 @@ Deno.test("signing keys: on a database no token was signed for, the first key si
 Deno.test("signing keys: a database that already holds accounts (HS256 signed for them) makes the first key wait", async () => {
   const database = await createTestDatabase();
   const clock = new ManualClock(new Date("2026-12-01T09:00:00Z"));
-  await createUser(database.db, "signed-with-hs256");
+  await insertedUser(database.db, "signed-with-hs256");
   const app = await createTestApp({ env: { JWT_SIGNING_ALG: "ES256", KEY_ENCRYPTION_KEY }, database, clock });
   try {
     const kid = (await app.deps.keys.generate("ES256")).kid;

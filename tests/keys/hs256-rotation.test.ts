@@ -6,12 +6,15 @@
 import { ManualClock } from "../../src/clock.ts";
 import { createLogger } from "../../src/logger.ts";
 import { keyFingerprint } from "../../src/services/secrets.ts";
+import { insertedUser, newSession } from "../helpers/accounts.ts";
 import { createTestApp, type TestApp } from "../helpers/app.ts";
+import { statusOf } from "../helpers/http.ts";
+import { createTestCache } from "../helpers/revocation-cache.ts";
+import { getMe, MANY_REQUESTS_ENV, refresh } from "../sessions/_helpers.ts";
 import { assertEquals } from "../helpers/assert.ts";
 import { createTestDatabase } from "../helpers/database.ts";
-import { createTestCache } from "../sessions/cache.ts";
-import { createUser, getMe, MANY_REQUESTS_ENV, refresh, signIn, statusOf } from "../sessions/helpers.ts";
 import type { TokenPair } from "../../src/services/identity.ts";
+import { headerOf } from "../helpers/claims.ts";
 
 const OLD = {
   JWT_SECRET: "rotation-access-secret-old-0123456789abcdef",
@@ -31,10 +34,6 @@ const WITHOUT_PREVIOUS = {
   HMAC_SECRET: OLD.HMAC_SECRET,
 };
 
-function kidOf(token: string): string {
-  return JSON.parse(atob(token.split(".")[0].replaceAll("-", "+").replaceAll("_", "/"))).kid;
-}
-
 Deno.test("HS256 rotation across a restart of two instances", async (t) => {
   const database = await createTestDatabase();
   const testCache = createTestCache(createLogger({ level: "error" }));
@@ -50,11 +49,11 @@ Deno.test("HS256 rotation across a restart of two instances", async (t) => {
   }
   try {
     let [a, b] = await restart(OLD);
-    const user = await createUser(database.db, "hs256-rotation");
-    const kept = await signIn(a, user);
-    const dropped = await signIn(b, user);
-    assertEquals(kidOf(kept.access_token), keyFingerprint(OLD.JWT_SECRET));
-    assertEquals(kidOf(kept.refresh_token), keyFingerprint(OLD.JWT_REFRESH_SECRET));
+    const user = await insertedUser(database.db, "hs256-rotation");
+    const kept = await newSession(a, user);
+    const dropped = await newSession(b, user);
+    assertEquals(headerOf(kept.access_token).kid, keyFingerprint(OLD.JWT_SECRET));
+    assertEquals(headerOf(kept.refresh_token).kid, keyFingerprint(OLD.JWT_REFRESH_SECRET));
     let renewed: TokenPair | undefined;
 
     await t.step("after rotating both secrets, old access and refresh tokens work on both instances", async () => {
@@ -70,8 +69,8 @@ Deno.test("HS256 rotation across a restart of two instances", async (t) => {
     });
 
     await t.step("new tokens carry the new secrets' kids and work on both instances", async () => {
-      assertEquals(kidOf(renewed!.access_token), keyFingerprint(ROTATED.JWT_SECRET));
-      assertEquals(kidOf(renewed!.refresh_token), keyFingerprint(ROTATED.JWT_REFRESH_SECRET));
+      assertEquals(headerOf(renewed!.access_token).kid, keyFingerprint(ROTATED.JWT_SECRET));
+      assertEquals(headerOf(renewed!.refresh_token).kid, keyFingerprint(ROTATED.JWT_REFRESH_SECRET));
       for (const instance of [a, b]) assertEquals(await statusOf(getMe(instance, renewed!.access_token)), 200);
     });
 
@@ -81,10 +80,10 @@ Deno.test("HS256 rotation across a restart of two instances", async (t) => {
     });
 
     await t.step("after removing the previous secrets, tokens they signed get 401; the new ones work", async () => {
-      const late = await signIn(a, user); // signed with the rotated secrets: unaffected
+      const late = await newSession(a, user); // signed with the rotated secrets: unaffected
       const oldOnes = await (async () => {
         [a, b] = await restart(OLD);
-        return await signIn(a, user);
+        return await newSession(a, user);
       })();
       [a, b] = await restart(WITHOUT_PREVIOUS);
       for (const instance of [a, b]) {

@@ -3,22 +3,24 @@
  * when TEST_REDIS_URL is set): the life cycle standby → current → previous → retired |
  * revoked, enforced by the key service, under traffic. Time moves on a ManualClock.
  */
-import { decodeProtectedHeader } from "jose";
 import { sql } from "kysely";
 import { ManualClock } from "../../src/clock.ts";
 import { base64 } from "../../src/encoding.ts";
 import { AppError } from "../../src/errors.ts";
 import { createLogger } from "../../src/logger.ts";
 import type { UserRow } from "../../src/db/schema.ts";
+import { insertedUser, newSession } from "../helpers/accounts.ts";
 import { createTestApp, type TestApp } from "../helpers/app.ts";
+import { bearer, statusOf } from "../helpers/http.ts";
+import { createTestCache } from "../helpers/revocation-cache.ts";
+import { getMe, MANY_REQUESTS_ENV, refresh } from "../sessions/_helpers.ts";
 import { createAccessKeys } from "../../src/services/keys/key-ring.ts";
 import { createKeySealer } from "../../src/services/keys/sealing.ts";
 import { createKeyService } from "../../src/services/keys/service.ts";
 import { createDatabaseRevocations } from "../../src/services/revocation/database-revocations.ts";
 import { assert, assertEquals, assertRejects } from "../helpers/assert.ts";
 import { createTestDatabase } from "../helpers/database.ts";
-import { createTestCache } from "../sessions/cache.ts";
-import { bearer, createUser, getMe, MANY_REQUESTS_ENV, refresh, signIn, statusOf } from "../sessions/helpers.ts";
+import { headerOf } from "../helpers/claims.ts";
 
 const STANDBY_MS = 310_000;
 const KEY_REFRESH_MS = 10_000;
@@ -41,10 +43,6 @@ async function withoutSigningKeys(): Promise<void> {
   await sql`delete from signing_keys`.execute(database.db);
 }
 
-function kidOf(token: string): string {
-  return decodeProtectedHeader(token).kid!;
-}
-
 async function jwksKids(instance: TestApp): Promise<string[]> {
   const response = await instance.request("/.well-known/jwks.json");
   assertEquals(response.status, 200);
@@ -61,7 +59,7 @@ for (const alg of ["EdDSA", "ES256"] as const) {
     const env = { ...MANY_REQUESTS_ENV, JWT_SIGNING_ALG: alg, KEY_ENCRYPTION_KEY };
     const a = await createTestApp({ env, database, clock, revocationCache: testCache.cache });
     const b = await createTestApp({ env, database, clock, revocationCache: testCache.connect() });
-    const user: UserRow = await createUser(database.db, `keys-${alg}`);
+    const user: UserRow = await insertedUser(database.db, `keys-${alg}`);
     const failures: string[] = [];
     let requests = 0;
 
@@ -72,7 +70,7 @@ for (const alg of ["EdDSA", "ES256"] as const) {
         const status = await statusOf(response);
         if (status !== 200) failures.push(`${label}: ${what} answered ${status}`);
       };
-      const pairs = await Promise.all([signIn(a, user), signIn(b, user)]);
+      const pairs = await Promise.all([newSession(a, user), newSession(b, user)]);
       await Promise.all(pairs.flatMap((pair, i) => [
         expect200(`token from ${"ab"[i]} on a`, getMe(a, pair.access_token)),
         expect200(`token from ${"ab"[i]} on b`, getMe(b, pair.access_token)),
@@ -103,9 +101,9 @@ for (const alg of ["EdDSA", "ES256"] as const) {
         // A resource server fetches the JWKS from each instance: the current key is published
         for (const instance of [a, b]) assertEquals(await jwksKids(instance), [first]);
         for (const instance of [a, b]) {
-          const pair = await signIn(instance, user);
-          assertEquals(decodeProtectedHeader(pair.access_token), { alg, kid: first, typ: "at+jwt" });
-          assertEquals(decodeProtectedHeader(pair.refresh_token).alg, "HS256", "refresh tokens stay HMAC");
+          const pair = await newSession(instance, user);
+          assertEquals(headerOf(pair.access_token), { alg, kid: first, typ: "at+jwt" });
+          assertEquals(headerOf(pair.refresh_token).alg, "HS256", "refresh tokens stay HMAC");
         }
         await traffic("steady");
         assertEquals(failures, []);
@@ -121,12 +119,12 @@ for (const alg of ["EdDSA", "ES256"] as const) {
         await traffic("just before activation");
         // Activated on A (as the CLI would) while both instances serve: B still signs with the old key
         await Promise.all([a.deps.keys.activate(second), traffic("activation")]);
-        assertEquals(kidOf((await signIn(a, user)).access_token), second);
-        assertEquals(kidOf((await signIn(b, user)).access_token), first, "B has not re-read the keys yet");
+        assertEquals(headerOf((await newSession(a, user)).access_token).kid, second);
+        assertEquals(headerOf((await newSession(b, user)).access_token).kid, first, "B has not re-read the keys yet");
         await traffic("after activation");
         clock.advance(KEY_REFRESH_MS);
         await traffic("B notices");
-        assertEquals(kidOf((await signIn(b, user)).access_token), second);
+        assertEquals(headerOf((await newSession(b, user)).access_token).kid, second);
         assertEquals(await jwksKids(a), [first, second].sort(), "the previous key stays published");
         for (let waited = 0; waited <= PREVIOUS_MS; waited += 60_000) {
           clock.advance(60_000);
@@ -143,7 +141,7 @@ for (const alg of ["EdDSA", "ES256"] as const) {
       await t.step("revoking a key: its tokens get 401 on both instances at once", async () => {
         const third = (await b.deps.keys.generate(alg)).kid;
         clock.advance(STANDBY_MS);
-        const signedBySecond = await signIn(b, user);
+        const signedBySecond = await newSession(b, user);
         // Both instances have checked (and remembered, and cached) the token as valid
         for (const instance of [a, b]) assertEquals(await statusOf(getMe(instance, signedBySecond.access_token)), 200);
         await a.deps.keys.activate(third);
@@ -156,20 +154,20 @@ for (const alg of ["EdDSA", "ES256"] as const) {
           // Without Redis GET /auth/me checks the key in its own statement; the other routes do not
           const sessions = instance.request("/auth/sessions", bearer(signedBySecond.access_token));
           assertEquals(await statusOf(sessions), 401, "GET /auth/sessions");
-          assertEquals(await statusOf(getMe(instance, (await signIn(a, user)).access_token)), 200);
+          assertEquals(await statusOf(getMe(instance, (await newSession(a, user)).access_token)), 200);
         }
         // Refresh tokens are HMAC: the session renews itself with the new key
         const renewed = await (await refresh(b, signedBySecond.refresh_token)).json();
-        assertEquals(kidOf(renewed.access_token), third);
+        assertEquals(headerOf(renewed.access_token).kid, third);
         assertEquals(await jwksKids(a), [third]);
         await refused(() => a.deps.keys.activate(second), "Only a standby key");
         await refused(() => a.deps.keys.retire(third), "current key");
       });
 
       await t.step("an unknown kid is refused", async () => {
-        const pair = await signIn(a, user);
+        const pair = await newSession(a, user);
         const [, payload, signature] = pair.access_token.split(".");
-        const forgedHeader = btoa(JSON.stringify({ ...decodeProtectedHeader(pair.access_token), kid: "nope" }))
+        const forgedHeader = btoa(JSON.stringify({ ...headerOf(pair.access_token), kid: "nope" }))
           .replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
         assertEquals(await statusOf(getMe(b, `${forgedHeader}.${payload}.${signature}`)), 401);
       });
@@ -185,8 +183,8 @@ Deno.test("with no current key pair: a sign-in is 503; production refuses to sta
   await withoutSigningKeys();
   const app = await createTestApp({ env: { JWT_SIGNING_ALG: "EdDSA", KEY_ENCRYPTION_KEY }, database });
   try {
-    const user = await createUser(database.db, "no-key");
-    const unavailable = await assertRejects(() => signIn(app, user), AppError);
+    const user = await insertedUser(database.db, "no-key");
+    const unavailable = await assertRejects(() => newSession(app, user), AppError);
     assertEquals(unavailable.code, "service_unavailable", "never an HS256 fallback");
     const config = { ...app.deps.config, environment: "production" as const };
     const { clock, logger } = app.deps;
@@ -196,7 +194,7 @@ Deno.test("with no current key pair: a sign-in is 503; production refuses to sta
     const production = createKeyService({ config, db: database.db, clock, logger, accessKeys, sealer, revocations });
     await refused(() => production.ensureSigningKey(), "no EdDSA key is current");
     const kid = await app.deps.keys.ensureSigningKey();
-    assertEquals(kidOf((await signIn(app, user)).access_token), kid);
+    assertEquals(headerOf((await newSession(app, user)).access_token).kid, kid);
   } finally {
     await app.close();
   }

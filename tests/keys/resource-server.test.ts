@@ -3,12 +3,13 @@
  * verified by another process that holds no secret: jose's createRemoteJWKSet against the
  * served JWKS.
  */
-import { decodeProtectedHeader } from "jose";
 import { sql } from "kysely";
 import { base64 } from "../../src/encoding.ts";
+import { headerOf } from "../helpers/claims.ts";
 import { assertEquals } from "../helpers/assert.ts";
 import { createTestDatabase } from "../helpers/database.ts";
-import { postJson, verifiedAccount } from "../helpers/http-flows.ts";
+import { runningServer, verifiedAccount } from "../helpers/accounts.ts";
+import { postJson } from "../helpers/http.ts";
 import { startSandbox } from "../helpers/sandbox.ts";
 
 const RESOURCE_SERVER = new URL("../helpers/resource-server.ts", import.meta.url).pathname;
@@ -43,7 +44,7 @@ const database = await createTestDatabase();
 Deno.test.afterAll(() => database.close());
 
 for (const alg of ["EdDSA", "ES256"] as const) {
-  Deno.test(`${alg} access tokens are verified by a resource server from the served JWKS`, async () => {
+  Deno.test(`GET /.well-known/jwks.json: ${alg} access tokens are verified by a resource server from the served JWKS`, async () => {
     await sql`delete from signing_keys`.execute(database.db);
     const server = await startSandbox({
       JWT_SIGNING_ALG: alg,
@@ -55,11 +56,12 @@ for (const alg of ["EdDSA", "ES256"] as const) {
     const metadata = await (await fetch(`${server.url}/.well-known/oauth-authorization-server`)).json();
     const resourceServer = await startResourceServer(`${server.url}/.well-known/jwks.json`, metadata.issuer);
     try {
-      const { email, password } = await verifiedAccount(server.url, alg.toLowerCase());
-      const signin = await postJson(`${server.url}/auth/signin`, { email, password });
+      const api = runningServer(server.url);
+      const { email, password } = await verifiedAccount(api, { label: alg.toLowerCase() });
+      const signin = await postJson(api, "/auth/signin", { email, password });
       assertEquals(signin.status, 200);
       const { access_token: token } = await signin.json();
-      const header = decodeProtectedHeader(token);
+      const header = headerOf(token);
       assertEquals(header.alg, alg);
 
       const verified = await fetch(resourceServer.url, { headers: { Authorization: `Bearer ${token}` } });

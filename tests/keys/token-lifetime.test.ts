@@ -5,11 +5,13 @@
  */
 import { ManualClock } from "../../src/clock.ts";
 import { base64 } from "../../src/encoding.ts";
+import { insertedUser, newSession } from "../helpers/accounts.ts";
 import { createTestApp } from "../helpers/app.ts";
+import { statusOf } from "../helpers/http.ts";
+import { keyOf, reissuedClaims, signAsInsider } from "./_helpers.ts";
+import { getMe, MANY_REQUESTS_ENV } from "../sessions/_helpers.ts";
 import { assertEquals } from "../helpers/assert.ts";
 import { createTestDatabase } from "../helpers/database.ts";
-import { createUser, getMe, MANY_REQUESTS_ENV, signIn, statusOf } from "../sessions/helpers.ts";
-import { claimsOf, keyOf, signAsInsider } from "./insider-tokens.ts";
 
 const TTL = 900;
 const SKEW = 60;
@@ -31,13 +33,13 @@ Deno.test("GET /auth/me refuses access tokens longer-lived than ACCESS_TOKEN_TTL
         const testApp = await createTestApp({ env, clock, database });
         try {
           await testApp.deps.keys.ensureSigningKey();
-          const user = await createUser(database.db, `lifetime-${alg}`);
-          const issued = (await signIn(testApp, user)).access_token;
+          const user = await insertedUser(database.db, `lifetime-${alg}`);
+          const issued = (await newSession(testApp, user)).access_token;
           const key = keyOf(issued);
           assertEquals(key.alg, alg);
           const now = Math.floor(clock.now().getTime() / 1000);
           const statusWith = async (iat: number, exp: number) =>
-            await statusOf(getMe(testApp, await signAsInsider(testApp, key, { ...claimsOf(issued), iat, exp })));
+            await statusOf(getMe(testApp, await signAsInsider(testApp, key, { ...reissuedClaims(issued), iat, exp })));
 
           const refused: Array<[string, number, number]> = [
             ["exp ten years ahead", now, now + 10 * YEAR],

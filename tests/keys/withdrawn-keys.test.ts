@@ -6,12 +6,14 @@
 import { ManualClock } from "../../src/clock.ts";
 import { base64 } from "../../src/encoding.ts";
 import { createLogger } from "../../src/logger.ts";
+import { insertedUser, newSession } from "../helpers/accounts.ts";
 import { createTestApp, type TestApp } from "../helpers/app.ts";
+import { statusOf } from "../helpers/http.ts";
+import { createTestCache } from "../helpers/revocation-cache.ts";
+import { reissuedClaims, signAsInsider } from "./_helpers.ts";
+import { getMe, MANY_REQUESTS_ENV } from "../sessions/_helpers.ts";
 import { assertEquals } from "../helpers/assert.ts";
 import { createTestDatabase } from "../helpers/database.ts";
-import { createTestCache } from "../sessions/cache.ts";
-import { createUser, getMe, MANY_REQUESTS_ENV, signIn, statusOf } from "../sessions/helpers.ts";
-import { claimsOf, signAsInsider } from "./insider-tokens.ts";
 
 const KEY_REFRESH_MS = 10_000;
 
@@ -36,13 +38,13 @@ for (const alg of ["EdDSA", "ES256"] as const) {
     const instances = [a, b];
     try {
       await a.deps.keys.ensureSigningKey();
-      const user = await createUser(database.db, `withdrawn-${alg}`);
+      const user = await insertedUser(database.db, `withdrawn-${alg}`);
 
       /** A standby key (published, so it verifies) and two tokens it signed for a live session. */
       const standbyKeyTokens = async (): Promise<{ kid: string; seen: string; unseen: string }> => {
         const { kid } = await a.deps.keys.generate(alg);
         clock.advance(KEY_REFRESH_MS);
-        const claims = claimsOf((await signIn(a, user)).access_token);
+        const claims = reissuedClaims((await newSession(a, user)).access_token);
         const key = { alg, kid };
         const seen = await signAsInsider(a, key, claims);
         const unseen = await signAsInsider(a, key, { ...claims, jti: crypto.randomUUID() });
@@ -76,7 +78,7 @@ for (const alg of ["EdDSA", "ES256"] as const) {
       });
 
       await t.step("the current key's tokens are untouched", async () => {
-        assertEquals(await statusesOn(instances, (await signIn(b, user)).access_token), [200, 200]);
+        assertEquals(await statusesOn(instances, (await newSession(b, user)).access_token), [200, 200]);
       });
     } finally {
       await a.close();

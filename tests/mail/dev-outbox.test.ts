@@ -3,11 +3,13 @@ import { startMail } from "../../src/mail/mail-runtime.ts";
 import { mailerProbe } from "../../src/mail/mailer-probe.ts";
 import { createSmtpMailer } from "../../src/mail/smtp-mailer.ts";
 import { passwordChangedMail, passwordResetMail } from "../../src/mail/templates.ts";
-import { createTestApp, postJson, testConfig } from "../helpers/app.ts";
+import { NO_RATE_LIMITS } from "../accounts/_helpers.ts";
+import { uniqueEmail } from "../helpers/accounts.ts";
+import { createTestApp, testConfig } from "../helpers/app.ts";
+import { jsonBody } from "../helpers/http.ts";
 import { assert, assertEquals, assertMatch } from "../helpers/assert.ts";
 import { createTestDatabase } from "../helpers/database.ts";
 import { startSmtpPeer } from "../helpers/smtp.ts";
-import { NO_RATE_LIMITS, uniqueEmail } from "../accounts/_harness.ts";
 import { PRODUCTION_ENV } from "../helpers/env.ts";
 
 const database = await createTestDatabase();
@@ -32,17 +34,17 @@ Deno.test("without SMTP, development delivers into /dev/outbox and a tester can 
     assert(mail.devOutbox, "development has an outbox");
     assertEquals(mail.mailer.kind, "outbox");
     const email = uniqueEmail("tester");
-    await app.request("/auth/signup", postJson({ email, password: "correct horse battery" }));
+    await app.request("/auth/signup", jsonBody({ email, password: "correct horse battery" }));
     const otp = await tickUntil(clock, async () => (await outbox(app)).find((m) => m.to === email)?.otp);
     assertMatch(otp, /^\d{6}$/);
-    assertEquals((await app.request("/auth/verify-email", postJson({ email, otp }))).status, 200);
+    assertEquals((await app.request("/auth/verify-email", jsonBody({ email, otp }))).status, 200);
 
-    await app.request("/auth/request-password-reset", postJson({ email }));
+    await app.request("/auth/request-password-reset", jsonBody({ email }));
     const token = await tickUntil(clock, async () => (await outbox(app)).find((m) => m.to === email)?.reset_token);
     const messages = await outbox(app);
     assertEquals(messages[0].reset_token, token, "newest first");
     assertEquals(messages[0].subject, "Reset your Jessy AI password");
-    const reset = await app.request("/auth/reset-password", postJson({ token, new_password: "a new passphrase" }));
+    const reset = await app.request("/auth/reset-password", jsonBody({ token, new_password: "a new passphrase" }));
     assertEquals(reset.status, 200);
   } finally {
     await mail.close();

@@ -1,9 +1,11 @@
 import { createSmtpMailer } from "../../src/mail/smtp-mailer.ts";
+import { postJson } from "../helpers/http.ts";
 import { claimDueMail } from "../../src/repositories/mail-outbox.ts";
 import { backoffMs, createMailWorker } from "../../src/mail/outbox-worker.ts";
 import { assert, assertEquals } from "../helpers/assert.ts";
 import { otpOf, startSmtpPeer } from "../helpers/smtp.ts";
-import { accountsApp, accountsBackends, PASSWORD, uniqueEmail } from "../accounts/_harness.ts";
+import { accountsApp, accountsBackends } from "../accounts/_helpers.ts";
+import { PASSWORD, uniqueEmail } from "../helpers/accounts.ts";
 
 const { database, smtp } = await accountsBackends();
 
@@ -31,7 +33,7 @@ Deno.test("with SMTP down, signup still answers 201; the code arrives once SMTP 
   let revived: Awaited<ReturnType<typeof startSmtpPeer>> | undefined;
   try {
     const email = uniqueEmail("outage");
-    assertEquals((await app.post("/auth/signup", { email, password: PASSWORD })).status, 201);
+    assertEquals((await postJson(app, "/auth/signup", { email, password: PASSWORD })).status, 201);
     assertEquals(await app.worker.runOnce(), 0);
     const [failed] = await outboxRows(email);
     assertEquals([failed.status, failed.attempts], ["pending", 1]);
@@ -46,7 +48,7 @@ Deno.test("with SMTP down, signup still answers 201; the code arrives once SMTP 
     assertEquals(await app.worker.runOnce(), 0);
     const mails = await revived.waitForMail(email);
     assertEquals(mails.length, 1);
-    assertEquals((await app.post("/auth/verify-email", { email, otp: otpOf(mails[0]) })).status, 200);
+    assertEquals((await postJson(app, "/auth/verify-email", { email, otp: otpOf(mails[0]) })).status, 200);
     const [sent] = await outboxRows(email);
     assertEquals([sent.status, sent.attempts, sent.text_body, sent.html_body], ["sent", 2, null, null]);
   } finally {
@@ -61,7 +63,7 @@ Deno.test("two workers on one outbox deliver each mail exactly once", async () =
   const other = createMailWorker({ db: database.db, mailer, clock: app.clock, logger: app.logger, batchSize: 3 });
   try {
     const emails = Array.from({ length: 12 }, () => uniqueEmail("pair"));
-    for (const email of emails) await app.post("/auth/signup", { email, password: PASSWORD });
+    for (const email of emails) await postJson(app, "/auth/signup", { email, password: PASSWORD });
     const [a, b] = await Promise.all([drain(() => app.worker.runOnce()), drain(() => other.runOnce())]);
     assertEquals(a + b, 12);
     for (const email of emails) assertEquals(smtp.inbox(email).length, 1, email);
@@ -76,7 +78,7 @@ Deno.test("a mail claimed by a worker that died comes back when its lease ends",
   try {
     await app.deliverMail();
     const email = uniqueEmail("lease");
-    await app.post("/auth/signup", { email, password: PASSWORD });
+    await postJson(app, "/auth/signup", { email, password: PASSWORD });
     const now = app.clock.now();
     const claimed = await claimDueMail(database.db, {
       now,
@@ -97,7 +99,7 @@ Deno.test("after its last attempt a mail is marked failed and its bodies are cle
   const app = await accountsApp(database, { port: await deadPort() }, { maxAttempts: 2 });
   try {
     const email = uniqueEmail("giveup");
-    await app.post("/auth/signup", { email, password: PASSWORD });
+    await postJson(app, "/auth/signup", { email, password: PASSWORD });
     await app.worker.runOnce();
     app.clock.advance(3_600_000);
     await app.worker.runOnce();
@@ -124,12 +126,12 @@ Deno.test("a started worker delivers at once, then every interval, and stops cle
   };
   try {
     const first = uniqueEmail("background");
-    await app.post("/auth/signup", { email: first, password: PASSWORD });
+    await postJson(app, "/auth/signup", { email: first, password: PASSWORD });
     worker.start();
     assertEquals(await delivered(first), 1, "the first poll comes at once");
 
     const second = uniqueEmail("background");
-    await app.post("/auth/signup", { email: second, password: PASSWORD });
+    await postJson(app, "/auth/signup", { email: second, password: PASSWORD });
     clock.advance(intervalMs - 1);
     assertEquals(await delivered(second, 100), 0, "not before the interval ends");
     clock.advance(1);

@@ -1,8 +1,8 @@
 import { assert, assertEquals } from "../helpers/assert.ts";
-import { accountsApp, accountsBackends } from "../accounts/_harness.ts";
-import { adminKey, withKey } from "../admin/_harness.ts";
-import { postAs } from "../selfservice/_helpers.ts";
-import { codeNow, enrolledAccount, mfaToken, nextStep, PASSWORD } from "./_flows.ts";
+import { accountsApp, accountsBackends } from "../accounts/_helpers.ts";
+import { adminKey } from "../admin/_helpers.ts";
+import { bearer, postAs, postJson } from "../helpers/http.ts";
+import { codeNow, enrolledAccount, mfaToken, nextStep, PASSWORD } from "./_helpers.ts";
 
 const { database, smtp } = await accountsBackends();
 
@@ -17,12 +17,12 @@ function userIdOf(accessToken: string): string {
 Deno.test("DELETE /admin/users/{id}/mfa turns the factor off, records the actor and mails the owner", async () => {
   const app = await accountsApp(database, smtp);
   try {
-    const account = await enrolledAccount(app, smtp, "adminoff");
+    const account = await enrolledAccount(app, "adminoff");
     const userId = userIdOf(account.tokens.access_token);
     const key = await adminKey(app, ["users:write"], { name: "support-desk" });
-    const response = await app.request(`/admin/users/${userId}/mfa`, withKey(key, { method: "DELETE" }));
+    const response = await app.request(`/admin/users/${userId}/mfa`, bearer(key, { method: "DELETE" }));
     assertEquals(response.status, 204);
-    const signin = await (await app.post("/auth/signin", { email: account.email, password: PASSWORD })).json();
+    const signin = await (await postJson(app, "/auth/signin", { email: account.email, password: PASSWORD })).json();
     assert(signin.access_token, "the password alone signs in again");
     const event = await database.db.selectFrom("security_events").select(["type", "actor"])
       .where("user_id", "=", userId).where("type", "=", "mfa_disabled").executeTakeFirstOrThrow();
@@ -34,7 +34,7 @@ Deno.test("DELETE /admin/users/{id}/mfa turns the factor off, records the actor 
     );
     const unknown = await app.request(
       "/admin/users/00000000-0000-4000-8000-000000000000/mfa",
-      withKey(key, { method: "DELETE" }),
+      bearer(key, { method: "DELETE" }),
     );
     assertEquals(unknown.status, 404);
     await unknown.body?.cancel();
@@ -46,7 +46,7 @@ Deno.test("DELETE /admin/users/{id}/mfa turns the factor off, records the actor 
 Deno.test("POST /auth/mfa/disable with a factor on: a password alone is 403 mfa_code_required; an aal-1 session cannot skip it", async () => {
   const app = await accountsApp(database, smtp);
   try {
-    const account = await enrolledAccount(app, smtp, "disable");
+    const account = await enrolledAccount(app, "disable");
     // The enrolling session signed in with a password alone (aal 1), a minute ago
     const noProof = await postAs(app, "/auth/mfa/disable", account.tokens.access_token, {});
     assertEquals([noProof.status, await problemCode(noProof)], [403, "reauthentication_required"]);
@@ -78,21 +78,22 @@ Deno.test("POST /auth/mfa/disable with a factor on: a password alone is 403 mfa_
 Deno.test("POST /auth/mfa/recovery-codes with a fresh aal-2 session: 10 new codes, the old ones dead", async () => {
   const app = await accountsApp(database, smtp);
   try {
-    const account = await enrolledAccount(app, smtp, "regen");
+    const account = await enrolledAccount(app, "regen");
     const token = await mfaToken(app, account.email, PASSWORD);
-    const pair = await (await app.post("/auth/mfa/verify", { mfa_token: token, code: codeNow(app, account.secret) }))
-      .json();
+    const pair =
+      await (await postJson(app, "/auth/mfa/verify", { mfa_token: token, code: codeNow(app, account.secret) }))
+        .json();
     const response = await postAs(app, "/auth/mfa/recovery-codes", pair.access_token, {});
     assertEquals(response.status, 200, await response.clone().text());
     const { recovery_codes: fresh } = await response.json();
     assertEquals(fresh.length, 10);
     nextStep(app);
-    const old = await app.post("/auth/mfa/verify", {
+    const old = await postJson(app, "/auth/mfa/verify", {
       mfa_token: await mfaToken(app, account.email, PASSWORD),
       code: account.recoveryCodes[0],
     });
     assertEquals(await problemCode(old), "invalid_mfa_code");
-    const renewed = await app.post("/auth/mfa/verify", {
+    const renewed = await postJson(app, "/auth/mfa/verify", {
       mfa_token: await mfaToken(app, account.email, PASSWORD),
       code: fresh[0],
     });
@@ -110,7 +111,7 @@ Deno.test("POST /auth/mfa/recovery-codes with a fresh aal-2 session: 10 new code
 Deno.test("POST /auth/mfa/totp while a factor is on is 409 conflict; recovery codes are stored only as HMACs", async () => {
   const app = await accountsApp(database, smtp);
   try {
-    const account = await enrolledAccount(app, smtp, "activate");
+    const account = await enrolledAccount(app, "activate");
     const again = await postAs(app, "/auth/mfa/totp", account.tokens.access_token, {
       current_password: PASSWORD,
       mfa_code: codeNow(app, account.secret),
@@ -130,7 +131,7 @@ Deno.test("POST /auth/mfa/totp while a factor is on is 409 conflict; recovery co
 Deno.test("POST /auth/change-password, /auth/change-email, /auth/delete-account with a factor on need mfa_code beside the password", async () => {
   const app = await accountsApp(database, smtp, { env: { RATE_LIMIT_SENSITIVE_PER_MINUTE: "1000" } });
   try {
-    const account = await enrolledAccount(app, smtp, "sensitive");
+    const account = await enrolledAccount(app, "sensitive");
     const access = account.tokens.access_token;
     const requests: [string, Record<string, string>][] = [
       ["/auth/change-password", { current_password: PASSWORD, new_password: "tangerine submarine orchestra 42" }],
@@ -158,7 +159,7 @@ Deno.test("POST /auth/change-password, /auth/change-email, /auth/delete-account 
 Deno.test("POST /auth/reauthenticate gives the session a pair with a fresh auth_time at aal 2; sensitive routes then take it alone", async () => {
   const app = await accountsApp(database, smtp, { env: { RATE_LIMIT_SENSITIVE_PER_MINUTE: "1000" } });
   try {
-    const account = await enrolledAccount(app, smtp, "reauth");
+    const account = await enrolledAccount(app, "reauth");
     app.clock.advance(600_000);
     const stale = await postAs(app, "/auth/mfa/recovery-codes", account.tokens.access_token, {});
     assertEquals([stale.status, await problemCode(stale)], [403, "reauthentication_required"]);
@@ -180,7 +181,7 @@ Deno.test("POST /auth/reauthenticate gives the session a pair with a fresh auth_
     assertEquals(regenerated.status, 200);
     await regenerated.body?.cancel();
     // The session's earlier refresh token is spent
-    const old = await app.post("/auth/refresh", { refresh_token: account.tokens.refresh_token });
+    const old = await postJson(app, "/auth/refresh", { refresh_token: account.tokens.refresh_token });
     assertEquals(old.status, 401);
     await old.body?.cancel();
   } finally {

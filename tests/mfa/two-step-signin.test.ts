@@ -1,14 +1,16 @@
 import { assert, assertEquals } from "../helpers/assert.ts";
-import { accountsApp, accountsBackends } from "../accounts/_harness.ts";
-import { postAs, verifiedAccount } from "../selfservice/_helpers.ts";
-import { claimsOf, codeNow, enrolledAccount, mfaToken, PASSWORD } from "./_flows.ts";
+import { accountsApp, accountsBackends } from "../accounts/_helpers.ts";
+import { signedInAccount } from "../helpers/accounts.ts";
+import { claimsOf } from "../helpers/claims.ts";
+import { postAs, postJson } from "../helpers/http.ts";
+import { codeNow, enrolledAccount, mfaToken, PASSWORD } from "./_helpers.ts";
 
 const { database, smtp } = await accountsBackends();
 
 Deno.test("POST /auth/mfa/totp returns the secret, an otpauth URI with MFA_ISSUER and the address, and a QR SVG", async () => {
   const app = await accountsApp(database, smtp, { env: { MFA_ISSUER: "Acme Test" } });
   try {
-    const { email, tokens } = await verifiedAccount(app, smtp, "enrol");
+    const { email, tokens } = await signedInAccount(app, { label: "enrol" });
     const response = await postAs(app, "/auth/mfa/totp", tokens.access_token, {});
     assertEquals(response.status, 200);
     const body = await response.json();
@@ -20,19 +22,19 @@ Deno.test("POST /auth/mfa/totp returns the secret, an otpauth URI with MFA_ISSUE
     assert(decodeURIComponent(uri.pathname).endsWith(`Acme Test:${email}`), uri.pathname);
     assert(body.qr_svg.startsWith("<svg"), body.qr_svg.slice(0, 20));
     // Nothing changes for sign-in until the first code
-    const signin = await (await app.post("/auth/signin", { email, password: PASSWORD })).json();
+    const signin = await (await postJson(app, "/auth/signin", { email, password: PASSWORD })).json();
     assert(signin.access_token, "a pending enrolment does not ask for a second factor");
   } finally {
     await app.close();
   }
 });
 
-Deno.test("POST /auth/signin with a factor on answers mfa_required and no token; verify gives a pair at aal 2", async () => {
+Deno.test("POST /auth/mfa/totp/activate turns the factor on: POST /auth/signin answers mfa_required and no token, verify gives a pair at aal 2, GET /auth/mfa reports it", async () => {
   const app = await accountsApp(database, smtp);
   try {
-    const account = await enrolledAccount(app, smtp, "twostep");
+    const account = await enrolledAccount(app, "twostep");
     assertEquals(account.recoveryCodes.length, 10);
-    const response = await app.post("/auth/signin", { email: account.email, password: PASSWORD });
+    const response = await postJson(app, "/auth/signin", { email: account.email, password: PASSWORD });
     assertEquals(response.status, 200);
     const challenge = await response.json();
     assertEquals(Object.keys(challenge).sort(), ["expires_in", "methods", "mfa_required", "mfa_token"]);
@@ -40,7 +42,7 @@ Deno.test("POST /auth/signin with a factor on answers mfa_required and no token;
     assertEquals(challenge.expires_in, 300);
     assertEquals(challenge.methods, ["totp", "recovery_code"]);
 
-    const verified = await app.post("/auth/mfa/verify", {
+    const verified = await postJson(app, "/auth/mfa/verify", {
       mfa_token: challenge.mfa_token,
       code: codeNow(app, account.secret),
     });
@@ -53,7 +55,7 @@ Deno.test("POST /auth/signin with a factor on answers mfa_required and no token;
 
     // A refresh proves nothing new: it keeps how and when the sign-in was proven
     app.clock.advance(60_000);
-    const refreshed = await (await app.post("/auth/refresh", { refresh_token: pair.refresh_token })).json();
+    const refreshed = await (await postJson(app, "/auth/refresh", { refresh_token: pair.refresh_token })).json();
     const refreshedClaims = claimsOf(refreshed.access_token);
     assertEquals(refreshedClaims.amr, ["pwd", "otp"]);
     assertEquals(refreshedClaims.aal, 2);
@@ -81,9 +83,9 @@ Deno.test("POST /auth/signin with a factor on answers mfa_required and no token;
 Deno.test("POST /auth/mfa/verify with a recovery code signs in with amr pwd+mfa, uses it up and mails the owner", async () => {
   const app = await accountsApp(database, smtp);
   try {
-    const account = await enrolledAccount(app, smtp, "recovery");
+    const account = await enrolledAccount(app, "recovery");
     const token = await mfaToken(app, account.email, PASSWORD);
-    const verified = await app.post("/auth/mfa/verify", {
+    const verified = await postJson(app, "/auth/mfa/verify", {
       mfa_token: token,
       code: account.recoveryCodes[0].toUpperCase(),
     });
@@ -92,7 +94,7 @@ Deno.test("POST /auth/mfa/verify with a recovery code signs in with amr pwd+mfa,
     assertEquals(claims.amr, ["pwd", "mfa"]);
     assertEquals(claims.aal, 2);
 
-    const again = await app.post("/auth/mfa/verify", {
+    const again = await postJson(app, "/auth/mfa/verify", {
       mfa_token: await mfaToken(app, account.email, PASSWORD),
       code: account.recoveryCodes[0],
     });
@@ -110,7 +112,7 @@ Deno.test("POST /auth/mfa/verify with a recovery code signs in with amr pwd+mfa,
 Deno.test("POST /auth/signin without a factor still signs in with amr pwd at aal 1", async () => {
   const app = await accountsApp(database, smtp);
   try {
-    const { tokens } = await verifiedAccount(app, smtp, "plain");
+    const { tokens } = await signedInAccount(app, { label: "plain" });
     const claims = claimsOf(tokens.access_token);
     assertEquals(claims.amr, ["pwd"]);
     assertEquals(claims.aal, 1);
@@ -123,12 +125,12 @@ Deno.test("POST /auth/signin without a factor still signs in with amr pwd at aal
 Deno.test("GET /dev/mfa/code answers the factor's current code in development; 404 for an address without one", async () => {
   const app = await accountsApp(database, smtp);
   try {
-    const account = await enrolledAccount(app, smtp, "devcode");
+    const account = await enrolledAccount(app, "devcode");
     const response = await app.request(`/dev/mfa/code?email=${encodeURIComponent(account.email.toUpperCase())}`);
     assertEquals(response.status, 200);
     const { code } = await response.json();
     assertEquals(code, codeNow(app, account.secret));
-    const verified = await app.post("/auth/mfa/verify", {
+    const verified = await postJson(app, "/auth/mfa/verify", {
       mfa_token: await mfaToken(app, account.email, PASSWORD),
       code,
     });

@@ -11,18 +11,13 @@ import { withEvents } from "../../src/services/audit-trail.ts";
 import { assertEquals, assertRejects } from "../helpers/assert.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
 import { otpOf } from "../helpers/smtp.ts";
-import { type AccountsApp, accountsApp, accountsBackends, uniqueEmail } from "../accounts/_harness.ts";
-import { adminKey, withKey } from "../admin/_harness.ts";
-import { bearer, refresh } from "../sessions/helpers.ts";
-import {
-  mailWithSubject,
-  PASSWORD,
-  postAs,
-  sessionIdOf,
-  signIn,
-  tokenIn,
-  verifiedAccount,
-} from "../selfservice/_helpers.ts";
+import { type AccountsApp, accountsApp, accountsBackends } from "../accounts/_helpers.ts";
+import { adminKey } from "../admin/_helpers.ts";
+import { PASSWORD, signedInAccount, signIn, uniqueEmail } from "../helpers/accounts.ts";
+import { bearer, postAs, postJson } from "../helpers/http.ts";
+import { mailWithSubject, tokenIn } from "../selfservice/_helpers.ts";
+import { refresh } from "../sessions/_helpers.ts";
+import { claimsOf } from "../helpers/claims.ts";
 
 const { database, smtp } = await accountsBackends();
 const TOKEN = "metrics-token-0123456789abcdef0123456789abcdef";
@@ -58,13 +53,13 @@ Deno.test("auth_events_total: after sign-up, verification, sign-in, every self-s
   const app = await accountsApp(database, smtp, { env: { METRICS_TOKEN: TOKEN } });
   try {
     // Sign-up, a wrong code, a resend, the right code, a sign-in and a failed one
-    const { email, tokens } = await verifiedAccount(app, smtp, "audited");
+    const { email, tokens } = await signedInAccount(app, { label: "audited" });
     const pending = uniqueEmail("pending");
-    await expectStatus(app.post("/auth/signup", { email: pending, password: PASSWORD }), 201);
-    await expectStatus(app.post("/auth/verify-email", { email: pending, otp: "000000" }), 400);
-    await expectStatus(app.post("/auth/resend-email-verification-otp", { email: pending }), 202);
+    await expectStatus(postJson(app, "/auth/signup", { email: pending, password: PASSWORD }), 201);
+    await expectStatus(postJson(app, "/auth/verify-email", { email: pending, otp: "000000" }), 400);
+    await expectStatus(postJson(app, "/auth/resend-email-verification-otp", { email: pending }), 202);
     await app.deliverMail();
-    await expectStatus(app.post("/auth/signin", { email, password: "not the password" }), 401);
+    await expectStatus(postJson(app, "/auth/signin", { email, password: "not the password" }), 401);
 
     // Profile, a wrong current password, a password change
     const patch = { method: "PATCH", headers: { "Content-Type": "application/json" }, body: '{"name":"Renamed"}' };
@@ -90,13 +85,13 @@ Deno.test("auth_events_total: after sign-up, verification, sign-in, every self-s
     await expectStatus(postAs(app, "/auth/confirm-email-change", afterChange.access_token, { otp: wrongOtp }), 400);
     await expectStatus(postAs(app, "/auth/confirm-email-change", afterChange.access_token, { otp }), 200);
     const revert = tokenIn(await mailWithSubject(app, smtp, email, "Your Jessy AI address was changed"), "revert");
-    await expectStatus(app.post("/auth/revert-email-change", { token: revert }), 200);
+    await expectStatus(postJson(app, "/auth/revert-email-change", { token: revert }), 200);
 
     // A password reset (the revert mailed one link; a request mails another after the minute's throttle)
     app.clock.advance(61_000);
-    await expectStatus(app.post("/auth/request-password-reset", { email }), 202);
+    await expectStatus(postJson(app, "/auth/request-password-reset", { email }), 202);
     const reset = tokenIn(await mailWithSubject(app, smtp, email, "Reset your Jessy AI password"), "reset");
-    await expectStatus(app.post("/auth/reset-password", { token: reset, new_password: PASSWORD }), 200);
+    await expectStatus(postJson(app, "/auth/reset-password", { token: reset, new_password: PASSWORD }), 200);
 
     // Sessions: one revoked by id, a logout, a refresh token replayed within the grace window and
     // reused past it, logout-all
@@ -105,7 +100,7 @@ Deno.test("auth_events_total: after sign-up, verification, sign-in, every self-s
     const third = await signIn(app, email);
     await expectStatus(
       app.request(
-        `/auth/sessions/${sessionIdOf(second.access_token)}`,
+        `/auth/sessions/${claimsOf(second.access_token).sid}`,
         bearer(first.access_token, { method: "DELETE" }),
       ),
       204,
@@ -123,7 +118,7 @@ Deno.test("auth_events_total: after sign-up, verification, sign-in, every self-s
     await expectStatus(postAs(app, "/auth/delete-account", fifth.access_token, { current_password: "wrong" }), 400);
     await expectStatus(postAs(app, "/auth/delete-account", fifth.access_token, { current_password: PASSWORD }), 202);
     const cancel = tokenIn(await mailWithSubject(app, smtp, email, "Your Jessy AI account will be deleted"), "cancel");
-    await expectStatus(app.post("/auth/cancel-account-deletion", { token: cancel }), 200);
+    await expectStatus(postJson(app, "/auth/cancel-account-deletion", { token: cancel }), 200);
 
     // An administrator's actions on the account
     const key = await adminKey(app, ["users:write"]);
@@ -131,7 +126,7 @@ Deno.test("auth_events_total: after sign-up, verification, sign-in, every self-s
     const admin = (path: string, method = "POST", body?: unknown) =>
       app.request(
         path,
-        withKey(key, {
+        bearer(key, {
           method,
           ...(body ? { headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) } : {}),
         }),

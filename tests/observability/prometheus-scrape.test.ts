@@ -5,21 +5,19 @@
  */
 import { assertEquals } from "../helpers/assert.ts";
 import { freeServicePort } from "../helpers/free-port.ts";
-import { otpFromOutbox, postJson } from "../helpers/http-flows.ts";
+import { mailedCode, runningServer } from "../helpers/accounts.ts";
+import { postJson } from "../helpers/http.ts";
 import { skipWithout } from "../helpers/installed.ts";
 import { startServer } from "../helpers/server.ts";
-import { startPrometheus } from "./_prometheus.ts";
+import { until, untilPasses } from "../helpers/until.ts";
+import { SCRAPES, startPrometheus } from "./_helpers.ts";
 
 /** Waits for a log line of the server, such as the metrics listener's. */
 async function logLine(lines: Array<Record<string, unknown>>, message: string): Promise<Record<string, unknown>> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const line = lines.find((candidate) => candidate.message === message);
-    if (line) return line;
-    if (Date.now() > deadline) throw new Error(`no "${message}" line: ${JSON.stringify(lines)}`);
-    // The server is another process: its log arrives on its own schedule
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  const found = () => lines.find((candidate) => candidate.message === message);
+  // The server is another process: its log arrives on its own schedule
+  await until(() => found() !== undefined, { timeout: 10_000, interval: 50, what: `a "${message}" log line` });
+  return found()!;
 }
 
 Deno.test({
@@ -42,6 +40,7 @@ Deno.test({
       const prometheus = await startPrometheus(`127.0.0.1:${metricsPort}`);
       try {
         const base = server.url;
+        const api = runningServer(base);
         const email = `prom-${crypto.randomUUID().slice(0, 8)}@example.com`;
         const password = "correct horse battery staple";
         const statuses: number[] = [];
@@ -50,15 +49,15 @@ Deno.test({
           statuses.push(answered.status);
           return answered;
         };
-        await (await send(postJson(`${base}/auth/signup`, { email, password }))).body?.cancel();
-        const otp = await otpFromOutbox(base, email);
-        await (await send(postJson(`${base}/auth/verify-email`, { email, otp }))).body?.cancel();
-        await (await send(postJson(`${base}/auth/signin`, { email, password: "wrong password here" }))).body?.cancel();
-        const signin = await send(postJson(`${base}/auth/signin`, { email, password }));
+        await (await send(postJson(api, "/auth/signup", { email, password }))).body?.cancel();
+        const otp = await mailedCode(api, email);
+        await (await send(postJson(api, "/auth/verify-email", { email, otp }))).body?.cancel();
+        await (await send(postJson(api, "/auth/signin", { email, password: "wrong password here" }))).body?.cancel();
+        const signin = await send(postJson(api, "/auth/signin", { email, password }));
         const tokens = await signin.json();
         await (await send(fetch(`${base}/auth/me`, { headers: { Authorization: `Bearer ${tokens.access_token}` } })))
           .body?.cancel();
-        await (await send(postJson(`${base}/auth/refresh`, { refresh_token: tokens.refresh_token }))).body?.cancel();
+        await (await send(postJson(api, "/auth/refresh", { refresh_token: tokens.refresh_token }))).body?.cancel();
         for (let i = 0; i < 3; i++) await (await send(fetch(`${base}/security-test`))).body?.cancel();
         assertEquals(statuses, [201, 200, 401, 200, 200, 200, 200, 200, 429]);
 
@@ -66,7 +65,7 @@ Deno.test({
           const samples = await prometheus.query(promql);
           return samples.length === 1 ? samples[0].value : samples.length === 0 ? undefined : NaN;
         };
-        await prometheus.eventually(async () => {
+        await untilPasses(async () => {
           assertEquals(
             {
               signup: await value('auth_events_total{type="signup"}'),
@@ -136,7 +135,7 @@ Deno.test({
               up: 1,
             },
           );
-        });
+        }, SCRAPES);
         // Process metrics work under Deno: CPU time and resident memory are read, not zero
         assertEquals((await value("process_cpu_seconds_total"))! > 0, true);
         assertEquals((await value("process_resident_memory_bytes"))! > 0, true);

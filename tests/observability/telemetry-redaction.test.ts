@@ -8,7 +8,7 @@
  */
 import { assert, assertEquals } from "../helpers/assert.ts";
 import { startServer } from "../helpers/server.ts";
-import { eventually } from "../helpers/eventually.ts";
+import { untilPasses } from "../helpers/until.ts";
 
 interface Attribute {
   key: string;
@@ -76,7 +76,7 @@ Deno.test({
       const paths = [`/admin/users?${query}`, `/dev/mfa/code?${query}`, `/health/live?${query}`, `/nowhere?${query}`];
       for (const path of paths) await (await fetch(`${server.url}${path}`)).body?.cancel();
 
-      await eventually(() => {
+      await untilPasses(() => {
         const servers = spansOf(receiver.received.traces).filter((span) => span.kind === SERVER_KIND);
         assertEquals(servers.length, paths.length, "one server span per request");
         assert(receiver.received.metrics.some((payload) => payload.includes("http.server.request.duration")));

@@ -4,9 +4,9 @@
  * children, and the trace_id a problem body and the access log carry is that trace's id.
  */
 import { assert, assertEquals } from "../helpers/assert.ts";
-import { postJson } from "../helpers/http-flows.ts";
+import { postJson, serverAt } from "../helpers/http.ts";
 import { startServer } from "../helpers/server.ts";
-import { eventually } from "../helpers/eventually.ts";
+import { untilPasses } from "../helpers/until.ts";
 
 interface ReceivedSpan {
   traceId: string;
@@ -54,16 +54,22 @@ Deno.test({
     });
     try {
       const email = `trace-${crypto.randomUUID().slice(0, 8)}@example.com`;
-      const signup = await postJson(`${server.url}/auth/signup`, { email, password: "correct horse battery staple" });
+      const signup = await postJson(serverAt(server.url), "/auth/signup", {
+        email,
+        password: "correct horse battery staple",
+      });
       assertEquals(signup.status, 201);
       await signup.body?.cancel();
-      const signin = await postJson(`${server.url}/auth/signin`, { email, password: "not the password at all" });
+      const signin = await postJson(serverAt(server.url), "/auth/signin", {
+        email,
+        password: "not the password at all",
+      });
       assertEquals(signin.status, 401);
       const problem = await signin.json();
       assert(/^[0-9a-f]{32}$/.test(problem.trace_id), `no trace_id in ${JSON.stringify(problem)}`);
       const requestId = signin.headers.get("X-Request-ID");
 
-      await eventually(() => {
+      await untilPasses(() => {
         const trace = receiver.spans.filter((span) => span.traceId === problem.trace_id);
         const names = trace.map((span) => span.name);
         assertEquals(trace.filter((span) => span.kind === SERVER_KIND).length, 1, `server spans in ${names}`);
@@ -95,7 +101,7 @@ Deno.test({
       assert(!signupTraces.has(problem.trace_id));
 
       // The access log line of the request names the same trace
-      await eventually(() => {
+      await untilPasses(() => {
         const line = server.lines.find((candidate) =>
           candidate.message === "request" && candidate.request_id === requestId
         );

@@ -13,7 +13,9 @@ import { systemClock } from "../../src/clock.ts";
 import { PAGE_DEFINITIONS } from "../../src/routes/pages/page-definitions.ts";
 import { assert, assertEquals } from "../helpers/assert.ts";
 import { launchBrowser, recordRequests, screenshot } from "../helpers/browser.ts";
-import { postJson, verifiedAccount } from "../helpers/http-flows.ts";
+import { runningServer, verifiedAccount } from "../helpers/accounts.ts";
+import { postJson, serverAt } from "../helpers/http.ts";
+import { until } from "../helpers/until.ts";
 import { skipWithout } from "../helpers/installed.ts";
 import { type Sandbox, startSandbox } from "../helpers/sandbox.ts";
 
@@ -39,20 +41,17 @@ interface OutboxMessage {
 
 /** Polls GET /dev/outbox for a mail to `to` with `subject` not seen before; returns it. */
 async function nextMail(sandbox: Sandbox, to: string, subject: string, seen: Set<string>): Promise<OutboxMessage> {
-  const deadline = Date.now() + TIMEOUT_MS;
-  while (Date.now() < deadline) {
+  let found: OutboxMessage | undefined;
+  // Real time: the sandbox's outbox worker delivers on its own timer
+  await until(async () => {
     const { messages } = await (await fetch(`${sandbox.url}/dev/outbox?limit=100`)).json() as {
       messages: OutboxMessage[];
     };
-    const found = messages.find((m) => m.to === to && m.subject === subject && !seen.has(m.id));
-    if (found) {
-      seen.add(found.id);
-      return found;
-    }
-    // Real time: the sandbox's outbox worker delivers on its own timer
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`no new "${subject}" mail to ${to}`);
+    found = messages.find((m) => m.to === to && m.subject === subject && !seen.has(m.id));
+    return found !== undefined;
+  }, { timeout: TIMEOUT_MS, interval: 100, what: `a new "${subject}" mail to ${to}` });
+  seen.add(found!.id);
+  return found!;
 }
 
 /** The mailed link, on this sandbox: the same path and fragment (APP_URL names another port). */
@@ -64,18 +63,18 @@ function onSandbox(sandbox: Sandbox, link: string | undefined): string {
 }
 
 async function requestReset(sandbox: Sandbox, email: string, seen: Set<string>): Promise<OutboxMessage> {
-  assertEquals((await postJson(`${sandbox.url}/auth/request-password-reset`, { email })).status, 202);
+  assertEquals((await postJson(serverAt(sandbox.url), "/auth/request-password-reset", { email })).status, 202);
   return await nextMail(sandbox, email, RESET_SUBJECT, seen);
 }
 
 async function signInStatus(sandbox: Sandbox, email: string, password: string): Promise<number> {
-  const response = await postJson(`${sandbox.url}/auth/signin`, { email, password });
+  const response = await postJson(serverAt(sandbox.url), "/auth/signin", { email, password });
   await response.body?.cancel();
   return response.status;
 }
 
 async function accessToken(sandbox: Sandbox, email: string, password: string): Promise<string> {
-  const response = await postJson(`${sandbox.url}/auth/signin`, { email, password });
+  const response = await postJson(serverAt(sandbox.url), "/auth/signin", { email, password });
   assertEquals(response.status, 200);
   return (await response.json()).access_token;
 }
@@ -147,7 +146,7 @@ Deno.test({
     let page = await context.newPage();
     try {
       await t.step("GET /account/reset-password: a refused, then an accepted reset; the link works once", async () => {
-        const { email, password } = await verifiedAccount(sandbox.url, "page-reset");
+        const { email, password } = await verifiedAccount(runningServer(sandbox.url), { label: "page-reset" });
         const mail = await requestReset(sandbox, email, seen);
         const link = onSandbox(sandbox, mail.link);
         await maybeScreenshots(context, phone, link, "reset-password");
@@ -187,7 +186,7 @@ Deno.test({
       });
 
       await t.step("an expired reset link says so; the page mails a new link", async () => {
-        const { email } = await verifiedAccount(sandbox.url, "page-expired");
+        const { email } = await verifiedAccount(runningServer(sandbox.url), { label: "page-expired" });
         const mail = await requestReset(sandbox, email, seen);
         skippedMs += 16 * 60_000;
         page = await context.newPage();
@@ -206,19 +205,18 @@ Deno.test({
       await t.step(
         "GET /account/revert-email-change: the old address comes back; its reset mail finishes it",
         async () => {
-          const { email, password } = await verifiedAccount(sandbox.url, "page-revert");
+          const { email, password } = await verifiedAccount(runningServer(sandbox.url), { label: "page-revert" });
           const token = await accessToken(sandbox, email, password);
           const newEmail = `moved-${crypto.randomUUID().slice(0, 8)}@example.com`;
           const auth = { Authorization: `Bearer ${token}` };
-          const change = await postJson(
-            `${sandbox.url}/auth/change-email`,
-            { current_password: password, new_email: newEmail },
-            auth,
-          );
+          const change = await postJson(serverAt(sandbox.url), "/auth/change-email", {
+            current_password: password,
+            new_email: newEmail,
+          }, auth);
           assertEquals(change.status, 202);
           const code = await nextMail(sandbox, newEmail, "Confirm your new Jessy AI address", seen) as { otp?: string };
           assertEquals(
-            (await postJson(`${sandbox.url}/auth/confirm-email-change`, { otp: code.otp }, auth)).status,
+            (await postJson(serverAt(sandbox.url), "/auth/confirm-email-change", { otp: code.otp }, auth)).status,
             200,
           );
           const changed = await nextMail(sandbox, email, "Your Jessy AI address was changed", seen);
@@ -248,9 +246,9 @@ Deno.test({
       );
 
       await t.step("GET /account/cancel-account-deletion: the account is kept and signs in", async () => {
-        const { email, password } = await verifiedAccount(sandbox.url, "page-cancel");
+        const { email, password } = await verifiedAccount(runningServer(sandbox.url), { label: "page-cancel" });
         const token = await accessToken(sandbox, email, password);
-        const deleted = await postJson(`${sandbox.url}/auth/delete-account`, { current_password: password }, {
+        const deleted = await postJson(serverAt(sandbox.url), "/auth/delete-account", { current_password: password }, {
           Authorization: `Bearer ${token}`,
         });
         assertEquals(deleted.status, 202);
@@ -267,7 +265,7 @@ Deno.test({
       });
 
       await t.step("with scripts off the form posts to the page: the pasted token resets the password", async () => {
-        const { email } = await verifiedAccount(sandbox.url, "page-noscript");
+        const { email } = await verifiedAccount(runningServer(sandbox.url), { label: "page-noscript" });
         const mail = await requestReset(sandbox, email, seen);
         const noScript = await browser.newContext({ javaScriptEnabled: false });
         try {

@@ -3,10 +3,12 @@
  * form post a browser without scripts sends (POST /account/{page}), which checks Origin.
  */
 import { assert, assertEquals, assertStringIncludes } from "../helpers/assert.ts";
+import { postJson } from "../helpers/http.ts";
 import { PAGE_DEFINITIONS } from "../../src/routes/pages/page-definitions.ts";
 import { ACCOUNT_PAGES } from "../../src/mail/account-links.ts";
-import { accountsApp, accountsBackends } from "../accounts/_harness.ts";
-import { mailWithSubject, signIn, SUBJECTS, tokenIn, verifiedAccount } from "../selfservice/_helpers.ts";
+import { accountsApp, accountsBackends } from "../accounts/_helpers.ts";
+import { signedInAccount, signIn } from "../helpers/accounts.ts";
+import { mailWithSubject, SUBJECTS, tokenIn } from "../selfservice/_helpers.ts";
 
 const { database, smtp } = await accountsBackends();
 const app = await accountsApp(database, smtp);
@@ -30,7 +32,7 @@ async function outcomeOf(response: Response): Promise<string> {
 }
 
 async function resetToken(email: string): Promise<string> {
-  assertEquals((await app.post("/auth/request-password-reset", { email })).status, 202);
+  assertEquals((await postJson(app, "/auth/request-password-reset", { email })).status, 202);
   return tokenIn(await mailWithSubject(app, smtp, email, SUBJECTS.reset), "reset");
 }
 
@@ -60,18 +62,18 @@ Deno.test("GET /account/{page}: HTML with a strict CSP, no-referrer, never frame
 });
 
 Deno.test("GET /account/reset-password?token=… spends nothing: a mail scanner's visit leaves the token working", async () => {
-  const { email } = await verifiedAccount(app, smtp, "scanner");
+  const { email } = await signedInAccount(app, { label: "scanner" });
   const token = await resetToken(email);
   for (let visit = 0; visit < 3; visit++) {
     const response = await app.request(`/account/reset-password?token=${token}`);
     await response.body?.cancel();
   }
-  const reset = await app.post("/auth/reset-password", { token, new_password: "after the scanner left" });
+  const reset = await postJson(app, "/auth/reset-password", { token, new_password: "after the scanner left" });
   assertEquals(reset.status, 200, "the token still works");
 });
 
 Deno.test("POST /account/reset-password: another site's form post is refused with a page and changes nothing", async () => {
-  const { email } = await verifiedAccount(app, smtp, "cross-site");
+  const { email } = await signedInAccount(app, { label: "cross-site" });
   const token = await resetToken(email);
   const fields = {
     intent: "act",
@@ -92,13 +94,13 @@ Deno.test("POST /account/reset-password: another site's form post is refused wit
     assertStringIncludes(response.headers.get("Content-Type") ?? "", "text/html");
     assertEquals(await outcomeOf(response), RESET.cross_site.replaceAll("'", "&#39;"));
   }
-  assertEquals((await app.post("/auth/signin", { email, password: fields.new_password })).status, 401);
-  const reset = await app.post("/auth/reset-password", { token, new_password: "the owner's own choice" });
+  assertEquals((await postJson(app, "/auth/signin", { email, password: fields.new_password })).status, 401);
+  const reset = await postJson(app, "/auth/reset-password", { token, new_password: "the owner's own choice" });
   assertEquals(reset.status, 200, "the token was not spent");
 });
 
 Deno.test("POST /account/reset-password from the page itself: mismatch and policy reasons in words, then done", async () => {
-  const { email } = await verifiedAccount(app, smtp, "fallback");
+  const { email } = await signedInAccount(app, { label: "fallback" });
   const token = await resetToken(email);
   const post = (fields: Record<string, string>, headers: Record<string, string> = { Origin: OWN_ORIGIN }) =>
     formPost("/account/reset-password", { intent: "act", token, ...fields }, headers);
@@ -125,8 +127,8 @@ Deno.test("POST /account/reset-password from the page itself: mismatch and polic
 });
 
 Deno.test("POST /account/cancel-account-deletion from the page: the pasted token keeps the account; markup in it is inert", async () => {
-  const { email, tokens } = await verifiedAccount(app, smtp, "fallback-cancel");
-  const deleted = await app.post("/auth/delete-account", { current_password: "correct horse battery" }, {
+  const { email, tokens } = await signedInAccount(app, { label: "fallback-cancel" });
+  const deleted = await postJson(app, "/auth/delete-account", { current_password: "correct horse battery" }, {
     Authorization: `Bearer ${tokens.access_token}`,
   });
   assertEquals(deleted.status, 202);

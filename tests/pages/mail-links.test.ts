@@ -5,8 +5,10 @@
 import { assert, assertEquals } from "../helpers/assert.ts";
 import * as templates from "../../src/mail/templates.ts";
 import type { RenderedMail } from "../../src/mail/templates.ts";
-import { accountsApp, accountsBackends, PASSWORD, uniqueEmail } from "../accounts/_harness.ts";
-import { moveAccount, postAs, verifiedAccount } from "../selfservice/_helpers.ts";
+import { accountsApp, accountsBackends } from "../accounts/_helpers.ts";
+import { PASSWORD, signedInAccount, uniqueEmail } from "../helpers/accounts.ts";
+import { postAs, postJson } from "../helpers/http.ts";
+import { moveAccount } from "../selfservice/_helpers.ts";
 
 const PAGES = "https://app.jessy-ai.example/web";
 const API = "https://api.jessy-ai.example";
@@ -82,11 +84,11 @@ Deno.test("ACCOUNT_PAGES_URL: every mail the flows send links to the app's pages
   const { database, smtp } = await accountsBackends();
   const app = await accountsApp(database, smtp, { env: { APP_URL: API, ACCOUNT_PAGES_URL: `${PAGES}/` } });
   try {
-    const owner = await verifiedAccount(app, smtp, "pages-owner");
-    const other = await verifiedAccount(app, smtp, "pages-other");
+    const owner = await signedInAccount(app, { label: "pages-owner" });
+    const other = await signedInAccount(app, { label: "pages-other" });
     // Sign-up attempt on a taken address, a reset, a password change, a refused and a done move, a deletion
-    assertEquals((await app.post("/auth/signup", { email: owner.email, password: PASSWORD })).status, 201);
-    assertEquals((await app.post("/auth/request-password-reset", { email: owner.email })).status, 202);
+    assertEquals((await postJson(app, "/auth/signup", { email: owner.email, password: PASSWORD })).status, 201);
+    assertEquals((await postJson(app, "/auth/request-password-reset", { email: owner.email })).status, 202);
     const changed = await postAs(app, "/auth/change-password", owner.tokens.access_token, {
       current_password: PASSWORD,
       new_password: PASSWORD + " anew",

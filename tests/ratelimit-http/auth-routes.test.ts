@@ -1,9 +1,10 @@
 import { insertUserIfAbsent } from "../../src/repositories/users.ts";
 import { assert, assertEquals } from "../helpers/assert.ts";
-import { createTestApp, postJson, type TestApp } from "../helpers/app.ts";
+import { createTestApp, type TestApp } from "../helpers/app.ts";
+import { jsonBody } from "../helpers/http.ts";
+import { resolveTestRedis } from "../helpers/redis.ts";
+import { awayFromWindowEdge, expectRateLimited } from "./_helpers.ts";
 import { createTestDatabase } from "../helpers/database.ts";
-import { resolveTestRedis } from "../ratelimit/_redis.ts";
-import { awayFromWindowEdge, expectRateLimited } from "./_probe.ts";
 
 // The real account routes with the default limits, on real Redis when TEST_REDIS_URL is set.
 const redisUrl = await resolveTestRedis();
@@ -26,7 +27,7 @@ async function createAccount(t: TestApp, label: string): Promise<string> {
 }
 
 function signin(email: string, password = "wrong password, guessed") {
-  return postJson({ email, password });
+  return jsonBody({ email, password });
 }
 
 /** The body with the request id blanked, for byte-for-byte comparison. */
@@ -74,7 +75,7 @@ Deno.test("auth routes: exhausting sign-in from one IP leaves /health, /security
     }
     await expectRateLimited(await t.request("/auth/signin", signin("flood@example.com"), ip), "auth");
     await expectRateLimited(
-      await t.request("/auth/signup", postJson({ email: "a@example.com", password: PASSWORD }), ip),
+      await t.request("/auth/signup", jsonBody({ email: "a@example.com", password: PASSWORD }), ip),
       "auth",
     );
     for (const path of ["/health", "/health/ready", "/security-test"]) {
@@ -82,7 +83,7 @@ Deno.test("auth routes: exhausting sign-in from one IP leaves /health, /security
       assertEquals(response.status, 200, path);
       await response.body?.cancel();
     }
-    const verify = await t.request("/auth/verify-email", postJson({ email: "a@example.com", otp: "123456" }), ip);
+    const verify = await t.request("/auth/verify-email", jsonBody({ email: "a@example.com", otp: "123456" }), ip);
     assert(verify.status !== 429, "email_verification has its own quota");
     assertEquals(
       verify.headers.get("ratelimit-policy"),

@@ -3,9 +3,10 @@
  * speed: past the `general` tier's number per minute, failures are 429 with the usual headers.
  */
 import { ManualClock } from "../../src/clock.ts";
+import { insertedUser, newSession } from "../helpers/accounts.ts";
 import { createTestApp } from "../helpers/app.ts";
+import { bearer } from "../helpers/http.ts";
 import { assert, assertEquals } from "../helpers/assert.ts";
-import { bearer, createUser, signIn } from "../sessions/helpers.ts";
 
 const LIMIT = 5;
 const ATTACKER = "203.0.113.7";
@@ -18,7 +19,7 @@ Deno.test("failed token checks per client address end in 429 with Retry-After; v
     env: { RATE_LIMIT_GENERAL_PER_MINUTE: String(LIMIT), RATE_LIMIT_AUTH_PER_MINUTE: "1000" },
   });
   try {
-    const pair = await signIn(app, await createUser(app.database.db, "prober-victim"));
+    const pair = await newSession(app, await insertedUser(app.database.db, "prober-victim"));
     const probe = (init: RequestInit, ip = ATTACKER) => app.request("/auth/me", init, ip);
     const attempts = [bearer("not.a.token"), {}, bearer(pair.access_token.slice(0, -4) + "AAAA")];
 

@@ -2,8 +2,8 @@ import { parseIp } from "../../src/http/client-ip.ts";
 import { ipSubject } from "../../src/http/rate-limit/subject.ts";
 import { assert, assertEquals } from "../helpers/assert.ts";
 import { createTestDatabase } from "../helpers/database.ts";
-import { resolveTestRedis } from "../ratelimit/_redis.ts";
-import { createProbeApp, expectPasses, expectRateLimited, signin } from "./_probe.ts";
+import { resolveTestRedis } from "../helpers/redis.ts";
+import { createProbeApp, expectPasses, expectRateLimited, signin } from "./_helpers.ts";
 
 // On real Redis when TEST_REDIS_URL is set, on the memory store otherwise.
 const redisUrl = await resolveTestRedis();

@@ -1,10 +1,11 @@
 import { assert, assertEquals } from "../helpers/assert.ts";
-import type { TestApp } from "../helpers/app.ts";
+import { type TestApp } from "../helpers/app.ts";
+import { startRedisServer } from "../helpers/redis-server.ts";
+import { resolveTestRedis, withRedisClient } from "../helpers/redis.ts";
+import { createProbeApp } from "./_helpers.ts";
 import { createTestDatabase } from "../helpers/database.ts";
-import { resolveTestRedis, waitFor, withRedisClient } from "../ratelimit/_redis.ts";
-import { startRedisServer } from "../ratelimit/_redis_server.ts";
-import { createProbeApp } from "./_probe.ts";
 import { skipWithout } from "../helpers/installed.ts";
+import { until } from "../helpers/until.ts";
 
 // These tests kill and pause a redis-server of their own, never the shared one; they
 // run whenever a real Redis is configured for the suite and redis-server is installed.
@@ -54,7 +55,11 @@ Deno.test({
       assert(!JSON.stringify(health).includes(String(server.port)), "no URL or port in /health");
 
       await server.start();
-      assert(await waitFor(async () => (await smokeTest(t)).store === "redis", 15_000), "never recovered");
+      await until(async () => (await smokeTest(t)).store === "redis", {
+        timeout: 15_000,
+        interval: 100,
+        what: "the limiter back on Redis",
+      });
       assertEquals((await storeCheck(t)).status, "up");
       const levels = t.logger.lines.slice(linesBefore).filter((line) => /Rate limit store/.test(String(line.message)));
       assertEquals(levels.map((line) => line.level), ["warn", "info"], "one line down, one line back");
@@ -75,18 +80,22 @@ Deno.test({
       assertEquals((await smokeTest(t)).store, "redis");
       await withRedisClient(server.url, (client) => client.sendCommand(["CLIENT", "PAUSE", "3000", "ALL"]));
       const pausedAt = performance.now();
-      while (performance.now() - pausedAt < 2000) {
+      // Spreads the requests over 2 s of the pause, which runs on the server's own clock; the
+      // app keeps the system clock because request times in real ms are what this measures
+      await until(async () => {
         const { status, store, ms } = await smokeTest(t);
         assertEquals([status, store], [200, "memory"]);
         assert(ms < TIMEOUT_MS + 1000, `a request took ${ms} ms`);
-        // Spreads the requests over the pause, which runs on the server's own clock; the app
-        // keeps the system clock because request times in real ms are what this measures
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
+        return performance.now() - pausedAt >= 2000;
+      }, { interval: 100, what: "2 s of requests during the pause" });
       const started = performance.now();
       assertEquals((await storeCheck(t)).status, "degraded");
       assert(performance.now() - started < TIMEOUT_MS + 2500, "/health waited on the paused store");
-      assert(await waitFor(async () => (await smokeTest(t)).store === "redis", 15_000), "never recovered");
+      await until(async () => (await smokeTest(t)).store === "redis", {
+        timeout: 15_000,
+        interval: 100,
+        what: "the limiter back on Redis",
+      });
     } finally {
       await t.close();
       await server.stop();

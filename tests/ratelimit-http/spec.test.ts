@@ -2,7 +2,7 @@ import { SPEC_PATH } from "../../src/cli/spec-file.ts";
 import { TIERS } from "../../src/config.ts";
 import { assert, assertEquals } from "../helpers/assert.ts";
 import { createTestDatabase } from "../helpers/database.ts";
-import { createProbeApp } from "./_probe.ts";
+import { createProbeApp } from "./_helpers.ts";
 
 const database = await createTestDatabase();
 

@@ -1,16 +1,16 @@
 import { ManualClock } from "../../src/clock.ts";
 import { assert, assertEquals, assertMatch } from "../helpers/assert.ts";
-import { postJson } from "../helpers/app.ts";
+import { jsonBody } from "../helpers/http.ts";
+import { resolveTestRedis } from "../helpers/redis.ts";
+import { asUser, createProbeApp, expectPasses, expectRateLimited, signin } from "./_helpers.ts";
 import { createTestDatabase } from "../helpers/database.ts";
-import { resolveTestRedis } from "../ratelimit/_redis.ts";
-import { asUser, createProbeApp, expectPasses, expectRateLimited, signin } from "./_probe.ts";
 
 // On real Redis when TEST_REDIS_URL is set, on the memory store otherwise.
 const redisUrl = await resolveTestRedis();
 const database = await createTestDatabase();
 const expectedStore = redisUrl ? "redis" : "memory";
 
-Deno.test("security_test tier: two requests a minute name the store, the third is a 429 with Retry-After", async () => {
+Deno.test("GET /security-test: the security_test tier allows two requests a minute name the store, the third is a 429 with Retry-After", async () => {
   const t = await createProbeApp({ database, rateLimitRedisUrl: redisUrl });
   try {
     const first = await t.request("/security-test");
@@ -71,7 +71,7 @@ Deno.test("auth tier: five sign-ins a minute per IP, the sixth is a 429 listing 
     await expectPasses((i) => t.request("/probe/signin", signin(`user${i}@example.com`)), 4, "sign-in");
     await expectRateLimited(await t.request("/probe/signin", signin("zed@example.com")), "auth");
     // Same tier, another route: the tier's quota is shared
-    await expectRateLimited(await t.request("/probe/reset", postJson({ token: "x" })), "auth");
+    await expectRateLimited(await t.request("/probe/reset", jsonBody({ token: "x" })), "auth");
   } finally {
     await t.close();
   }
@@ -160,13 +160,13 @@ Deno.test("exhausting the auth tier leaves /health, /security-test and bearer ro
 Deno.test("limited routes keep their rate-limit headers on error responses, and the body is still validated", async () => {
   const t = await createProbeApp({ database, rateLimitRedisUrl: redisUrl });
   try {
-    const invalid = await t.request("/probe/signin", postJson({ password: "no email" }));
+    const invalid = await t.request("/probe/signin", jsonBody({ password: "no email" }));
     assertEquals(invalid.status, 422);
     assertEquals((await invalid.json()).code, "validation_failed");
     assertEquals(invalid.headers.get("x-ratelimit-remaining"), "4");
     assertEquals(invalid.headers.get("ratelimit-policy"), '"auth";q=5;w=60', "no email, no per-email policy");
 
-    const malformed = await t.request("/probe/signin", postJson('{"email":'));
+    const malformed = await t.request("/probe/signin", jsonBody('{"email":'));
     assertEquals(malformed.status, 400);
     assertEquals((await malformed.json()).code, "malformed_json");
     assertEquals(malformed.headers.get("x-ratelimit-remaining"), "3");

@@ -1,9 +1,11 @@
-import assert from "node:assert/strict";
+import { assert, assertEquals } from "../helpers/assert.ts";
+import { until } from "../helpers/until.ts";
 import { systemClock } from "../../src/clock.ts";
 import { createRateLimiter } from "../../src/ratelimit/create-limiter.ts";
 import type { RateLimiter } from "../../src/ratelimit/types.ts";
-import { recordingLog, resolveTestRedis, uniquePrefix, waitFor, withRedisClient } from "./_redis.ts";
-import { startRedisServer } from "./_redis_server.ts";
+import { startRedisServer } from "../helpers/redis-server.ts";
+import { resolveTestRedis, withRedisClient } from "../helpers/redis.ts";
+import { recordingLog, uniquePrefix } from "./_helpers.ts";
 import { skipWithout } from "../helpers/installed.ts";
 
 // These tests kill and pause a redis-server of their own, never the shared one; they
@@ -47,23 +49,20 @@ Deno.test({
       log,
     });
     try {
-      assert.ok(
-        await waitFor(() => storeIsRedis(limiter), 5000),
-        "never reached Redis",
-      );
+      await until(() => storeIsRedis(limiter), { timeout: 5000, interval: 100, what: "the limiter reaching Redis" });
       // Calls made while the first connection was still being set up fell back too.
       entries.length = 0;
       const before = await timedLimit(limiter, "u1");
-      assert.equal(before.result.store, "redis");
+      assertEquals(before.result.store, "redis");
 
       await server.stop();
       for (let i = 0; i < 5; i++) {
         const { result, ms } = await timedLimit(limiter, "u1");
-        assert.equal(result.store, "memory");
-        assert.ok(ms < TIMEOUT_MS + 500, `call ${i} took ${ms} ms`);
+        assertEquals(result.store, "memory");
+        assert(ms < TIMEOUT_MS + 500, `call ${i} took ${ms} ms`);
       }
       const health = await limiter.health();
-      assert.deepEqual([health.store, health.configured, health.status], [
+      assertEquals([health.store, health.configured, health.status], [
         "memory",
         "redis",
         "degraded",
@@ -71,14 +70,11 @@ Deno.test({
 
       await server.start();
       // Same limiter: node-redis reconnects and the next probe brings Redis back.
-      assert.ok(
-        await waitFor(() => storeIsRedis(limiter), 30_000),
-        "did not recover",
-      );
-      assert.equal((await limiter.health()).status, "up");
+      await until(() => storeIsRedis(limiter), { timeout: 30_000, interval: 100, what: "the limiter back on Redis" });
+      assertEquals((await limiter.health()).status, "up");
       // Redis restarted empty, so its scripts were loaded again on the way.
-      assert.equal((await timedLimit(limiter, "u2")).result.store, "redis");
-      assert.deepEqual(levelsBesidesReplacements(entries), ["warn", "info"]);
+      assertEquals((await timedLimit(limiter, "u2")).result.store, "redis");
+      assertEquals(levelsBesidesReplacements(entries), ["warn", "info"]);
     } finally {
       await limiter.close();
       await server.stop();
@@ -100,10 +96,7 @@ Deno.test({
       log,
     });
     try {
-      assert.ok(
-        await waitFor(() => storeIsRedis(limiter), 5000),
-        "never reached Redis",
-      );
+      await until(() => storeIsRedis(limiter), { timeout: 5000, interval: 100, what: "the limiter reaching Redis" });
       // Calls made while the first connection was still being set up fell back too.
       entries.length = 0;
       await withRedisClient(
@@ -111,27 +104,25 @@ Deno.test({
         (client) => client.sendCommand(["CLIENT", "PAUSE", "3000", "ALL"]),
       );
       const pausedAt = performance.now();
-      const timings = [];
-      while (performance.now() - pausedAt < 2000) {
+      const timings: number[] = [];
+      // Spreads the calls over 2 s of the pause, which runs on the server's own clock
+      await until(async () => {
         const { result, ms } = await timedLimit(limiter, "u1");
-        assert.equal(result.store, "memory");
+        assertEquals(result.store, "memory");
         timings.push(ms);
-        // Spreads the calls over the pause, which runs on the server's own clock
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-      assert.ok(
-        timings.every((ms) => ms < TIMEOUT_MS + 500),
-        `slow calls: ${timings.join(", ")}`,
-      );
+        return performance.now() - pausedAt >= 2000;
+      }, { interval: 100, what: "2 s of calls during the pause" });
+      assert(timings.every((ms) => ms < TIMEOUT_MS + 500), `slow calls: ${timings.join(", ")}`);
       const health = await limiter.health();
-      assert.equal(health.status, "degraded");
-      assert.ok(health.latency_ms < TIMEOUT_MS + 500);
+      assertEquals(health.status, "degraded");
+      assert(health.latency_ms < TIMEOUT_MS + 500);
 
-      assert.ok(
-        await waitFor(() => storeIsRedis(limiter), 30_000),
-        "did not recover after the pause",
-      );
-      assert.deepEqual(levelsBesidesReplacements(entries), ["warn", "info"]);
+      await until(() => storeIsRedis(limiter), {
+        timeout: 30_000,
+        interval: 100,
+        what: "the limiter back on Redis after the pause",
+      });
+      assertEquals(levelsBesidesReplacements(entries), ["warn", "info"]);
     } finally {
       await limiter.close();
       await server.stop();
@@ -155,13 +146,14 @@ Deno.test({
     });
     try {
       const { result, ms } = await timedLimit(limiter, "u1");
-      assert.equal(result.store, "memory");
-      assert.ok(ms < TIMEOUT_MS + 500, `took ${ms} ms`);
+      assertEquals(result.store, "memory");
+      assert(ms < TIMEOUT_MS + 500, `took ${ms} ms`);
       await server.start();
-      assert.ok(
-        await waitFor(() => storeIsRedis(limiter), 30_000),
-        "did not connect once Redis came up",
-      );
+      await until(() => storeIsRedis(limiter), {
+        timeout: 30_000,
+        interval: 100,
+        what: "the limiter connecting once Redis came up",
+      });
     } finally {
       await limiter.close();
       await server.stop();

@@ -1,9 +1,9 @@
-import assert from "node:assert/strict";
+import { assert, assertEquals, assertRejects } from "../helpers/assert.ts";
 import { ManualClock } from "../../src/clock.ts";
 import { createFallbackLimiter } from "../../src/ratelimit/fallback.ts";
 import { createMemoryStore } from "../../src/ratelimit/memory-store.ts";
 import type { LimiterStore, LimitResult } from "../../src/ratelimit/types.ts";
-import { recordingLog } from "./_redis.ts";
+import { recordingLog } from "./_helpers.ts";
 
 const RULE = { limit: 5, windowSeconds: 60 };
 
@@ -65,15 +65,15 @@ Deno.test("fallback answers from memory once the timeout passes while the remote
     remote.set("hanging");
     const first = limiter.limit("b", "k", RULE);
     await clock.tick(99);
-    assert.equal(await settled(clock, first), false, "waits for the remote store up to the timeout");
+    assertEquals(await settled(clock, first), false, "waits for the remote store up to the timeout");
     await clock.tick(1);
-    assert.equal((await first).store, "memory");
+    assertEquals((await first).store, "memory");
     // Falling back, later calls go straight to memory: they answer without time moving
     const second = limiter.limit("b", "k", RULE);
-    assert.ok(await settled(clock, second), "answered without waiting on the remote store");
-    assert.equal((await second).store, "memory");
-    assert.equal((await second).remaining, 3);
-    assert.deepEqual(entries.map((e) => e.level), ["warn"]);
+    assert(await settled(clock, second), "answered without waiting on the remote store");
+    assertEquals((await second).store, "memory");
+    assertEquals((await second).remaining, 3);
+    assertEquals(entries.map((e) => e.level), ["warn"]);
   } finally {
     await limiter.close();
   }
@@ -96,37 +96,37 @@ Deno.test("fallback probes the failed store one ping at a time and switches back
     remote.set("hanging");
     const first = limiter.limit("b", "k", RULE);
     await clock.tick(100);
-    assert.equal((await first).store, "memory");
+    assertEquals((await first).store, "memory");
     await limiter.limit("b", "k", RULE);
-    assert.equal(remote.pings(), 0, "no probe before the backoff ends");
+    assertEquals(remote.pings(), 0, "no probe before the backoff ends");
     await clock.tick(50);
     // Many requests while the probe hangs: still one ping in flight.
     const answers = await Promise.all(
       Array.from({ length: 20 }, () => limiter.limit("b", "k2", RULE)),
     );
-    assert.ok(answers.every((a) => a.store === "memory"));
-    assert.equal(remote.pings(), 1);
+    assert(answers.every((a) => a.store === "memory"));
+    assertEquals(remote.pings(), 1);
     // /health joins the probe in flight, which gives up after the timeout
     const degradedHealth = limiter.health();
     await clock.tick(100);
     const degraded = await degradedHealth;
-    assert.deepEqual([degraded.store, degraded.configured, degraded.status], [
+    assertEquals([degraded.store, degraded.configured, degraded.status], [
       "memory",
       "redis",
       "degraded",
     ]);
-    assert.equal(remote.pings(), 1);
+    assertEquals(remote.pings(), 1);
 
     remote.set("up");
     await limiter.limit("b", "k", RULE);
-    assert.equal(remote.pings(), 1, "the next probe waits out the backoff");
+    assertEquals(remote.pings(), 1, "the next probe waits out the backoff");
     await clock.tick(50);
     await limiter.limit("b", "k", RULE); // starts the probe, answered from memory
-    assert.equal(remote.pings(), 2);
+    assertEquals(remote.pings(), 2);
     await clock.tick(1);
-    assert.equal((await limiter.limit("b", "k", RULE)).store, "redis");
-    assert.equal((await limiter.health()).status, "up");
-    assert.deepEqual(entries.map((e) => e.level), ["warn", "info"]);
+    assertEquals((await limiter.limit("b", "k", RULE)).store, "redis");
+    assertEquals((await limiter.health()).status, "up");
+    assertEquals(entries.map((e) => e.level), ["warn", "info"]);
   } finally {
     await limiter.close();
   }
@@ -144,13 +144,10 @@ Deno.test("fallback treats a thrown error like a timeout and never throws itself
   try {
     remote.set("failing");
     const result = await limiter.limit("b", "k", RULE);
-    assert.equal(result.store, "memory");
-    assert.equal((await limiter.health()).status, "degraded");
+    assertEquals(result.store, "memory");
+    assertEquals((await limiter.health()).status, "degraded");
     // A bad rule is still a programming error.
-    await assert.rejects(
-      () => limiter.limit("b", "k", { limit: -1, windowSeconds: 1 }),
-      RangeError,
-    );
+    await assertRejects(() => limiter.limit("b", "k", { limit: -1, windowSeconds: 1 }), RangeError);
   } finally {
     await limiter.close();
   }

@@ -1,4 +1,4 @@
-import assert from "node:assert/strict";
+import { assertEquals, assertRejects } from "../helpers/assert.ts";
 import { ManualClock } from "../../src/clock.ts";
 import { createRateLimiter } from "../../src/ratelimit/create-limiter.ts";
 import { createMemoryStore } from "../../src/ratelimit/memory-store.ts";
@@ -16,12 +16,12 @@ Deno.test("memory store allows `limit` requests per window, then denies with rem
   const remaining = [];
   for (let i = 0; i < 3; i++) {
     const result = await store.limit("signin", "1.2.3.4", RULE);
-    assert.equal(result.success, true);
+    assertEquals(result.success, true);
     remaining.push(result.remaining);
   }
-  assert.deepEqual(remaining, [2, 1, 0]);
+  assertEquals(remaining, [2, 1, 0]);
   const denied = await store.limit("signin", "1.2.3.4", RULE);
-  assert.deepEqual(denied, {
+  assertEquals(denied, {
     success: false,
     limit: 3,
     remaining: 0,
@@ -37,22 +37,22 @@ Deno.test("memory store weighs the previous window as the sliding window does", 
   // 2.5 s into the next window: floor(0.75 * 3) = 2 of the previous 3 still count.
   clock.advance(12_500);
   const first = await store.limit("b", "k", RULE);
-  assert.equal(first.success, true);
-  assert.equal(first.remaining, 0);
-  assert.equal(first.reset, 1_000_000_020_000);
-  assert.equal((await store.limit("b", "k", RULE)).success, false);
+  assertEquals(first.success, true);
+  assertEquals(first.remaining, 0);
+  assertEquals(first.reset, 1_000_000_020_000);
+  assertEquals((await store.limit("b", "k", RULE)).success, false);
   // Two windows later nothing counts any more.
   clock.advance(20_000);
-  assert.equal((await store.limit("b", "k", RULE)).remaining, 2);
+  assertEquals((await store.limit("b", "k", RULE)).remaining, 2);
 });
 
 Deno.test("memory store keeps buckets and subjects apart, including subjects with colons", async () => {
   const store = createMemoryStore({ now: () => 1_000_000_000_000 });
   const rule = { limit: 1, windowSeconds: 60 };
-  assert.equal((await store.limit("a", "b:c", rule)).success, true);
-  assert.equal((await store.limit("a:b", "c", rule)).success, true);
-  assert.equal((await store.limit("other", "b:c", rule)).success, true);
-  assert.equal((await store.limit("a", "b:c", rule)).success, false);
+  assertEquals((await store.limit("a", "b:c", rule)).success, true);
+  assertEquals((await store.limit("a:b", "c", rule)).success, true);
+  assertEquals((await store.limit("other", "b:c", rule)).success, true);
+  assertEquals((await store.limit("a", "b:c", rule)).success, false);
 });
 
 Deno.test("memory store forgets subjects whose windows expired and caps how many it tracks", async () => {
@@ -66,25 +66,19 @@ Deno.test("memory store forgets subjects whose windows expired and caps how many
   await store.limit("b", "one", rule);
   await store.limit("b", "two", rule);
   await store.limit("b", "three", rule); // evicts "one", the least recently used
-  assert.equal((await store.limit("b", "one", rule)).success, true);
-  assert.equal((await store.limit("b", "three", rule)).success, false);
-  assert.equal(store.size(), 2);
+  assertEquals((await store.limit("b", "one", rule)).success, true);
+  assertEquals((await store.limit("b", "three", rule)).success, false);
+  assertEquals(store.size(), 2);
   // Past two windows and the sweep interval, the next call sweeps both out.
   clock.advance(2_500);
   await store.limit("b", "four", rule);
-  assert.equal(store.size(), 1);
+  assertEquals(store.size(), 1);
 });
 
 Deno.test("memory store rejects rules that cannot work", async () => {
   const store = createMemoryStore();
-  await assert.rejects(
-    async () => await store.limit("b", "k", { limit: 0, windowSeconds: 1 }),
-    RangeError,
-  );
-  await assert.rejects(
-    async () => await store.limit("b", "k", { limit: 1, windowSeconds: 0 }),
-    RangeError,
-  );
+  await assertRejects(async () => await store.limit("b", "k", { limit: 0, windowSeconds: 1 }), RangeError);
+  await assertRejects(async () => await store.limit("b", "k", { limit: 1, windowSeconds: 0 }), RangeError);
 });
 
 Deno.test("createRateLimiter without Redis settings limits from memory and reports healthy", async () => {
@@ -99,19 +93,19 @@ Deno.test("createRateLimiter without Redis settings limits from memory and repor
       limit: 1,
       windowSeconds: 60,
     });
-    assert.equal(result.store, "memory");
-    assert.equal(
+    assertEquals(result.store, "memory");
+    assertEquals(
       (await limiter.limit("tier:auth", "u1", { limit: 1, windowSeconds: 60 }))
         .success,
       false,
     );
     clock.advance(120_000);
-    assert.equal(
+    assertEquals(
       (await limiter.limit("tier:auth", "u1", { limit: 1, windowSeconds: 60 }))
         .success,
       true,
     );
-    assert.deepEqual(await limiter.health(), {
+    assertEquals(await limiter.health(), {
       store: "memory",
       configured: "memory",
       status: "up",

@@ -1,10 +1,12 @@
-import assert from "node:assert/strict";
+import { assert, assertEquals } from "../helpers/assert.ts";
+import { until } from "../helpers/until.ts";
 import { ManualClock } from "../../src/clock.ts";
 import { openRedisConnection, type RedisConnection } from "../../src/redis/connection.ts";
 import { withTimeout } from "../../src/timeout.ts";
 import { startTcpProxy, type TcpProxy } from "../helpers/tcp-proxy.ts";
-import { recordingLog, resolveTestRedis, waitFor } from "./_redis.ts";
-import { startRedisServer } from "./_redis_server.ts";
+import { startRedisServer } from "../helpers/redis-server.ts";
+import { resolveTestRedis } from "../helpers/redis.ts";
+import { recordingLog } from "./_helpers.ts";
 import { skipWithout } from "../helpers/installed.ts";
 
 // Runs on a redis-server of its own whenever a real Redis is configured for the suite and
@@ -64,16 +66,20 @@ Deno.test({
       proxy.holdUpstream();
       const connection = connect();
       await proxy.clientChunks(1);
-      assert.equal(connection.client.isReady, false);
+      assertEquals(connection.client.isReady, false);
       proxy.stallOpenConnections();
       proxy.resumeUpstream();
       clock.advance(STUCK_AFTER_MS);
-      assert.equal(stuckReports(entries).length, 0, "not stuck until no progress for longer than stuckAfterMs");
+      assertEquals(stuckReports(entries).length, 0, "not stuck until no progress for longer than stuckAfterMs");
       clock.advance(WATCHDOG_MS);
-      assert.equal(stuckReports(entries).length, 1, "replaced at the watchdog's next look");
+      assertEquals(stuckReports(entries).length, 1, "replaced at the watchdog's next look");
       // Polls the replacement's real connection to the real server
-      assert.ok(await waitFor(() => Promise.resolve(connection.client.isReady), 10_000), "never connected");
-      assert.ok(await answersPing(connection)(), "the new client answers");
+      await until(() => Promise.resolve(connection.client.isReady), {
+        timeout: 10_000,
+        interval: 100,
+        what: "a connection",
+      });
+      assert(await answersPing(connection)(), "the new client answers");
     });
   },
 });
@@ -85,16 +91,16 @@ Deno.test({
     const clock = new ManualClock();
     await withProxiedRedis(clock, async (proxy, connect, entries) => {
       const connection = connect();
-      assert.ok(await waitFor(answersPing(connection), 5000), "never connected");
+      await until(answersPing(connection), { timeout: 5000, interval: 100, what: "a connection" });
       // A half-open link: the client still looks ready, and nothing comes back
       proxy.stallOpenConnections();
       const lost = connection.client.sendCommand(["PING"]).catch((error: Error) => error);
       clock.advance(STUCK_AFTER_MS);
-      assert.equal(stuckReports(entries).length, 0, "a reply may still come within stuckAfterMs");
+      assertEquals(stuckReports(entries).length, 0, "a reply may still come within stuckAfterMs");
       clock.advance(WATCHDOG_MS);
-      assert.equal(stuckReports(entries).length, 1, "replaced at the watchdog's next look");
-      assert.ok((await lost) instanceof Error, "the command sent on the dead link was given up");
-      assert.ok(await waitFor(answersPing(connection), 10_000), "never answered again");
+      assertEquals(stuckReports(entries).length, 1, "replaced at the watchdog's next look");
+      assert((await lost) instanceof Error, "the command sent on the dead link was given up");
+      await until(answersPing(connection), { timeout: 10_000, interval: 100, what: "an answer on the new connection" });
     });
   },
 });
@@ -107,15 +113,15 @@ Deno.test({
     const replyTimeoutMs = 500;
     await withProxiedRedis(clock, async (proxy, connect, entries) => {
       const connection = connect();
-      assert.ok(await waitFor(answersPing(connection), 5000), "never connected");
+      await until(answersPing(connection), { timeout: 5000, interval: 100, what: "a connection" });
       proxy.stallOpenConnections();
       void connection.client.sendCommand(["PING"]).catch(() => {});
       clock.advance(replyTimeoutMs);
-      assert.equal(stuckReports(entries).length, 0, "a reply may still come within the reply timeout");
+      assertEquals(stuckReports(entries).length, 0, "a reply may still come within the reply timeout");
       // The watchdog looks every min(1000, stuckAfterMs / 2, replyTimeoutMs / 2) ms
       clock.advance(replyTimeoutMs / 2);
-      assert.equal(stuckReports(entries).length, 1, "replaced long before the 20 s handshake bound");
-      assert.ok(await waitFor(answersPing(connection), 10_000), "never answered again");
+      assertEquals(stuckReports(entries).length, 1, "replaced long before the 20 s handshake bound");
+      await until(answersPing(connection), { timeout: 10_000, interval: 100, what: "an answer on the new connection" });
     }, { stuckAfterMs: 20_000, replyTimeoutMs });
   },
 });

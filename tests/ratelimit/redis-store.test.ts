@@ -1,9 +1,11 @@
-import assert from "node:assert/strict";
+import { assert, assertEquals } from "../helpers/assert.ts";
+import { until } from "../helpers/until.ts";
 import { systemClock } from "../../src/clock.ts";
 import { createRateLimiter } from "../../src/ratelimit/create-limiter.ts";
 import { createRedisStore } from "../../src/ratelimit/redis-store.ts";
 import type { LimiterStore } from "../../src/ratelimit/types.ts";
-import { recordingLog, resolveTestRedis, uniquePrefix, waitFor } from "./_redis.ts";
+import { resolveTestRedis } from "../helpers/redis.ts";
+import { recordingLog, uniquePrefix } from "./_helpers.ts";
 
 const redisUrl = await resolveTestRedis();
 // An hour-long window: a count test never straddles a window boundary.
@@ -15,10 +17,8 @@ async function connectedStore(prefix: string): Promise<LimiterStore> {
     prefix,
     log: recordingLog().log,
   });
-  const ready = await waitFor(
-    () => store.ping().then(() => true, () => false),
-    5000,
-  );
+  const ready = await until(() => store.ping().then(() => true, () => false), { interval: 100 })
+    .then(() => true, () => false);
   if (!ready) {
     await store.close();
     throw new Error("Redis store did not connect");
@@ -36,24 +36,19 @@ Deno.test({
       const remaining = [];
       for (let i = 0; i < 3; i++) {
         const result = await store.limit("signin", "1.2.3.4", HOURLY);
-        assert.equal(result.success, true);
-        assert.equal(result.store, "redis");
+        assertEquals(result.success, true);
+        assertEquals(result.store, "redis");
         remaining.push(result.remaining);
       }
-      assert.deepEqual(remaining, [2, 1, 0]);
+      assertEquals(remaining, [2, 1, 0]);
       const denied = await store.limit("signin", "1.2.3.4", HOURLY);
-      assert.equal(denied.success, false);
-      assert.equal(denied.remaining, 0);
-      assert.equal(denied.limit, 3);
-      assert.equal(denied.reset % 3_600_000, 0);
-      assert.ok(
-        denied.reset > before && denied.reset <= Date.now() + 3_600_000,
-      );
+      assertEquals(denied.success, false);
+      assertEquals(denied.remaining, 0);
+      assertEquals(denied.limit, 3);
+      assertEquals(denied.reset % 3_600_000, 0);
+      assert(denied.reset > before && denied.reset <= Date.now() + 3_600_000);
       // Another subject is not affected.
-      assert.equal(
-        (await store.limit("signin", "5.6.7.8", HOURLY)).success,
-        true,
-      );
+      assertEquals((await store.limit("signin", "5.6.7.8", HOURLY)).success, true);
     } finally {
       await store.close();
     }
@@ -70,13 +65,13 @@ Deno.test({
       await store.limit("b", "k", rule);
       await store.limit("b", "k", rule);
       const denied = await store.limit("b", "k", rule);
-      assert.equal(denied.success, false);
+      assertEquals(denied.success, false);
       // After the next full window the previous one no longer weighs. Real time: the windows
       // come from @upstash/ratelimit's own Date.now() and expire on Redis's clock, out of reach
       await new Promise((resolve) => setTimeout(resolve, denied.reset + 1000 - Date.now() + 20));
       const again = await store.limit("b", "k", rule);
-      assert.equal(again.success, true);
-      assert.equal(again.remaining, 1);
+      assertEquals(again.success, true);
+      assertEquals(again.remaining, 1);
     } finally {
       await store.close();
     }
@@ -103,28 +98,21 @@ Deno.test({
       log: () => {},
     });
     try {
-      assert.ok(
-        await waitFor(async () => (await first.health()).status === "up", 5000),
-      );
-      assert.ok(
-        await waitFor(
-          async () => (await second.health()).status === "up",
-          5000,
-        ),
-      );
+      await until(async () => (await first.health()).status === "up", { timeout: 5000, interval: 100 });
+      await until(async () => (await second.health()).status === "up", { timeout: 5000, interval: 100 });
       const answers = [];
       for (const limiter of [first, second, first, second]) {
         answers.push(await limiter.limit("tier:auth", "u1", HOURLY));
       }
-      assert.deepEqual(answers.map((a) => [a.success, a.remaining, a.store]), [
+      assertEquals(answers.map((a) => [a.success, a.remaining, a.store]), [
         [true, 2, "redis"],
         [true, 1, "redis"],
         [true, 0, "redis"],
         [false, 0, "redis"],
       ]);
       const health = await first.health();
-      assert.equal(health.store, "redis");
-      assert.equal(health.configured, "redis");
+      assertEquals(health.store, "redis");
+      assertEquals(health.configured, "redis");
     } finally {
       await Promise.all([first.close(), second.close()]);
     }

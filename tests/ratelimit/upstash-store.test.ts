@@ -1,9 +1,9 @@
-import assert from "node:assert/strict";
+import { assertEquals, assertMatch, assertRejects } from "../helpers/assert.ts";
 import { systemClock } from "../../src/clock.ts";
 import { createRateLimiter } from "../../src/ratelimit/create-limiter.ts";
 import { createUpstashStore } from "../../src/ratelimit/upstash-store.ts";
-import { recordingLog, resolveTestRedis, uniquePrefix } from "./_redis.ts";
-import { startUpstashFake } from "./_upstash_fake.ts";
+import { resolveTestRedis } from "../helpers/redis.ts";
+import { recordingLog, startUpstashFake, uniquePrefix } from "./_helpers.ts";
 
 const redisUrl = await resolveTestRedis();
 const HOURLY = { limit: 2, windowSeconds: 3600 };
@@ -27,15 +27,12 @@ Deno.test({
           await store.limit("signin-email", "a@example.com", HOURLY),
         );
       }
-      assert.deepEqual(
-        answers.map((a) => [a.success, a.remaining, a.limit, a.store]),
-        [
-          [true, 1, 2, "upstash"],
-          [true, 0, 2, "upstash"],
-          [false, 0, 2, "upstash"],
-        ],
-      );
-      assert.equal(answers[2].reset % 3_600_000, 0);
+      assertEquals(answers.map((a) => [a.success, a.remaining, a.limit, a.store]), [
+        [true, 1, 2, "upstash"],
+        [true, 0, 2, "upstash"],
+        [false, 0, 2, "upstash"],
+      ]);
+      assertEquals(answers[2].reset % 3_600_000, 0);
     } finally {
       await store.close();
       await fake.close();
@@ -64,17 +61,17 @@ Deno.test({
       log,
     });
     try {
-      await assert.rejects(() => store.limit("b", "k", HOURLY), /Unauthorized/);
-      await assert.rejects(() => store.ping(), /Unauthorized/);
+      assertMatch((await assertRejects(() => store.limit("b", "k", HOURLY))).message, /Unauthorized/);
+      assertMatch((await assertRejects(() => store.ping())).message, /Unauthorized/);
       const result = await limiter.limit("b", "k", HOURLY);
-      assert.equal(result.store, "memory");
+      assertEquals(result.store, "memory");
       const health = await limiter.health();
-      assert.deepEqual([health.store, health.configured, health.status], [
+      assertEquals([health.store, health.configured, health.status], [
         "memory",
         "upstash",
         "degraded",
       ]);
-      assert.deepEqual(entries.map((e) => e.level), ["warn"]);
+      assertEquals(entries.map((e) => e.level), ["warn"]);
     } finally {
       await Promise.all([store.close(), limiter.close()]);
       await fake.close();

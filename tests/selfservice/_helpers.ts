@@ -1,36 +1,9 @@
 import { assert, assertEquals } from "../helpers/assert.ts";
 import type { ReceivedMail, SmtpPeer } from "../helpers/smtp.ts";
 import { otpOf } from "../helpers/smtp.ts";
-import type { TokenPair } from "../../src/services/identity.ts";
-import { type AccountsApp, PASSWORD, uniqueEmail } from "../accounts/_harness.ts";
-
-export { PASSWORD };
-
-/** Signs up, verifies with the mailed code and signs in: a verified account and its first pair. */
-export async function verifiedAccount(
-  app: AccountsApp,
-  smtp: SmtpPeer,
-  label: string,
-): Promise<{ email: string; tokens: TokenPair }> {
-  const email = uniqueEmail(label);
-  assertEquals((await app.post("/auth/signup", { email, password: PASSWORD })).status, 201);
-  await app.deliverMail();
-  const otp = otpOf((await smtp.waitForMail(email))[0]);
-  assertEquals((await app.post("/auth/verify-email", { email, otp })).status, 200);
-  return { email, tokens: await signIn(app, email) };
-}
-
-/** Signs in with the address and password (PASSWORD by default); asserts 200. */
-export async function signIn(app: AccountsApp, email: string, password = PASSWORD): Promise<TokenPair> {
-  const response = await app.post("/auth/signin", { email, password });
-  assertEquals(response.status, 200, await response.clone().text());
-  return await response.json();
-}
-
-/** A JSON POST with a bearer token. */
-export function postAs(app: AccountsApp, path: string, accessToken: string, body: unknown): Promise<Response> {
-  return app.post(path, body, { Authorization: `Bearer ${accessToken}` });
-}
+import { PASSWORD } from "../helpers/accounts.ts";
+import { postAs } from "../helpers/http.ts";
+import type { AccountsApp } from "../accounts/_helpers.ts";
 
 /** Delivers due mail and returns the mail with this subject that arrived for the address (the newest). */
 export async function mailWithSubject(
@@ -50,12 +23,6 @@ export function tokenIn(mail: ReceivedMail, kind: "revert" | "cancel" | "reset")
   const match = new RegExp(`enter this ${kind} token in the app: ([A-Za-z0-9_-]+)`).exec(mail.text);
   assert(match, `a ${kind} token in "${mail.subject}"`);
   return match[1];
-}
-
-/** The session id (`sid` claim) of an access token. */
-export function sessionIdOf(accessToken: string): string {
-  const payload = accessToken.split(".")[1].replaceAll("-", "+").replaceAll("_", "/");
-  return JSON.parse(atob(payload)).sid;
 }
 
 /** Subjects of the account mails these tests read. */

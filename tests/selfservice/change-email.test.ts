@@ -1,8 +1,10 @@
 import { assert, assertEquals, assertMatch } from "../helpers/assert.ts";
 import { otpOf } from "../helpers/smtp.ts";
-import { accountsApp, accountsBackends, bodyWithoutRequestId, uniqueEmail } from "../accounts/_harness.ts";
-import { getMe, refresh, statusOf } from "../sessions/helpers.ts";
-import { mailWithSubject, PASSWORD, postAs, signIn, tokenIn, verifiedAccount } from "./_helpers.ts";
+import { accountsApp, accountsBackends, bodyWithoutRequestId } from "../accounts/_helpers.ts";
+import { PASSWORD, signedInAccount, signIn, uniqueEmail } from "../helpers/accounts.ts";
+import { postAs, postJson, statusOf } from "../helpers/http.ts";
+import { mailWithSubject, tokenIn } from "./_helpers.ts";
+import { getMe, refresh } from "../sessions/_helpers.ts";
 
 const { database, smtp } = await accountsBackends();
 
@@ -12,12 +14,12 @@ const HEADS_UP_SUBJECT = "A change of your Jessy AI address was requested";
 const CHANGED_SUBJECT = "Your Jessy AI address was changed";
 const RESET_SUBJECT = "Reset your Jessy AI password";
 
-Deno.test("change-email: a free and a taken address get the same 202; code to the new one, notice to the taken one's owner, heads-up to the old", async () => {
+Deno.test("POST /auth/change-email: a free and a taken address get the same 202; code to the new one, notice to the taken one's owner, heads-up to the old", async () => {
   const app = await accountsApp(database, smtp);
   try {
-    const { email: taken } = await verifiedAccount(app, smtp, "holder");
-    const first = await verifiedAccount(app, smtp, "mover-a");
-    const second = await verifiedAccount(app, smtp, "mover-b");
+    const { email: taken } = await signedInAccount(app, { label: "holder" });
+    const first = await signedInAccount(app, { label: "mover-a" });
+    const second = await signedInAccount(app, { label: "mover-b" });
     const free = uniqueEmail("free");
     const toTaken = await postAs(app, "/auth/change-email", first.tokens.access_token, {
       current_password: PASSWORD,
@@ -43,10 +45,10 @@ Deno.test("change-email: a free and a taken address get the same 202; code to th
   }
 });
 
-Deno.test("change-email: confirm moves the account; the old address's token reverts it and kills every session", async () => {
+Deno.test("POST /auth/confirm-email-change moves the account; the old address's token reverts it and kills every session", async () => {
   const app = await accountsApp(database, smtp);
   try {
-    const { email: old, tokens } = await verifiedAccount(app, smtp, "old");
+    const { email: old, tokens } = await signedInAccount(app, { label: "old" });
     const other = await signIn(app, old);
     const fresh = uniqueEmail("new");
     assertEquals(
@@ -64,7 +66,7 @@ Deno.test("change-email: confirm moves the account; the old address's token reve
     assertEquals(me.email, fresh);
 
     const atNew = await signIn(app, fresh);
-    const atOld = await app.post("/auth/signin", { email: old, password: PASSWORD });
+    const atOld = await postJson(app, "/auth/signin", { email: old, password: PASSWORD });
     assertEquals(atOld.status, 401);
     assertEquals((await atOld.json()).code, "invalid_credentials");
     // Used once
@@ -75,20 +77,23 @@ Deno.test("change-email: confirm moves the account; the old address's token reve
     const revertToken = tokenIn(changed, "revert");
     assert(changed.text.includes(`http://localhost:8000/account/revert-email-change#token=${revertToken}`));
 
-    const reverted = await app.post("/auth/revert-email-change", { token: revertToken });
+    const reverted = await postJson(app, "/auth/revert-email-change", { token: revertToken });
     assertEquals(reverted.status, 200);
     assertEquals((await reverted.json()).email_change_reverted, true);
     for (const pair of [tokens, other, atNew]) {
       assertEquals(await statusOf(getMe(app, pair.access_token)), 401);
       assertEquals(await statusOf(refresh(app, pair.refresh_token)), 401);
     }
-    assertEquals(await statusOf(app.post("/auth/revert-email-change", { token: revertToken })), 400, "single use");
+    assertEquals(await statusOf(postJson(app, "/auth/revert-email-change", { token: revertToken })), 400, "single use");
     // The password is gone too: only the reset mailed to the restored address opens the account
-    assertEquals(await statusOf(app.post("/auth/signin", { email: old, password: PASSWORD })), 401);
-    assertEquals(await statusOf(app.post("/auth/signin", { email: fresh, password: PASSWORD })), 401);
+    assertEquals(await statusOf(postJson(app, "/auth/signin", { email: old, password: PASSWORD })), 401);
+    assertEquals(await statusOf(postJson(app, "/auth/signin", { email: fresh, password: PASSWORD })), 401);
     const reset = await mailWithSubject(app, smtp, old, RESET_SUBJECT);
     const resetToken = tokenIn(reset, "reset");
-    const done = await app.post("/auth/reset-password", { token: resetToken, new_password: "taken back for good" });
+    const done = await postJson(app, "/auth/reset-password", {
+      token: resetToken,
+      new_password: "taken back for good",
+    });
     assertEquals(done.status, 200);
     await done.body?.cancel();
     await signIn(app, old, "taken back for good");
@@ -103,10 +108,10 @@ Deno.test("change-email: confirm moves the account; the old address's token reve
   }
 });
 
-Deno.test("change-email: five wrong codes kill the change", async () => {
+Deno.test("POST /auth/confirm-email-change: five wrong codes kill the change", async () => {
   const app = await accountsApp(database, smtp);
   try {
-    const { email, tokens } = await verifiedAccount(app, smtp, "guess");
+    const { email, tokens } = await signedInAccount(app, { label: "guess" });
     const fresh = uniqueEmail("guessed");
     await postAs(app, "/auth/change-email", tokens.access_token, { current_password: PASSWORD, new_email: fresh });
     const otp = otpOf(await mailWithSubject(app, smtp, fresh, CODE_SUBJECT));
@@ -125,10 +130,10 @@ Deno.test("change-email: five wrong codes kill the change", async () => {
   }
 });
 
-Deno.test("change-email: a wrong password is 400 before anything is mailed; the own address is a 422", async () => {
+Deno.test("POST /auth/change-email: a wrong password is 400 before anything is mailed; the own address is a 422", async () => {
   const app = await accountsApp(database, smtp);
   try {
-    const { email, tokens } = await verifiedAccount(app, smtp, "self");
+    const { email, tokens } = await signedInAccount(app, { label: "self" });
     const fresh = uniqueEmail("never");
     const wrong = await postAs(app, "/auth/change-email", tokens.access_token, {
       current_password: "nope nope nope",

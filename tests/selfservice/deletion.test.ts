@@ -4,16 +4,12 @@ import { pseudonymOf } from "../../src/services/accounts/settings/erasure.ts";
 import { startHousekeeping } from "../../src/services/housekeeping.ts";
 import { assert, assertEquals } from "../helpers/assert.ts";
 import { otpOf } from "../helpers/smtp.ts";
-import {
-  type AccountsApp,
-  accountsApp,
-  accountsBackends,
-  bodyWithoutRequestId,
-  uniqueEmail,
-} from "../accounts/_harness.ts";
-import { createTestCache } from "../sessions/cache.ts";
-import { getMe, refresh, statusOf } from "../sessions/helpers.ts";
-import { mailWithSubject, PASSWORD, postAs, signIn, tokenIn, verifiedAccount } from "./_helpers.ts";
+import { type AccountsApp, accountsApp, accountsBackends, bodyWithoutRequestId } from "../accounts/_helpers.ts";
+import { PASSWORD, signedInAccount, signIn, uniqueEmail } from "../helpers/accounts.ts";
+import { postAs, postJson, statusOf } from "../helpers/http.ts";
+import { createTestCache } from "../helpers/revocation-cache.ts";
+import { mailWithSubject, tokenIn } from "./_helpers.ts";
+import { getMe, refresh } from "../sessions/_helpers.ts";
 
 const { database, smtp } = await accountsBackends();
 const DAY_MS = 86_400_000;
@@ -23,12 +19,12 @@ function deleteAccount(app: AccountsApp, accessToken: string, password = PASSWOR
   return postAs(app, "/auth/delete-account", accessToken, { current_password: password });
 }
 
-Deno.test("delete-account: every token dies on both instances at once, sign-in answers as for an unknown address, the mailed token keeps the account", async () => {
+Deno.test("POST /auth/delete-account: every token dies on both instances at once, sign-in answers as for an unknown address, the mailed token keeps the account", async () => {
   const cache = createTestCache(createLogger({ level: "error" }));
   const a = await accountsApp(database, smtp, { revocationCache: cache.cache });
   const b = await accountsApp(database, smtp, { revocationCache: cache.connect() });
   try {
-    const { email, tokens } = await verifiedAccount(a, smtp, "leaver");
+    const { email, tokens } = await signedInAccount(a, { label: "leaver" });
     const onB = await signIn(b, email);
     for (const pair of [tokens, onB]) {
       assertEquals(await statusOf(getMe(a, pair.access_token)), 200);
@@ -49,22 +45,22 @@ Deno.test("delete-account: every token dies on both instances at once, sign-in a
       }
     }
 
-    const asDeleted = await a.post("/auth/signin", { email, password: PASSWORD });
-    const asUnknown = await a.post("/auth/signin", { email: uniqueEmail("nobody"), password: PASSWORD });
+    const asDeleted = await postJson(a, "/auth/signin", { email, password: PASSWORD });
+    const asUnknown = await postJson(a, "/auth/signin", { email: uniqueEmail("nobody"), password: PASSWORD });
     assertEquals([asDeleted.status, asUnknown.status], [401, 401]);
     assertEquals(await bodyWithoutRequestId(asDeleted), await bodyWithoutRequestId(asUnknown));
     // Nor do the other account routes treat it as an account
-    assertEquals(await statusOf(a.post("/auth/request-password-reset", { email })), 202);
+    assertEquals(await statusOf(postJson(a, "/auth/request-password-reset", { email })), 202);
     await a.deliverMail();
     assertEquals(smtp.inbox(email).filter((mail) => mail.subject === "Reset your Jessy AI password").length, 0);
 
     const mail = await mailWithSubject(a, smtp, email, DELETION_SUBJECT);
     const token = tokenIn(mail, "cancel");
     assert(mail.text.includes(`http://localhost:8000/account/cancel-account-deletion#token=${token}`));
-    const kept = await b.post("/auth/cancel-account-deletion", { token });
+    const kept = await postJson(b, "/auth/cancel-account-deletion", { token });
     assertEquals(kept.status, 200);
     assertEquals((await kept.json()).account_kept, true);
-    assertEquals(await statusOf(b.post("/auth/cancel-account-deletion", { token })), 400, "single use");
+    assertEquals(await statusOf(postJson(b, "/auth/cancel-account-deletion", { token })), 400, "single use");
     const back = await signIn(a, email);
     assertEquals(await statusOf(getMe(b, back.access_token)), 200);
     assertEquals(await statusOf(getMe(a, tokens.access_token)), 401, "old sessions stay ended");
@@ -105,16 +101,16 @@ async function rowsOf(userId: string, email: string): Promise<Record<string, num
   return counts;
 }
 
-Deno.test("delete-account: after the grace period housekeeping erases every row of the account; the address can sign up again", async () => {
+Deno.test("POST /auth/delete-account: after the grace period housekeeping erases every row of the account; the address can sign up again", async () => {
   const app = await accountsApp(database, smtp);
   try {
-    const { email, tokens } = await verifiedAccount(app, smtp, "erased");
+    const { email, tokens } = await signedInAccount(app, { label: "erased" });
     const user = await database.db.selectFrom("users").select("id").where("email_normalized", "=", email)
       .executeTakeFirstOrThrow();
     // Something in every table: a second session, a reset token, an address change, the denylist
     const second = await signIn(app, email);
     assertEquals(await statusOf(postAs(app, "/auth/logout", second.access_token, {})), 204);
-    assertEquals(await statusOf(app.post("/auth/request-password-reset", { email })), 202);
+    assertEquals(await statusOf(postJson(app, "/auth/request-password-reset", { email })), 202);
     await postAs(app, "/auth/change-email", tokens.access_token, {
       current_password: PASSWORD,
       new_email: uniqueEmail("elsewhere"),
@@ -137,7 +133,7 @@ Deno.test("delete-account: after the grace period housekeeping erases every row 
     try {
       app.clock.advance(7 * DAY_MS - 60_000);
       assertEquals((await housekeeping.runOnce()).erased_accounts, 0, "not within the grace period");
-      const early = await app.post("/auth/signup", { email, password: "another passphrase" });
+      const early = await postJson(app, "/auth/signup", { email, password: "another passphrase" });
       assertEquals(early.status, 201);
       await app.deliverMail();
       assertEquals(smtp.inbox(email).filter((m) => m.subject === "Your Jessy AI verification code").length, 1, "taken");
@@ -154,11 +150,11 @@ Deno.test("delete-account: after the grace period housekeeping erases every row 
     assertEquals(kept.length, before["security_events.user_id"], "every event is kept under the pseudonym");
     assert(kept.some((event) => event.type === "account_deletion_scheduled"));
 
-    assertEquals(await statusOf(app.post("/auth/signup", { email, password: "another passphrase" })), 201);
+    assertEquals(await statusOf(postJson(app, "/auth/signup", { email, password: "another passphrase" })), 201);
     await app.deliverMail();
     const codes = smtp.inbox(email).filter((m) => m.subject === "Your Jessy AI verification code");
     assertEquals(codes.length, 2);
-    assertEquals(await statusOf(app.post("/auth/verify-email", { email, otp: otpOf(codes[1]) })), 200);
+    assertEquals(await statusOf(postJson(app, "/auth/verify-email", { email, otp: otpOf(codes[1]) })), 200);
     const reborn = await signIn(app, email, "another passphrase");
     assertEquals(await statusOf(getMe(app, reborn.access_token)), 200);
   } finally {
@@ -166,10 +162,10 @@ Deno.test("delete-account: after the grace period housekeeping erases every row 
   }
 });
 
-Deno.test("delete-account: with ACCOUNT_DELETION_GRACE_DAYS=0 the account is erased before the answer", async () => {
+Deno.test("POST /auth/delete-account: with ACCOUNT_DELETION_GRACE_DAYS=0 the account is erased before the answer", async () => {
   const app = await accountsApp(database, smtp, { env: { ACCOUNT_DELETION_GRACE_DAYS: "0" } });
   try {
-    const { email, tokens } = await verifiedAccount(app, smtp, "at-once");
+    const { email, tokens } = await signedInAccount(app, { label: "at-once" });
     const response = await deleteAccount(app, tokens.access_token);
     assertEquals(response.status, 202);
     await response.body?.cancel();
@@ -182,17 +178,17 @@ Deno.test("delete-account: with ACCOUNT_DELETION_GRACE_DAYS=0 the account is era
   }
 });
 
-Deno.test("cancel-account-deletion: an unknown token, or one past the grace period, is 400 invalid_account_token", async () => {
+Deno.test("POST /auth/cancel-account-deletion: an unknown token, or one past the grace period, is 400 invalid_account_token", async () => {
   const app = await accountsApp(database, smtp);
   try {
-    const unknown = await app.post("/auth/cancel-account-deletion", { token: "no-such-token" });
+    const unknown = await postJson(app, "/auth/cancel-account-deletion", { token: "no-such-token" });
     assertEquals(unknown.status, 400);
     assertEquals((await unknown.json()).code, "invalid_account_token");
-    const { email, tokens } = await verifiedAccount(app, smtp, "too-late");
+    const { email, tokens } = await signedInAccount(app, { label: "too-late" });
     assertEquals(await statusOf(deleteAccount(app, tokens.access_token)), 202);
     const token = tokenIn(await mailWithSubject(app, smtp, email, DELETION_SUBJECT), "cancel");
     app.clock.advance(7 * DAY_MS);
-    assertEquals(await statusOf(app.post("/auth/cancel-account-deletion", { token })), 400);
+    assertEquals(await statusOf(postJson(app, "/auth/cancel-account-deletion", { token })), 400);
   } finally {
     await app.close();
   }

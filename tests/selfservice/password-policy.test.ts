@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { postJson } from "../helpers/http.ts";
 import { ConfigError } from "../../src/config.ts";
 import { buildPwnedFile } from "../../src/cli/pwned-build.ts";
 import {
@@ -7,12 +8,13 @@ import {
 } from "../../src/services/accounts/credentials/password-policy.ts";
 import { openPwnedFile } from "../../src/services/accounts/credentials/pwned-file.ts";
 import { hex } from "../../src/encoding.ts";
+import { accountsApp, accountsBackends } from "../accounts/_helpers.ts";
+import { signedInAccount, uniqueEmail } from "../helpers/accounts.ts";
 import { memoryLogger, testConfig } from "../helpers/app.ts";
+import { mailWithSubject, tokenIn } from "./_helpers.ts";
 import { assert, assertEquals, assertRejects, assertStringIncludes } from "../helpers/assert.ts";
 import { AppError } from "../../src/errors.ts";
 import { PRODUCTION_ENV } from "../helpers/env.ts";
-import { accountsApp, accountsBackends, uniqueEmail } from "../accounts/_harness.ts";
-import { mailWithSubject, tokenIn, verifiedAccount } from "./_helpers.ts";
 
 const { database, smtp } = await accountsBackends();
 const dir = await Deno.makeTempDir({ prefix: "pwned-" });
@@ -147,15 +149,15 @@ Deno.test("sign-up applies the policy, the breached file included (422 on the fi
   try {
     const email = uniqueEmail("policy");
     for (const [password, code] of [["password1", "password_breached"], [KNOWN[0], "password_breached"]]) {
-      const response = await app.post("/auth/signup", { email, password });
+      const response = await postJson(app, "/auth/signup", { email, password });
       assertEquals(response.status, 422);
       const body = await response.json();
       assertEquals([body.code, body.errors[0].path], [code, "password"]);
     }
     const local = email.split("@")[0];
-    const similar = await app.post("/auth/signup", { email, password: `${local}!` });
+    const similar = await postJson(app, "/auth/signup", { email, password: `${local}!` });
     assertEquals((await similar.json()).code, "password_too_similar");
-    assertEquals((await app.post("/auth/signup", { email, password: "a fine long passphrase" })).status, 201);
+    assertEquals((await postJson(app, "/auth/signup", { email, password: "a fine long passphrase" })).status, 201);
   } finally {
     await app.close();
   }
@@ -164,14 +166,14 @@ Deno.test("sign-up applies the policy, the breached file included (422 on the fi
 Deno.test("reset-password applies the policy before using the token: a refused password leaves the link working", async () => {
   const app = await accountsApp(database, smtp);
   try {
-    const { email } = await verifiedAccount(app, smtp, "reset-policy");
-    assertEquals((await app.post("/auth/request-password-reset", { email })).status, 202);
+    const { email } = await signedInAccount(app, { label: "reset-policy" });
+    assertEquals((await postJson(app, "/auth/request-password-reset", { email })).status, 202);
     const token = tokenIn(await mailWithSubject(app, smtp, email, "Reset your Jessy AI password"), "reset");
-    const refused = await app.post("/auth/reset-password", { token, new_password: "Password123" });
+    const refused = await postJson(app, "/auth/reset-password", { token, new_password: "Password123" });
     assertEquals(refused.status, 422);
     const body = await refused.json();
     assertEquals([body.code, body.errors[0].path], ["password_breached", "new_password"]);
-    const done = await app.post("/auth/reset-password", { token, new_password: "a sturdier passphrase" });
+    const done = await postJson(app, "/auth/reset-password", { token, new_password: "a sturdier passphrase" });
     assertEquals(done.status, 200);
     await done.body?.cancel();
   } finally {

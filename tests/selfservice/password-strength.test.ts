@@ -4,10 +4,12 @@
  * the field.
  */
 import { createPasswordPolicy } from "../../src/services/accounts/credentials/password-policy.ts";
+import { postJson } from "../helpers/http.ts";
 import { AppError } from "../../src/errors.ts";
 import { assert, assertEquals, assertRejects } from "../helpers/assert.ts";
-import { accountsApp, accountsBackends, uniqueEmail } from "../accounts/_harness.ts";
-import { mailWithSubject, tokenIn, verifiedAccount } from "./_helpers.ts";
+import { accountsApp, accountsBackends } from "../accounts/_helpers.ts";
+import { signedInAccount, uniqueEmail } from "../helpers/accounts.ts";
+import { mailWithSubject, tokenIn } from "./_helpers.ts";
 
 const { database, smtp } = await accountsBackends();
 const EMAIL = "robin.hood@example.com";
@@ -54,24 +56,24 @@ Deno.test("the account's name counts as a guessable word", async () => {
 Deno.test("POST /auth/signup, /auth/reset-password, /auth/change-password answer 422 password_too_weak on the field", async () => {
   const app = await accountsApp(database, smtp);
   try {
-    const signup = await app.post("/auth/signup", { email: uniqueEmail("weak"), password: "JessyAI2026!" });
+    const signup = await postJson(app, "/auth/signup", { email: uniqueEmail("weak"), password: "JessyAI2026!" });
     assertEquals(signup.status, 422);
     assertEquals(signup.headers.get("Content-Type"), "application/problem+json");
     const body = await signup.json();
     assertEquals([body.code, body.errors[0].path], ["password_too_weak", "password"]);
     assert(body.errors[0].message.startsWith("Too easy to guess: "));
 
-    const { email, tokens } = await verifiedAccount(app, smtp, "weak-reset");
-    assertEquals((await app.post("/auth/request-password-reset", { email })).status, 202);
+    const { email, tokens } = await signedInAccount(app, { label: "weak-reset" });
+    assertEquals((await postJson(app, "/auth/request-password-reset", { email })).status, 202);
     const token = tokenIn(await mailWithSubject(app, smtp, email, "Reset your Jessy AI password"), "reset");
-    const reset = await app.post("/auth/reset-password", { token, new_password: "12345678abcd" });
+    const reset = await postJson(app, "/auth/reset-password", { token, new_password: "12345678abcd" });
     assertEquals(reset.status, 422);
     assertEquals((await reset.json()).errors[0], {
       path: "new_password",
       message: "Too easy to guess: this is similar to a commonly used password; add more words that are less common",
     });
 
-    const change = await app.post("/auth/change-password", {
+    const change = await postJson(app, "/auth/change-password", {
       current_password: "correct horse battery",
       new_password: "aaaaaaaaaa",
     }, { Authorization: `Bearer ${tokens.access_token}` });

@@ -11,19 +11,12 @@ import { createLogger } from "../../src/logger.ts";
 import type { TokenPair } from "../../src/services/identity.ts";
 import { assertEquals } from "../helpers/assert.ts";
 import { otpOf } from "../helpers/smtp.ts";
-import { type AccountsApp, accountsApp, accountsBackends, uniqueEmail } from "../accounts/_harness.ts";
-import { createTestCache } from "../sessions/cache.ts";
-import { getMe, refresh, statusOf } from "../sessions/helpers.ts";
-import {
-  mailWithSubject,
-  moveAccount,
-  PASSWORD,
-  postAs,
-  signIn,
-  SUBJECTS,
-  tokenIn,
-  verifiedAccount,
-} from "./_helpers.ts";
+import { type AccountsApp, accountsApp, accountsBackends } from "../accounts/_helpers.ts";
+import { PASSWORD, signedInAccount, signIn, uniqueEmail } from "../helpers/accounts.ts";
+import { postAs, postJson, statusOf } from "../helpers/http.ts";
+import { createTestCache } from "../helpers/revocation-cache.ts";
+import { mailWithSubject, moveAccount, SUBJECTS, tokenIn } from "./_helpers.ts";
+import { getMe, refresh } from "../sessions/_helpers.ts";
 
 const { database, smtp } = await accountsBackends();
 const ENV = { RATE_LIMIT_SENSITIVE_PER_MINUTE: "10000", RATE_LIMIT_GENERAL_PER_MINUTE: "10000" };
@@ -71,11 +64,11 @@ async function thiefTakesOver(app: AccountsApp, email: string): Promise<TokenPai
 
 /** The owner reverts with the token mailed to `own`, resets with the link mailed there, signs in. */
 async function ownerTakesBack(app: AccountsApp, own: string, revertToken: string): Promise<TokenPair> {
-  const reverted = await app.post("/auth/revert-email-change", { token: revertToken });
+  const reverted = await postJson(app, "/auth/revert-email-change", { token: revertToken });
   assertEquals(reverted.status, 200, await reverted.clone().text());
   await reverted.body?.cancel();
   const token = tokenIn(await mailWithSubject(app, smtp, own, SUBJECTS.reset), "reset");
-  assertEquals(await statusOf(app.post("/auth/reset-password", { token, new_password: OWNER_PASSWORD })), 200);
+  assertEquals(await statusOf(postJson(app, "/auth/reset-password", { token, new_password: OWNER_PASSWORD })), 200);
   return await signIn(app, own, OWNER_PASSWORD);
 }
 
@@ -97,7 +90,7 @@ async function assertThiefLockedOut(
     }
     for (const email of addresses) {
       for (const password of [THIEF_PASSWORD, PASSWORD]) {
-        await assertCode(app.post("/auth/signin", { email, password }), 401, "invalid_credentials", email);
+        await assertCode(postJson(app, "/auth/signin", { email, password }), 401, "invalid_credentials", email);
       }
     }
   }
@@ -117,7 +110,7 @@ async function assertOwnerIn({ owner, thief }: Deployment, pair: TokenPair, own:
  */
 async function replayChainA(deployment: Deployment): Promise<void> {
   const { owner, thief } = deployment;
-  const { email: own } = await verifiedAccount(owner, smtp, "owner-a");
+  const { email: own } = await signedInAccount(owner, { label: "owner-a" });
   const [a1, a2, a3] = [uniqueEmail("thief-a1"), uniqueEmail("thief-a2"), uniqueEmail("thief-a3")];
   const thiefs = await thiefTakesOver(thief, own);
   const ownersRevert = await moveAccount(thief, smtp, thiefs.access_token, {
@@ -130,7 +123,7 @@ async function replayChainA(deployment: Deployment): Promise<void> {
     newEmail: a2,
     password: THIEF_PASSWORD,
   });
-  assertEquals(await statusOf(thief.post("/auth/request-password-reset", { email: a2 })), 202);
+  assertEquals(await statusOf(postJson(thief, "/auth/request-password-reset", { email: a2 })), 202);
   const thiefsReset = tokenIn(await mailWithSubject(thief, smtp, a2, SUBJECTS.reset), "reset");
   assertEquals(
     await statusOf(postAs(thief, "/auth/change-email", thiefs.access_token, {
@@ -144,13 +137,13 @@ async function replayChainA(deployment: Deployment): Promise<void> {
   const owners = await ownerTakesBack(owner, own, ownersRevert);
 
   await assertCode(
-    thief.post("/auth/revert-email-change", { token: thiefsRevert }),
+    postJson(thief, "/auth/revert-email-change", { token: thiefsRevert }),
     400,
     "invalid_account_token",
     "the revert token mailed to a1",
   );
   await assertCode(
-    thief.post("/auth/reset-password", { token: thiefsReset, new_password: "the thief tries again" }),
+    postJson(thief, "/auth/reset-password", { token: thiefsReset, new_password: "the thief tries again" }),
     400,
     "invalid_reset_token",
     "the reset mailed to a2",
@@ -171,7 +164,7 @@ async function replayChainA(deployment: Deployment): Promise<void> {
  */
 async function replayChainB(deployment: Deployment): Promise<void> {
   const { owner, thief } = deployment;
-  const { email: own } = await verifiedAccount(owner, smtp, "owner-b");
+  const { email: own } = await signedInAccount(owner, { label: "owner-b" });
   const taken = uniqueEmail("thief-b");
   const thiefs = await thiefTakesOver(thief, own);
   const ownersRevert = await moveAccount(thief, smtp, thiefs.access_token, {
@@ -191,7 +184,7 @@ async function replayChainB(deployment: Deployment): Promise<void> {
   const owners = await ownerTakesBack(owner, own, ownersRevert);
 
   await assertCode(
-    thief.post("/auth/cancel-account-deletion", { token: thiefsCancel }),
+    postJson(thief, "/auth/cancel-account-deletion", { token: thiefsCancel }),
     400,
     "invalid_account_token",
     "the cancel token mailed to the thief",

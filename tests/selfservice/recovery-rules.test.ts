@@ -4,31 +4,23 @@
  * hijacker holding the password would make them.
  */
 import { assert, assertEquals } from "../helpers/assert.ts";
-import { type AccountsApp, accountsApp, accountsBackends, uniqueEmail } from "../accounts/_harness.ts";
-import { statusOf } from "../sessions/helpers.ts";
-import {
-  mailWithSubject,
-  moveAccount,
-  PASSWORD,
-  postAs,
-  signIn,
-  SUBJECTS,
-  tokenIn,
-  verifiedAccount,
-} from "./_helpers.ts";
+import { type AccountsApp, accountsApp, accountsBackends } from "../accounts/_helpers.ts";
+import { PASSWORD, signedInAccount, signIn, uniqueEmail } from "../helpers/accounts.ts";
+import { postAs, postJson, statusOf } from "../helpers/http.ts";
+import { mailWithSubject, moveAccount, SUBJECTS, tokenIn } from "./_helpers.ts";
 
 const { database, smtp } = await accountsBackends();
 const ENV = { RATE_LIMIT_SENSITIVE_PER_MINUTE: "10000" };
 const DAY_MS = 86_400_000;
 
 async function revert(app: AccountsApp, token: string): Promise<{ status: number; code?: string }> {
-  const response = await app.post("/auth/revert-email-change", { token });
+  const response = await postJson(app, "/auth/revert-email-change", { token });
   const body = await response.json();
   return { status: response.status, code: body.code };
 }
 
 async function cancelDeletion(app: AccountsApp, token: string): Promise<{ status: number; code?: string }> {
-  const response = await app.post("/auth/cancel-account-deletion", { token });
+  const response = await postJson(app, "/auth/cancel-account-deletion", { token });
   const body = await response.json();
   return { status: response.status, code: body.code };
 }
@@ -46,7 +38,7 @@ function addressOf(userId: string) {
 
 /** An account moved own → a1 → a2 through its session; the revert tokens mailed to own and a1. */
 async function movedTwice(app: AccountsApp, label: string) {
-  const { email: own, tokens } = await verifiedAccount(app, smtp, label);
+  const { email: own, tokens } = await signedInAccount(app, { label: label });
   const id = await idOf(own);
   const [a1, a2] = [uniqueEmail(`${label}-a1`), uniqueEmail(`${label}-a2`)];
   const toOwn = await moveAccount(app, smtp, tokens.access_token, { oldEmail: own, newEmail: a1 });
@@ -103,7 +95,7 @@ Deno.test("POST /auth/revert-email-change: concurrent reverts with the first and
 Deno.test("POST /auth/revert-email-change during a pending deletion restores the address, keeps the account and retires its cancel tokens", async () => {
   const app = await accountsApp(database, smtp, { env: ENV });
   try {
-    const { email: own, tokens } = await verifiedAccount(app, smtp, "revert-deleted");
+    const { email: own, tokens } = await signedInAccount(app, { label: "revert-deleted" });
     const id = await idOf(own);
     const elsewhere = uniqueEmail("deleter");
     const toOwn = await moveAccount(app, smtp, tokens.access_token, { oldEmail: own, newEmail: elsewhere });
@@ -118,7 +110,7 @@ Deno.test("POST /auth/revert-email-change during a pending deletion restores the
     assertEquals(await cancelDeletion(app, cancelAtElsewhere), { status: 400, code: "invalid_account_token" });
     const reset = tokenIn(await mailWithSubject(app, smtp, own, SUBJECTS.reset), "reset");
     assertEquals(
-      await statusOf(app.post("/auth/reset-password", { token: reset, new_password: "kept and mine" })),
+      await statusOf(postJson(app, "/auth/reset-password", { token: reset, new_password: "kept and mine" })),
       200,
     );
     await signIn(app, own, "kept and mine");
@@ -133,7 +125,7 @@ Deno.test("POST /auth/revert-email-change during a pending deletion restores the
 Deno.test("POST /auth/revert-email-change: past the deletion date it is refused and the token is not spent", async () => {
   const app = await accountsApp(database, smtp, { env: { ...ENV, ACCOUNT_DELETION_GRACE_DAYS: "1" } });
   try {
-    const { email: own, tokens } = await verifiedAccount(app, smtp, "revert-too-late");
+    const { email: own, tokens } = await signedInAccount(app, { label: "revert-too-late" });
     const id = await idOf(own);
     const toOwn = await moveAccount(app, smtp, tokens.access_token, { oldEmail: own, newEmail: uniqueEmail("gone") });
     assertEquals(
@@ -153,7 +145,7 @@ Deno.test("POST /auth/revert-email-change: past the deletion date it is refused 
 Deno.test("POST /auth/delete-account: while a revert token lives the address it restores gets a cancel token too; using one retires the other", async () => {
   const app = await accountsApp(database, smtp, { env: ENV });
   try {
-    const { email: own, tokens } = await verifiedAccount(app, smtp, "cancel-reaches");
+    const { email: own, tokens } = await signedInAccount(app, { label: "cancel-reaches" });
     const id = await idOf(own);
     const elsewhere = uniqueEmail("moved-then-deleted");
     await moveAccount(app, smtp, tokens.access_token, { oldEmail: own, newEmail: elsewhere });
@@ -176,7 +168,7 @@ Deno.test("POST /auth/delete-account: while a revert token lives the address it 
 Deno.test("POST /auth/delete-account: once no revert token lives only the account's address is told", async () => {
   const app = await accountsApp(database, smtp, { env: ENV });
   try {
-    const { email: own, tokens } = await verifiedAccount(app, smtp, "cancel-alone");
+    const { email: own, tokens } = await signedInAccount(app, { label: "cancel-alone" });
     const elsewhere = uniqueEmail("settled");
     await moveAccount(app, smtp, tokens.access_token, { oldEmail: own, newEmail: elsewhere });
     app.clock.advance(7 * DAY_MS);
@@ -195,7 +187,7 @@ Deno.test("POST /auth/delete-account: once no revert token lives only the accoun
 Deno.test("POST /auth/change-password and /auth/reset-password at the new address leave the revert token of the old address working", async () => {
   const app = await accountsApp(database, smtp, { env: ENV });
   try {
-    const { email: own, tokens } = await verifiedAccount(app, smtp, "keeps-way-back");
+    const { email: own, tokens } = await signedInAccount(app, { label: "keeps-way-back" });
     const id = await idOf(own);
     const taken = uniqueEmail("taker");
     const toOwn = await moveAccount(app, smtp, tokens.access_token, { oldEmail: own, newEmail: taken });
@@ -205,10 +197,10 @@ Deno.test("POST /auth/change-password and /auth/reset-password at the new addres
     });
     assertEquals(changed.status, 200);
     await changed.body?.cancel();
-    assertEquals(await statusOf(app.post("/auth/request-password-reset", { email: taken })), 202);
+    assertEquals(await statusOf(postJson(app, "/auth/request-password-reset", { email: taken })), 202);
     const reset = tokenIn(await mailWithSubject(app, smtp, taken, SUBJECTS.reset), "reset");
     assertEquals(
-      await statusOf(app.post("/auth/reset-password", { token: reset, new_password: "and another one" })),
+      await statusOf(postJson(app, "/auth/reset-password", { token: reset, new_password: "and another one" })),
       200,
     );
 

@@ -1,10 +1,12 @@
 import { ManualClock } from "../../src/clock.ts";
 import type { RevocationCache } from "../../src/services/revocation/cache.ts";
+import { insertedUser, newSession } from "../helpers/accounts.ts";
 import { createTestApp, memoryLogger } from "../helpers/app.ts";
+import { postAs, statusOf } from "../helpers/http.ts";
+import { openRedisCache } from "../helpers/revocation-cache.ts";
+import { getMe, MANY_REQUESTS_ENV } from "./_helpers.ts";
 import { assertEquals } from "../helpers/assert.ts";
 import { createTestDatabase } from "../helpers/database.ts";
-import { openRedisCache } from "./cache.ts";
-import { createUser, getMe, MANY_REQUESTS_ENV, post, signIn, statusOf } from "./helpers.ts";
 
 /** A TCP port that accepts connections and never answers: a hung Redis. */
 function blackHole(): { port: number; close(): void } {
@@ -44,14 +46,14 @@ async function assertPostgresDecides(cache: RevocationCache, label: string) {
   const database = await createTestDatabase();
   const testApp = await createTestApp({ env: MANY_REQUESTS_ENV, database, revocationCache: cache });
   try {
-    const user = await createUser(database.db, "outage");
-    const revoked = await signIn(testApp, user);
-    const kept = await signIn(testApp, user);
+    const user = await insertedUser(database.db, "outage");
+    const revoked = await newSession(testApp, user);
+    const kept = await newSession(testApp, user);
     assertEquals(await statusOf(getMe(testApp, revoked.access_token)), 200, `${label}: valid token`);
-    assertEquals(await statusOf(post(testApp, "/auth/logout", revoked.access_token)), 204, `${label}: logout`);
+    assertEquals(await statusOf(postAs(testApp, "/auth/logout", revoked.access_token)), 204, `${label}: logout`);
     assertEquals(await statusOf(getMe(testApp, revoked.access_token)), 401, `${label}: revoked token`);
     assertEquals(await statusOf(getMe(testApp, kept.access_token)), 200, `${label}: other session`);
-    assertEquals(await statusOf(post(testApp, "/auth/logout-all", kept.access_token)), 204, `${label}: logout-all`);
+    assertEquals(await statusOf(postAs(testApp, "/auth/logout-all", kept.access_token)), 204, `${label}: logout-all`);
     assertEquals(await statusOf(getMe(testApp, kept.access_token)), 401, `${label}: after logout-all`);
   } finally {
     await testApp.close();
@@ -103,11 +105,11 @@ Deno.test("a cache that fails only while a revocation is published cannot keep t
   const clock = new ManualClock();
   const testApp = await createTestApp({ env: MANY_REQUESTS_ENV, database, revocationCache: flaky, clock });
   try {
-    const user = await createUser(database.db, "blip");
-    const pair = await signIn(testApp, user);
+    const user = await insertedUser(database.db, "blip");
+    const pair = await newSession(testApp, user);
     assertEquals(await statusOf(getMe(testApp, pair.access_token)), 200);
     refuseWrites = 1;
-    assertEquals(await statusOf(post(testApp, "/auth/logout", pair.access_token)), 204);
+    assertEquals(await statusOf(postAs(testApp, "/auth/logout", pair.access_token)), 204);
     assertEquals(await statusOf(getMe(testApp, pair.access_token)), 401, "the instance stops trusting cached answers");
     await clock.tick(1500);
     assertEquals([...entries].filter(([key, value]) => key.startsWith("jti:") && value === 1).length, 1, "retried");

@@ -2,15 +2,17 @@
  * GET /auth/me and PATCH /auth/me answer the same view of the signed-in user: the same fields,
  * formatted alike, whichever statement read the row.
  */
+import { insertedUser, newSession } from "../helpers/accounts.ts";
 import { createTestApp } from "../helpers/app.ts";
+import { bearer } from "../helpers/http.ts";
+import { getMe, MANY_REQUESTS_ENV } from "./_helpers.ts";
 import { assertEquals } from "../helpers/assert.ts";
-import { bearer, createUser, getMe, MANY_REQUESTS_ENV, signIn } from "./helpers.ts";
 
 Deno.test("GET /auth/me and PATCH /auth/me: one CurrentUser view, the same fields for the same row", async () => {
   const app = await createTestApp({ env: MANY_REQUESTS_ENV });
   try {
-    const user = await createUser(app.database.db, "current-user");
-    const pair = await signIn(app, user);
+    const user = await insertedUser(app.database.db, "current-user");
+    const pair = await newSession(app, user);
     const read = await (await getMe(app, pair.access_token)).json();
     assertEquals(read, {
       id: user.id,

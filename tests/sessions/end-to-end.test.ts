@@ -1,7 +1,8 @@
-import { createTestApp, postJson } from "../helpers/app.ts";
+import { createTestApp } from "../helpers/app.ts";
+import { jsonBody, statusOf } from "../helpers/http.ts";
+import { getMe, MANY_REQUESTS_ENV, refresh } from "./_helpers.ts";
 import { assert, assertEquals } from "../helpers/assert.ts";
 import { insertUserIfAbsent } from "../../src/repositories/users.ts";
-import { getMe, MANY_REQUESTS_ENV, refresh, statusOf } from "./helpers.ts";
 
 const PASSWORD = "correct horse battery staple";
 const USER_AGENT = "JessyApp/2.3 (iOS 18.1)";
@@ -11,7 +12,7 @@ Deno.test("sessions through the account routes", async (t) => {
   const { db } = testApp.database;
   const email = `e2e-${crypto.randomUUID().slice(0, 8)}@example.com`;
   const signin = (password: string) =>
-    testApp.request("/auth/signin", postJson({ email, password }, { "User-Agent": USER_AGENT }));
+    testApp.request("/auth/signin", jsonBody({ email, password }, { "User-Agent": USER_AGENT }));
   try {
     await insertUserIfAbsent(db, {
       email,
@@ -37,7 +38,7 @@ Deno.test("sessions through the account routes", async (t) => {
 
     await t.step("a password reset ends every session started by sign-in", async () => {
       const before = await (await signin(PASSWORD)).json();
-      assertEquals(await statusOf(testApp.request("/auth/request-password-reset", postJson({ email }))), 202);
+      assertEquals(await statusOf(testApp.request("/auth/request-password-reset", jsonBody({ email }))), 202);
       await testApp.deps.accounts.settled(); // the reset mail is queued after the answer
       const mail = await db.selectFrom("mail_outbox").selectAll().where("to_address", "=", email)
         .orderBy("created_at", "desc").executeTakeFirstOrThrow();
@@ -46,7 +47,7 @@ Deno.test("sessions through the account routes", async (t) => {
 
       const reset = await testApp.request(
         "/auth/reset-password",
-        postJson({ token, new_password: "an entirely new passphrase" }),
+        jsonBody({ token, new_password: "an entirely new passphrase" }),
       );
       assert(reset.status >= 200 && reset.status < 300, `reset answered ${reset.status}`);
       await reset.body?.cancel();

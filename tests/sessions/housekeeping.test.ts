@@ -2,10 +2,10 @@ import { ManualClock } from "../../src/clock.ts";
 import type { Kysely } from "kysely";
 import type { DB } from "../../src/db/schema.ts";
 import { startHousekeeping } from "../../src/services/housekeeping.ts";
+import { insertedUser } from "../helpers/accounts.ts";
 import { memoryLogger } from "../helpers/app.ts";
 import { assert, assertEquals } from "../helpers/assert.ts";
 import { createTestDatabase } from "../helpers/database.ts";
-import { createUser } from "./helpers.ts";
 
 const HOUR_MS = 3_600_000;
 
@@ -75,7 +75,7 @@ Deno.test("housekeeping", async (t) => {
   try {
     await t.step("a run deletes expired rows of every kind in bounded batches and keeps live ones", async () => {
       const clock = new ManualClock(new Date("2026-11-28T12:00:00Z"));
-      const user = await createUser(db, "purge");
+      const user = await insertedUser(db, "purge");
       const start = clock.now();
       for (let i = 0; i < 5; i++) await seed(db, user.id, start, new Date(start.getTime() + HOUR_MS));
       await seed(db, user.id, start, new Date(start.getTime() + 48 * HOUR_MS));
@@ -115,7 +115,7 @@ Deno.test("housekeeping", async (t) => {
       "security events past their retention and settled mail past 30 days are deleted; the rest stays",
       async () => {
         const clock = new ManualClock(new Date("2027-06-01T12:00:00Z"));
-        const user = await createUser(db, "retention");
+        const user = await insertedUser(db, "retention");
         const daysAgo = (days: number) => new Date(clock.now().getTime() - days * 24 * HOUR_MS);
         for (const days of [11, 10.5, 9]) {
           await db.insertInto("security_events").values({ user_id: user.id, type: "logout", created_at: daysAgo(days) })
@@ -185,7 +185,7 @@ Deno.test("housekeeping", async (t) => {
 
     await t.step("the job runs by itself every interval and stops cleanly", async () => {
       const clock = new ManualClock(new Date("2026-11-28T12:00:00Z"));
-      const user = await createUser(db, "timer");
+      const user = await insertedUser(db, "timer");
       await seed(db, user.id, clock.now(), new Date(clock.now().getTime() + HOUR_MS));
       clock.advance(2 * HOUR_MS);
       const logger = memoryLogger();

@@ -1,9 +1,11 @@
 import { SignJWT } from "jose";
+import { insertedUser, newSession } from "../helpers/accounts.ts";
 import { createTestApp } from "../helpers/app.ts";
+import { getMe, MANY_REQUESTS_ENV } from "./_helpers.ts";
 import { assert, assertEquals } from "../helpers/assert.ts";
 import { TEST_SECRETS } from "../helpers/env.ts";
-import { createUser, getMe, MANY_REQUESTS_ENV, signIn } from "./helpers.ts";
 import { keyFingerprint } from "../../src/services/secrets.ts";
+import { claimsOf, headerOf } from "../helpers/claims.ts";
 
 const ISSUER = "http://localhost:8000";
 const AUDIENCE = "jessy-api";
@@ -13,16 +15,6 @@ const ACCESS_KID = keyFingerprint(TEST_SECRETS.JWT_SECRET);
 function base64url(value: unknown): string {
   const text = typeof value === "string" ? value : JSON.stringify(value);
   return btoa(text).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
-}
-
-function decodePart(part: string): Record<string, unknown> {
-  return JSON.parse(atob(part.replaceAll("-", "+").replaceAll("_", "/")));
-}
-
-/** Claims of a real token, to forge variants that differ in one respect. */
-function realClaims(accessToken: string) {
-  const [, payload] = accessToken.split(".");
-  return decodePart(payload);
 }
 
 function forge(
@@ -48,11 +40,10 @@ Deno.test("access tokens", async (t) => {
   try {
     await t.step("a freshly issued access token opens /auth/me and carries the required claims", async () => {
       const { deps } = testApp;
-      const user = await createUser(deps.database.db, "claims");
-      const pair = await signIn(testApp, user);
-      const [header] = pair.access_token.split(".");
-      assertEquals(decodePart(header), { alg: "HS256", kid: ACCESS_KID, typ: "at+jwt" });
-      const claims = realClaims(pair.access_token);
+      const user = await insertedUser(deps.database.db, "claims");
+      const pair = await newSession(testApp, user);
+      assertEquals(headerOf(pair.access_token), { alg: "HS256", kid: ACCESS_KID, typ: "at+jwt" });
+      const claims = claimsOf(pair.access_token);
       for (const claim of ["sub", "sid", "jti", "iat", "exp", "iss", "aud", "ver"]) assert(claim in claims, claim);
       assertEquals([claims.sub, claims.iss, claims.aud, claims.ver], [user.id, ISSUER, AUDIENCE, 0]);
       assertEquals((claims.exp as number) - (claims.iat as number), 900);
@@ -71,12 +62,12 @@ Deno.test("access tokens", async (t) => {
       "forged access tokens are refused with 401 invalid_token, problem+json and the Bearer challenge",
       async () => {
         const { deps } = testApp;
-        const user = await createUser(deps.database.db, "forged");
-        const pair = await signIn(testApp, user);
-        const claims = realClaims(pair.access_token);
+        const user = await insertedUser(deps.database.db, "forged");
+        const pair = await newSession(testApp, user);
+        const claims = claimsOf(pair.access_token);
         const { exp: _exp, ...withoutExp } = claims;
         const [header, payload, signature] = pair.access_token.split(".");
-        const tampered = decodePart(payload);
+        const tampered = { ...claims };
         tampered.sub = crypto.randomUUID();
 
         const cases: Array<[string, string]> = [
@@ -115,8 +106,8 @@ Deno.test("access tokens", async (t) => {
     );
 
     await t.step("an access token from before key ids (no kid) still opens /auth/me until it expires", async () => {
-      const user = await createUser(testApp.deps.database.db, "no-kid");
-      const claims = realClaims((await signIn(testApp, user)).access_token);
+      const user = await insertedUser(testApp.deps.database.db, "no-kid");
+      const claims = claimsOf((await newSession(testApp, user)).access_token);
       const response = await getMe(testApp, await forge(claims));
       assertEquals(response.status, 200);
       await response.body?.cancel();
@@ -129,8 +120,8 @@ Deno.test("access tokens", async (t) => {
 
     await t.step("GET /auth/me for a user deleted after sign-in is 401", async () => {
       const { deps } = testApp;
-      const user = await createUser(deps.database.db, "deleted");
-      const pair = await signIn(testApp, user);
+      const user = await insertedUser(deps.database.db, "deleted");
+      const pair = await newSession(testApp, user);
       await deps.database.db.deleteFrom("users").where("id", "=", user.id).execute();
       await assertInvalidToken(await getMe(testApp, pair.access_token), "deleted user");
     });

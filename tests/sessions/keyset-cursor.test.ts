@@ -6,9 +6,11 @@ import fc from "npm:fast-check@4.11.0";
 import { AppError } from "../../src/errors.ts";
 import { base64url } from "../../src/encoding.ts";
 import { decodeCursor, encodeCursor } from "../../src/services/keyset-cursor.ts";
+import { insertedUser, newSession } from "../helpers/accounts.ts";
 import { createTestApp, testConfig } from "../helpers/app.ts";
+import { bearer } from "../helpers/http.ts";
+import { MANY_REQUESTS_ENV } from "./_helpers.ts";
 import { assert, assertEquals, assertRejects } from "../helpers/assert.ts";
-import { bearer, createUser, MANY_REQUESTS_ENV, signIn } from "./helpers.ts";
 
 const config = testConfig();
 const ALICE = "7c9e6679-7425-40de-944b-e07fc1f90ae7";
@@ -72,7 +74,7 @@ Deno.test("event cursor: forged positions (years 0000, −1, 10000, 100000) and 
 Deno.test("GET /auth/security-events: no cursor the service did not issue gets anything but a 422", async () => {
   const app = await createTestApp({ env: MANY_REQUESTS_ENV });
   try {
-    const pair = await signIn(app, await createUser(app.database.db, "cursor-fuzz"));
+    const pair = await newSession(app, await insertedUser(app.database.db, "cursor-fuzz"));
     const statusFor = async (cursor: string) => {
       const response = await app.request(
         `/auth/security-events?cursor=${encodeURIComponent(cursor)}`,

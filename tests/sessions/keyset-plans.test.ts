@@ -7,7 +7,7 @@ import { listActiveSessions } from "../../src/repositories/sessions.ts";
 import { assert, assertEquals } from "../helpers/assert.ts";
 import { createTestDatabase } from "../helpers/database.ts";
 import { TEST_DATABASE_URL } from "../helpers/env.ts";
-import { createUser } from "./helpers.ts";
+import { insertedUser } from "../helpers/accounts.ts";
 
 type PlanNode = Record<string, unknown> & { Plans?: PlanNode[] };
 
@@ -36,10 +36,10 @@ Deno.test(`a deep keyset page bounds its index scan by the cursor (${TEST_DATABA
   const database = await createTestDatabase();
   const { db } = database;
   try {
-    const user = await createUser(db, "deep");
+    const user = await insertedUser(db, "deep");
     const start = Date.parse("2026-01-01T00:00:00Z");
     // Other users' events at the same times, as in any real table: the user's own index is the selective one
-    const others = await Promise.all(Array.from({ length: 20 }, (_, i) => createUser(db, `other-${i}`)));
+    const others = await Promise.all(Array.from({ length: 20 }, (_, i) => insertedUser(db, `other-${i}`)));
     for (const owner of [user, ...others]) {
       await db.insertInto("security_events").values(
         Array.from({ length: 400 }, (_, i) => ({
@@ -105,7 +105,7 @@ Deno.test(`the retention sweep of security events reads its own index, which no 
   const database = await createTestDatabase();
   const { db } = database;
   try {
-    const user = await createUser(db, "old");
+    const user = await insertedUser(db, "old");
     await db.insertInto("security_events").values(
       Array.from({ length: 300 }, (_, i) => ({
         user_id: user.id,

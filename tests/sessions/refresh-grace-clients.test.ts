@@ -4,16 +4,18 @@
  * a security event, and a pair handed out by a grace answer opens no grace of its own. On one
  * instance, and on two sharing a database (and a revocation cache when TEST_REDIS_URL is set).
  */
-import { decodeJwt } from "jose";
 import { ManualClock } from "../../src/clock.ts";
 import { createLogger } from "../../src/logger.ts";
 import type { UserRow } from "../../src/db/schema.ts";
 import type { TokenPair } from "../../src/services/identity.ts";
+import { insertedUser, newSession } from "../helpers/accounts.ts";
 import { createTestApp, type TestApp } from "../helpers/app.ts";
+import { statusOf } from "../helpers/http.ts";
+import { createTestCache } from "../helpers/revocation-cache.ts";
+import { getMe, MANY_REQUESTS_ENV, refresh } from "./_helpers.ts";
 import { assertEquals } from "../helpers/assert.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
-import { createTestCache } from "./cache.ts";
-import { createUser, getMe, MANY_REQUESTS_ENV, refresh, signIn, statusOf } from "./helpers.ts";
+import { claimsOf } from "../helpers/claims.ts";
 
 const BROWSER = "Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0";
 const HOME_IP = "203.0.113.7";
@@ -45,7 +47,7 @@ async function eventTypes(database: TestDatabase, user: UserRow): Promise<string
 
 async function revokedReason(database: TestDatabase, pair: TokenPair): Promise<string | null> {
   const session = await database.db.selectFrom("sessions").select("revoked_reason")
-    .where("id", "=", decodeJwt(pair.refresh_token).sid as string).executeTakeFirstOrThrow();
+    .where("id", "=", claimsOf(pair.refresh_token).sid).executeTakeFirstOrThrow();
   return session.revoked_reason;
 }
 
@@ -60,8 +62,8 @@ async function graceSteps(
   [first, second]: [TestApp, TestApp],
 ): Promise<void> {
   async function signedIn(label: string): Promise<{ user: UserRow; pair: TokenPair }> {
-    const user = await createUser(database.db, label);
-    return { user, pair: await signIn(first, user) };
+    const user = await insertedUser(database.db, label);
+    return { user, pair: await newSession(first, user) };
   }
 
   /** The replay is reuse: 401, the session ended, its newest pair dead on both instances. */

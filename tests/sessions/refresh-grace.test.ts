@@ -1,14 +1,13 @@
 import { sql } from "kysely";
 import { ManualClock } from "../../src/clock.ts";
+import { insertedUser, newSession } from "../helpers/accounts.ts";
 import { createTestApp } from "../helpers/app.ts";
+import { postAs, statusOf } from "../helpers/http.ts";
+import { getMe, MANY_REQUESTS_ENV, refresh } from "./_helpers.ts";
 import { assert, assertEquals } from "../helpers/assert.ts";
-import { createUser, getMe, MANY_REQUESTS_ENV, post, refresh, signIn, statusOf } from "./helpers.ts";
+import { claimsOf } from "../helpers/claims.ts";
 
 const GRACE_MS = 10_000;
-
-function sidOf(token: string): string {
-  return JSON.parse(atob(token.split(".")[1].replaceAll("-", "+").replaceAll("_", "/"))).sid;
-}
 
 Deno.test("refresh reuse grace (REFRESH_REUSE_GRACE_SECONDS=10)", async (t) => {
   const clock = new ManualClock(new Date("2026-11-29T09:00:00Z"));
@@ -19,8 +18,8 @@ Deno.test("refresh reuse grace (REFRESH_REUSE_GRACE_SECONDS=10)", async (t) => {
       .map((row) => row.sealed);
   try {
     await t.step("two parallel refreshes with one token: both 200 with the same pair, the session lives", async () => {
-      const user = await createUser(db, "two-tabs");
-      const pair = await signIn(testApp, user);
+      const user = await insertedUser(db, "two-tabs");
+      const pair = await newSession(testApp, user);
       const [first, second] = await Promise.all([
         refresh(testApp, pair.refresh_token),
         refresh(testApp, pair.refresh_token),
@@ -31,7 +30,11 @@ Deno.test("refresh reuse grace (REFRESH_REUSE_GRACE_SECONDS=10)", async (t) => {
       assertEquals(await statusOf(getMe(testApp, a.access_token)), 200);
       clock.advance(1_000);
       assertEquals(await statusOf(refresh(testApp, a.refresh_token)), 200, "the shared successor rotates on");
-      const session = await db.selectFrom("sessions").select("revoked_at").where("id", "=", sidOf(pair.refresh_token))
+      const session = await db.selectFrom("sessions").select("revoked_at").where(
+        "id",
+        "=",
+        claimsOf(pair.refresh_token).sid,
+      )
         .executeTakeFirstOrThrow();
       assertEquals(session.revoked_at, null);
     });
@@ -39,9 +42,9 @@ Deno.test("refresh reuse grace (REFRESH_REUSE_GRACE_SECONDS=10)", async (t) => {
     await t.step(
       "the pair is kept sealed next to the consumed token, never in clear, and erased once the window is over",
       async () => {
-        const user = await createUser(db, "sealed");
-        const pair = await signIn(testApp, user);
-        const sessionId = sidOf(pair.refresh_token);
+        const user = await insertedUser(db, "sealed");
+        const pair = await newSession(testApp, user);
+        const sessionId = claimsOf(pair.refresh_token).sid;
         const next = await (await refresh(testApp, pair.refresh_token)).json();
         const [sealed] = await sealedOf(sessionId);
         assert(sealed.startsWith("v1."), sealed);
@@ -55,8 +58,8 @@ Deno.test("refresh reuse grace (REFRESH_REUSE_GRACE_SECONDS=10)", async (t) => {
     );
 
     await t.step("a third presentation after the window revokes the session and records the reuse", async () => {
-      const user = await createUser(db, "late");
-      const pair = await signIn(testApp, user);
+      const user = await insertedUser(db, "late");
+      const pair = await newSession(testApp, user);
       const [first, second] = await Promise.all([
         refresh(testApp, pair.refresh_token),
         refresh(testApp, pair.refresh_token),
@@ -72,20 +75,20 @@ Deno.test("refresh reuse grace (REFRESH_REUSE_GRACE_SECONDS=10)", async (t) => {
       const session = await db.selectFrom("sessions").select("revoked_reason").where(
         "id",
         "=",
-        sidOf(pair.refresh_token),
+        claimsOf(pair.refresh_token).sid,
       )
         .executeTakeFirstOrThrow();
       assertEquals(session.revoked_reason, "refresh_token_reused");
       const events = await db.selectFrom("security_events").select("type").where("user_id", "=", user.id)
         .where("type", "=", "refresh_token_reused").execute();
       assertEquals(events.length, 1);
-      assertEquals(await sealedOf(sidOf(pair.refresh_token)), [], "an ended session keeps no sealed pair");
+      assertEquals(await sealedOf(claimsOf(pair.refresh_token).sid), [], "an ended session keeps no sealed pair");
     });
 
     await t.step("a pair a previous version kept on the token row still serves its window", async () => {
-      const user = await createUser(db, "rolling");
-      const pair = await signIn(testApp, user);
-      const sessionId = sidOf(pair.refresh_token);
+      const user = await insertedUser(db, "rolling");
+      const pair = await newSession(testApp, user);
+      const sessionId = claimsOf(pair.refresh_token).sid;
       const next = await (await refresh(testApp, pair.refresh_token)).json();
       // As an instance of the version before 2026_11_29_0012 would have kept it
       const [sealed] = await sealedOf(sessionId);
@@ -95,17 +98,17 @@ Deno.test("refresh reuse grace (REFRESH_REUSE_GRACE_SECONDS=10)", async (t) => {
       const again = await refresh(testApp, pair.refresh_token);
       assertEquals(again.status, 200);
       assertEquals(await again.json(), next);
-      assertEquals(await statusOf(post(testApp, "/auth/logout", next.access_token)), 204);
+      assertEquals(await statusOf(postAs(testApp, "/auth/logout", next.access_token)), 204);
       const left = await db.selectFrom("refresh_tokens").select("id").where("session_id", "=", sessionId)
         .where("successor_sealed", "is not", null).execute();
       assertEquals(left, [], "an ended session keeps no sealed pair there either");
     });
 
     await t.step("within the window, a session ended meanwhile gets no pair", async () => {
-      const user = await createUser(db, "ended");
-      const pair = await signIn(testApp, user);
+      const user = await insertedUser(db, "ended");
+      const pair = await newSession(testApp, user);
       const successor = await (await refresh(testApp, pair.refresh_token)).json();
-      assertEquals(await statusOf(post(testApp, "/auth/logout", successor.access_token)), 204);
+      assertEquals(await statusOf(postAs(testApp, "/auth/logout", successor.access_token)), 204);
       assertEquals(await statusOf(refresh(testApp, pair.refresh_token)), 401);
     });
   } finally {
@@ -116,13 +119,13 @@ Deno.test("refresh reuse grace (REFRESH_REUSE_GRACE_SECONDS=10)", async (t) => {
 Deno.test("refresh reuse grace off (REFRESH_REUSE_GRACE_SECONDS=0): the second of two parallel refreshes is reuse", async () => {
   const testApp = await createTestApp({ env: { ...MANY_REQUESTS_ENV, REFRESH_REUSE_GRACE_SECONDS: "0" } });
   try {
-    const user = await createUser(testApp.database.db, "no-grace");
-    const pair = await signIn(testApp, user);
+    const user = await insertedUser(testApp.database.db, "no-grace");
+    const pair = await newSession(testApp, user);
     const statuses = await Promise.all([refresh(testApp, pair.refresh_token), refresh(testApp, pair.refresh_token)]
       .map((response) => statusOf(response)));
     assertEquals(statuses.sort(), [200, 401]);
     const session = await testApp.database.db.selectFrom("sessions").select("revoked_reason")
-      .where("id", "=", sidOf(pair.refresh_token)).executeTakeFirstOrThrow();
+      .where("id", "=", claimsOf(pair.refresh_token).sid).executeTakeFirstOrThrow();
     assertEquals(session.revoked_reason, "refresh_token_reused");
   } finally {
     await testApp.close();

@@ -4,15 +4,17 @@
  * GET /auth/me alone proves too little: without Redis its statement checks the token itself,
  * while every other route and introspection go through the revocation check.
  */
-import { ADMIN_TEST_ENV, adminKey, jsonOf, PASSWORD, signInRequest, verifiedUser, withKey } from "../admin/_harness.ts";
-import { createTestApp, postJson, type TestApp, type TestAppOptions } from "../helpers/app.ts";
+import { ADMIN_TEST_ENV, adminKey } from "../admin/_helpers.ts";
+import { insertedUser, PASSWORD } from "../helpers/accounts.ts";
+import { createTestApp, type TestApp, type TestAppOptions } from "../helpers/app.ts";
+import { bearer, jsonBody, jsonOf, postJson, statusOf } from "../helpers/http.ts";
+import { claimsOf } from "../helpers/claims.ts";
+import { refresh } from "./_helpers.ts";
 import { assert, assertEquals } from "../helpers/assert.ts";
 import { createTestDatabase } from "../helpers/database.ts";
 import { TEST_REDIS_URL } from "../helpers/env.ts";
 import { exampleRequest, requiresScheme, specOperations } from "../helpers/spec-requests.ts";
-import { sessionIdOf } from "../selfservice/_helpers.ts";
 import type { TokenPair } from "../../src/services/identity.ts";
-import { bearer, refresh, statusOf } from "./helpers.ts";
 
 const database = await createTestDatabase();
 Deno.test.afterAll(async () => {
@@ -28,7 +30,7 @@ const TOKEN_CHECKS: [string, TestAppOptions][] = [
 ];
 
 async function signIn(t: TestApp, email: string): Promise<TokenPair> {
-  const response = await signInRequest(t, email);
+  const response = await postJson(t, "/auth/signin", { email: email, password: PASSWORD });
   assertEquals(response.status, 200);
   return await response.json();
 }
@@ -36,7 +38,7 @@ async function signIn(t: TestApp, email: string): Promise<TokenPair> {
 async function changePassword(t: TestApp, accessToken: string): Promise<TokenPair> {
   const response = await t.request(
     "/auth/change-password",
-    postJson({ current_password: PASSWORD, new_password: NEW_PASSWORD }, { Authorization: `Bearer ${accessToken}` }),
+    jsonBody({ current_password: PASSWORD, new_password: NEW_PASSWORD }, { Authorization: `Bearer ${accessToken}` }),
   );
   assertEquals(response.status, 200);
   return await response.json();
@@ -55,7 +57,7 @@ interface Revoked {
 /** Each way an access token is revoked, on a new user whose tokens were checked (and cached) as valid first. */
 const REVOCATIONS: Record<string, (t: TestApp) => Promise<Revoked>> = {
   "POST /auth/change-password": async (t) => {
-    const user = await verifiedUser(t, "password-changed");
+    const user = await insertedUser(t.database.db, "password-changed", { passwords: t.deps.passwords, verified: true });
     const here = await signIn(t, user.email);
     const elsewhere = await signIn(t, user.email);
     await warm(t, here, elsewhere);
@@ -66,16 +68,16 @@ const REVOCATIONS: Record<string, (t: TestApp) => Promise<Revoked>> = {
     };
   },
   "DELETE /auth/sessions/{id}": async (t) => {
-    const user = await verifiedUser(t, "session-ended");
+    const user = await insertedUser(t.database.db, "session-ended", { passwords: t.deps.passwords, verified: true });
     const ended = await signIn(t, user.email);
     const here = await signIn(t, user.email);
     await warm(t, ended, here);
-    const url = `/auth/sessions/${sessionIdOf(ended.access_token)}`;
+    const url = `/auth/sessions/${claimsOf(ended.access_token).sid}`;
     await expectStatus(t.request(url, bearer(here.access_token, { method: "DELETE" })), 204, "DELETE");
     return { stale: { "the ended session's": ended.access_token }, live: here.access_token };
   },
   "POST /auth/logout": async (t) => {
-    const user = await verifiedUser(t, "logged-out");
+    const user = await insertedUser(t.database.db, "logged-out", { passwords: t.deps.passwords, verified: true });
     const earlier = await signIn(t, user.email);
     const renewed = await refresh(t, earlier.refresh_token);
     assertEquals(renewed.status, 200);
@@ -90,7 +92,10 @@ const REVOCATIONS: Record<string, (t: TestApp) => Promise<Revoked>> = {
     };
   },
   "POST /auth/logout-all": async (t) => {
-    const user = await verifiedUser(t, "logged-out-everywhere");
+    const user = await insertedUser(t.database.db, "logged-out-everywhere", {
+      passwords: t.deps.passwords,
+      verified: true,
+    });
     const here = await signIn(t, user.email);
     const elsewhere = await signIn(t, user.email);
     await warm(t, here, elsewhere);
@@ -110,7 +115,7 @@ async function warm(t: TestApp, ...pairs: TokenPair[]): Promise<void> {
 function introspect(t: TestApp, key: string, token: string) {
   return jsonOf(t.request(
     "/oauth/introspect",
-    withKey(key, {
+    bearer(key, {
       method: "POST",
       headers: { "Content-Type": "application/x-www-form-urlencoded" },
       body: new URLSearchParams({ token }).toString(),
@@ -151,7 +156,7 @@ for (const [label, options] of TOKEN_CHECKS) {
         // The refusals are the tokens', not the routes': a token the revocation spared passes the same checks
         await expectStatus(t.request("/auth/sessions", bearer(live)), 200, "the spared token");
         const spared = await introspect(t, key, live);
-        assertEquals([spared.body.active, spared.body.sid], [true, sessionIdOf(live)]);
+        assertEquals([spared.body.active, spared.body.sid], [true, claimsOf(live).sid]);
       } finally {
         await t.close();
       }
@@ -161,7 +166,7 @@ for (const [label, options] of TOKEN_CHECKS) {
   Deno.test(`POST /auth/change-password (${label}): GET /auth/sessions then lists the current session alone`, async () => {
     const t = await createTestApp({ ...options, database, env: ADMIN_TEST_ENV });
     try {
-      const user = await verifiedUser(t, "other-sessions");
+      const user = await insertedUser(t.database.db, "other-sessions", { passwords: t.deps.passwords, verified: true });
       const here = await signIn(t, user.email);
       for (let other = 0; other < 2; other++) await signIn(t, user.email);
       const listed = async (accessToken: string) => {
@@ -172,7 +177,7 @@ for (const [label, options] of TOKEN_CHECKS) {
       assertEquals((await listed(here.access_token)).length, 3);
 
       const renewed = await changePassword(t, here.access_token);
-      assertEquals(await listed(renewed.access_token), [[sessionIdOf(here.access_token), true]]);
+      assertEquals(await listed(renewed.access_token), [[claimsOf(here.access_token).sid, true]]);
     } finally {
       await t.close();
     }

@@ -1,12 +1,10 @@
 import { sql } from "kysely";
+import { insertedUser, newSession } from "../helpers/accounts.ts";
 import { createTestApp } from "../helpers/app.ts";
+import { postAs } from "../helpers/http.ts";
+import { MANY_REQUESTS_ENV, refresh } from "./_helpers.ts";
 import { assert, assertEquals } from "../helpers/assert.ts";
-import { createUser, MANY_REQUESTS_ENV, post, refresh, signIn } from "./helpers.ts";
-
-/** The JWT's payload, unverified: the test reads what the service put there. */
-function claimsOf(token: string): { jti: string; sid: string } {
-  return JSON.parse(atob(token.split(".")[1].replaceAll("-", "+").replaceAll("_", "/")));
-}
+import { claimsOf } from "../helpers/claims.ts";
 
 /** Milliseconds since 1970 in a version-7 UUID's first 48 bits, or undefined for another version. */
 function timeOfV7(id: string): number | undefined {
@@ -18,13 +16,13 @@ function timeOfV7(id: string): number | undefined {
 Deno.test("sessions, refresh tokens and security events get time-ordered ids (UUIDv7): new keys go to their indexes' newest pages", async () => {
   const testApp = await createTestApp({ env: MANY_REQUESTS_ENV });
   try {
-    const user = await createUser(testApp.database.db, "row-ids");
+    const user = await insertedUser(testApp.database.db, "row-ids");
     const before = Date.now();
-    const first = await signIn(testApp, user);
+    const first = await newSession(testApp, user);
     const rotated = await refresh(testApp, first.refresh_token);
     assertEquals(rotated.status, 200);
     const second = await rotated.json();
-    assertEquals((await post(testApp, "/auth/logout", second.access_token)).status, 204);
+    assertEquals((await postAs(testApp, "/auth/logout", second.access_token)).status, 204);
     const after = Date.now();
     const [event] = await testApp.database.db.selectFrom("security_events").select("id")
       .where("user_id", "=", user.id).where("type", "=", "logout").execute();
@@ -54,8 +52,8 @@ Deno.test("refresh_tokens keeps no index of token_hash: a refresh finds its row 
     for (const { indexdef } of rows) assert(!indexdef.includes("token_hash"), `${indexdef} reads token_hash`);
 
     // Without the index the hash still decides: the right id with another token's hash is refused
-    const user = await createUser(testApp.database.db, "hash-check");
-    const pair = await signIn(testApp, user);
+    const user = await insertedUser(testApp.database.db, "hash-check");
+    const pair = await newSession(testApp, user);
     const { jti } = claimsOf(pair.refresh_token);
     await testApp.database.db.updateTable("refresh_tokens").set({ token_hash: "0".repeat(64) }).where("id", "=", jti)
       .execute();

@@ -1,14 +1,13 @@
 import { ManualClock } from "../../src/clock.ts";
 import { recordSecurityEvent } from "../../src/repositories/security-events.ts";
-import { createTestApp, postJson } from "../helpers/app.ts";
+import { insertedUser, newSession } from "../helpers/accounts.ts";
+import { createTestApp } from "../helpers/app.ts";
+import { bearer, jsonBody, postAs, statusOf } from "../helpers/http.ts";
+import { MANY_REQUESTS_ENV, refresh } from "./_helpers.ts";
 import { assert, assertEquals } from "../helpers/assert.ts";
-import { bearer, createUser, MANY_REQUESTS_ENV, post, refresh, signIn, statusOf } from "./helpers.ts";
+import { claimsOf } from "../helpers/claims.ts";
 
 const USER_AGENT = "Audit/1.0";
-
-function sidOf(token: string): string {
-  return JSON.parse(atob(token.split(".")[1].replaceAll("-", "+").replaceAll("_", "/"))).sid;
-}
 
 Deno.test("security events", async (t) => {
   const clock = new ManualClock(new Date("2026-11-28T09:00:00Z"));
@@ -25,8 +24,8 @@ Deno.test("security events", async (t) => {
   });
   try {
     await t.step("each session action records its event with ip, user agent and request id", async () => {
-      const user = await createUser(db, "audit");
-      const observer = await signIn(testApp, user);
+      const user = await insertedUser(db, "audit");
+      const observer = await newSession(testApp, user);
       const requestIds: Record<string, string | null> = {};
       const act = async (type: string, response: Promise<Response>) => {
         const settled = await response;
@@ -35,24 +34,24 @@ Deno.test("security events", async (t) => {
         clock.advance(1000);
       };
 
-      const reused = await signIn(testApp, user);
+      const reused = await newSession(testApp, user);
       await act("rotation", refresh(testApp, reused.refresh_token));
       clock.advance(10_000); // past the reuse grace window
       await act(
         "refresh_token_reused",
-        testApp.request("/auth/refresh", withAgent(postJson({ refresh_token: reused.refresh_token }))),
+        testApp.request("/auth/refresh", withAgent(jsonBody({ refresh_token: reused.refresh_token }))),
       );
-      const lost = await signIn(testApp, user);
+      const lost = await newSession(testApp, user);
       await act(
         "session_revoked",
         testApp.request(
-          `/auth/sessions/${sidOf(lost.access_token)}`,
+          `/auth/sessions/${claimsOf(lost.access_token).sid}`,
           withAgent(bearer(observer.access_token, { method: "DELETE" })),
         ),
       );
-      const leaving = await signIn(testApp, user);
+      const leaving = await newSession(testApp, user);
       await act("logout", testApp.request("/auth/logout", withAgent(bearer(leaving.access_token, { method: "POST" }))));
-      const everywhere = await signIn(testApp, user);
+      const everywhere = await newSession(testApp, user);
       const beforeLogoutAll = await events(everywhere.access_token);
       await act(
         "logout_all",
@@ -74,7 +73,7 @@ Deno.test("security events", async (t) => {
           row.type,
         );
       }
-      const fresh = await signIn(
+      const fresh = await newSession(
         testApp,
         await db.selectFrom("users").selectAll().where("id", "=", user.id).executeTakeFirstOrThrow(),
       );
@@ -91,8 +90,8 @@ Deno.test("security events", async (t) => {
     });
 
     await t.step("events are paginated newest first with an opaque cursor and never repeat", async () => {
-      const user = await createUser(db, "pages");
-      const pair = await signIn(testApp, user);
+      const user = await insertedUser(db, "pages");
+      const pair = await newSession(testApp, user);
       const types = ["signin_succeeded", "signin_failed", "logout", "session_revoked"] as const;
       const at = new Date("2026-11-01T00:00:00Z");
       for (let i = 0; i < 25; i++) {
@@ -126,9 +125,9 @@ Deno.test("security events", async (t) => {
     });
 
     await t.step("a user sees only their own events", async () => {
-      const alice = await createUser(db, "alice");
-      const bob = await createUser(db, "bob");
-      const bobPair = await signIn(testApp, bob);
+      const alice = await insertedUser(db, "alice");
+      const bob = await insertedUser(db, "bob");
+      const bobPair = await newSession(testApp, bob);
       await recordSecurityEvent(db, {
         userId: alice.id,
         type: "signin_failed",
@@ -137,13 +136,16 @@ Deno.test("security events", async (t) => {
         requestId: null,
         at: clock.now(),
       });
-      assertEquals(await statusOf(post(testApp, "/auth/logout", (await signIn(testApp, alice)).access_token)), 204);
+      assertEquals(
+        await statusOf(postAs(testApp, "/auth/logout", (await newSession(testApp, alice)).access_token)),
+        204,
+      );
       assertEquals((await events(bobPair.access_token)).events, []);
     });
 
     await t.step("a cursor the service did not issue and a limit outside 1–100 are 422", async () => {
-      const user = await createUser(db, "bad-cursor");
-      const pair = await signIn(testApp, user);
+      const user = await insertedUser(db, "bad-cursor");
+      const pair = await newSession(testApp, user);
       const forged = btoa(JSON.stringify(["yesterday", "x"])).replace(/=+$/, "");
       for (
         const query of [

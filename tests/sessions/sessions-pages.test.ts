@@ -1,8 +1,11 @@
 import { ManualClock } from "../../src/clock.ts";
 import { recordSecurityEvent } from "../../src/repositories/security-events.ts";
+import { insertedUser, newSession } from "../helpers/accounts.ts";
 import { createTestApp } from "../helpers/app.ts";
+import { bearer } from "../helpers/http.ts";
+import { MANY_REQUESTS_ENV } from "./_helpers.ts";
 import { assert, assertEquals } from "../helpers/assert.ts";
-import { bearer, createUser, MANY_REQUESTS_ENV, signIn } from "./helpers.ts";
+import { claimsOf } from "../helpers/claims.ts";
 
 type Page = { sessions: Array<Record<string, unknown>>; next_cursor: string | null };
 
@@ -17,16 +20,16 @@ Deno.test("GET /auth/sessions pages", async (t) => {
   };
   try {
     await t.step("keyset pages walk every live session once, newest sign-in first, ties broken by id", async () => {
-      const user = await createUser(db, "many");
+      const user = await insertedUser(db, "many");
       const ids: string[] = [];
       for (let i = 0; i < 11; i++) {
         // Pairs of sessions start in the same millisecond: the cursor must break ties by id
         if (i % 2 === 0) clock.advance(1000);
-        const pair = await signIn(testApp, user, `Device/${i}`);
-        ids.push(JSON.parse(atob(pair.access_token.split(".")[1].replaceAll("-", "+").replaceAll("_", "/"))).sid);
+        const pair = await newSession(testApp, user, `Device/${i}`);
+        ids.push(claimsOf(pair.access_token).sid);
       }
       clock.advance(1000);
-      const current = (await signIn(testApp, user, "Current/1.0")).access_token;
+      const current = (await newSession(testApp, user, "Current/1.0")).access_token;
       const revoked = ids[4];
       await db.updateTable("sessions").set({ revoked_at: clock.now() }).where("id", "=", revoked).execute();
 
@@ -53,9 +56,9 @@ Deno.test("GET /auth/sessions pages", async (t) => {
     });
 
     await t.step("times are RFC 3339 in UTC with milliseconds, as stored", async () => {
-      const user = await createUser(db, "times");
-      const pair = await signIn(testApp, user);
-      const sid = JSON.parse(atob(pair.access_token.split(".")[1].replaceAll("-", "+").replaceAll("_", "/"))).sid;
+      const user = await insertedUser(db, "times");
+      const pair = await newSession(testApp, user);
+      const sid = claimsOf(pair.access_token).sid;
       const created = new Date("2026-01-02T03:04:05.007Z");
       const used = new Date("2026-11-28T23:59:59.090Z");
       await db.updateTable("sessions").set({ created_at: created, last_used_at: used }).where("id", "=", sid).execute();
@@ -64,13 +67,13 @@ Deno.test("GET /auth/sessions pages", async (t) => {
     });
 
     await t.step("limit defaults to 50 and the whole list fits one page below it", async () => {
-      const user = await createUser(db, "few");
+      const user = await insertedUser(db, "few");
       const pairs = [];
-      for (let i = 0; i < 3; i++) pairs.push(await signIn(testApp, user));
+      for (let i = 0; i < 3; i++) pairs.push(await newSession(testApp, user));
       const body = await page(pairs[0].access_token);
       assertEquals([body.sessions.length, body.next_cursor], [3, null]);
 
-      const crowd = await createUser(db, "crowd");
+      const crowd = await insertedUser(db, "crowd");
       const now = clock.now();
       await db.insertInto("sessions").values(
         Array.from({ length: 60 }, (_, i) => ({
@@ -81,7 +84,7 @@ Deno.test("GET /auth/sessions pages", async (t) => {
           expires_at: new Date(now.getTime() + 86_400_000),
         })),
       ).execute();
-      const first = await page((await signIn(testApp, crowd)).access_token);
+      const first = await page((await newSession(testApp, crowd)).access_token);
       assertEquals(first.sessions.length, 50);
       assert(first.next_cursor !== null);
     });
@@ -89,10 +92,10 @@ Deno.test("GET /auth/sessions pages", async (t) => {
     await t.step(
       "a forged, altered, another user's or an events cursor and a limit outside 1–100 are 422",
       async () => {
-        const alice = await createUser(db, "alice");
-        const bob = await createUser(db, "bob");
-        const alicePairs = [await signIn(testApp, alice), await signIn(testApp, alice)];
-        const bobToken = (await signIn(testApp, bob)).access_token;
+        const alice = await insertedUser(db, "alice");
+        const bob = await insertedUser(db, "bob");
+        const alicePairs = [await newSession(testApp, alice), await newSession(testApp, alice)];
+        const bobToken = (await newSession(testApp, bob)).access_token;
         const aliceCursor = (await page(alicePairs[0].access_token, "?limit=1")).next_cursor!;
         for (let i = 0; i < 2; i++) {
           await recordSecurityEvent(db, {

@@ -3,10 +3,13 @@
  * the app sends goes through the counting plugin, whatever built it.
  */
 import type { KyselyPlugin } from "kysely";
+import { insertedUser, newSession } from "../helpers/accounts.ts";
 import { createTestApp } from "../helpers/app.ts";
+import { bearer, postAs, statusOf } from "../helpers/http.ts";
+import { getMe, MANY_REQUESTS_ENV } from "./_helpers.ts";
 import { assertEquals } from "../helpers/assert.ts";
 import { createTestDatabase } from "../helpers/database.ts";
-import { bearer, createUser, getMe, MANY_REQUESTS_ENV, post, signIn, statusOf } from "./helpers.ts";
+import { claimsOf } from "../helpers/claims.ts";
 
 function statementCounter(): KyselyPlugin & { count: number } {
   return {
@@ -25,8 +28,8 @@ Deno.test("without Redis, a token check reads the database: one statement, fused
   const counted = { ...database, db: database.db.withPlugin(counter) };
   const app = await createTestApp({ env: MANY_REQUESTS_ENV, database: counted, withoutRedis: true });
   try {
-    const user = await createUser(database.db, "fused");
-    const pair = await signIn(app, user);
+    const user = await insertedUser(database.db, "fused");
+    const pair = await newSession(app, user);
 
     await t.step("GET /auth/me: the revocation check and the user read are one statement", async () => {
       counter.count = 0;
@@ -43,15 +46,15 @@ Deno.test("without Redis, a token check reads the database: one statement, fused
     });
 
     await t.step("a revoked token is refused by the same single statement", async () => {
-      assertEquals(await statusOf(post(app, "/auth/logout", pair.access_token)), 204);
+      assertEquals(await statusOf(postAs(app, "/auth/logout", pair.access_token)), 204);
       counter.count = 0;
       assertEquals(await statusOf(getMe(app, pair.access_token)), 401);
       assertEquals(counter.count, 1);
     });
 
     await t.step("a user deleted since the token was issued is a 401", async () => {
-      const gone = await signIn(app, await createUser(database.db, "deleted"));
-      const sub = JSON.parse(atob(gone.access_token.split(".")[1].replaceAll("-", "+").replaceAll("_", "/"))).sub;
+      const gone = await newSession(app, await insertedUser(database.db, "deleted"));
+      const sub = claimsOf(gone.access_token).sub;
       await database.db.deleteFrom("users").where("id", "=", sub).execute();
       assertEquals(await statusOf(getMe(app, gone.access_token)), 401);
     });

@@ -1,10 +1,12 @@
 import { ManualClock } from "../../src/clock.ts";
 import { createTokenSigner, InvalidTokenError } from "../../src/services/sessions/tokens.ts";
 import { createVerifiedTokenMemo } from "../../src/services/sessions/verified-tokens.ts";
+import { insertedUser, newSession } from "../helpers/accounts.ts";
 import { createTestApp } from "../helpers/app.ts";
+import { statusOf } from "../helpers/http.ts";
+import { getMe, MANY_REQUESTS_ENV } from "./_helpers.ts";
 import { assert, assertEquals, assertRejects } from "../helpers/assert.ts";
 import { TEST_SECRETS } from "../helpers/env.ts";
-import { createUser, getMe, MANY_REQUESTS_ENV, signIn, statusOf } from "./helpers.ts";
 import type { TokenClaims } from "../../src/services/identity.ts";
 
 const JWT = {
@@ -147,8 +149,8 @@ Deno.test("remembered access tokens through the API: expiry and revocation still
   const clock = new ManualClock(START);
   const testApp = await createTestApp({ env: MANY_REQUESTS_ENV, clock });
   try {
-    const user = await createUser(testApp.database.db, "memo");
-    const pair = await signIn(testApp, user);
+    const user = await insertedUser(testApp.database.db, "memo");
+    const pair = await newSession(testApp, user);
     assertEquals(await statusOf(getMe(testApp, pair.access_token)), 200);
     assertEquals(await statusOf(getMe(testApp, pair.access_token)), 200);
     clock.advance(899_000);
@@ -156,7 +158,7 @@ Deno.test("remembered access tokens through the API: expiry and revocation still
     clock.advance(1_000);
     assertEquals(await statusOf(getMe(testApp, pair.access_token)), 401, "expired at exp, memo or not");
 
-    const second = await signIn(testApp, user);
+    const second = await newSession(testApp, user);
     assertEquals(await statusOf(getMe(testApp, second.access_token)), 200);
     const logout = await testApp.request("/auth/logout", {
       method: "POST",

@@ -3,9 +3,9 @@ import type { Logger } from "../../src/logger.ts";
 import { openRedis } from "../../src/runtime.ts";
 import type { RevocationCache } from "../../src/services/revocation/cache.ts";
 import { createRedisRevocationCache } from "../../src/services/revocation/redis-cache.ts";
-import { uniqueCachePrefix } from "../helpers/app.ts";
+import { uniqueCachePrefix } from "./app.ts";
+import { deleteKeysWithPrefix } from "./redis.ts";
 import { TEST_REDIS_URL } from "../helpers/env.ts";
-import { deleteKeysWithPrefix } from "../helpers/redis-keys.ts";
 
 /** A revocation cache on a Redis of the test's choosing, over a connection of its own. */
 export interface OpenedCache {

@@ -1,14 +1,16 @@
 /** A real Prometheus (Debian's package) on a loopback port, scraping one target, for tests. */
 import { freeServicePort } from "../helpers/free-port.ts";
 import { requireInstalled } from "../helpers/installed.ts";
+import { untilPasses } from "../helpers/until.ts";
 
 export interface PrometheusProcess {
   /** Evaluates a PromQL instant query; the sample values by their label sets */
   query(promql: string): Promise<{ metric: Record<string, string>; value: number }[]>;
-  /** Waits until `check` passes on fresh query results (scrapes come every second) */
-  eventually(check: () => Promise<void>, timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
 }
+
+/** How long to wait for Prometheus, which scrapes on its own schedule: a query every 250 ms for 30 s */
+export const SCRAPES = { timeout: 30_000, interval: 250 };
 
 /** Starts Prometheus scraping `target` (host:port, path /metrics) every second; resolves once it is ready. */
 export async function startPrometheus(target: string): Promise<PrometheusProcess> {
@@ -62,28 +64,16 @@ export async function startPrometheus(target: string): Promise<PrometheusProcess
       .map((sample) => ({ metric: sample.metric, value: Number(sample.value[1]) }));
   }
 
-  async function eventually(check: () => Promise<void>, timeoutMs = 30_000) {
-    // A guard, not a sleep: Prometheus scrapes on its own schedule, so the test polls its API
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      try {
-        return await check();
-      } catch (error) {
-        if (Date.now() > deadline) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 250));
-      }
-    }
-  }
-
   try {
-    await eventually(async () => {
+    // A guard, not a sleep: Prometheus starts on its own schedule, so the test polls its API
+    await untilPasses(async () => {
       const response = await fetch(`${base}/-/ready`);
       await response.body?.cancel();
       if (!response.ok) throw new Error(`prometheus not ready: ${response.status}\n${stderr}`);
-    });
+    }, SCRAPES);
   } catch (error) {
     await stop();
     throw error;
   }
-  return { query, eventually, stop };
+  return { query, stop };
 }

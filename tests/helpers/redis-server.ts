@@ -1,5 +1,7 @@
 import { freeServicePort } from "../helpers/free-port.ts";
 import { requireInstalled } from "../helpers/installed.ts";
+import { until } from "../helpers/until.ts";
+
 /** A throwaway redis-server of our own, safe to kill, pause and restart. */
 export interface RedisServer {
   readonly port: number;
@@ -29,10 +31,12 @@ export async function startRedisServer(): Promise<RedisServer> {
       stdout: "null",
       stderr: "null",
     }).spawn();
-    if (!(await answersPing(port, 5000))) {
-      await stop();
-      throw new Error(`redis-server did not start on port ${port}`);
-    }
+    // Real time: redis-server is a process of its own, starting up
+    await until(() => answersPing(port), { interval: 50, what: `redis-server answering on port ${port}` })
+      .catch(async (error) => {
+        await stop();
+        throw error;
+      });
   }
 
   async function stop(): Promise<void> {
@@ -46,27 +50,19 @@ export async function startRedisServer(): Promise<RedisServer> {
   return { port, url: `redis://127.0.0.1:${port}`, start, stop };
 }
 
-async function answersPing(port: number, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
+/** Whether redis-server on `port` answers PING now. */
+async function answersPing(port: number): Promise<boolean> {
+  try {
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port });
     try {
-      const conn = await Deno.connect({ hostname: "127.0.0.1", port });
-      try {
-        await conn.write(new TextEncoder().encode("PING\r\n"));
-        const buffer = new Uint8Array(16);
-        const read = await conn.read(buffer);
-        if (
-          read &&
-          new TextDecoder().decode(buffer.subarray(0, read)).startsWith("+PONG")
-        ) return true;
-      } finally {
-        conn.close();
-      }
-    } catch {
-      // Not listening yet.
+      await conn.write(new TextEncoder().encode("PING\r\n"));
+      const buffer = new Uint8Array(16);
+      const read = await conn.read(buffer);
+      return Boolean(read && new TextDecoder().decode(buffer.subarray(0, read)).startsWith("+PONG"));
+    } finally {
+      conn.close();
     }
-    // Real time: redis-server is a process of its own, starting up
-    await new Promise((resolve) => setTimeout(resolve, 50));
+  } catch {
+    return false; // Not listening yet
   }
-  return false;
 }

@@ -4,12 +4,10 @@ import { type Clock, ManualClock } from "../../src/clock.ts";
 import type { Mailer } from "../../src/mail/mailer.ts";
 import { createSmtpMailer } from "../../src/mail/smtp-mailer.ts";
 import { createMailWorker, type MailWorker } from "../../src/mail/outbox-worker.ts";
-import { createTestApp, postJson, type TestApp } from "../helpers/app.ts";
+import type { Mail, Mailbox } from "../helpers/accounts.ts";
+import { createTestApp, type TestApp } from "../helpers/app.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
 import { type SmtpPeer, startSmtpPeer } from "../helpers/smtp.ts";
-
-/** The password every account test signs up with. */
-export const PASSWORD = "correct horse battery";
 
 /** A private database and an SMTP peer for one test module, closed after its last test. */
 export async function accountsBackends(): Promise<{ database: TestDatabase; smtp: SmtpPeer }> {
@@ -28,19 +26,19 @@ export const NO_RATE_LIMITS = {
   RATE_LIMIT_EMAIL_VERIFICATION_PER_MINUTE: "10000",
 };
 
-export interface AccountsApp extends TestApp {
+/** An app whose mail reaches a real SMTP peer; `mailTo` reads that peer's inbox. */
+export interface AccountsApp extends TestApp, Mailbox {
   clock: ManualClock;
   mailer: Mailer;
   worker: MailWorker;
   /** Delivers every due mail through SMTP now */
   deliverMail(): Promise<number>;
-  post(path: string, body: unknown, headers?: Record<string, string>): Promise<Response>;
 }
 
 /** An app on a shared database whose mail goes through the outbox to a real SMTP peer. */
 export async function accountsApp(
   database: TestDatabase,
-  smtp: Pick<SmtpPeer, "port">,
+  smtp: Pick<SmtpPeer, "port"> & Partial<Pick<SmtpPeer, "inbox">>,
   options: {
     env?: Record<string, string>;
     passwords?: PasswordHasher;
@@ -48,7 +46,7 @@ export async function accountsApp(
     maxAttempts?: number;
     /** Rate limits on this Redis (real time) instead of memory (the test's clock) */
     rateLimitRedisUrl?: string;
-    /** The revocation cache, shared with other instances (see tests/sessions/cache.ts) */
+    /** The revocation cache, shared with other instances (see tests/helpers/revocation-cache.ts) */
     revocationCache?: RevocationCache;
   } = {},
 ): Promise<AccountsApp> {
@@ -70,32 +68,30 @@ export async function accountsApp(
     backoffBaseMs: 1000,
     maxAttempts: options.maxAttempts,
   });
+  async function deliverMail(): Promise<number> {
+    // Resend and reset requests do their work after answering
+    await test.deps.accounts.settled();
+    let total = 0;
+    for (let sent = await worker.runOnce(); sent > 0; sent = await worker.runOnce()) total += sent;
+    return total;
+  }
   return {
     ...test,
     clock,
     mailer,
     worker,
-    async deliverMail() {
-      // Resend and reset requests do their work after answering
-      await test.deps.accounts.settled();
-      let total = 0;
-      for (let sent = await worker.runOnce(); sent > 0; sent = await worker.runOnce()) total += sent;
-      return total;
+    deliverMail,
+    async mailTo(address): Promise<Mail[]> {
+      if (!smtp.inbox) throw new Error("This app's mail goes to no peer the test reads");
+      await deliverMail();
+      return smtp.inbox(address);
     },
-    post: (path, body, headers) => test.request(path, postJson(body, headers)),
     async close() {
       await worker.stop();
       mailer.close();
       await test.close();
     },
   };
-}
-
-let counter = 0;
-
-/** A unique address per test, so tests can share one database. */
-export function uniqueEmail(label = "user"): string {
-  return `${label}-${Date.now().toString(36)}-${(counter++).toString(36)}@example.com`;
 }
 
 /** The response body with its request id removed, for byte-for-byte comparisons. */

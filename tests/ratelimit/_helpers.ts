@@ -1,5 +1,6 @@
 import { createClient } from "redis";
 import { createRespRequester } from "../../src/ratelimit/resp-requester.ts";
+import type { LogFn } from "../../src/ratelimit/types.ts";
 
 /** A local server speaking Upstash's REST protocol on top of a real Redis. */
 export interface UpstashFake {
@@ -86,4 +87,21 @@ function toBase64(value: unknown): unknown {
   }
   if (Array.isArray(value)) return value.map(toBase64);
   return value;
+}
+
+/** A key prefix no other test (or engineer sharing the Redis) uses. */
+export function uniquePrefix(): string {
+  return `jessy:rl:test:${crypto.randomUUID()}`;
+}
+
+/** A log function that remembers what it was told. */
+export function recordingLog(): {
+  log: LogFn;
+  entries: { level: string; message: string }[];
+} {
+  const entries: { level: string; message: string }[] = [];
+  const log: LogFn = (level, message) => {
+    if (level !== "debug") entries.push({ level, message });
+  };
+  return { log, entries };
 }

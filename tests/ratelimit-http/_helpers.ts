@@ -1,7 +1,8 @@
 import { z } from "@hono/zod-openapi";
 import { defineRoute } from "../../src/http/define-route.ts";
 import { assert, assertEquals } from "../helpers/assert.ts";
-import { createTestApp, postJson, type TestApp, type TestAppOptions } from "../helpers/app.ts";
+import { createTestApp, type TestApp, type TestAppOptions } from "../helpers/app.ts";
+import { jsonBody } from "../helpers/http.ts";
 import { SpecValidator } from "../helpers/spec-validator.ts";
 import type { AuthContext } from "../../src/services/identity.ts";
 import { invalidTokenError } from "../../src/errors.ts";
@@ -13,7 +14,7 @@ const TokenBody = z.object({ token: z.string() });
 const Echo = z.object({ email: z.string() });
 const Ok = z.object({ ok: z.boolean() });
 
-function jsonBody<T extends z.ZodType>(schema: T) {
+function jsonRequest<T extends z.ZodType>(schema: T) {
   return { body: { required: true, content: { "application/json": { schema } } } };
 }
 
@@ -23,7 +24,7 @@ export const probeRoutes = {
     path: "/probe/signin",
     operationId: "probeSignin",
     tier: "auth",
-    request: jsonBody(EmailBody),
+    request: jsonRequest(EmailBody),
     responses: { 200: { description: "ok", content: { "application/json": { schema: Echo } } } },
   }),
   verify: defineRoute({
@@ -31,7 +32,7 @@ export const probeRoutes = {
     path: "/probe/verify",
     operationId: "probeVerify",
     tier: "email_verification",
-    request: jsonBody(EmailBody),
+    request: jsonRequest(EmailBody),
     responses: { 200: { description: "ok", content: { "application/json": { schema: Echo } } } },
   }),
   reset: defineRoute({
@@ -39,7 +40,7 @@ export const probeRoutes = {
     path: "/probe/reset",
     operationId: "probeReset",
     tier: "auth",
-    request: jsonBody(TokenBody),
+    request: jsonRequest(TokenBody),
     responses: { 200: { description: "ok", content: { "application/json": { schema: Ok } } } },
   }),
   me: defineRoute({
@@ -115,7 +116,7 @@ export async function createProbeApp(options: TestAppOptions = {}): Promise<Test
 
 /** Sign-in probe request for an email. */
 export function signin(email: string): RequestInit {
-  return postJson({ email, password: "not-checked-here" });
+  return jsonBody({ email, password: "not-checked-here" });
 }
 
 /** Bearer request for a user id. */

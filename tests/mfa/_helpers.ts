@@ -1,12 +1,12 @@
-/** Account flows of the second factor, on the accounts harness: enrol, activate, the two-step sign-in. */
+/** Account flows of the second factor, on the accounts app: enrol, activate, the two-step sign-in. */
 import { assertEquals } from "../helpers/assert.ts";
-import type { SmtpPeer } from "../helpers/smtp.ts";
-import type { AccountsApp } from "../accounts/_harness.ts";
-import { postAs, verifiedAccount } from "../selfservice/_helpers.ts";
+import { signedInAccount } from "../helpers/accounts.ts";
+import { postAs, postJson } from "../helpers/http.ts";
+import type { AccountsApp } from "../accounts/_helpers.ts";
 import { currentTotpCode, TOTP_PERIOD_SECONDS } from "../../src/services/mfa/totp.ts";
 import type { TokenPair } from "../../src/services/identity.ts";
 
-export { PASSWORD } from "../selfservice/_helpers.ts";
+export { PASSWORD } from "../helpers/accounts.ts";
 
 export interface EnrolledAccount {
   email: string;
@@ -27,8 +27,8 @@ export function nextStep(app: AccountsApp): void {
 }
 
 /** A verified account with an authenticator on: enrolled with a fresh sign-in, activated with its first code. */
-export async function enrolledAccount(app: AccountsApp, smtp: SmtpPeer, label: string): Promise<EnrolledAccount> {
-  const { email, tokens } = await verifiedAccount(app, smtp, label);
+export async function enrolledAccount(app: AccountsApp, label: string): Promise<EnrolledAccount> {
+  const { email, tokens } = await signedInAccount(app, { label });
   const started = await postAs(app, "/auth/mfa/totp", tokens.access_token, {});
   assertEquals(started.status, 200, await started.clone().text());
   const { secret } = await started.json();
@@ -42,15 +42,9 @@ export async function enrolledAccount(app: AccountsApp, smtp: SmtpPeer, label: s
 
 /** The first step of a sign-in with a factor on; asserts the challenge. */
 export async function mfaToken(app: AccountsApp, email: string, password: string): Promise<string> {
-  const response = await app.post("/auth/signin", { email, password });
+  const response = await postJson(app, "/auth/signin", { email, password });
   assertEquals(response.status, 200, await response.clone().text());
   const body = await response.json();
   assertEquals(body.mfa_required, true);
   return body.mfa_token;
-}
-
-/** The claims of a JWT, unverified (tests read what the service signed). */
-export function claimsOf(token: string): Record<string, unknown> {
-  const payload = token.split(".")[1].replaceAll("-", "+").replaceAll("_", "/");
-  return JSON.parse(atob(payload));
 }

@@ -4,24 +4,25 @@
  * from the signing_keys table.
  * @module
  */
-import { decodeJwt, decodeProtectedHeader, importJWK, type JWTPayload, SignJWT } from "jose";
+import { importJWK, type JWTPayload, SignJWT } from "jose";
+import { claimsOf, headerOf } from "../helpers/claims.ts";
 import { createKeySealer } from "../../src/services/keys/sealing.ts";
 import { keyFingerprint } from "../../src/services/secrets.ts";
 import { ACCESS_TOKEN_TYPE } from "../../src/services/sessions/tokens.ts";
-import type { TestApp } from "../helpers/app.ts";
+import { type TestApp } from "../helpers/app.ts";
 import { TEST_SECRETS } from "../helpers/env.ts";
 
 /** The HS256 access secret's kid, or a key pair's. */
 export type SigningKeyName = { alg: "HS256" } | { alg: "EdDSA" | "ES256"; kid: string };
 
 /** The claims of a token the service issued, with a fresh jti (so the text is new to every memo). */
-export function claimsOf(accessToken: string): JWTPayload {
-  return { ...decodeJwt(accessToken), jti: crypto.randomUUID() };
+export function reissuedClaims(accessToken: string): JWTPayload {
+  return { ...claimsOf(accessToken), jti: crypto.randomUUID() };
 }
 
 /** The key an access token of the service names in its header. */
 export function keyOf(accessToken: string): SigningKeyName {
-  const { alg, kid } = decodeProtectedHeader(accessToken);
+  const { alg, kid } = headerOf(accessToken);
   return alg === "HS256" ? { alg } : { alg: alg as "EdDSA" | "ES256", kid: kid! };
 }
 

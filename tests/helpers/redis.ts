@@ -1,5 +1,18 @@
+/** The Redis tests share (TEST_REDIS_URL): reaching it, using it, cleaning up after themselves. */
 import { createClient } from "redis";
-import type { LogFn } from "../../src/ratelimit/types.ts";
+
+/** Deletes every key under `prefix`: the way tests clean a shared Redis (never FLUSHALL). */
+export async function deleteKeysWithPrefix(url: string, prefix: string): Promise<void> {
+  const admin = createClient({ url, socket: { connectTimeout: 1000, reconnectStrategy: false } });
+  await admin.connect();
+  try {
+    const keys: string[] = [];
+    for await (const batch of admin.scanIterator({ MATCH: `${prefix}*`, COUNT: 1000 })) keys.push(...batch);
+    if (keys.length > 0) await admin.del(keys);
+  } finally {
+    admin.destroy();
+  }
+}
 
 /**
  * The Redis under test, from TEST_REDIS_URL. Unset: undefined (memory-only run).
@@ -33,23 +46,6 @@ async function pingRedis(url: string): Promise<string | undefined> {
   }
 }
 
-/** A key prefix no other test (or engineer sharing the Redis) uses. */
-export function uniquePrefix(): string {
-  return `jessy:rl:test:${crypto.randomUUID()}`;
-}
-
-/** A log function that remembers what it was told. */
-export function recordingLog(): {
-  log: LogFn;
-  entries: { level: string; message: string }[];
-} {
-  const entries: { level: string; message: string }[] = [];
-  const log: LogFn = (level, message) => {
-    if (level !== "debug") entries.push({ level, message });
-  };
-  return { log, entries };
-}
-
 /** Runs `fn` with a connected node-redis client, then closes it. */
 export async function withRedisClient<T>(
   url: string,
@@ -63,18 +59,4 @@ export async function withRedisClient<T>(
   } finally {
     if (client.isOpen) client.destroy();
   }
-}
-
-/** Polls `check` until it returns true or `timeoutMs` passes. */
-export async function waitFor(
-  check: () => Promise<boolean>,
-  timeoutMs: number,
-): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return true;
-    // Real time: what is awaited is a real Redis (a connection, a restart, a pause ending)
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  return false;
 }
