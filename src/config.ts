@@ -62,6 +62,7 @@ const envSchema = z.object({
   ACCOUNT_PAGES_URL: z.url({ protocol: /^https?$/ }).optional().or(z.literal("").transform(() => undefined)),
   TRUST_PROXY: integer(0, 0, 10),
   WEBHOOK_ALLOWED_HOSTS: optionalText,
+  MFA_ISSUER: z.string().trim().min(1).max(64).default("Jessy AI"),
   JWT_SECRET: optionalText,
   JWT_REFRESH_SECRET: optionalText,
   JWT_SECRET_PREVIOUS: optionalText,
@@ -124,6 +125,8 @@ export interface Config {
    * built-in pages)
    */
   readonly accountPagesUrl: string;
+  /** The name authenticator apps show above the account's address (MFA_ISSUER) */
+  readonly mfaIssuer: string;
   readonly trustProxy: number;
   /** Webhook hosts that may resolve to loopback or private addresses (lower case, IPv6 without brackets) */
   readonly webhookAllowedHosts: readonly string[];
@@ -310,6 +313,7 @@ export function loadConfig(env: Record<string, string | undefined>): LoadedConfi
     port: e.PORT,
     appUrl,
     accountPagesUrl: e.ACCOUNT_PAGES_URL?.replace(/\/+$/, "") ?? appUrl,
+    mfaIssuer: e.MFA_ISSUER,
     trustProxy: e.TRUST_PROXY,
     webhookAllowedHosts: (e.WEBHOOK_ALLOWED_HOSTS ?? "").split(",").map((host) => host.trim().toLowerCase())
       .map((host) => host.replace(/^\[(.*)\]$/, "$1")).filter(Boolean),

@@ -27,6 +27,7 @@ import type { Revocations } from "./services/revocation/revocations.ts";
 import { createSessionService, type SessionService } from "./services/sessions/service.ts";
 import { createAccessKeys } from "./services/keys/key-ring.ts";
 import { createKeySealer } from "./services/keys/sealing.ts";
+import { createMfaService, type MfaService } from "./services/mfa/service.ts";
 import { createKeyService, type KeyService } from "./services/keys/service.ts";
 import { type AdminKeyService, createAdminKeyService } from "./services/admin/api-keys.ts";
 import { type AdminService, createAdminService } from "./services/admin/service.ts";
@@ -48,6 +49,8 @@ export interface AppDeps {
   /** bcrypt with bounded concurrency (sign-up, sign-in, password reset) */
   readonly passwords: PasswordHasher;
   readonly accounts: AccountService;
+  /** The second factor: enrolment, the sign-in's second step, recovery codes */
+  readonly mfa: MfaService;
   readonly sessions: SessionService;
   /** Signing keys: the JWKS, RFC 8414 metadata and the key life cycle (`deno task keys`) */
   readonly keys: KeyService;
@@ -120,7 +123,7 @@ export function assembleDeps(options: AssemblyOptions): Assembly {
   const sessions = createSessionService({ config, db: database.db, clock, logger, revocations, accessKeys, observer });
   const keys = createKeyService({ config, db: database.db, clock, logger, accessKeys, sealer, revocations });
   const passwords = options.passwords ?? createPasswordHasher({ cost: config.bcryptCost, observer });
-  const accounts = createAccountService({
+  const accountDeps = {
     config,
     clock,
     logger,
@@ -130,7 +133,9 @@ export function assembleDeps(options: AssemblyOptions): Assembly {
     rateLimiter,
     sessions,
     observer,
-  });
+  };
+  const mfa = createMfaService({ ...accountDeps, sealer });
+  const accounts = createAccountService({ ...accountDeps, secondFactor: mfa.secondFactor });
   const deps: AppDeps = {
     config,
     logger,
@@ -141,6 +146,7 @@ export function assembleDeps(options: AssemblyOptions): Assembly {
     features: securityFeatures(config, Boolean(options.redis || options.revocationCache)),
     passwords,
     accounts,
+    mfa,
     sessions,
     keys,
     adminKeys: createAdminKeyService({ db: database.db, clock }),

@@ -26,5 +26,10 @@ export const SECURITY_EVENT_TYPES = [
   "profile_updated",
   "account_deletion_scheduled",
   "account_deletion_cancelled",
+  "mfa_enabled",
+  "mfa_disabled",
+  "recovery_codes_regenerated",
+  "recovery_code_used",
+  "mfa_challenge_failed",
 ] as const;
 export type SecurityEventType = typeof SECURITY_EVENT_TYPES[number];

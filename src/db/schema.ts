@@ -65,6 +65,43 @@ export interface SessionsTable {
   use_count: Generated<number>;
   revoked_at: Timestamp | null;
   revoked_reason: string | null;
+  /** RFC 8176 methods of the sign-in, space-separated (`pwd`, `pwd otp`, `pwd mfa`) */
+  amr: Generated<string>;
+  /** Authenticator assurance level of the sign-in: 1 (password) or 2 (a second factor too) */
+  aal: Generated<number>;
+  /** When the user last proved who they are in this session; null for sessions from before it was kept */
+  auth_time: Timestamp | null;
+}
+
+/** An account's authenticator app: pending until its first code, then on. */
+export interface TotpFactorsTable {
+  user_id: string;
+  /** The base32 secret sealed under KEY_ENCRYPTION_KEY (see services/keys/sealing.ts) */
+  secret_sealed: string;
+  created_at: Timestamp;
+  pending_until: Timestamp | null;
+  activated_at: Timestamp | null;
+  last_used_step: number | null;
+}
+
+export interface RecoveryCodesTable {
+  id: Generated<string>;
+  user_id: string;
+  code_hmac: string;
+  hmac_key_id: string;
+  created_at: Timestamp;
+  used_at: Timestamp | null;
+}
+
+export interface MfaChallengesTable {
+  id: string;
+  user_id: string;
+  token_hash: string;
+  token_version: number;
+  attempts: Generated<number>;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  used_at: Timestamp | null;
 }
 
 export interface RefreshTokensTable {
@@ -260,6 +297,9 @@ export interface DB {
   account_tokens: AccountTokensTable;
   webhook_endpoints: WebhookEndpointsTable;
   webhook_deliveries: WebhookDeliveriesTable;
+  totp_factors: TotpFactorsTable;
+  recovery_codes: RecoveryCodesTable;
+  mfa_challenges: MfaChallengesTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

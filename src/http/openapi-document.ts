@@ -10,6 +10,10 @@ export type OpenApiDocument = ReturnType<OpenAPIHono["getOpenAPI31Document"]>;
 
 const TAGS = [
   { name: "Auth", description: "Sign-up, sign-in, email verification and password reset" },
+  {
+    name: "Second factor",
+    description: "Authenticator apps, recovery codes, the sign-in's second step and reauthentication",
+  },
   { name: "Sessions", description: "Token refresh, sign-out and the signed-in user's sessions and audit trail" },
   {
     name: "Account",

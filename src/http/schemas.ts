@@ -89,3 +89,17 @@ export const SIGNED_IN_LINKS = {
     description: "End this session; send `access_token` as `Authorization: Bearer …`",
   },
 };
+
+/** RFC 8176 methods a sign-in proved: `pwd`, then `otp` (an authenticator code) or `mfa` (a recovery code). */
+export const AmrSchema = z.array(z.string()).openapi({
+  description: 'How the sign-in was proven (RFC 8176): `["pwd"]`, `["pwd", "otp"]` with an authenticator ' +
+    'code, `["pwd", "mfa"]` with a recovery code',
+  example: ["pwd", "otp"],
+});
+
+/** Authenticator assurance level: 2 once a second factor was proven. */
+export const AalSchema = z.union([z.literal(1), z.literal(2)]).openapi({
+  description: "Authenticator assurance level: 1 for a password alone, 2 with a second factor. A resource " +
+    "server that needs a second factor checks `aal` is 2",
+  example: 2,
+});

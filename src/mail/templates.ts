@@ -13,7 +13,8 @@ export type MailTemplate =
   | "email_change_requested"
   | "email_changed"
   | "account_deletion"
-  | "account_deleted";
+  | "account_deleted"
+  | "second_factor";
 
 export interface RenderedMail extends MailMessage {
   template: MailTemplate;

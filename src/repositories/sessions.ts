@@ -11,6 +11,10 @@ export interface NewSession {
   userAgent: string | null;
   now: Date;
   expiresAt: Date;
+  /** How the sign-in was proven: RFC 8176 methods, assurance level, when */
+  amr: string[];
+  aal: 1 | 2;
+  authTime: Date;
 }
 
 export async function insertSession(db: Executor, session: NewSession): Promise<SessionRow> {
@@ -24,6 +28,9 @@ export async function insertSession(db: Executor, session: NewSession): Promise<
       expires_at: session.expiresAt,
       ip: session.ip,
       user_agent: session.userAgent,
+      amr: session.amr.join(" "),
+      aal: session.aal,
+      auth_time: session.authTime,
     })
     .returningAll()
     .executeTakeFirstOrThrow();
@@ -59,9 +66,10 @@ export async function lockUserSessionForRefresh(db: Executor, userId: string, se
  * What a sessions page shows of each session: only these columns are read, and the times come
  * as the API writes them (RFC 3339, UTC, milliseconds, as `Date.toISOString` gives).
  */
-export interface ListedSession extends Pick<SessionRow, "id" | "ip" | "user_agent"> {
+export interface ListedSession extends Pick<SessionRow, "id" | "ip" | "user_agent" | "amr" | "aal"> {
   created_at_iso: string;
   last_used_at_iso: string;
+  auth_time_iso: string;
 }
 
 /**
@@ -79,7 +87,10 @@ function apiTime(column: "created_at" | "last_used_at") {
 function liveSessions(db: Executor, userId: string, now: Date) {
   return db
     .selectFrom("sessions")
-    .select(["id", apiTime("created_at"), apiTime("last_used_at"), "ip", "user_agent"])
+    .select(["id", apiTime("created_at"), apiTime("last_used_at"), "ip", "user_agent", "amr", "aal"])
+    // Sessions from before auth_time was kept were proven when they were created
+    .select(sql<string>`to_char(coalesce(auth_time, created_at) at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`
+      .as("auth_time_iso"))
     .where("user_id", "=", userId)
     .where("revoked_at", "is", null)
     .where("expires_at", ">", now);
@@ -157,4 +168,17 @@ export async function revokeUserSessions(
   if (exceptSessionId) query = query.where("id", "<>", exceptSessionId);
   const rows = await query.returning("id").execute();
   return rows.map((row) => row.id);
+}
+
+/** Records how and when the session's user last proved who they are (POST /auth/reauthenticate). */
+export async function updateSessionAssurance(
+  db: Executor,
+  sessionId: string,
+  assurance: { amr: string[]; aal: 1 | 2; authTime: Date },
+): Promise<void> {
+  await db
+    .updateTable("sessions")
+    .set({ amr: assurance.amr.join(" "), aal: assurance.aal, auth_time: assurance.authTime })
+    .where("id", "=", sessionId)
+    .execute();
 }

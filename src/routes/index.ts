@@ -10,6 +10,7 @@ import { devRouter } from "./dev/index.ts";
 import { docsRouter } from "./docs/index.ts";
 import { healthRouter } from "./health/index.ts";
 import { keysRouter } from "./keys/index.ts";
+import { mfaRouter } from "./mfa/index.ts";
 import { accountPagesRouter } from "./pages/index.ts";
 import { sessionsRouter } from "./sessions/index.ts";
 import { securityRouter } from "./security/index.ts";
@@ -18,6 +19,7 @@ import { securityRouter } from "./security/index.ts";
 export function mountRoutes(app: OpenAPIHono<AppEnv>, options: { development: boolean }): void {
   app.route("/", healthRouter());
   app.route("/", authRouter());
+  app.route("/", mfaRouter());
   if (options.development) app.route("/", devRouter());
   app.route("/", sessionsRouter());
   app.route("/", settingsRouter());

@@ -11,6 +11,17 @@ export interface RequestMeta {
   requestId: string | null;
 }
 
+/**
+ * How the user proved who they are for a session (RFC 8176 `amr`: `pwd`, `otp`, `mfa`), the
+ * authenticator assurance level that gives (1: a password; 2: a second factor too) and when
+ * (`auth_time`, seconds since the epoch). Tokens carry it; a refresh keeps it.
+ */
+export interface Assurance {
+  amr: string[];
+  aal: 1 | 2;
+  authTime: number;
+}
+
 /** What an access or refresh token says once its signature and registered claims check out. */
 export interface TokenClaims {
   /** User id (`sub`) */
@@ -26,6 +37,8 @@ export interface TokenClaims {
   /** Seconds since the epoch (`iat`, `exp`) */
   issuedAt: number;
   expiresAt: number;
+  /** `amr`, `aal`, `auth_time`; a token from before they were signed reads as a password at `iat` */
+  assurance: Assurance;
 }
 
 /** Who a verified, unrevoked access token belongs to. */
@@ -36,6 +49,7 @@ export interface AuthContext {
   tokenVersion: number;
   /** Access-token expiry, seconds since the epoch */
   expiresAt: number;
+  assurance: Assurance;
 }
 
 /** OAuth-style token pair, the shape of TokenPairSchema. */

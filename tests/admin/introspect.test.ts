@@ -48,6 +48,9 @@ Deno.test("POST /oauth/introspect: a live access token is active with its user, 
     exp: claims.exp,
     iat: claims.iat,
     token_type: "Bearer",
+    amr: ["pwd"],
+    aal: 1,
+    auth_time: claims.iat,
   });
 });
 

@@ -56,6 +56,9 @@ function resolve(schema: Json): Json {
 
 /** Follows a JSON pointer through a schema's properties and items; undefined when it leads nowhere. */
 function schemaAt(schema: Json | undefined, pointer: string): Json | undefined {
+  // A union (the sign-in's answer) has the field when one of its branches has it
+  const branches = schema && (resolve(schema).oneOf as Json[] | undefined);
+  if (branches) return branches.map((branch) => schemaAt(branch, pointer)).find(Boolean);
   let current = schema && resolve(schema);
   for (const segment of pointer.split("/").filter(Boolean)) {
     if (!current) return undefined;

@@ -54,13 +54,16 @@ Deno.test("openapi: a production app serves exactly the committed document", asy
   }
 });
 
-Deno.test("openapi: a development app serves the committed document plus GET /dev/outbox and what only it uses", async () => {
+Deno.test("openapi: a development app serves the committed document plus GET /dev/outbox, GET /dev/mfa/code and what only they use", async () => {
   const response = await t.request("/openapi.json");
   assertEquals(response.status, 200);
   const served: Document = await response.json();
   assertEquals(served.paths["/dev/outbox"]?.get?.operationId, "listDevOutbox");
   assertEquals(served.paths["/dev/outbox"].get.tags, ["Development"]);
   delete served.paths["/dev/outbox"];
+  assertEquals(served.paths["/dev/mfa/code"]?.get?.operationId, "getDevMfaCode");
+  delete served.paths["/dev/mfa/code"];
+  delete served.components.schemas.DevMfaCode;
   served.tags = served.tags.filter((tag) => tag.name !== "Development");
   delete served.components.schemas.Outbox;
   delete served.components.schemas.OutboxMessage;

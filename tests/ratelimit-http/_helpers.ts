@@ -63,6 +63,7 @@ function authenticateProbe(token: string): Promise<AuthContext> {
     jti: crypto.randomUUID(),
     tokenVersion: 0,
     expiresAt: Math.floor(Date.now() / 1000) + 900,
+    assurance: { amr: ["pwd"], aal: 1, authTime: Math.floor(Date.now() / 1000) },
   });
 }
 

@@ -33,7 +33,17 @@ Deno.test("session list and revocation", async (t) => {
         "Laptop/1.1",
         "127.0.0.1",
       ]);
-      assertEquals(Object.keys(other).sort(), ["created_at", "current", "id", "ip", "last_used_at", "user_agent"]);
+      assertEquals(Object.keys(other).sort(), [
+        "aal",
+        "amr",
+        "auth_time",
+        "created_at",
+        "current",
+        "id",
+        "ip",
+        "last_used_at",
+        "user_agent",
+      ]);
       assert(!Number.isNaN(Date.parse(other.last_used_at as string)));
     });
 

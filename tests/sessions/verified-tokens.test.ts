@@ -31,6 +31,7 @@ function claims(jti: string, expiresAt = START_SECONDS + 900): TokenClaims {
     keyId: "kid",
     issuedAt: START_SECONDS,
     expiresAt,
+    assurance: { amr: ["pwd"], aal: 1, authTime: START_SECONDS },
   };
 }
 

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { AalSchema, AmrSchema } from "../../http/schemas.ts";
 import { USER_STATUSES } from "../../user-statuses.ts";
 import { SECURITY_EVENT_TYPES } from "../../security-event-types.ts";
 
@@ -230,6 +231,12 @@ export const IntrospectionResponseSchema = z
       example: 1796024700,
     }),
     token_type: z.literal("Bearer").optional().openapi({ example: "Bearer" }),
+    amr: AmrSchema.optional(),
+    aal: AalSchema.optional(),
+    auth_time: z.number().int().optional().openapi({
+      description: "When the user last proved who they are in this session, seconds since the epoch",
+      example: 1796024700,
+    }),
   })
   .openapi("IntrospectionResponse", {
     description: "RFC 7662 answer: only `active: false` for a revoked, expired, foreign or malformed token",

@@ -5,8 +5,8 @@ import {
   EmailRequestSchema,
   PasswordResetResponseSchema,
   ResetPasswordRequestSchema,
+  SigninAnswerSchema,
   SigninRequestSchema,
-  SigninResponseSchema,
   SignupRequestSchema,
   SignupResponseSchema,
   VerifyEmailRequestSchema,
@@ -133,8 +133,9 @@ export const signin = defineRoute({
   request: { body: { content: { "application/json": { schema: SigninRequestSchema } } } },
   responses: {
     200: {
-      description: "Signed in",
-      content: { "application/json": { schema: SigninResponseSchema } },
+      description: "Signed in (a token pair), or with a second factor on, the challenge of the second step " +
+        "(`mfa_required: true` and no token field; finish with POST /auth/mfa/verify)",
+      content: { "application/json": { schema: SigninAnswerSchema } },
       links: SIGNED_IN_LINKS,
     },
   },

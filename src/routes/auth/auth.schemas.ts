@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { TokenPairSchema } from "../../http/schemas.ts";
+import { MfaChallengeSchema } from "../mfa/mfa.schemas.ts";
 import {
   MAX_PASSWORD_BYTES,
   MAX_PASSWORD_LENGTH,
@@ -163,3 +164,10 @@ export const PasswordResetResponseSchema = z
   .openapi("PasswordResetResponse", {
     example: { password_reset: true, message: "Password changed; every session was signed out" },
   });
+
+/**
+ * What the right password gets: the token pair, or with a second factor on the challenge of the
+ * second step. Typed as a union so generated clients narrow on `mfa_required`.
+ */
+export const SigninAnswerSchema = z.union([SigninResponseSchema, MfaChallengeSchema])
+  .openapi("SigninAnswer", {}, { unionPreferredType: "oneOf" });

@@ -9,6 +9,7 @@ import {
   VERIFICATION_CODE_IN_TEXT,
 } from "../../mail/templates.ts";
 import type * as routes from "./dev.routes.ts";
+import { AppError } from "../../errors.ts";
 
 function present(entry: OutboxEntry) {
   const otp = VERIFICATION_CODE_IN_TEXT.exec(entry.text)?.[1];
@@ -34,4 +35,10 @@ export const outbox: RouteHandler<typeof routes.outbox, AppEnv> = (c) => {
   const { limit } = c.req.valid("query");
   const entries = c.get("deps").devOutbox?.list(limit) ?? [];
   return c.json({ messages: entries.map(present) }, 200);
+};
+
+export const mfaCode: RouteHandler<typeof routes.mfaCode, AppEnv> = async (c) => {
+  const code = await c.get("deps").mfa.currentCode(c.req.valid("query").email);
+  if (!code) throw new AppError("not_found", "This address has no second factor");
+  return c.json({ code }, 200);
 };

@@ -64,3 +64,24 @@ export const outbox = defineRoute({
     200: { description: "Recent mail", content: { "application/json": { schema: OutboxSchema } } },
   },
 });
+
+export const DevMfaCodeSchema = z
+  .object({ code: z.string().openapi({ description: "The factor's current 6-digit code", example: "492039" }) })
+  .openapi("DevMfaCode");
+
+export const mfaCode = defineRoute({
+  method: "get",
+  path: "/dev/mfa/code",
+  operationId: "getDevMfaCode",
+  tags: ["Development"],
+  summary: "The current authenticator code of an address (development only)",
+  description: "Lets testers set up and use a second factor from Swagger UI without a phone: the code an " +
+    "authenticator app would show now for the address's factor, pending or on. 404 when the address has none. " +
+    "Absent when ENVIRONMENT=production.",
+  tier: "public",
+  errors: ["not_found"],
+  request: { query: z.object({ email: z.string().max(254).openapi({ example: "alice@example.com" }) }) },
+  responses: {
+    200: { description: "The current code", content: { "application/json": { schema: DevMfaCodeSchema } } },
+  },
+});

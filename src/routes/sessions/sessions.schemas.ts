@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { AalSchema, AmrSchema } from "../../http/schemas.ts";
 import { SECURITY_EVENT_TYPES } from "../../security-event-types.ts";
 
 const UUID_EXAMPLE = "5b1f3c1e-8d9a-4c1e-9f7e-2a6b4f1d9c3a";
@@ -26,6 +27,13 @@ export const SessionSchema = z
     current: z.boolean().openapi({
       description: "True for the session of the access token making this request",
       example: true,
+    }),
+    amr: AmrSchema,
+    aal: AalSchema,
+    auth_time: z.string().openapi({
+      format: "date-time",
+      description: "When the user last proved who they are in this session",
+      example: "2026-11-28T09:30:00.000Z",
     }),
   })
   .openapi("Session");

@@ -36,7 +36,7 @@ export const revertEmailChange: RouteHandler<typeof routes.revertEmailChange, Ap
 export const deleteAccount: RouteHandler<typeof routes.deleteAccount, AppEnv> = async (c) => {
   const { deletionDueAt, erased } = await accounts(c).deleteAccount(
     bearerOf(c),
-    c.req.valid("json").current_password,
+    c.req.valid("json"),
     requestMeta(c),
   );
   return c.json({

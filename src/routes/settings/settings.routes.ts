@@ -22,7 +22,9 @@ const PASSWORD_POLICY = "A new password is 8–128 characters and at most 72 byt
 
 const CURRENT_PASSWORD = "A wrong `current_password` gets 400 `invalid_current_password` and counts against " +
   "this session's own budget (`current_password_session`, 10 failures an hour by default); past it, 429. " +
-  "The account's `signin_account` budget, which strangers at the sign-in form can spend, is not used.";
+  "The account's `signin_account` budget, which strangers at the sign-in form can spend, is not used. While " +
+  "a second factor is on, `mfa_code` is needed too: 403 `mfa_code_required` without it, 400 `invalid_mfa_code` " +
+  "when wrong.";
 
 export const updateProfile = defineRoute({
   method: "patch",
@@ -54,6 +56,8 @@ export const changePassword = defineRoute({
   auth: true,
   errors: [
     "invalid_current_password",
+    "mfa_code_required",
+    "invalid_mfa_code",
     "password_unchanged",
     "password_too_similar",
     "password_breached",
@@ -83,7 +87,7 @@ export const changeEmail = defineRoute({
     "`rate_limited` with Retry-After, before anything is accepted. " + CURRENT_PASSWORD,
   tier: "sensitive",
   auth: true,
-  errors: ["invalid_current_password"],
+  errors: ["invalid_current_password", "mfa_code_required", "invalid_mfa_code"],
   request: { body: { content: { "application/json": { schema: ChangeEmailRequestSchema } } } },
   responses: {
     202: {
@@ -165,7 +169,7 @@ export const deleteAccount = defineRoute({
     CURRENT_PASSWORD + " Records `account_deletion_scheduled`.",
   tier: "sensitive",
   auth: true,
-  errors: ["invalid_current_password"],
+  errors: ["invalid_current_password", "mfa_code_required", "invalid_mfa_code"],
   request: { body: { content: { "application/json": { schema: DeleteAccountRequestSchema } } } },
   responses: {
     202: {

@@ -1,12 +1,20 @@
 import { z } from "@hono/zod-openapi";
 import { MAX_PASSWORD_LENGTH } from "../../services/accounts/credentials/passwords.ts";
 import { EmailSchema, NameSchema, NewPasswordSchema } from "../auth/auth.schemas.ts";
+import { MfaCodeSchema } from "../mfa/mfa.schemas.ts";
 
 /** The password a sensitive request re-states; any length is compared, none is echoed. */
 const CurrentPasswordSchema = z.string().min(1).max(MAX_PASSWORD_LENGTH).openapi({
   description: "The account's password now. A wrong one counts against this session's own budget " +
     "(`current_password_session`, 10 failures an hour by default); the right one costs nothing",
   example: "correct horse battery staple",
+});
+
+/** The second factor's code a sensitive request carries beside its password while a factor is on. */
+const MfaCodeField = MfaCodeSchema.optional().openapi({
+  description: "Required while a second factor is on (403 `mfa_code_required` without it): the authenticator " +
+    "app's 6-digit code or an unused recovery code; a wrong one is 400 `invalid_mfa_code`",
+  example: "492039",
 });
 
 /** A single-use token from a mail (revert, cancel), as its link's fragment or the bare token. */
@@ -27,6 +35,7 @@ export const UpdateProfileRequestSchema = z
 export const ChangePasswordRequestSchema = z
   .object({
     current_password: CurrentPasswordSchema,
+    mfa_code: MfaCodeField,
     new_password: NewPasswordSchema.openapi({
       description: "8–128 characters, at most 72 bytes in UTF-8; not the address's local part, not a common " +
         "or breached password, not the current one",
@@ -36,7 +45,7 @@ export const ChangePasswordRequestSchema = z
   .openapi("ChangePasswordRequest");
 
 export const ChangeEmailRequestSchema = z
-  .object({ current_password: CurrentPasswordSchema, new_email: EmailSchema })
+  .object({ current_password: CurrentPasswordSchema, mfa_code: MfaCodeField, new_email: EmailSchema })
   .openapi("ChangeEmailRequest");
 
 export const ConfirmEmailChangeRequestSchema = z
@@ -51,7 +60,7 @@ export const ConfirmEmailChangeRequestSchema = z
 export const AccountTokenRequestSchema = z.object({ token: MailedTokenSchema }).openapi("AccountTokenRequest");
 
 export const DeleteAccountRequestSchema = z
-  .object({ current_password: CurrentPasswordSchema })
+  .object({ current_password: CurrentPasswordSchema, mfa_code: MfaCodeField })
   .openapi("DeleteAccountRequest");
 
 export const AccountDeletionSchema = z

@@ -1,7 +1,8 @@
 import type { Kysely } from "kysely";
 import type { Clock } from "../../clock.ts";
 import type { Config } from "../../config.ts";
-import type { DB } from "../../db/schema.ts";
+import type { DB, UserRow } from "../../db/schema.ts";
+import type { AuthContext, RequestMeta } from "../identity.ts";
 import type { Logger } from "../../logger.ts";
 import type { Observer } from "../../observer.ts";
 import type { RateLimiter } from "../../ratelimit/mod.ts";
@@ -23,7 +24,21 @@ export interface AccountDeps {
   /** What a new password must not be: the address's local part, a common or a breached password */
   passwordPolicy: PasswordPolicy;
   rateLimiter: RateLimiter;
-  sessions: Pick<SessionService, "startSession" | "revokeAllSessions" | "prepareRenewal">;
+  sessions: Pick<
+    SessionService,
+    "startSession" | "revokeAllSessions" | "prepareRenewal" | "reauthenticate"
+  >;
   /** Counts the security events recorded (metrics); none when absent */
   observer?: Observer;
+  /**
+   * With a second factor on, the code a sensitive request must carry beside its password
+   * (services/mfa implements it); no check when absent
+   */
+  secondFactor?: SecondFactorCheck;
+}
+
+/** Checks the `mfa_code` of a sensitive request after its password was right. */
+export interface SecondFactorCheck {
+  /** 403 `mfa_code_required` when a factor is on and no code came, 400 `invalid_mfa_code` for a wrong one */
+  check(user: UserRow, auth: AuthContext, mfaCode: string | undefined, meta: RequestMeta): Promise<void>;
 }

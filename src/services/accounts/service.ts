@@ -14,7 +14,7 @@ import {
 } from "./settings/deletion.ts";
 import { requestPasswordReset, resetPassword } from "./credentials/password-reset.ts";
 import { updateProfile } from "./settings/profile.ts";
-import { signin, type SigninInput, type SigninResult } from "./credentials/signin.ts";
+import { signin, type SigninAnswer, type SigninInput } from "./credentials/signin.ts";
 import { signup, type SignupInput } from "./signup/signup.ts";
 import { resendEmailVerificationOtp, verifyEmail } from "./signup/verify-email.ts";
 
@@ -24,7 +24,7 @@ export interface AccountService {
   verifyEmail(input: { email: string; otp: string }, meta: RequestMeta): Promise<void>;
   /** Resolves once the request is queued: what it does for the address happens after the answer */
   resendEmailVerificationOtp(email: string, meta: RequestMeta): Promise<void>;
-  signin(input: SigninInput, meta: RequestMeta): Promise<SigninResult>;
+  signin(input: SigninInput, meta: RequestMeta): Promise<SigninAnswer>;
   /** Resolves once the request is queued: what it does for the address happens after the answer */
   requestPasswordReset(email: string, meta: RequestMeta): Promise<void>;
   resetPassword(input: { token: string; new_password: string }, meta: RequestMeta): Promise<void>;
@@ -37,12 +37,16 @@ export interface AccountService {
    */
   requestEmailChange(
     auth: AuthContext,
-    input: { current_password: string; new_email: string },
+    input: { current_password: string; new_email: string; mfa_code?: string },
     meta: RequestMeta,
   ): Promise<void>;
   confirmEmailChange(auth: AuthContext, otp: string, meta: RequestMeta): Promise<CurrentUser>;
   revertEmailChange(token: string, meta: RequestMeta): Promise<void>;
-  deleteAccount(auth: AuthContext, currentPassword: string, meta: RequestMeta): Promise<ScheduledDeletion>;
+  deleteAccount(
+    auth: AuthContext,
+    proof: { current_password: string; mfa_code?: string },
+    meta: RequestMeta,
+  ): Promise<ScheduledDeletion>;
   /** Deletes an account as POST /auth/delete-account does, without the password (the admin API) */
   scheduleDeletion(userId: string, options: DeletionOptions): Promise<ScheduledDeletion>;
   cancelDeletion(token: string, meta: RequestMeta): Promise<void>;
@@ -83,7 +87,7 @@ export function createAccountService(deps: AccountDeps): AccountService {
     },
     confirmEmailChange: (auth, otp, meta) => confirmEmailChange(deps, auth, otp, meta),
     revertEmailChange: (token, meta) => revertEmailChange(deps, token, meta),
-    deleteAccount: (auth, password, meta) => deleteOwnAccount(deps, auth, password, meta),
+    deleteAccount: (auth, proof, meta) => deleteOwnAccount(deps, auth, proof, meta),
     scheduleDeletion: (userId, options) => scheduleDeletion(deps, userId, options),
     cancelDeletion: (token, meta) => cancelDeletion(deps, token, meta),
     settled: () => afterAnswer.settled(),

@@ -21,6 +21,7 @@ function authContext(claims: TokenClaims): AuthContext {
     jti: claims.jti,
     tokenVersion: claims.tokenVersion,
     expiresAt: claims.expiresAt,
+    assurance: claims.assurance,
   };
 }
 
@@ -37,7 +38,17 @@ export async function authenticateAccessToken(ctx: SessionContext, token: string
 /** RFC 7662's answer about an access token: its claims while usable, `active: false` otherwise. */
 export type AccessTokenIntrospection =
   | { active: false }
-  | { active: true; sub: string; sid: string; exp: number; iat: number; token_type: "Bearer" };
+  | {
+    active: true;
+    sub: string;
+    sid: string;
+    exp: number;
+    iat: number;
+    token_type: "Bearer";
+    amr: string[];
+    aal: 1 | 2;
+    auth_time: number;
+  };
 
 /**
  * What `authenticateAccessToken` would decide about the token, as RFC 7662 states it: the
@@ -60,6 +71,9 @@ export async function introspectAccessToken(ctx: SessionContext, token: string):
     exp: claims.expiresAt,
     iat: claims.issuedAt,
     token_type: "Bearer",
+    amr: claims.assurance.amr,
+    aal: claims.assurance.aal,
+    auth_time: claims.assurance.authTime,
   };
 }
 

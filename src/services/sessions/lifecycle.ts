@@ -7,7 +7,7 @@ import { bumpTokenVersion } from "../../repositories/users.ts";
 import type { Revocation } from "../revocation/revocations.ts";
 import type { SessionContext } from "./context.ts";
 import { signTokenPair } from "./token-pairs.ts";
-import type { AuthContext, RequestMeta, TokenPair } from "../identity.ts";
+import type { Assurance, AuthContext, RequestMeta, TokenPair } from "../identity.ts";
 import { withEvents } from "../audit-trail.ts";
 import { AppError } from "../../errors.ts";
 import type { SecurityEventType } from "../../security-event-types.ts";
@@ -21,6 +21,10 @@ export interface SessionView {
   ip: string | null;
   user_agent: string | null;
   current: boolean;
+  /** RFC 8176 methods the sign-in proved, its assurance level and when it was proven */
+  amr: string[];
+  aal: 1 | 2;
+  auth_time: string;
 }
 
 /** One page of GET /auth/sessions: `next_cursor` is null on the last page. */
@@ -34,6 +38,9 @@ export function auditEvent(userId: string, type: SecurityEventType, meta: Reques
   return { userId, type, ip: meta.ip, userAgent: meta.userAgent, requestId: meta.requestId, at };
 }
 
+/** A sign-in with the password alone. */
+export const PASSWORD_PROOF: Pick<Assurance, "amr" | "aal"> = { amr: ["pwd"], aal: 1 };
+
 /**
  * Creates a session (token family) and its first token pair. The pair is signed before the
  * transaction, as a refresh's is: signing may read the key table, and nothing waits on
@@ -43,10 +50,18 @@ export async function startSession(
   ctx: SessionContext,
   user: { id: string; token_version: number },
   meta: RequestMeta,
+  proof: Pick<Assurance, "amr" | "aal"> = PASSWORD_PROOF,
 ): Promise<TokenPair> {
   const now = ctx.clock.now();
   const sessionId = ctx.newId();
-  const signed = await signTokenPair(ctx, { userId: user.id, sessionId, tokenVersion: user.token_version, now });
+  const assurance = { ...proof, authTime: Math.floor(now.getTime() / 1000) };
+  const signed = await signTokenPair(ctx, {
+    userId: user.id,
+    sessionId,
+    tokenVersion: user.token_version,
+    now,
+    assurance,
+  });
   await ctx.db.transaction().execute(async (trx) => {
     await insertSession(trx, {
       id: sessionId,
@@ -54,6 +69,9 @@ export async function startSession(
       ip: meta.ip,
       userAgent: meta.userAgent,
       now,
+      amr: proof.amr,
+      aal: proof.aal,
+      authTime: new Date(assurance.authTime * 1000),
       expiresAt: new Date(
         now.getTime() + Math.min(ctx.config.jwt.refreshTtlSeconds, ctx.config.sessionMaxLifetimeSeconds) * 1000,
       ),
@@ -139,6 +157,9 @@ export async function listSessions(
       ip: row.ip,
       user_agent: row.user_agent,
       current: row.id === auth.sessionId,
+      amr: row.amr.split(" "),
+      aal: row.aal === 2 ? 2 : 1,
+      auth_time: row.auth_time_iso,
     })),
     next_cursor: rows.length > page.limit && last
       ? await encodeCursor(

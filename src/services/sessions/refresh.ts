@@ -49,6 +49,8 @@ export async function refreshSession(ctx: SessionContext, refreshToken: string, 
     userId: claims.userId,
     sessionId: claims.sessionId,
     tokenVersion: claims.tokenVersion,
+    // A refresh proves nothing new: the successor says how and when the sign-in was proven
+    assurance: claims.assurance,
     now,
   });
   const client = refreshClient(meta);

@@ -1,7 +1,11 @@
 import type { Transaction } from "kysely";
 import type { DB } from "../../db/schema.ts";
 import { invalidTokenError } from "../../errors.ts";
-import { consumeSessionRefreshTokens, storeSuccessor } from "../../repositories/refresh-tokens.ts";
+import {
+  consumeSessionRefreshTokens,
+  type NewRefreshToken,
+  storeSuccessor,
+} from "../../repositories/refresh-tokens.ts";
 import { lockUserSessionForRefresh, revokeUserSessions } from "../../repositories/sessions.ts";
 import { bumpTokenVersion } from "../../repositories/users.ts";
 import type { AuthContext, RequestMeta, TokenPair } from "../identity.ts";
@@ -34,7 +38,13 @@ export async function prepareRenewal(
 ): Promise<SessionRenewal> {
   const now = ctx.clock.now();
   const { userId, sessionId } = auth;
-  const signed = await signTokenPair(ctx, { userId, sessionId, tokenVersion: currentVersion + 1, now });
+  const signed = await signTokenPair(ctx, {
+    userId,
+    sessionId,
+    tokenVersion: currentVersion + 1,
+    now,
+    assurance: auth.assurance,
+  });
   return {
     pair: signed.pair,
     async apply(trx, reason) {
@@ -45,14 +55,29 @@ export async function prepareRenewal(
       if (tokenVersion !== currentVersion + 1) throw invalidTokenError();
       const others = await revokeUserSessions(trx, userId, { now, reason }, sessionId);
       await consumeSessionRefreshTokens(trx, [...others, sessionId], now);
-      const expiresAt = earliest(signed.refreshToken.expiresAt, sessionEnd(ctx, session.created_at));
-      await storeSuccessor(trx, { ...signed.refreshToken, expiresAt }, {
-        now,
-        ip: meta.ip,
-        userAgent: meta.userAgent,
-        sealedUntil: now,
-      });
+      await storeSessionRefreshToken(ctx, trx, signed.refreshToken, session.created_at, meta);
       return () => ctx.revocations.publish({ userVersion: { userId, tokenVersion } });
     },
   };
+}
+
+/**
+ * Stores the session's new refresh token in `trx`, living no longer than the session may; no
+ * grace copy is kept (the pair went to a request that proved something, not to a refresh).
+ */
+export async function storeSessionRefreshToken(
+  ctx: SessionContext,
+  trx: Transaction<DB>,
+  refreshToken: NewRefreshToken,
+  sessionCreatedAt: Date,
+  meta: RequestMeta,
+): Promise<void> {
+  const now = refreshToken.now;
+  const expiresAt = earliest(refreshToken.expiresAt, sessionEnd(ctx, sessionCreatedAt));
+  await storeSuccessor(trx, { ...refreshToken, expiresAt }, {
+    now,
+    ip: meta.ip,
+    userAgent: meta.userAgent,
+    sealedUntil: now,
+  });
 }

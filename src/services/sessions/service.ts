@@ -6,7 +6,7 @@ import { newRowId } from "../../ids.ts";
 import type { Logger } from "../../logger.ts";
 import { NOOP_OBSERVER, type Observer } from "../../observer.ts";
 import type { CurrentUser } from "../current-user.ts";
-import type { AuthContext, RequestMeta, TokenPair } from "../identity.ts";
+import type { Assurance, AuthContext, RequestMeta, TokenPair } from "../identity.ts";
 import type { Revocations } from "../revocation/revocations.ts";
 import {
   type AccessTokenIntrospection,
@@ -25,6 +25,7 @@ import {
   startSession,
 } from "./lifecycle.ts";
 import { refreshSession } from "./refresh.ts";
+import { reauthenticateSession } from "./reauthentication.ts";
 import { prepareRenewal, type SessionRenewal } from "./renewal.ts";
 import { listOwnSecurityEvents, type SecurityEventPage } from "./security-events.ts";
 import { createTokenSigner, type TokenKeys } from "./tokens.ts";
@@ -32,7 +33,11 @@ import { createTokenSigner, type TokenKeys } from "./tokens.ts";
 /** Tokens and sessions: what the session routes, the bearer check and the account flows call. */
 export interface SessionService {
   /** Creates a session (token family) for the user and returns its first token pair */
-  startSession(user: { id: string; token_version: number }, meta: RequestMeta): Promise<TokenPair>;
+  startSession(
+    user: { id: string; token_version: number },
+    meta: RequestMeta,
+    proof?: Pick<Assurance, "amr" | "aal">,
+  ): Promise<TokenPair>;
   /**
    * Bumps users.token_version and revokes every session/refresh token of the user in `trx`.
    * Returns the announcement to the other instances, to make once `trx` has committed.
@@ -43,6 +48,8 @@ export interface SessionService {
    * transaction it ends every other session and token of the user (change of password)
    */
   prepareRenewal(auth: AuthContext, currentVersion: number, meta: RequestMeta): Promise<SessionRenewal>;
+  /** A new pair for the session of `auth` proven again now (POST /auth/reauthenticate) */
+  reauthenticate(auth: AuthContext, proof: Pick<Assurance, "amr" | "aal">, meta: RequestMeta): Promise<TokenPair>;
   /** Verifies an access token and checks it was not revoked */
   authenticate(token: string): Promise<AuthContext>;
   /** `authenticate` and the token's user, in one statement where revocation lives in Postgres */
@@ -83,9 +90,10 @@ export function createSessionService(options: SessionServiceOptions): SessionSer
     newId: options.newId ?? newRowId,
   };
   return {
-    startSession: (user, meta) => startSession(ctx, user, meta),
+    startSession: (user, meta, proof) => startSession(ctx, user, meta, proof),
     revokeAllSessions: (userId, reason, trx) => revokeAllSessions(ctx, userId, reason, trx),
     prepareRenewal: (auth, version, meta) => prepareRenewal(ctx, auth, version, meta),
+    reauthenticate: (auth, proof, meta) => reauthenticateSession(ctx, auth, proof, meta),
     authenticate: (token) => authenticateAccessToken(ctx, token),
     authenticateWithUser: (token) => authenticateWithUser(ctx, token),
     introspect: (token) => introspectAccessToken(ctx, token),

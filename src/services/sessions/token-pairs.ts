@@ -1,7 +1,7 @@
 import type { NewRefreshToken } from "../../repositories/refresh-tokens.ts";
 import type { SessionContext } from "./context.ts";
 import { hashToken } from "./tokens.ts";
-import type { TokenPair } from "../identity.ts";
+import type { Assurance, TokenPair } from "../identity.ts";
 
 export interface SignedPair {
   pair: TokenPair;
@@ -14,6 +14,7 @@ export interface PairSubject {
   sessionId: string;
   tokenVersion: number;
   now: Date;
+  assurance: Assurance;
 }
 
 /**

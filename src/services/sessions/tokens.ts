@@ -9,7 +9,7 @@ import {
 import type { Config } from "../../config.ts";
 import { sha256Hex } from "../secrets.ts";
 import { createVerifiedTokenMemo } from "./verified-tokens.ts";
-import type { TokenClaims } from "../identity.ts";
+import type { Assurance, TokenClaims } from "../identity.ts";
 import { isUuid } from "../../encoding.ts";
 import { importHmacKeys } from "../keys/hmac-keys.ts";
 import type { AccessKeys } from "../keys/key-ring.ts";
@@ -25,6 +25,8 @@ export interface TokenToSign {
   jti: string;
   tokenVersion: number;
   now: Date;
+  /** How the sign-in was proven; a password at `now` when absent */
+  assurance?: Assurance;
 }
 
 /** Raised for any token that must not be accepted; the reason is for logs, never for clients. */
@@ -66,6 +68,26 @@ export function secretKeys(secret: string, previous?: string): TokenKeys {
   };
 }
 
+/** The `amr`, `aal` and `auth_time` claims; absent ones read as a password sign-in at `iat`. */
+function assuranceOf(payload: JWTPayload): Assurance {
+  const { amr, aal, auth_time: authTime } = payload as JWTPayload & {
+    amr?: unknown;
+    aal?: unknown;
+    auth_time?: unknown;
+  };
+  if (amr === undefined && aal === undefined && authTime === undefined) {
+    return { amr: ["pwd"], aal: 1, authTime: payload.iat! };
+  }
+  if (!Array.isArray(amr) || !amr.every((method) => typeof method === "string")) {
+    throw new InvalidTokenError("amr is not a list of methods");
+  }
+  if (aal !== 1 && aal !== 2) throw new InvalidTokenError("aal is not 1 or 2");
+  if (typeof authTime !== "number" || !Number.isSafeInteger(authTime)) {
+    throw new InvalidTokenError("auth_time is not a time");
+  }
+  return { amr, aal, authTime };
+}
+
 function toClaims(payload: JWTPayload, keyId: string): TokenClaims {
   const { sub, jti, sid, ver, iat, exp } = payload as JWTPayload & { sid?: unknown; ver?: unknown };
   // Never issued here; refusing it keeps remembered tokens valid exactly when jose would say so
@@ -77,7 +99,16 @@ function toClaims(payload: JWTPayload, keyId: string): TokenClaims {
   if (typeof ver !== "number" || !Number.isSafeInteger(ver) || ver < 0) {
     throw new InvalidTokenError("ver is not a token version");
   }
-  return { userId: sub, sessionId: sid, jti, tokenVersion: ver, keyId, issuedAt: iat!, expiresAt: exp! };
+  return {
+    userId: sub,
+    sessionId: sid,
+    jti,
+    tokenVersion: ver,
+    keyId,
+    issuedAt: iat!,
+    expiresAt: exp!,
+    assurance: assuranceOf(payload),
+  };
 }
 
 /**
@@ -134,7 +165,8 @@ export function createTokenSigner(
     const signing = await keys.signingKey();
     const issuedAt = Math.floor(token.now.getTime() / 1000);
     const expiresAt = issuedAt + ttlSeconds;
-    const jwtText = await new SignJWT({ sid: token.sessionId, ver: token.tokenVersion })
+    const { amr, aal, authTime } = token.assurance ?? { amr: ["pwd"], aal: 1, authTime: issuedAt };
+    const jwtText = await new SignJWT({ sid: token.sessionId, ver: token.tokenVersion, amr, aal, auth_time: authTime })
       .setProtectedHeader({ alg: signing.alg, kid: signing.kid, typ })
       .setSubject(token.userId)
       .setJti(token.jti)

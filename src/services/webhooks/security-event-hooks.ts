@@ -26,6 +26,8 @@ const WEBHOOK_EVENT_OF: Partial<Record<SecurityEventType, WebhookEventType>> = {
   logout_all: "session.revoked",
   admin_signed_out: "session.revoked",
   refresh_token_reused: "security.refresh_token_reused",
+  mfa_enabled: "user.mfa_enabled",
+  mfa_disabled: "user.mfa_disabled",
 };
 
 /** A new `webhook-id`: one per event, shared by its attempts and endpoints. */

@@ -16,6 +16,8 @@ import {
 import { recordEvent } from "../../audit-trail.ts";
 import type { RequestMeta, TokenPair } from "../../identity.ts";
 import { AppError } from "../../../errors.ts";
+import { hasActiveTotpFactor } from "../../../repositories/totp-factors.ts";
+import { issueMfaChallenge, type MfaChallenge } from "./mfa-challenge.ts";
 
 /** One error for an unknown address and a wrong password: the body must not tell them apart. */
 export function invalidCredentialsError(): AppError {
@@ -38,6 +40,9 @@ export interface SigninInput {
 export interface SigninResult extends TokenPair {
   device_token: string;
 }
+
+/** The right password: a token pair, or with a second factor on, the challenge of the second step. */
+export type SigninAnswer = SigninResult | MfaChallenge;
 
 /**
  * The budget a sign-in spends: the device's own when the client sent a device token this
@@ -65,8 +70,9 @@ function signinBudget(
  * the right password on an unverified account learns that the address needs verifying.
  * Every attempt takes one from the per-account budget first (or the known device's), so
  * guessing is bounded per account whatever the client address; the right password gives it back.
+ * With a second factor on, the right password yields a challenge instead of tokens.
  */
-export async function signin(deps: AccountDeps, input: SigninInput, meta: RequestMeta): Promise<SigninResult> {
+export async function signin(deps: AccountDeps, input: SigninInput, meta: RequestMeta): Promise<SigninAnswer> {
   const emailNormalized = normalizeEmail(input.email);
   const deviceHash = input.device_token ? hashDeviceToken(input.device_token) : null;
   const found = await findUserAndDevice(deps.db, emailNormalized, deviceHash, deps.clock.now());
@@ -87,6 +93,8 @@ export async function signin(deps: AccountDeps, input: SigninInput, meta: Reques
     await recordEvent(deps, { userId: user.id, type: "signin_failed", ...meta, at: deps.clock.now() });
     throw new AppError("email_not_verified", "Verify your email address with the code we sent, then sign in");
   }
+  // The password alone signs nobody in once a factor is on: no session, no device, until the second step
+  if (await hasActiveTotpFactor(deps.db, user.id)) return await issueMfaChallenge(deps, user);
   const tokens = await deps.sessions.startSession(user, meta);
   const known = found.deviceId && input.device_token ? { id: found.deviceId, token: input.device_token } : undefined;
   const deviceToken = await rememberDevice(deps, user, known);

@@ -40,11 +40,12 @@ export function invalidAccountTokenError(): AppError {
 export async function checkEmailChangeRequest(
   deps: AccountDeps,
   auth: AuthContext,
-  input: { current_password: string; new_email: string },
+  input: { current_password: string; new_email: string; mfa_code?: string },
   meta: RequestMeta,
 ): Promise<string> {
   const user = await liveAccount(deps, auth.userId);
   await checkCurrentPassword(deps, user, auth.sessionId, input.current_password, meta);
+  await deps.secondFactor?.check(user, auth, input.mfa_code, meta);
   if (normalizeEmail(input.new_email) === user.email_normalized) {
     throw new AppError("validation_failed", "The new address is the account's current one", {
       errors: [{ path: "new_email", message: "Is already the account's address" }],

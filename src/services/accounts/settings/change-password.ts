@@ -11,6 +11,8 @@ import { queueMail } from "../signup/verification-mail.ts";
 export interface ChangePasswordInput {
   current_password: string;
   new_password: string;
+  /** Required while a second factor is on */
+  mfa_code?: string;
 }
 
 /**
@@ -27,6 +29,7 @@ export async function changePassword(
 ): Promise<TokenPair> {
   const user = await liveAccount(deps, auth.userId);
   await checkCurrentPassword(deps, user, auth.sessionId, input.current_password, meta);
+  await deps.secondFactor?.check(user, auth, input.mfa_code, meta);
   if (normalizePassword(input.new_password) === normalizePassword(input.current_password)) {
     throw new AppError("password_unchanged", "The new password is the current one", {
       errors: [{ path: "new_password", message: "Must differ from the current password" }],

@@ -95,15 +95,16 @@ export async function scheduleDeletion(
   return { deletionDueAt, erased: true };
 }
 
-/** POST /auth/delete-account: the current password, then `scheduleDeletion`. */
+/** POST /auth/delete-account: the current password (and the second factor's code while on), then `scheduleDeletion`. */
 export async function deleteOwnAccount(
   deps: AccountDeps,
   auth: AuthContext,
-  currentPassword: string,
+  proof: { current_password: string; mfa_code?: string },
   meta: RequestMeta,
 ): Promise<ScheduledDeletion> {
   const user = await liveAccount(deps, auth.userId);
-  await checkCurrentPassword(deps, user, auth.sessionId, currentPassword, meta);
+  await checkCurrentPassword(deps, user, auth.sessionId, proof.current_password, meta);
+  await deps.secondFactor?.check(user, auth, proof.mfa_code, meta);
   return await scheduleDeletion(deps, user.id, { meta });
 }
 
