@@ -1,4 +1,4 @@
-/** A real Prometheus (Debian's package) on a loopback port, scraping one target, for tests. */
+/** A real Prometheus (Debian's package) and a loopback OTLP receiver, for the observability tests. */
 import { freeServicePort } from "../helpers/free-port.ts";
 import { requireInstalled } from "../helpers/installed.ts";
 import { untilPasses } from "../helpers/until.ts";
@@ -76,4 +76,56 @@ export async function startPrometheus(target: string): Promise<PrometheusProcess
     throw error;
   }
   return { query, stop };
+}
+
+/** A span as the OTLP/HTTP JSON exporter sends it. */
+export interface ReceivedSpan {
+  traceId: string;
+  spanId: string;
+  parentSpanId?: string;
+  name: string;
+  kind: number;
+  attributes?: { key: string; value: Record<string, unknown> }[];
+  events?: unknown[];
+}
+
+/** OpenTelemetry's SpanKind.SERVER */
+export const SERVER_KIND = 2;
+
+/** A loopback OTLP/HTTP (JSON) receiver keeping every payload it is sent, by signal. */
+export function startOtlpReceiver() {
+  const received = { traces: [] as string[], metrics: [] as string[], logs: [] as string[] };
+  const contentTypes = new Set<string | null>();
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (request) => {
+    const signal = new URL(request.url).pathname.replace("/v1/", "") as keyof typeof received;
+    contentTypes.add(request.headers.get("content-type"));
+    received[signal]?.push(await request.text());
+    return Response.json({});
+  });
+  return {
+    received,
+    contentTypes,
+    /** Every span received so far */
+    spans: () => spansOf(received.traces),
+    url: `http://127.0.0.1:${server.addr.port}`,
+    close: () => server.shutdown(),
+  };
+}
+
+/** The variables that make a spawned service export to `url` as JSON. */
+export function otelEnv(url: string): Record<string, string> {
+  return {
+    OTEL_DENO: "true",
+    OTEL_EXPORTER_OTLP_ENDPOINT: url,
+    OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
+    OTEL_SERVICE_NAME: "jessy-api",
+  };
+}
+
+/** The spans of OTLP trace payloads. */
+export function spansOf(payloads: string[]): ReceivedSpan[] {
+  return payloads.flatMap((payload) =>
+    (JSON.parse(payload) as { resourceSpans: { scopeSpans: { spans: ReceivedSpan[] }[] }[] }).resourceSpans
+      .flatMap((resource) => resource.scopeSpans.flatMap((scope) => scope.spans))
+  );
 }

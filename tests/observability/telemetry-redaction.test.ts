@@ -9,42 +9,14 @@
 import { assert, assertEquals } from "../helpers/assert.ts";
 import { startServer } from "../helpers/server.ts";
 import { untilPasses } from "../helpers/until.ts";
+import { otelEnv, type ReceivedSpan, SERVER_KIND, spansOf, startOtlpReceiver } from "./_helpers.ts";
 
-interface Attribute {
-  key: string;
-  value: Record<string, unknown>;
-}
-interface ReceivedSpan {
-  name: string;
-  kind: number;
-  attributes?: Attribute[];
-  events?: unknown[];
-}
-
-const SERVER_KIND = 2;
+type Attribute = NonNullable<ReceivedSpan["attributes"]>[number];
 const SECRETS = {
   email: `secret-${crypto.randomUUID().slice(0, 8)}@victim.example`,
   cursor: `c-${crypto.randomUUID()}`,
   token: `tok-${crypto.randomUUID()}`,
 };
-
-/** A loopback OTLP/HTTP (JSON) receiver keeping every payload it is sent, by signal. */
-function startReceiver() {
-  const received = { traces: [] as string[], metrics: [] as string[], logs: [] as string[] };
-  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (request) => {
-    const signal = new URL(request.url).pathname.replace("/v1/", "") as keyof typeof received;
-    received[signal]?.push(await request.text());
-    return Response.json({});
-  });
-  return { received, url: `http://127.0.0.1:${server.addr.port}`, close: () => server.shutdown() };
-}
-
-function spansOf(payloads: string[]): ReceivedSpan[] {
-  return payloads.flatMap((payload) =>
-    (JSON.parse(payload) as { resourceSpans: { scopeSpans: { spans: ReceivedSpan[] }[] }[] }).resourceSpans
-      .flatMap((resource) => resource.scopeSpans.flatMap((scope) => scope.spans))
-  );
-}
 
 /** A span's attributes as its readers see them: a key set again has its last value (OpenTelemetry's rule). */
 function effective(attributes: Attribute[] = []): Map<string, unknown> {
@@ -61,12 +33,9 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   async fn() {
-    const receiver = startReceiver();
+    const receiver = startOtlpReceiver();
     const server = await startServer({
-      OTEL_DENO: "true",
-      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
-      OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
-      OTEL_SERVICE_NAME: "jessy-api",
+      ...otelEnv(receiver.url),
       OTEL_METRIC_EXPORT_INTERVAL: "500",
       OTEL_BSP_SCHEDULE_DELAY: "200",
       OTEL_BLRP_SCHEDULE_DELAY: "200",

@@ -7,49 +7,16 @@ import { assert, assertEquals } from "../helpers/assert.ts";
 import { postJson, serverAt } from "../helpers/http.ts";
 import { startServer } from "../helpers/server.ts";
 import { untilPasses } from "../helpers/until.ts";
-
-interface ReceivedSpan {
-  traceId: string;
-  spanId: string;
-  parentSpanId?: string;
-  name: string;
-  kind: number;
-  attributes?: { key: string; value: Record<string, unknown> }[];
-}
-
-const SERVER_KIND = 2;
-
-/** A loopback OTLP/HTTP (JSON) receiver keeping every span it is sent. */
-function startReceiver() {
-  const spans: ReceivedSpan[] = [];
-  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (request) => {
-    const { pathname } = new URL(request.url);
-    const body = await request.text();
-    if (pathname === "/v1/traces") {
-      assertEquals(request.headers.get("content-type"), "application/json");
-      const payload = JSON.parse(body) as {
-        resourceSpans: { scopeSpans: { spans: ReceivedSpan[] }[] }[];
-      };
-      for (const resource of payload.resourceSpans) {
-        for (const scope of resource.scopeSpans) spans.push(...scope.spans);
-      }
-    }
-    return Response.json({});
-  });
-  return { spans, url: `http://127.0.0.1:${server.addr.port}`, close: () => server.shutdown() };
-}
+import { otelEnv, SERVER_KIND, startOtlpReceiver } from "./_helpers.ts";
 
 Deno.test({
   name: "tracing: one trace per request with bcrypt and SQL child spans, and the problem's trace_id is that trace",
   sanitizeResources: false,
   sanitizeOps: false,
   async fn() {
-    const receiver = startReceiver();
+    const receiver = startOtlpReceiver();
     const server = await startServer({
-      OTEL_DENO: "true",
-      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
-      OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
-      OTEL_SERVICE_NAME: "jessy-api",
+      ...otelEnv(receiver.url),
       OTEL_DENO_CONSOLE: "ignore",
     });
     try {
@@ -70,7 +37,7 @@ Deno.test({
       const requestId = signin.headers.get("X-Request-ID");
 
       await untilPasses(() => {
-        const trace = receiver.spans.filter((span) => span.traceId === problem.trace_id);
+        const trace = receiver.spans().filter((span) => span.traceId === problem.trace_id);
         const names = trace.map((span) => span.name);
         assertEquals(trace.filter((span) => span.kind === SERVER_KIND).length, 1, `server spans in ${names}`);
         assert(names.includes("bcrypt.verify"), `no bcrypt span in ${names}`);
@@ -95,10 +62,11 @@ Deno.test({
       });
       // The sign-up was a trace of its own, with its bcrypt hash in it
       const signupTraces = new Set(
-        receiver.spans.filter((span) => span.name === "bcrypt.hash").map((span) => span.traceId),
+        receiver.spans().filter((span) => span.name === "bcrypt.hash").map((span) => span.traceId),
       );
       assertEquals(signupTraces.size, 1);
       assert(!signupTraces.has(problem.trace_id));
+      assertEquals([...receiver.contentTypes], ["application/json"], "exported as OTLP/HTTP JSON");
 
       // The access log line of the request names the same trace
       await untilPasses(() => {
