@@ -15,6 +15,7 @@ import { type AccountsApp, accountsApp, accountsBackends } from "../accounts/_he
 import { adminKey } from "../admin/_helpers.ts";
 import { PASSWORD, signedInAccount, signIn, uniqueEmail } from "../helpers/accounts.ts";
 import { bearer, postAs, postJson } from "../helpers/http.ts";
+import { codeNow, enrolledAccount, mfaToken } from "../mfa/_helpers.ts";
 import { mailWithSubject, tokenIn } from "../selfservice/_helpers.ts";
 import { refresh } from "../sessions/_helpers.ts";
 import { claimsOf } from "../helpers/claims.ts";
@@ -119,6 +120,23 @@ Deno.test("auth_events_total: after sign-up, verification, sign-in, every self-s
     await expectStatus(postAs(app, "/auth/delete-account", fifth.access_token, { current_password: PASSWORD }), 202);
     const cancel = tokenIn(await mailWithSubject(app, smtp, email, "Your Jessy AI account will be deleted"), "cancel");
     await expectStatus(postJson(app, "/auth/cancel-account-deletion", { token: cancel }), 200);
+
+    // A second factor: turned on, a wrong code, a recovery code, new recovery codes, turned off
+    const factor = await enrolledAccount(app, "audited-mfa");
+    const wrongCode = codeNow(app, factor.secret) === "000000" ? "111111" : "000000";
+    const challenge = await mfaToken(app, factor.email, PASSWORD);
+    await expectStatus(postJson(app, "/auth/mfa/verify", { mfa_token: challenge, code: wrongCode }), 400);
+    const recovered = await postJson(app, "/auth/mfa/verify", { mfa_token: challenge, code: factor.recoveryCodes[0] });
+    assertEquals(recovered.status, 200, await recovered.clone().text());
+    const aal2 = await recovered.json();
+    await expectStatus(postAs(app, "/auth/mfa/recovery-codes", aal2.access_token, {}), 200);
+    await expectStatus(
+      postAs(app, "/auth/mfa/disable", aal2.access_token, {
+        current_password: PASSWORD,
+        mfa_code: codeNow(app, factor.secret),
+      }),
+      204,
+    );
 
     // An administrator's actions on the account
     const key = await adminKey(app, ["users:write"]);
