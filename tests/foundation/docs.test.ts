@@ -86,3 +86,20 @@ Deno.test("docs: the README's configuration table names every variable src/confi
   const documented = new Set(rows.flatMap((row) => [...row.matchAll(/`([A-Z][A-Z0-9_]*)`/g)].map((match) => match[1])));
   assertEquals(names.filter((name) => !documented.has(name)), []);
 });
+
+Deno.test("docs: the README's endpoints table names every operation of openapi/openapi.json", async () => {
+  const readme = await Deno.readTextFile(new URL("README.md", ROOT));
+  const endpoints = readme.slice(
+    readme.indexOf("## Endpoints"),
+    readme.indexOf("\n## ", readme.indexOf("## Endpoints") + 1),
+  );
+  const spec = JSON.parse(await Deno.readTextFile(new URL("openapi/openapi.json", ROOT))) as {
+    paths: Record<string, Record<string, unknown>>;
+  };
+  const operations = Object.entries(spec.paths).flatMap(([path, item]) =>
+    Object.keys(item).filter((method) => ["get", "post", "put", "patch", "delete"].includes(method))
+      .map((method) => `${method.toUpperCase()} ${path}`)
+  );
+  assert(operations.length > 0, "the spec has operations");
+  assertEquals(operations.filter((operation) => !endpoints.includes(`\`${operation}\``)), []);
+});
