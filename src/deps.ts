@@ -151,7 +151,7 @@ export function assembleDeps(options: AssemblyOptions): Assembly {
     keys,
     adminKeys: createAdminKeyService({ db: database.db, clock }),
     admin: createAdminService({ db: database.db, config, clock, sessions, accounts, observer }),
-    webhooks: createWebhookService({ db: database.db, clock, secrets: createSecretBox(config, sealer) }),
+    webhooks: createWebhookService({ db: database.db, clock, secrets: createSecretBox(config, sealer), observer }),
     devOutbox: options.devOutbox,
     metrics,
     observer,
