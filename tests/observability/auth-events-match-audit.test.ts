@@ -156,6 +156,25 @@ Deno.test("auth_events_total: after sign-up, verification, sign-in, every self-s
     await expectStatus(admin(`/admin/users/${me.id}?immediate=true`, "DELETE"), 202);
     await app.deliverMail();
 
+    // An administrator's webhook actions: subscribe, rotate, test, redeliver, remove
+    const hooks = await adminKey(app, ["webhooks:read", "webhooks:write"]);
+    const hook = (path: string, method = "POST", body?: unknown) =>
+      app.request(
+        path,
+        bearer(hooks, {
+          method,
+          ...(body ? { headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) } : {}),
+        }),
+      );
+    const endpoint = await (await hook("/admin/webhooks", "POST", {
+      url: "https://hooks.example.com/audited",
+      events: ["webhook.test"],
+    })).json();
+    await expectStatus(hook(`/admin/webhooks/${endpoint.id}/rotate-secret`), 200);
+    const queued = await (await hook(`/admin/webhooks/${endpoint.id}/test`)).json();
+    await expectStatus(hook(`/admin/webhook-deliveries/${queued.id}/redeliver`), 202);
+    await expectStatus(hook(`/admin/webhooks/${endpoint.id}`, "DELETE"), 204);
+
     const recorded = await recordedEvents();
     const counted = await countedEvents(app);
     const missing = SECURITY_EVENT_TYPES.filter((type) => recorded[type] === 0);
