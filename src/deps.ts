@@ -31,7 +31,7 @@ import { createMfaService, type MfaService } from "./services/mfa/service.ts";
 import { createKeyService, type KeyService } from "./services/keys/service.ts";
 import { type AdminKeyService, createAdminKeyService } from "./services/admin/api-keys.ts";
 import { type AdminService, createAdminService } from "./services/admin/service.ts";
-import { createWebhookService, type WebhookService } from "./services/webhooks/service.ts";
+import { createWebhookService, type WebhookService } from "./services/admin/webhooks.ts";
 import { createSecretBox } from "./webhooks/signing-secrets.ts";
 
 /** Everything the app needs; handlers reach services through it. */

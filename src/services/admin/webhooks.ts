@@ -16,9 +16,9 @@ import { insertWebhookEvent, listDeliveries, requeueDelivery } from "../../repos
 import type { SecurityEventType } from "../../security-event-types.ts";
 import type { WebhookEventType } from "../../webhook-event-types.ts";
 import { newSigningSecret, rotatedSecrets, type SecretBox } from "../../webhooks/signing-secrets.ts";
-import type { AdminActor } from "../admin/context.ts";
+import type { AdminActor } from "./context.ts";
 import { type RecordEvent, withEvents } from "../audit-trail.ts";
-import { newWebhookId } from "./security-event-hooks.ts";
+import { newWebhookId } from "../webhooks/security-event-hooks.ts";
 
 export interface WebhookEndpointView {
   id: string;
