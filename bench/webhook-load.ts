@@ -39,6 +39,10 @@ interface PhaseFigures {
   me: WrkResult;
   /** Deliveries pending when the phase ended */
   pending: number;
+  /** Deliveries queued during the phase */
+  queued: number;
+  /** The event stream's answers by path and status */
+  answers: Record<string, number>;
 }
 
 /** Two receivers on 127.0.0.1: one answers after 5 s, one holds every request until the run ends. */
@@ -64,14 +68,27 @@ function slowReceivers(closing: AbortSignal) {
 }
 
 /** Logouts at `perSecond` and one sign-up a second until stopped: the events the endpoints receive. */
-function eventStream(baseUrl: string, pairs: MintedPair[], perSecond: number) {
-  let next = 0;
+function eventStream(baseUrl: string, pairs: { list: MintedPair[]; next: number }, perSecond: number) {
   let signups = 0;
+  /** Answers by path and status, e.g. `/auth/logout 204` */
+  const answers: Record<string, number> = {};
   const post = (path: string, init: RequestInit) =>
-    fetch(`${baseUrl}${path}`, { method: "POST", ...init }).then((response) => response.body?.cancel()).catch(() => {});
+    fetch(`${baseUrl}${path}`, { method: "POST", ...init })
+      .then(async (response) => {
+        await response.body?.cancel();
+        answers[`${path} ${response.status}`] = (answers[`${path} ${response.status}`] ?? 0) + 1;
+      })
+      .catch(() => void (answers[`${path} error`] = (answers[`${path} error`] ?? 0) + 1));
   const logouts = setInterval(() => {
-    const pair = pairs[next++ % pairs.length];
-    void post("/auth/logout", { headers: { Authorization: `Bearer ${pair.access_token}` } });
+    // Each pair is logged out once: the cursor goes on from phase to phase
+    const index = pairs.next++;
+    if (index >= pairs.list.length) return;
+    void post("/auth/logout", {
+      headers: {
+        Authorization: `Bearer ${pairs.list[index].access_token}`,
+        "X-Forwarded-For": `10.78.0.${index % 250}`,
+      },
+    });
   }, 1000 / perSecond);
   const signup = setInterval(() => {
     const email = `stream-${Date.now()}-${signups++}@bench.test`;
@@ -80,9 +97,12 @@ function eventStream(baseUrl: string, pairs: MintedPair[], perSecond: number) {
       body: JSON.stringify({ email, password: PASSWORD }),
     });
   }, 1000);
-  return () => {
-    clearInterval(logouts);
-    clearInterval(signup);
+  return {
+    answers,
+    stop() {
+      clearInterval(logouts);
+      clearInterval(signup);
+    },
   };
 }
 
@@ -94,7 +114,7 @@ interface Run {
   sql: postgres.Sql;
   emailsFile: string;
   tokensFile: string;
-  streamPairs: MintedPair[];
+  streamPairs: { list: MintedPair[]; next: number };
 }
 
 function admin(run: Run, path: string, init: RequestInit = {}): Promise<Response> {
@@ -126,7 +146,7 @@ async function unsubscribe(run: Run): Promise<void> {
 /** Sign-in, then /auth/me, while events keep coming; with the slow endpoints subscribed or none. */
 async function measure(run: Run, phase: Phase): Promise<PhaseFigures> {
   if (phase === "slow") await subscribe(run);
-  const stop = eventStream(run.appUrl, run.streamPairs, EVENTS_PER_SECOND);
+  const stream = eventStream(run.appUrl, run.streamPairs, EVENTS_PER_SECOND);
   try {
     // Let the worker fill its lanes before measuring
     await new Promise((resolve) => setTimeout(resolve, 3000));
@@ -145,10 +165,12 @@ async function measure(run: Run, phase: Phase): Promise<PhaseFigures> {
       connections: 32,
       durationSeconds: DURATION,
     });
-    const [{ count }] = await run.sql`select count(*)::int as count from webhook_deliveries where status = 'pending'`;
-    return { signin, me, pending: count };
+    const [{ pending, queued }] = await run.sql`
+      select count(*) filter (where status = 'pending')::int as pending, count(*)::int as queued
+      from webhook_deliveries`;
+    return { signin, me, pending, queued, answers: { ...stream.answers } };
   } finally {
-    stop();
+    stream.stop();
     if (phase === "slow") await unsubscribe(run);
   }
 }
@@ -200,7 +222,15 @@ async function main() {
     );
     const emailsFile = await linesFile(signinUsers.emails);
     const tokensFile = await linesFile(meTokens.map((pair) => pair.access_token));
-    const run: Run = { appUrl: app.url, key, urls: receivers.urls, sql, emailsFile, tokensFile, streamPairs };
+    const run: Run = {
+      appUrl: app.url,
+      key,
+      urls: receivers.urls,
+      sql,
+      emailsFile,
+      tokensFile,
+      streamPairs: { list: streamPairs, next: 0 },
+    };
 
     const figures: Record<Phase, PhaseFigures[]> = { none: [], slow: [] };
     for (let rep = 0; rep < REPS; rep++) {
@@ -213,7 +243,8 @@ async function main() {
             result.signin.p99Ms.toFixed(0)
           } ms (${result.signin.non2xx} non-2xx) · /auth/me ${result.me.rps.toFixed(0)}/s p99 ${
             result.me.p99Ms.toFixed(1)
-          } ms (${result.me.non2xx} non-2xx) · ${result.pending} deliveries pending`,
+          } ms (${result.me.non2xx} non-2xx) · ${result.queued} deliveries queued, ${result.pending} pending · ` +
+            JSON.stringify(result.answers),
         );
       }
     }
