@@ -139,7 +139,7 @@ Deno.test("auth_events_total: after sign-up, verification, sign-in, every self-s
     );
 
     // An administrator's actions on the account
-    const key = await adminKey(app, ["users:write"]);
+    const key = await adminKey(app, ["users:write", "webhooks:read", "webhooks:write"]);
     const me = await (await app.request("/auth/me", bearer((await signIn(app, email)).access_token))).json();
     const admin = (path: string, method = "POST", body?: unknown) =>
       app.request(
@@ -157,23 +157,14 @@ Deno.test("auth_events_total: after sign-up, verification, sign-in, every self-s
     await app.deliverMail();
 
     // An administrator's webhook actions: subscribe, rotate, test, redeliver, remove
-    const hooks = await adminKey(app, ["webhooks:read", "webhooks:write"]);
-    const hook = (path: string, method = "POST", body?: unknown) =>
-      app.request(
-        path,
-        bearer(hooks, {
-          method,
-          ...(body ? { headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) } : {}),
-        }),
-      );
-    const endpoint = await (await hook("/admin/webhooks", "POST", {
+    const endpoint = await (await admin("/admin/webhooks", "POST", {
       url: "https://hooks.example.com/audited",
       events: ["webhook.test"],
     })).json();
-    await expectStatus(hook(`/admin/webhooks/${endpoint.id}/rotate-secret`), 200);
-    const queued = await (await hook(`/admin/webhooks/${endpoint.id}/test`)).json();
-    await expectStatus(hook(`/admin/webhook-deliveries/${queued.id}/redeliver`), 202);
-    await expectStatus(hook(`/admin/webhooks/${endpoint.id}`, "DELETE"), 204);
+    await expectStatus(admin(`/admin/webhooks/${endpoint.id}/rotate-secret`), 200);
+    const queued = await (await admin(`/admin/webhooks/${endpoint.id}/test`)).json();
+    await expectStatus(admin(`/admin/webhook-deliveries/${queued.id}/redeliver`), 202);
+    await expectStatus(admin(`/admin/webhooks/${endpoint.id}`, "DELETE"), 204);
 
     const recorded = await recordedEvents();
     const counted = await countedEvents(app);
