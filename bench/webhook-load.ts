@@ -16,6 +16,7 @@ import { hash } from "@node-rs/bcrypt";
 import { WEBHOOK_EVENT_TYPES } from "../src/webhook-event-types.ts";
 import { mintAdminKey, recreateDatabase, seedUsers } from "./lib/bench-db.ts";
 import { linesFile, type MintedPair, mintPairs } from "./lib/mint.ts";
+import { cpuTicks } from "./lib/processes.ts";
 import { appEnv, migrate, startApp } from "./lib/servers.ts";
 import { ensureWrk, runWrk, type WrkResult } from "./lib/wrk.ts";
 
@@ -34,9 +35,15 @@ const PASSWORD = "bench password 0123456789";
 const DEADLINE_MS = 10_000;
 
 type Phase = "none" | "slow";
+/** Linux counts CPU time in ticks of 10 ms */
+const MICROS_PER_TICK = 10_000;
+
+/** A wrk run with the service's CPU time per answered request (the event stream's and the worker's work included). */
+type Measured = WrkResult & { cpuMicrosPerRequest: number };
+
 interface PhaseFigures {
-  signin: WrkResult;
-  me: WrkResult;
+  signin: Measured;
+  me: Measured;
   /** Deliveries pending when the phase ended */
   pending: number;
   /** Deliveries queued during the phase */
@@ -109,6 +116,7 @@ function eventStream(baseUrl: string, pairs: { list: MintedPair[]; next: number 
 /** What one phase needs: the instance, its admin key, the receivers, the load's files. */
 interface Run {
   appUrl: string;
+  pid: number;
   key: string;
   urls: string[];
   sql: postgres.Sql;
@@ -143,6 +151,14 @@ async function unsubscribe(run: Run): Promise<void> {
   await new Promise((resolve) => setTimeout(resolve, DEADLINE_MS + 1000));
 }
 
+async function withCpu(pid: number, wrk: Parameters<typeof runWrk>[0]): Promise<Measured> {
+  const before = await cpuTicks(pid);
+  const result = await runWrk(wrk);
+  const micros = (await cpuTicks(pid) - before) * MICROS_PER_TICK;
+  const answered = result.requests - result.non2xx;
+  return { ...result, cpuMicrosPerRequest: answered > 0 ? micros / answered : NaN };
+}
+
 /** Sign-in, then /auth/me, while events keep coming; with the slow endpoints subscribed or none. */
 async function measure(run: Run, phase: Phase): Promise<PhaseFigures> {
   if (phase === "slow") await subscribe(run);
@@ -150,7 +166,7 @@ async function measure(run: Run, phase: Phase): Promise<PhaseFigures> {
   try {
     // Let the worker fill its lanes before measuring
     await new Promise((resolve) => setTimeout(resolve, 3000));
-    const signin = await runWrk({
+    const signin = await withCpu(run.pid, {
       url: `${run.appUrl}/auth/signin`,
       scripts: ["signin.lua"],
       scriptArgs: [run.emailsFile, PASSWORD],
@@ -158,7 +174,7 @@ async function measure(run: Run, phase: Phase): Promise<PhaseFigures> {
       durationSeconds: DURATION,
       timeoutSeconds: 30,
     });
-    const me = await runWrk({
+    const me = await withCpu(run.pid, {
       url: `${run.appUrl}/auth/me`,
       scripts: ["bearer.lua"],
       scriptArgs: [run.tokensFile],
@@ -224,6 +240,7 @@ async function main() {
     const tokensFile = await linesFile(meTokens.map((pair) => pair.access_token));
     const run: Run = {
       appUrl: app.url,
+      pid: app.pid,
       key,
       urls: receivers.urls,
       sql,
@@ -241,28 +258,37 @@ async function main() {
         console.log(
           `rep ${rep + 1} ${phase}: sign-in ${result.signin.rps.toFixed(1)}/s p99 ${
             result.signin.p99Ms.toFixed(0)
-          } ms (${result.signin.non2xx} non-2xx) · /auth/me ${result.me.rps.toFixed(0)}/s p99 ${
+          } ms, ${
+            (result.signin.cpuMicrosPerRequest / 1000).toFixed(0)
+          } ms CPU/req (${result.signin.non2xx} non-2xx) · /auth/me ${result.me.rps.toFixed(0)}/s p99 ${
             result.me.p99Ms.toFixed(1)
-          } ms (${result.me.non2xx} non-2xx) · ${result.queued} deliveries queued, ${result.pending} pending · ` +
+          } ms, ${
+            result.me.cpuMicrosPerRequest.toFixed(0)
+          } µs CPU/req (${result.me.non2xx} non-2xx) · ${result.queued} deliveries queued, ${result.pending} pending · ` +
             JSON.stringify(result.answers),
         );
       }
     }
     console.log(`\n${wrkVersion}; bcrypt cost ${COST}; ${REPS} × ${DURATION} s per phase; medians:`);
     console.log(
-      "| endpoints | sign-in req/s | sign-in p50 / p99 ms | /auth/me req/s | /auth/me p50 / p99 ms | pending at end |",
+      "| endpoints | sign-in req/s | sign-in p50 / p99 ms | sign-in CPU ms/req | /auth/me req/s | " +
+        "/auth/me p50 / p99 ms | /auth/me CPU µs/req | pending at end |",
     );
-    console.log("| --- | --- | --- | --- | --- | --- |");
+    console.log("| --- | --- | --- | --- | --- | --- | --- | --- |");
     for (const phase of ["none", "slow"] as const) {
-      const runs = figures[phase];
-      const m = (pick: (run: PhaseFigures) => number, digits: number) => median(runs.map(pick)).toFixed(digits);
-      console.log(
-        `| ${phase === "none" ? "none" : "2 slow (5 s, hanging)"} | ${m((r) => r.signin.rps, 1)} | ${
-          m((r) => r.signin.p50Ms, 0)
-        } / ${m((r) => r.signin.p99Ms, 0)} | ${m((r) => r.me.rps, 0)} | ${m((r) => r.me.p50Ms, 1)} / ${
-          m((r) => r.me.p99Ms, 1)
-        } | ${m((r) => r.pending, 0)} |`,
-      );
+      const m = (pick: (run: PhaseFigures) => number, digits: number) =>
+        median(figures[phase].map(pick)).toFixed(digits);
+      const cells = [
+        phase === "none" ? "none" : "2 slow (5 s, hanging)",
+        m((r) => r.signin.rps, 1),
+        `${m((r) => r.signin.p50Ms, 0)} / ${m((r) => r.signin.p99Ms, 0)}`,
+        m((r) => r.signin.cpuMicrosPerRequest / 1000, 0),
+        m((r) => r.me.rps, 0),
+        `${m((r) => r.me.p50Ms, 1)} / ${m((r) => r.me.p99Ms, 1)}`,
+        m((r) => r.me.cpuMicrosPerRequest, 0),
+        m((r) => r.pending, 0),
+      ];
+      console.log(`| ${cells.join(" | ")} |`);
     }
     console.log(
       `Receivers got: ${receivers.received.slow} at the 5 s one, ${receivers.received.hanging} at the hanging one`,
