@@ -48,13 +48,23 @@ interface PhaseFigures {
   pending: number;
   /** Deliveries queued during the phase */
   queued: number;
+  /** The healthy endpoint's deliveries: sent, and queued for it */
+  healthy: { sent: number; queued: number };
   /** The event stream's answers by path and status */
   answers: Record<string, number>;
 }
 
-/** Two receivers on 127.0.0.1: one answers after 5 s, one holds every request until the run ends. */
+/**
+ * Receivers on 127.0.0.1: one answers after 5 s, one holds every request until the run ends, and
+ * a healthy one that answers at once (subscribed with them, to see whether they hold it up).
+ */
 function slowReceivers(closing: AbortSignal) {
-  const received = { slow: 0, hanging: 0 };
+  const received = { slow: 0, hanging: 0, healthy: 0 };
+  const healthy = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (request) => {
+    await request.text();
+    received.healthy++;
+    return new Response(null, { status: 204 });
+  });
   const slow = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (request) => {
     await request.text();
     received.slow++;
@@ -70,7 +80,8 @@ function slowReceivers(closing: AbortSignal) {
   return {
     received,
     urls: [`http://127.0.0.1:${slow.addr.port}/slow`, `http://127.0.0.1:${hanging.addr.port}/hanging`],
-    close: () => Promise.all([slow.shutdown(), hanging.shutdown()]),
+    healthyUrl: `http://127.0.0.1:${healthy.addr.port}/healthy`,
+    close: () => Promise.all([slow.shutdown(), hanging.shutdown(), healthy.shutdown()]),
   };
 }
 
@@ -184,7 +195,19 @@ async function measure(run: Run, phase: Phase): Promise<PhaseFigures> {
     const [{ pending, queued }] = await run.sql`
       select count(*) filter (where status = 'pending')::int as pending, count(*)::int as queued
       from webhook_deliveries`;
-    return { signin, me, pending, queued, answers: { ...stream.answers } };
+    // The healthy endpoint subscribed beside the slow ones: how much of what it was due did it get?
+    const [healthy] = await run.sql`
+      select count(*) filter (where d.status = 'sent')::int as sent, count(*)::int as queued
+      from webhook_deliveries d join webhook_endpoints e on e.id = d.endpoint_id
+      where e.url = ${run.urls[run.urls.length - 1]}`;
+    return {
+      signin,
+      me,
+      pending,
+      queued,
+      healthy: { sent: healthy.sent, queued: healthy.queued },
+      answers: { ...stream.answers },
+    };
   } finally {
     stream.stop();
     if (phase === "slow") await unsubscribe(run);
@@ -242,7 +265,7 @@ async function main() {
       appUrl: app.url,
       pid: app.pid,
       key,
-      urls: receivers.urls,
+      urls: [...receivers.urls, receivers.healthyUrl],
       sql,
       emailsFile,
       tokensFile,
@@ -291,7 +314,8 @@ async function main() {
       console.log(`| ${cells.join(" | ")} |`);
     }
     console.log(
-      `Receivers got: ${receivers.received.slow} at the 5 s one, ${receivers.received.hanging} at the hanging one`,
+      `Receivers got: ${receivers.received.slow} at the 5 s one, ${receivers.received.hanging} at the hanging one, ` +
+        `${receivers.received.healthy} at the healthy one`,
     );
   } finally {
     closing.abort();
