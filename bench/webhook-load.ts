@@ -287,8 +287,10 @@ async function main() {
             result.me.p99Ms.toFixed(1)
           } ms, ${
             result.me.cpuMicrosPerRequest.toFixed(0)
-          } µs CPU/req (${result.me.non2xx} non-2xx) · ${result.queued} deliveries queued, ${result.pending} pending · ` +
-            JSON.stringify(result.answers),
+          } µs CPU/req (${result.me.non2xx} non-2xx) · ${result.queued} deliveries queued, ${result.pending} pending, ` +
+            `healthy endpoint sent ${result.healthy.sent} of ${result.healthy.queued} · ${
+              JSON.stringify(result.answers)
+            }`,
         );
       }
     }
@@ -315,7 +317,9 @@ async function main() {
     }
     console.log(
       `Receivers got: ${receivers.received.slow} at the 5 s one, ${receivers.received.hanging} at the hanging one, ` +
-        `${receivers.received.healthy} at the healthy one`,
+        `${receivers.received.healthy} at the healthy one; the healthy endpoint was sent ` +
+        `${figures.slow.reduce((sum, run) => sum + run.healthy.sent, 0)} of the ` +
+        `${figures.slow.reduce((sum, run) => sum + run.healthy.queued, 0)} deliveries queued for it`,
     );
   } finally {
     closing.abort();
