@@ -107,7 +107,7 @@ Deno.test("POST /admin/webhooks/{id}/rotate-secret: a rotation drops the secrets
   }
 });
 
-Deno.test("POST /admin/webhooks/{id}/rotate-secret: the secrets never appear in GET /admin/webhooks, the logs or GET /admin/security-events; 404 for an unknown endpoint, 403 for webhooks:read", async () => {
+Deno.test("POST /admin/webhooks/{id}/rotate-secret: the secrets never appear in GET /admin/webhooks, the logs or GET /admin/security-events, and the answer is not stored by caches; 404 for an unknown endpoint, 403 for webhooks:read", async () => {
   const app = await webhooksApp(database);
   let secret: string | null = null;
   const receiver = startReceiver(() => secret);
@@ -136,6 +136,13 @@ Deno.test("POST /admin/webhooks/{id}/rotate-secret: the secrets never appear in 
         assert(!text.includes(shown.slice("whsec_".length)), `a secret in ${where}`);
       }
     }
+
+    const again = await app.request(
+      `/admin/webhooks/${endpoint.id}/rotate-secret`,
+      bearer(app.key, { method: "POST" }),
+    );
+    assertEquals(again.headers.get("Cache-Control"), "no-store", "no cache keeps the answer with its secret");
+    await again.body?.cancel();
 
     assertEquals((await rotate(app, crypto.randomUUID())).status, 404);
     const reader = await adminKey(app, ["webhooks:read"]);
