@@ -14,10 +14,24 @@ export interface DeliveryItem {
   attempts: number;
 }
 
+/** What one poll asks of the queue. */
+export interface ClaimOptions {
+  now: Date;
+  leaseUntil: Date;
+  limit: number;
+  /** Lanes already at their limit on this worker: their rows stay for later or another worker */
+  skipLanes: string[];
+  /** At most this many rows of one lane */
+  perLane: number;
+}
+
 /** Where the rows live; one implementation per table (repositories). */
 export interface DeliveryQueue<T extends DeliveryItem> {
-  /** Leases up to `limit` due rows to this worker and spends an attempt on each */
-  claim(options: { now: Date; leaseUntil: Date; limit: number }): Promise<T[]>;
+  /**
+   * Leases up to `limit` due rows to this worker and spends an attempt on each; rows of the lanes
+   * in `skipLanes` (already at their limit on this worker) stay for later or another worker
+   */
+  claim(options: ClaimOptions): Promise<T[]>;
   delivered(item: T, now: Date): Promise<void>;
   reschedule(item: T, nextAttemptAt: Date, reason: string): Promise<void>;
   fail(item: T, reason: string): Promise<void>;
@@ -65,7 +79,7 @@ export interface DeliveryWorker {
   start(): void;
   /** Stops polling and waits for the deliveries in progress */
   stop(): Promise<void>;
-  /** Claims and delivers one batch; resolves to the number of rows delivered */
+  /** Claims and delivers one batch and waits for it; resolves to the number of rows delivered */
   runOnce(): Promise<number>;
 }
 
@@ -113,23 +127,78 @@ export function createDeliveryWorker<T extends DeliveryItem>(options: DeliveryWo
     return true;
   }
 
-  /** One lane's rows in claim order, `laneConcurrency` at a time. */
-  async function runLane(items: T[]): Promise<number> {
-    let sent = 0;
-    let next = 0;
-    async function drain(): Promise<void> {
-      while (next < items.length) if (await attempt(items[next++])) sent++;
+  // What this worker has claimed and not finished, by lane: a lane's rows wait here for one of its
+  // `laneConcurrency` slots, and a poll claims nothing of a lane whose slots are all taken
+  const lanes = new Map<string, { queued: T[]; running: number }>();
+  const inFlight = new Set<Promise<void>>();
+  let sentByRunOnce = 0;
+  // The last poll claimed a whole batch, so more rows are likely due
+  let moreDue = false;
+
+  function laneState(lane: string) {
+    let state = lanes.get(lane);
+    if (!state) lanes.set(lane, state = { queued: [], running: 0 });
+    return state;
+  }
+
+  /** Starts the lane's queued rows while it has free slots; each one that settles starts the next. */
+  function startLane(lane: string): void {
+    const state = laneState(lane);
+    while (state.running < laneConcurrency && state.queued.length > 0) {
+      const item = state.queued.shift()!;
+      state.running++;
+      const done: Promise<void> = attempt(item)
+        .catch((error) => {
+          // The row keeps its lease and is claimed again after it: nothing is lost
+          logger.warn(`${options.name} could not record an attempt`, { reason: describeFailure(error) });
+          return false;
+        })
+        .then((sent) => {
+          if (sent) sentByRunOnce++;
+          state.running--;
+          inFlight.delete(done);
+          if (state.running > 0 || state.queued.length > 0) return startLane(lane);
+          lanes.delete(lane);
+          // A lane that drained after a full batch makes room for what is still due: poll at once
+          if (moreDue) wake();
+        });
+      inFlight.add(done);
     }
-    await Promise.all(Array.from({ length: Math.min(laneConcurrency, items.length) }, drain));
-    return sent;
+  }
+
+  /** Lanes with every slot taken on this worker: a poll leaves their rows to later or to another worker. */
+  function fullLanes(): string[] {
+    return [...lanes].filter(([, state]) => state.running >= laneConcurrency).map(([lane]) => lane);
+  }
+
+  /**
+   * Claims what is due and starts it; resolves to whether a whole batch was claimed. A lane gets at
+   * most `laneConcurrency` rows a poll, so no row waits here longer than one attempt of its lane (far
+   * inside its lease, after which another worker could take it). Without lanes every row is one
+   * lane, sent one after another as a batch.
+   */
+  async function claimAndStart(): Promise<boolean> {
+    const skipLanes = fullLanes();
+    if (!options.lane && skipLanes.length > 0) return false;
+    const now = clock.now();
+    const batch = await queue.claim({
+      now,
+      leaseUntil: new Date(now.getTime() + leaseMs),
+      limit: batchSize,
+      skipLanes,
+      perLane: options.lane ? laneConcurrency : batchSize,
+    });
+    for (const item of batch) laneState(laneOf(item)).queued.push(item);
+    for (const lane of new Set(batch.map(laneOf))) startLane(lane);
+    moreDue = batch.length >= batchSize;
+    return moreDue;
   }
 
   async function runOnce(): Promise<number> {
-    const now = clock.now();
-    const batch = await queue.claim({ now, leaseUntil: new Date(now.getTime() + leaseMs), limit: batchSize });
-    const lanes = Map.groupBy(batch, laneOf);
-    const counts = await Promise.all([...lanes.values()].map(runLane));
-    return counts.reduce((sum, count) => sum + count, 0);
+    sentByRunOnce = 0;
+    await claimAndStart();
+    while (inFlight.size > 0) await Promise.race(inFlight);
+    return sentByRunOnce;
   }
 
   async function reportBacklog(): Promise<void> {
@@ -145,21 +214,32 @@ export function createDeliveryWorker<T extends DeliveryItem>(options: DeliveryWo
     }
   }
 
+  /**
+   * One poll of the background loop: it starts what it claims and does not wait for it, so a
+   * receiver that hangs holds only its own lane's slots while the other lanes keep being claimed.
+   */
   async function tick(): Promise<void> {
     let delay = intervalMs;
     try {
-      const sent = await runOnce();
       // A full batch suggests more is due: poll again at once
-      if (sent >= batchSize) delay = 0;
+      if (await claimAndStart()) delay = 0;
     } catch (error) {
       logger.warn(`${options.name} poll failed`, { reason: describeFailure(error) });
     }
     await reportBacklog();
+    running = undefined;
     if (!stopped) timer = clock.setTimeout(loop, delay);
   }
 
   function loop(): void {
     running = tick();
+  }
+
+  /** Polls now, unless stopped or a poll is under way (it schedules the next one itself). */
+  function wake(): void {
+    if (stopped || running) return;
+    clock.clearTimeout(timer);
+    timer = clock.setTimeout(loop, 0);
   }
 
   return {
@@ -172,6 +252,7 @@ export function createDeliveryWorker<T extends DeliveryItem>(options: DeliveryWo
       stopped = true;
       clock.clearTimeout(timer);
       await running;
+      while (inFlight.size > 0) await Promise.all(inFlight);
     },
     runOnce,
   };

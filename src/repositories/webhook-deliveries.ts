@@ -50,22 +50,31 @@ export async function insertWebhookEvent(db: Executor, event: NewWebhookEvent): 
  * Leases due deliveries to one worker (FOR UPDATE SKIP LOCKED, `locked_until`), spending an
  * attempt on each. A user's event waits while an earlier one of the same user to the same
  * endpoint is pending (retrying or in flight), so each endpoint sees one user's events in order.
+ * At most `perLane` rows of one endpoint, none of the endpoints in `skipLanes` (the worker's slots
+ * for them are taken), so a slow endpoint's backlog never fills a poll meant for the others.
  */
 export async function claimDueDeliveries(
   db: Kysely<DB>,
-  options: { now: Date; leaseUntil: Date; limit: number },
+  options: { now: Date; leaseUntil: Date; limit: number; skipLanes: string[]; perLane: number },
 ): Promise<WebhookDeliveryRow[]> {
   const { rows } = await sql<WebhookDeliveryRow>`
-    with due as (
-      select d.id from webhook_deliveries d
+    with candidates as (
+      select d.id, d.next_attempt_at, d.seq,
+        row_number() over (partition by d.endpoint_id order by d.next_attempt_at, d.seq) as place
+      from webhook_deliveries d
       where d.status = 'pending' and d.next_attempt_at <= ${options.now}::timestamptz
         and (d.locked_until is null or d.locked_until < ${options.now}::timestamptz)
+        -- As one text: postgres.js and PGlite pass a JS array differently, a string alike (ids hold no comma)
+        and d.endpoint_id::text <> all(string_to_array(${options.skipLanes.join(",")}::text, ','))
         and not exists (
           select 1 from webhook_deliveries e
-          where e.endpoint_id = d.endpoint_id and e.user_id = d.user_id and e.status = 'pending' and e.seq < d.seq)
-      order by d.next_attempt_at, d.seq
+          where e.endpoint_id = d.endpoint_id and e.user_id = d.user_id and e.status = 'pending' and e.seq < d.seq)),
+    due as (
+      select d.id from webhook_deliveries d join candidates c on c.id = d.id
+      where c.place <= ${options.perLane}
+      order by c.next_attempt_at, c.seq
       limit ${options.limit}
-      for update skip locked)
+      for update of d skip locked)
     update webhook_deliveries w set locked_until = ${options.leaseUntil}::timestamptz, attempts = w.attempts + 1
     from due where w.id = due.id
     returning w.*`.execute(db);
