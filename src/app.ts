@@ -8,7 +8,7 @@ import { cors } from "./http/middleware/cors.ts";
 import { requestId } from "./http/middleware/request-id.ts";
 import { securityHeaders } from "./http/middleware/security-headers.ts";
 import { createRouter } from "./http/router.ts";
-import { mountApi } from "./routes/index.ts";
+import { HIDDEN_ROUTES, mountApi } from "./routes/index.ts";
 
 /**
  * Builds the Hono app from its dependencies. No side effects: nothing listens, nothing
@@ -52,10 +52,11 @@ function contractRoutes(app: ReturnType<typeof createRouter>) {
   return app.openAPIRegistry.definitions.flatMap((definition) => definition.type === "route" ? [definition.route] : []);
 }
 
-/** Operation ids of every route, from the contracts registered with the app (and /metrics). */
+/** Operation ids of every route, from the contracts registered with the app, the hidden ones and /metrics. */
 function contractOperations(app: ReturnType<typeof createRouter>): OperationTable {
   return operationTable([
     ...contractRoutes(app),
+    ...HIDDEN_ROUTES,
     { method: "get", path: METRICS_PATH, operationId: METRICS_OPERATION },
   ]);
 }

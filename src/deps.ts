@@ -31,7 +31,7 @@ import { createMfaService, type MfaService } from "./services/mfa/service.ts";
 import { createKeyService, type KeyService } from "./services/keys/service.ts";
 import { type AdminKeyService, createAdminKeyService } from "./services/admin/api-keys.ts";
 import { type AdminService, createAdminService } from "./services/admin/service.ts";
-import { createWebhookService, type WebhookService } from "./services/webhooks/service.ts";
+import { createWebhookService, type WebhookService } from "./services/admin/webhooks.ts";
 import { createSecretBox } from "./webhooks/signing-secrets.ts";
 
 /** Everything the app needs; handlers reach services through it. */
@@ -151,7 +151,7 @@ export function assembleDeps(options: AssemblyOptions): Assembly {
     keys,
     adminKeys: createAdminKeyService({ db: database.db, clock }),
     admin: createAdminService({ db: database.db, config, clock, sessions, accounts, observer }),
-    webhooks: createWebhookService({ db: database.db, clock, secrets: createSecretBox(config, sealer) }),
+    webhooks: createWebhookService({ db: database.db, clock, secrets: createSecretBox(config, sealer), observer }),
     devOutbox: options.devOutbox,
     metrics,
     observer,

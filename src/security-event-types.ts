@@ -31,5 +31,10 @@ export const SECURITY_EVENT_TYPES = [
   "recovery_codes_regenerated",
   "recovery_code_used",
   "mfa_challenge_failed",
+  "admin_webhook_created",
+  "admin_webhook_deleted",
+  "admin_webhook_secret_rotated",
+  "admin_webhook_test_sent",
+  "admin_webhook_redelivered",
 ] as const;
 export type SecurityEventType = typeof SECURITY_EVENT_TYPES[number];

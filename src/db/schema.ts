@@ -243,6 +243,12 @@ export interface MailOutboxTable {
   sent_at: Timestamp | null;
 }
 
+/** One signing secret of an endpoint, sealed; it stops signing at `expires_at` (ISO 8601) when set. */
+export interface StoredSigningSecret {
+  sealed: string;
+  expires_at: string | null;
+}
+
 /** A URL subscribed to webhook events. */
 export interface WebhookEndpointsTable {
   id: string;
@@ -250,8 +256,8 @@ export interface WebhookEndpointsTable {
   description: string | null;
   /** Event types (JSON array of strings) */
   events: ColumnType<WebhookEventType[], string, string>;
-  /** Sealed signing secrets, newest first (JSON array of strings) */
-  secrets: ColumnType<string[], string, string>;
+  /** Signing secrets, newest first (JSON array): several while a rotation overlaps */
+  secrets: ColumnType<StoredSigningSecret[], string, string>;
   created_at: Timestamp;
 }
 

@@ -14,6 +14,11 @@ export interface NewWebhookEvent {
   at: Date;
   /** Only this endpoint (a test event); every endpoint subscribed to the type otherwise */
   endpointId?: string;
+  /**
+   * False runs the statement and queues nothing: a path whose branches must cost the same
+   * (sign-up, which must not tell a new address from a known one) runs it on every branch
+   */
+  when?: boolean;
 }
 
 /**
@@ -35,8 +40,10 @@ export async function insertWebhookEvent(db: Executor, event: NewWebhookEvent): 
           '{}'::jsonb)),
       ${event.at}::timestamptz, ${event.at}::timestamptz
     from webhook_endpoints e
-    where ${event.endpointId ?? null}::uuid is null and e.events ? ${event.type}::text
-       or e.id = ${event.endpointId ?? null}::uuid`.execute(db);
+    where ${event.when ?? true}::boolean and (${
+    event.endpointId ?? null
+  }::uuid is null and e.events ? ${event.type}::text
+       or e.id = ${event.endpointId ?? null}::uuid)`.execute(db);
 }
 
 /**

@@ -12,6 +12,8 @@ import { healthRouter } from "./health/index.ts";
 import { keysRouter } from "./keys/index.ts";
 import { mfaRouter } from "./mfa/index.ts";
 import { accountPagesRouter } from "./pages/index.ts";
+import * as docsRoutes from "./docs/docs.routes.ts";
+import * as pageRoutes from "./pages/pages.routes.ts";
 import { sessionsRouter } from "./sessions/index.ts";
 import { securityRouter } from "./security/index.ts";
 
@@ -43,3 +45,15 @@ export function mountApi(app: OpenAPIHono<AppEnv>, config: Config): () => OpenAp
   app.route("/", docsRouter(getDocument));
   return getDocument;
 }
+
+/**
+ * The routes `hide` keeps out of the spec (Swagger UI's page and files, the account pages): they
+ * are served all the same, so request metrics label them by their operation like the others.
+ */
+export const HIDDEN_ROUTES = [
+  docsRoutes.docs,
+  docsRoutes.asset,
+  pageRoutes.page,
+  pageRoutes.submitPage,
+  pageRoutes.asset,
+];

@@ -12,7 +12,7 @@ import type { Logger } from "../logger.ts";
 import { NOOP_OBSERVER, type Observer } from "../observer.ts";
 import { findWebhookEndpoint } from "../repositories/webhook-endpoints.ts";
 import { claimDueDeliveries, recordAttempt, webhookBacklog } from "../repositories/webhook-deliveries.ts";
-import type { SecretBox } from "./signing-secrets.ts";
+import { type SecretBox, signingSecretsAt } from "./signing-secrets.ts";
 import { type Resolver, resolveTarget, systemResolver } from "./address-policy.ts";
 import { postToTarget } from "./http-post.ts";
 
@@ -55,10 +55,13 @@ export function createWebhookWorker(options: WebhookWorkerOptions): DeliveryWork
     const target = await resolveTarget(new URL(endpoint.url), { allowedHosts: options.allowedHosts, resolve });
     const body = JSON.stringify(delivery.payload);
     const timestamp = clock.now();
-    const signatures = await Promise.all(endpoint.secrets.map(async (sealed) => {
-      const secret = await options.secrets.open(endpoint.id, sealed);
-      return new Webhook(secret).sign(delivery.event_id, timestamp, body);
-    }));
+    // Every secret still signing: during a rotation's overlap a receiver that knows either one verifies
+    const signatures = await Promise.all(
+      signingSecretsAt(endpoint.secrets, timestamp).map(async ({ sealed }) => {
+        const secret = await options.secrets.open(endpoint.id, sealed);
+        return new Webhook(secret).sign(delivery.event_id, timestamp, body);
+      }),
+    );
     const headers = {
       "webhook-id": delivery.event_id,
       "webhook-timestamp": String(Math.floor(timestamp.getTime() / 1000)),

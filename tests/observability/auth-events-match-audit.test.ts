@@ -139,7 +139,7 @@ Deno.test("auth_events_total: after sign-up, verification, sign-in, every self-s
     );
 
     // An administrator's actions on the account
-    const key = await adminKey(app, ["users:write"]);
+    const key = await adminKey(app, ["users:write", "webhooks:read", "webhooks:write"]);
     const me = await (await app.request("/auth/me", bearer((await signIn(app, email)).access_token))).json();
     const admin = (path: string, method = "POST", body?: unknown) =>
       app.request(
@@ -155,6 +155,16 @@ Deno.test("auth_events_total: after sign-up, verification, sign-in, every self-s
     await expectStatus(admin(`/admin/users/${me.id}/send-password-reset`), 202);
     await expectStatus(admin(`/admin/users/${me.id}?immediate=true`, "DELETE"), 202);
     await app.deliverMail();
+
+    // An administrator's webhook actions: subscribe, rotate, test, redeliver, remove
+    const endpoint = await (await admin("/admin/webhooks", "POST", {
+      url: "https://hooks.example.com/audited",
+      events: ["webhook.test"],
+    })).json();
+    await expectStatus(admin(`/admin/webhooks/${endpoint.id}/rotate-secret`), 200);
+    const queued = await (await admin(`/admin/webhooks/${endpoint.id}/test`)).json();
+    await expectStatus(admin(`/admin/webhook-deliveries/${queued.id}/redeliver`), 202);
+    await expectStatus(admin(`/admin/webhooks/${endpoint.id}`, "DELETE"), 204);
 
     const recorded = await recordedEvents();
     const counted = await countedEvents(app);

@@ -16,6 +16,7 @@ import * as refreshGraceClients from "./2026_12_07_0014_refresh_grace_clients.ts
 import * as expiryIndexes from "./2026_12_07_0015_expiry_indexes.ts";
 import * as webhooks from "./2026_12_07_0016_webhooks.ts";
 import * as secondFactor from "./2026_12_07_0017_second_factor.ts";
+import * as webhookSecretExpiry from "./2026_12_07_0018_webhook_secret_expiry.ts";
 import * as pendingTotpIndex from "./2026_12_07_0019_pending_totp_index.ts";
 
 const MIGRATIONS: Record<string, Migration> = {
@@ -36,6 +37,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "2026_12_07_0015_expiry_indexes": expiryIndexes,
   "2026_12_07_0016_webhooks": webhooks,
   "2026_12_07_0017_second_factor": secondFactor,
+  "2026_12_07_0018_webhook_secret_expiry": webhookSecretExpiry,
   "2026_12_07_0019_pending_totp_index": pendingTotpIndex,
 };
 

@@ -19,6 +19,7 @@ export function adminRouter() {
     .openapi(webhookRoutes.createWebhook, webhookHandlers.createWebhook)
     .openapi(webhookRoutes.listWebhooks, webhookHandlers.listWebhooks)
     .openapi(webhookRoutes.deleteWebhook, webhookHandlers.deleteWebhook)
+    .openapi(webhookRoutes.rotateWebhookSecret, webhookHandlers.rotateWebhookSecret)
     .openapi(webhookRoutes.testWebhook, webhookHandlers.testWebhook)
     .openapi(webhookRoutes.listWebhookDeliveries, webhookHandlers.listWebhookDeliveries)
     .openapi(webhookRoutes.redeliverWebhook, webhookHandlers.redeliverWebhook);

@@ -5,6 +5,7 @@ import {
   DeliveryIdParamsSchema,
   DeliveryQuerySchema,
   EndpointIdParamsSchema,
+  RotatedWebhookSecretSchema,
   WebhookDeliveryListSchema,
   WebhookDeliverySchema,
   WebhookEndpointListSchema,
@@ -52,6 +53,22 @@ export const deleteWebhook = defineRoute({
   errors: ["not_found"],
   request: { params: EndpointIdParamsSchema },
   responses: { 204: { description: "Removed" } },
+});
+
+export const rotateWebhookSecret = defineRoute({
+  method: "post",
+  path: "/admin/webhooks/{id}/rotate-secret",
+  operationId: "adminRotateWebhookSecret",
+  tags: TAGS,
+  summary: "Rotate the signing secret",
+  description: "A new secret, in this answer once, signs every delivery from now on. The previous secrets keep " +
+    "signing beside it for 24 hours (until `previous_secrets_expire_at`), so a receiver verifies with either while " +
+    "it switches; then they stop. Records `admin_webhook_secret_rotated`.",
+  tier: "admin",
+  adminScope: "webhooks:write",
+  errors: ["not_found"],
+  request: { params: EndpointIdParamsSchema },
+  responses: { 200: { description: "Rotated", content: json(RotatedWebhookSecretSchema) } },
 });
 
 export const testWebhook = defineRoute({

@@ -50,6 +50,19 @@ export const CreatedWebhookSchema = z.object({
   }),
 }).openapi("CreatedWebhookEndpoint");
 
+export const RotatedWebhookSecretSchema = z.object({
+  ...endpointFields,
+  secret: z.string().openapi({
+    description: "The new signing secret, first in every signature from now on. Shown here once, never again",
+    example: "whsec_c2VjcmV0LXJvdGF0ZWQtZXhhbXBsZS0wMTIzNDU2Nzg=",
+  }),
+  previous_secrets_expire_at: z.string().openapi({
+    format: "date-time",
+    description: "When the secrets this one replaces stop signing (24 hours from now)",
+    example: "2026-12-08T08:00:00.000Z",
+  }),
+}).openapi("RotatedWebhookSecret");
+
 export const WebhookEndpointListSchema = z.object({ data: z.array(WebhookEndpointSchema) })
   .openapi("WebhookEndpointList");
 

@@ -10,8 +10,9 @@ import type { NewSecurityEvent } from "../../repositories/security-events.ts";
 import type { SecurityEventType } from "../../security-event-types.ts";
 import type { WebhookEventType } from "../../webhook-event-types.ts";
 
+// `signup` is not here: it is recorded for every sign-up of an unverified address, while
+// user.created is queued by sign-up itself, once, when the account is created (queueWebhookEvent)
 const WEBHOOK_EVENT_OF: Partial<Record<SecurityEventType, WebhookEventType>> = {
-  signup: "user.created",
   email_verified: "user.verified",
   email_changed: "user.email_changed",
   email_change_reverted: "user.email_changed",
@@ -41,5 +42,13 @@ export async function queueWebhookEventFor(trx: Transaction<DB>, event: NewSecur
   if (!type || !event.userId) return;
   // session.revoked says how: one session, every session, by an administrator
   const data = type === "session.revoked" ? { reason: event.type } : undefined;
-  await insertWebhookEvent(trx, { eventId: newWebhookId(), type, userId: event.userId, data, at: event.at });
+  await queueWebhookEvent(trx, { type, userId: event.userId, data, at: event.at });
+}
+
+/** Queues a user's webhook event in the caller's transaction, with a new `webhook-id`. */
+export async function queueWebhookEvent(
+  trx: Transaction<DB>,
+  event: { type: WebhookEventType; userId: string; data?: Record<string, unknown>; at: Date; when?: boolean },
+): Promise<void> {
+  await insertWebhookEvent(trx, { eventId: newWebhookId(), ...event });
 }

@@ -6,6 +6,7 @@ import { normalizeEmail } from "../email-address.ts";
 import { generateOtp, otpDigest } from "./otp.ts";
 import { codeExpiry, throttleStart } from "./verification-mail.ts";
 import { withEvents } from "../../audit-trail.ts";
+import { queueWebhookEvent } from "../../webhooks/security-event-hooks.ts";
 import type { RequestMeta } from "../../identity.ts";
 
 export interface SignupInput {
@@ -36,6 +37,9 @@ export async function signup(deps: AccountDeps, input: SignupInput, meta: Reques
   const now = deps.clock.now();
   await withEvents(deps, async (trx, record) => {
     const user = await createOrLockUser(trx, { email, emailNormalized: normalizeEmail(email), passwordHash, now });
+    // Once per account: a repeated sign-up of an unverified address is audited again, announced never.
+    // The statement runs on every branch (queueing only for a new account), so it times none apart
+    await queueWebhookEvent(trx, { type: "user.created", userId: user.id, at: now, when: user.created });
     // Every branch pays the digest, as it pays the bcrypt hash
     const { keyId, digest: codeHmac } = await otpDigest(deps.config, user.id, code);
     if (user.email_verified) {
