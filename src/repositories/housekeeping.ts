@@ -49,6 +49,14 @@ export const EXPIRING_TABLES = {
   account_tokens: { order: sql`expires_at`, done: (now: Date) => sql`expires_at < ${now}` },
   // A device unused for its lifetime (SESSION_MAX_LIFETIME_SECONDS since its last sign-in) exempts nobody
   known_devices: { order: sql`expires_at`, done: (now: Date) => sql`expires_at < ${now}` },
+  // Sign-ins that waited for a second factor: used or not, dead after their 5 minutes
+  mfa_challenges: { order: sql`expires_at`, done: (now: Date) => sql`expires_at < ${now}` },
+  // Authenticator enrolments nobody activated in time (a factor that is on has no pending_until);
+  // the sealed secret of an abandoned enrolment is not kept
+  totp_factors: {
+    order: sql`pending_until`,
+    done: (now: Date) => sql`pending_until < ${now} and activated_at is null`,
+  },
   security_events: {
     order: sql`(created_at at time zone 'UTC')`,
     // The expression of security_events_retention_idx: a plain created_at index would also be a way to read one

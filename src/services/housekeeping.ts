@@ -52,7 +52,7 @@ const DEFAULTS = { intervalMs: 10 * 60_000, batchSize: 500, maxBatchesPerRun: 20
 
 /**
  * Periodically erases accounts whose deletion grace period is over, and deletes expired refresh tokens, denylist entries, email codes, reset tokens,
- * sessions and known devices, pending sign-ups older than PENDING_SIGNUP_TTL_DAYS (and the
+ * sessions and known devices, second-factor challenges and unactivated authenticator enrolments, pending sign-ups older than PENDING_SIGNUP_TTL_DAYS (and the
  * unverified accounts whose last sign-up that was), and security events and settled outbox mail past their retention, in
  * bounded batches. Consumed refresh tokens stay until they expire: reuse
  * detection needs them. Expiry is read from the injected clock, which also times the runs.

@@ -15,12 +15,9 @@ import { assert, assertEquals, assertMatch } from "../helpers/assert.ts";
 import { startSandbox } from "../helpers/sandbox.ts";
 import { developmentSpecValidator } from "../helpers/spec-validator.ts";
 import { validatingFetch } from "../helpers/validating-fetch.ts";
+import { denoCheck, fixture, ROOT, SPEC, TESTS_LOCK } from "./_helpers.ts";
 
-const ROOT = new URL("../../", import.meta.url);
-const SPEC = new URL("openapi/openapi.json", ROOT);
-const TEMPLATE = new URL("client/fixtures/sdk-flow.ts.template", new URL("../", import.meta.url));
-/** The tests' lock: deno.lock pins the service's packages alone */
-const TESTS_LOCK = new URL("tests/deno.lock", ROOT).pathname;
+const TEMPLATE = fixture("sdk-flow.ts.template");
 
 interface ProblemBody {
   code: string;
@@ -61,17 +58,6 @@ interface SdkModule {
     kept: { account_kept: boolean };
     signedInAfterCancel: boolean;
   }>;
-}
-
-async function denoCheck(...files: string[]): Promise<string> {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["check", "--quiet", "--config", new URL("deno.json", ROOT).pathname, "--lock", TESTS_LOCK, ...files],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const text = new TextDecoder().decode(output.stderr) + new TextDecoder().decode(output.stdout);
-  assert(output.success, `deno check failed:\n${text}`);
-  return text;
 }
 
 /** Generates the openapi-typescript SDK and the client code next to it; returns the directory. */

@@ -42,11 +42,18 @@ export async function moveAccount(
   app: AccountsApp,
   smtp: SmtpPeer,
   accessToken: string,
-  { oldEmail, newEmail, password = PASSWORD }: { oldEmail: string; newEmail: string; password?: string },
+  { oldEmail, newEmail, password = PASSWORD, mfaCode }: {
+    oldEmail: string;
+    newEmail: string;
+    password?: string;
+    /** The second factor's code, for an account with one on */
+    mfaCode?: string;
+  },
 ): Promise<string> {
   const requested = await postAs(app, "/auth/change-email", accessToken, {
     current_password: password,
     new_email: newEmail,
+    ...(mfaCode ? { mfa_code: mfaCode } : {}),
   });
   assertEquals(requested.status, 202, await requested.clone().text());
   await requested.body?.cancel();

@@ -17,6 +17,7 @@ import * as expiryIndexes from "./2026_12_07_0015_expiry_indexes.ts";
 import * as webhooks from "./2026_12_07_0016_webhooks.ts";
 import * as secondFactor from "./2026_12_07_0017_second_factor.ts";
 import * as webhookSecretExpiry from "./2026_12_07_0018_webhook_secret_expiry.ts";
+import * as pendingTotpIndex from "./2026_12_07_0019_pending_totp_index.ts";
 
 const MIGRATIONS: Record<string, Migration> = {
   "2026_11_27_0001_accounts": accounts,
@@ -37,6 +38,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "2026_12_07_0016_webhooks": webhooks,
   "2026_12_07_0017_second_factor": secondFactor,
   "2026_12_07_0018_webhook_secret_expiry": webhookSecretExpiry,
+  "2026_12_07_0019_pending_totp_index": pendingTotpIndex,
 };
 
 /** Static provider: migrations are bundled with the code, no file-system scan at run time. */
