@@ -157,7 +157,7 @@ export const renameSession = defineRoute({
   operationId: "renameSession",
   tags: TAGS,
   summary: "Name one session",
-  description: "Gives one of the user's live sessions a `name` (\"Work laptop\") that GET /auth/sessions shows; " +
+  description: 'Gives one of the user\'s live sessions a `name` ("Work laptop") that GET /auth/sessions shows; ' +
     "send it again to rename. The name is 1–50 characters; control and bidirectional formatting characters " +
     "are refused (422 `validation_failed`), other invisible ones removed. An id that is unknown, ended or " +
     "another user's is 404 `not_found`, as for DELETE.",
