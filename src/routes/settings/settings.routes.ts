@@ -1,6 +1,7 @@
 import { defineRoute } from "../../http/define-route.ts";
 import { CurrentUserSchema, SIGNED_IN_LINKS, TokenPairSchema } from "../../http/schemas.ts";
 import { AcceptedSchema } from "../auth/auth.schemas.ts";
+import { PROOF_ERRORS } from "../mfa/mfa.routes.ts";
 import {
   AccountDeletionSchema,
   AccountKeptSchema,
@@ -28,13 +29,6 @@ const CURRENT_PASSWORD = "Proof: `current_password`, plus `mfa_code` while a sec
   "`invalid_current_password` and counts against this session's own budget (`current_password_session`, 10 " +
   "failures an hour by default); past it, 429. The account's `signin_account` budget, which strangers at the " +
   "sign-in form can spend, is not used. The `sensitive` tier's per-user limit applies however the request is proven.";
-
-const PROOF_ERRORS = [
-  "reauthentication_required",
-  "invalid_current_password",
-  "mfa_code_required",
-  "invalid_mfa_code",
-] as const;
 
 export const updateProfile = defineRoute({
   method: "patch",
