@@ -124,6 +124,11 @@ export const listSessions = defineRoute({
           description: "Revoke a listed session, for example the first one",
           parameters: { id: "$response.body#/sessions/0/id" },
         },
+        renameSession: {
+          operationId: "renameSession",
+          description: "Name a listed session, for example the first one",
+          parameters: { id: "$response.body#/sessions/0/id" },
+        },
         nextPage: {
           operationId: "listSessions",
           description: "The next page, while `next_cursor` is not null",
