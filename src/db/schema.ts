@@ -71,6 +71,15 @@ export interface SessionsTable {
   aal: Generated<number>;
   /** When the user last proved who they are in this session; null for sessions from before it was kept */
   auth_time: Timestamp | null;
+  /** The sign-in's User-Agent parsed once (services/device.ts); null for sessions from before it was kept */
+  device_browser: string | null;
+  device_os: string | null;
+  device_type: string | null;
+  device_label: string | null;
+  /** The sign-in presented a valid device token; null for sessions from before it was kept */
+  known_device: boolean | null;
+  /** What the owner called the session, made safe to show (displayText) */
+  name: string | null;
 }
 
 /** An account's authenticator app: pending until its first code, then on. */

@@ -15,6 +15,10 @@ export interface NewSession {
   amr: string[];
   aal: 1 | 2;
   authTime: Date;
+  /** The sign-in's User-Agent, parsed once here rather than on every sessions page */
+  device: { browser: string | null; os: string | null; type: string | null; label: string };
+  /** The sign-in presented a valid device token of the account */
+  knownDevice: boolean;
 }
 
 export async function insertSession(db: Executor, session: NewSession): Promise<SessionRow> {
@@ -31,6 +35,11 @@ export async function insertSession(db: Executor, session: NewSession): Promise<
       amr: session.amr.join(" "),
       aal: session.aal,
       auth_time: session.authTime,
+      device_browser: session.device.browser,
+      device_os: session.device.os,
+      device_type: session.device.type,
+      device_label: session.device.label,
+      known_device: session.knownDevice,
     })
     .returningAll()
     .executeTakeFirstOrThrow();
@@ -66,7 +75,21 @@ export async function lockUserSessionForRefresh(db: Executor, userId: string, se
  * What a sessions page shows of each session: only these columns are read, and the times come
  * as the API writes them (RFC 3339, UTC, milliseconds, as `Date.toISOString` gives).
  */
-export interface ListedSession extends Pick<SessionRow, "id" | "ip" | "user_agent" | "amr" | "aal"> {
+export interface ListedSession extends
+  Pick<
+    SessionRow,
+    | "id"
+    | "ip"
+    | "user_agent"
+    | "amr"
+    | "aal"
+    | "device_browser"
+    | "device_os"
+    | "device_type"
+    | "device_label"
+    | "known_device"
+    | "name"
+  > {
   created_at_iso: string;
   last_used_at_iso: string;
   auth_time_iso: string;
@@ -88,12 +111,23 @@ function liveSessions(db: Executor, userId: string, now: Date) {
   return db
     .selectFrom("sessions")
     .select(["id", apiTime("created_at"), apiTime("last_used_at"), "ip", "user_agent", "amr", "aal"])
+    .select(["device_browser", "device_os", "device_type", "device_label", "known_device", "name"])
     // Sessions from before auth_time was kept were proven when they were created
     .select(sql<string>`to_char(coalesce(auth_time, created_at) at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`
       .as("auth_time_iso"))
     .where("user_id", "=", userId)
     .where("revoked_at", "is", null)
     .where("expires_at", ">", now);
+}
+
+/** One live session of the user as a sessions page shows it; undefined when unknown, another user's or ended. */
+export async function findListedSession(
+  db: Executor,
+  userId: string,
+  sessionId: string,
+  now: Date,
+): Promise<ListedSession | undefined> {
+  return await liveSessions(db, userId, now).where("id", "=", sessionId).executeTakeFirst();
 }
 
 const sessionsPage = compiledOnce((db, userId: string, now: Date, createdAt: Date, id: string, limit: number) =>
@@ -149,6 +183,24 @@ export async function revokeSession(
     .where("id", "=", sessionId)
     .where("user_id", "=", userId)
     .where("revoked_at", "is", null)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+/** Names one live session of the user; false when it is unknown, another user's, ended or expired. */
+export async function renameSession(
+  db: Executor,
+  userId: string,
+  sessionId: string,
+  change: { name: string; now: Date },
+): Promise<boolean> {
+  const result = await db
+    .updateTable("sessions")
+    .set({ name: change.name })
+    .where("id", "=", sessionId)
+    .where("user_id", "=", userId)
+    .where("revoked_at", "is", null)
+    .where("expires_at", ">", change.now)
     .executeTakeFirst();
   return result.numUpdatedRows > 0n;
 }

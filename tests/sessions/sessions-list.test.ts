@@ -39,9 +39,13 @@ Deno.test("session list and revocation", async (t) => {
         "auth_time",
         "created_at",
         "current",
+        "device",
         "id",
         "ip",
+        "known_device",
         "last_used_at",
+        "method",
+        "name",
         "user_agent",
       ]);
       assert(!Number.isNaN(Date.parse(other.last_used_at as string)));

@@ -18,6 +18,7 @@ import * as webhooks from "./2026_12_07_0016_webhooks.ts";
 import * as secondFactor from "./2026_12_07_0017_second_factor.ts";
 import * as webhookSecretExpiry from "./2026_12_07_0018_webhook_secret_expiry.ts";
 import * as pendingTotpIndex from "./2026_12_07_0019_pending_totp_index.ts";
+import * as sessionDevices from "./2026_12_07_0020_session_devices.ts";
 
 const MIGRATIONS: Record<string, Migration> = {
   "2026_11_27_0001_accounts": accounts,
@@ -39,6 +40,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "2026_12_07_0017_second_factor": secondFactor,
   "2026_12_07_0018_webhook_secret_expiry": webhookSecretExpiry,
   "2026_12_07_0019_pending_totp_index": pendingTotpIndex,
+  "2026_12_07_0020_session_devices": sessionDevices,
 };
 
 /** Static provider: migrations are bundled with the code, no file-system scan at run time. */

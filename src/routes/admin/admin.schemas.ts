@@ -2,6 +2,7 @@ import { z } from "@hono/zod-openapi";
 import { AalSchema, AmrSchema } from "../../http/schemas.ts";
 import { USER_STATUSES } from "../../user-statuses.ts";
 import { SECURITY_EVENT_TYPES } from "../../security-event-types.ts";
+import { AdminSessionSchema } from "../sessions/sessions.schemas.ts";
 
 const UUID_EXAMPLE = "5b1f3c1e-8d9a-4c1e-9f7e-2a6b4f1d9c3a";
 const TIME_EXAMPLE = "2026-11-29T08:00:00.000Z";
@@ -93,6 +94,10 @@ export const AdminUserDetailSchema = z
       example: null,
     }),
     active_sessions: z.number().int().openapi({ description: "Sessions that can still refresh", example: 2 }),
+    sessions: z.array(AdminSessionSchema).openapi({
+      description: "The newest 20 sessions that can still refresh, newest sign-in first, each with its device " +
+        "and sign-in method (`active_sessions` counts them all)",
+    }),
     last_sign_in_at: z.string().nullable().openapi({
       format: "date-time",
       description: "Latest successful sign-in in the audit trail",

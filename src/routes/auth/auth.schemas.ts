@@ -48,9 +48,9 @@ export const NewPasswordSchema = z
  * (U+2066–U+2069) and the marks (U+200E, U+200F, U+061C). U+202E makes "gpj.exe" read as
  * "exe.jpg"; a display name has no use for any of them.
  */
-const BIDI_CONTROLS = /[\u202A-\u202E\u2066-\u2069\u200E\u200F\u061C]/u;
+export const BIDI_CONTROLS = /[\u202A-\u202E\u2066-\u2069\u200E\u200F\u061C]/u;
 /** Control characters (C0, DEL, C1) and the line and paragraph separators U+2028, U+2029. */
-const CONTROLS = /[\p{Cc}\u2028\u2029]/u;
+export const CONTROLS = /[\p{Cc}\u2028\u2029]/u;
 
 /** A display name: shown to its owner once the address is proven, never mailed before. */
 export const NameSchema = z

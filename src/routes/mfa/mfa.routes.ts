@@ -15,7 +15,8 @@ const TAGS = ["Second factor"];
 const PROOF = "Proof: `current_password` plus `mfa_code` while a factor is on (403 `mfa_code_required` " +
   "without it), or an access token whose sign-in is under 5 minutes old (at `aal` 2 while a factor is on); " +
   "neither is 403 `reauthentication_required`.";
-const PROOF_ERRORS = [
+/** The problems a sensitive request's proof can meet (DESIGN.md, "second factor"). */
+export const PROOF_ERRORS = [
   "reauthentication_required",
   "invalid_current_password",
   "mfa_code_required",

@@ -11,5 +11,7 @@ export function sessionsRouter() {
     .openapi(routes.me, handlers.me)
     .openapi(routes.listSessions, handlers.listSessions)
     .openapi(routes.revokeSession, handlers.revokeSession)
+    .openapi(routes.renameSession, handlers.renameSession)
+    .openapi(routes.endOtherSessions, handlers.endOtherSessions)
     .openapi(routes.securityEvents, handlers.securityEvents);
 }

@@ -38,6 +38,18 @@ export const revokeSession: RouteHandler<typeof routes.revokeSession, AppEnv> = 
   return c.body(null, 204);
 };
 
+export const renameSession: RouteHandler<typeof routes.renameSession, AppEnv> = async (c) => {
+  const { id } = c.req.valid("param");
+  const { name } = c.req.valid("json");
+  return c.json(await sessions(c).nameSession(bearerOf(c), id, name), 200);
+};
+
+export const endOtherSessions: RouteHandler<typeof routes.endOtherSessions, AppEnv> = async (c) => {
+  c.req.valid("query");
+  await sessions(c).revokeOtherSessions(bearerOf(c), requestMeta(c));
+  return c.body(null, 204);
+};
+
 export const securityEvents: RouteHandler<typeof routes.securityEvents, AppEnv> = async (c) => {
   const { limit, cursor } = c.req.valid("query");
   return c.json(await sessions(c).securityEvents(bearerOf(c), { limit, cursor }), 200);

@@ -1,12 +1,15 @@
 import { defineRoute } from "../../http/define-route.ts";
 import { CurrentUserSchema, SIGNED_IN_LINKS, TokenPairSchema } from "../../http/schemas.ts";
 import {
+  EndSessionsQuerySchema,
   RefreshRequestSchema,
+  RenameSessionRequestSchema,
   SecurityEventPageSchema,
   SecurityEventQuerySchema,
   SessionIdParamsSchema,
   SessionListQuerySchema,
   SessionListSchema,
+  SessionSchema,
 } from "./sessions.schemas.ts";
 
 const TAGS = ["Sessions"];
@@ -103,8 +106,10 @@ export const listSessions = defineRoute({
   tags: TAGS,
   summary: "List active sessions",
   description: "The user's sessions that can still refresh (not revoked, not expired), newest sign-in " +
-    "first, with the address and user agent of their latest use. `current` marks the session making the " +
-    "request. Paginate with the opaque `next_cursor` (pages of `limit`, default 50, at most 100), signed for " +
+    "first, with the address and user agent of their latest use. Each says which `device` it is (browser, " +
+    "OS and type, parsed once at sign-in), how it was signed in (`method`, `amr`, `aal`), whether the " +
+    "sign-in came from a known device (`known_device`: it sent a valid `device_token`) and the `name` its " +
+    "owner gave it. `current` marks the session making the request. Paginate with the opaque `next_cursor` (pages of `limit`, default 50, at most 100), signed for " +
     "the user it was issued to: any other cursor (forged, altered, another user's) is 422 `validation_failed`.",
   tier: "general",
   auth: true,
@@ -117,6 +122,11 @@ export const listSessions = defineRoute({
         revokeSession: {
           operationId: "revokeSession",
           description: "Revoke a listed session, for example the first one",
+          parameters: { id: "$response.body#/sessions/0/id" },
+        },
+        renameSession: {
+          operationId: "renameSession",
+          description: "Name a listed session, for example the first one",
           parameters: { id: "$response.body#/sessions/0/id" },
         },
         nextPage: {
@@ -144,6 +154,48 @@ export const revokeSession = defineRoute({
   errors: ["not_found"],
   request: { params: SessionIdParamsSchema },
   responses: { 204: { description: "Session revoked" } },
+});
+
+export const renameSession = defineRoute({
+  method: "patch",
+  path: "/auth/sessions/{id}",
+  operationId: "renameSession",
+  tags: TAGS,
+  summary: "Name one session",
+  description: 'Gives one of the user\'s live sessions a `name` ("Work laptop") that GET /auth/sessions shows; ' +
+    "send it again to rename. The name is 1–50 characters; control and bidirectional formatting characters " +
+    "are refused (422 `validation_failed`), other invisible ones removed. An id that is unknown, ended or " +
+    "another user's is 404 `not_found`, as for DELETE.",
+  tier: "general",
+  auth: true,
+  errors: ["not_found"],
+  request: {
+    params: SessionIdParamsSchema,
+    body: { required: true, content: { "application/json": { schema: RenameSessionRequestSchema } } },
+  },
+  responses: {
+    200: {
+      description: "The session with its new name",
+      content: { "application/json": { schema: SessionSchema } },
+    },
+  },
+});
+
+export const endOtherSessions = defineRoute({
+  method: "delete",
+  path: "/auth/sessions",
+  operationId: "endOtherSessions",
+  tags: TAGS,
+  summary: "End every other session",
+  description: "With `except=current`, ends every session of the user but the one making the request, in one " +
+    "call: their refresh tokens and access tokens stop working on every instance before the answer, and a " +
+    "`session_revoked` security event (and `session.revoked` webhook) is recorded for each, as when each is " +
+    "revoked by DELETE /auth/sessions/{id}. The caller's own session and tokens keep working. With no other " +
+    "session it changes nothing and still answers 204. Without `except` it is 422 `validation_failed`.",
+  tier: "general",
+  auth: true,
+  request: { query: EndSessionsQuerySchema },
+  responses: { 204: { description: "Every other session ended" } },
 });
 
 export const securityEvents = defineRoute({

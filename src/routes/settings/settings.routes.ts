@@ -1,6 +1,7 @@
 import { defineRoute } from "../../http/define-route.ts";
 import { CurrentUserSchema, SIGNED_IN_LINKS, TokenPairSchema } from "../../http/schemas.ts";
 import { AcceptedSchema } from "../auth/auth.schemas.ts";
+import { PROOF_ERRORS } from "../mfa/mfa.routes.ts";
 import {
   AccountDeletionSchema,
   AccountKeptSchema,
@@ -20,11 +21,14 @@ const PASSWORD_POLICY = "A new password is 8–128 characters and at most 72 byt
   "password or, with PWNED_PASSWORDS_FILE, a known-breached one (422 `password_breached`), and is not easy to " +
   "guess (422 `password_too_weak`); `errors` names the field and the reason.";
 
-const CURRENT_PASSWORD = "A wrong `current_password` gets 400 `invalid_current_password` and counts against " +
-  "this session's own budget (`current_password_session`, 10 failures an hour by default); past it, 429. " +
-  "The account's `signin_account` budget, which strangers at the sign-in form can spend, is not used. While " +
-  "a second factor is on, `mfa_code` is needed too: 403 `mfa_code_required` without it, 400 `invalid_mfa_code` " +
-  "when wrong.";
+const CURRENT_PASSWORD = "Proof: `current_password`, plus `mfa_code` while a second factor is on (403 " +
+  "`mfa_code_required` without it, 400 `invalid_mfa_code` when wrong); or no `current_password` and an access " +
+  "token whose sign-in (`auth_time`) is under 5 minutes old, at `aal` 2 while a factor is on — POST " +
+  "/auth/reauthenticate gives one, a refresh keeps the old `auth_time`. Neither is 403 " +
+  "`reauthentication_required`. A `current_password` that is sent is always checked: a wrong one gets 400 " +
+  "`invalid_current_password` and counts against this session's own budget (`current_password_session`, 10 " +
+  "failures an hour by default); past it, 429. The account's `signin_account` budget, which strangers at the " +
+  "sign-in form can spend, is not used. The `sensitive` tier's per-user limit applies however the request is proven.";
 
 export const updateProfile = defineRoute({
   method: "patch",
@@ -55,9 +59,7 @@ export const changePassword = defineRoute({
   tier: "sensitive",
   auth: true,
   errors: [
-    "invalid_current_password",
-    "mfa_code_required",
-    "invalid_mfa_code",
+    ...PROOF_ERRORS,
     "password_unchanged",
     "password_too_similar",
     "password_breached",
@@ -87,7 +89,7 @@ export const changeEmail = defineRoute({
     "`rate_limited` with Retry-After, before anything is accepted. " + CURRENT_PASSWORD,
   tier: "sensitive",
   auth: true,
-  errors: ["invalid_current_password", "mfa_code_required", "invalid_mfa_code"],
+  errors: [...PROOF_ERRORS],
   request: { body: { content: { "application/json": { schema: ChangeEmailRequestSchema } } } },
   responses: {
     202: {
@@ -169,7 +171,7 @@ export const deleteAccount = defineRoute({
     CURRENT_PASSWORD + " Records `account_deletion_scheduled`.",
   tier: "sensitive",
   auth: true,
-  errors: ["invalid_current_password", "mfa_code_required", "invalid_mfa_code"],
+  errors: [...PROOF_ERRORS],
   request: { body: { content: { "application/json": { schema: DeleteAccountRequestSchema } } } },
   responses: {
     202: {

@@ -4,15 +4,18 @@ import { EmailSchema, NameSchema, NewPasswordSchema } from "../auth/auth.schemas
 import { MfaCodeSchema } from "../mfa/mfa.schemas.ts";
 
 /** The password a sensitive request re-states; any length is compared, none is echoed. */
-const CurrentPasswordSchema = z.string().min(1).max(MAX_PASSWORD_LENGTH).openapi({
-  description: "The account's password now. A wrong one counts against this session's own budget " +
+const CurrentPasswordSchema = z.string().min(1).max(MAX_PASSWORD_LENGTH).optional().openapi({
+  description: "The account's password now; not needed when the access token's sign-in is under 5 minutes old " +
+    "(`auth_time`, at `aal` 2 while a second factor is on), for example right after POST /auth/reauthenticate. " +
+    "When sent it is always checked: a wrong one counts against this session's own budget " +
     "(`current_password_session`, 10 failures an hour by default); the right one costs nothing",
   example: "correct horse battery staple",
 });
 
 /** The second factor's code a sensitive request carries beside its password while a factor is on. */
 const MfaCodeField = MfaCodeSchema.optional().openapi({
-  description: "Required while a second factor is on (403 `mfa_code_required` without it): the authenticator " +
+  description: "Required with `current_password` while a second factor is on (403 `mfa_code_required` without " +
+    "it; not needed with a fresh token): the authenticator " +
     "app's 6-digit code or an unused recovery code; a wrong one is 400 `invalid_mfa_code`",
   example: "492039",
 });

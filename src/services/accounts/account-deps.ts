@@ -37,8 +37,21 @@ export interface AccountDeps {
   secondFactor?: SecondFactorCheck;
 }
 
+/** What a sensitive request may carry as proof (DESIGN.md, "second factor"). */
+export interface SensitiveProof {
+  current_password?: string;
+  mfa_code?: string;
+}
+
 /** Checks the `mfa_code` of a sensitive request after its password was right. */
 export interface SecondFactorCheck {
   /** 403 `mfa_code_required` when a factor is on and no code came, 400 `invalid_mfa_code` for a wrong one */
   check(user: UserRow, auth: AuthContext, mfaCode: string | undefined, meta: RequestMeta): Promise<void>;
+  /**
+   * The one proof every sensitive operation asks for: `current_password` (plus `mfa_code` while a factor
+   * is on), or, without `current_password`, an access token whose `auth_time` is under 5 minutes old (at
+   * `aal` 2 while a factor is on). 403 `reauthentication_required` with neither; a password that is sent is
+   * always checked.
+   */
+  requireProof(user: UserRow, auth: AuthContext, proof: SensitiveProof, meta: RequestMeta): Promise<void>;
 }

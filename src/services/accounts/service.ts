@@ -32,19 +32,19 @@ export interface AccountService {
   /** A new pair for this session; every other session and token of the user is revoked everywhere */
   changePassword(auth: AuthContext, input: ChangePasswordInput, meta: RequestMeta): Promise<TokenPair>;
   /**
-   * Checks the password, then resolves once the rest is queued: whether the new address is
+   * Checks the proof, then resolves once the rest is queued: whether the new address is
    * taken decides what is mailed after the answer, never what the caller sees
    */
   requestEmailChange(
     auth: AuthContext,
-    input: { current_password: string; new_email: string; mfa_code?: string },
+    input: { current_password?: string; new_email: string; mfa_code?: string },
     meta: RequestMeta,
   ): Promise<void>;
   confirmEmailChange(auth: AuthContext, otp: string, meta: RequestMeta): Promise<CurrentUser>;
   revertEmailChange(token: string, meta: RequestMeta): Promise<void>;
   deleteAccount(
     auth: AuthContext,
-    proof: { current_password: string; mfa_code?: string },
+    proof: { current_password?: string; mfa_code?: string },
     meta: RequestMeta,
   ): Promise<ScheduledDeletion>;
   /** Deletes an account as POST /auth/delete-account does, without the password (the admin API) */

@@ -14,6 +14,11 @@ import type { SecurityEventType } from "../../security-event-types.ts";
 import { SIGNIN_LIMIT_WINDOW_SECONDS, signinAccountRule } from "../accounts/credentials/signin-limits.ts";
 import type { AdminActor, AdminContext } from "./context.ts";
 import { decodeAdminCursor, encodeAdminCursor } from "../keyset-cursor.ts";
+import { listActiveSessions } from "../../repositories/sessions.ts";
+import { type SessionView, sessionView } from "../sessions/session-view.ts";
+
+/** How many of a user's live sessions the detail view lists, newest first; `active_sessions` counts them all. */
+export const ADMIN_SESSIONS_SHOWN = 20;
 
 /** A user as an administrator lists them. */
 export interface AdminUserView {
@@ -31,6 +36,8 @@ export interface AdminUserView {
 /** One user in detail: sessions, last sign-in and the sign-in lockout. */
 export interface AdminUserDetail extends AdminUserView {
   active_sessions: number;
+  /** The newest live sessions, with their devices */
+  sessions: SessionView[];
   last_sign_in_at: string | null;
   sign_in_lock: { locked: boolean; failed_attempts_last_hour: number; limit: number };
 }
@@ -116,12 +123,14 @@ export async function userDetail(ctx: AdminContext, id: string): Promise<AdminUs
   const since = new Date(now.getTime() - SIGNIN_LIMIT_WINDOW_SECONDS * 1000);
   const row = await findUserOverview(ctx.db, id, now, since);
   if (!row) throw notFound();
+  const sessions = await listActiveSessions(ctx.db, id, now, { limit: ADMIN_SESSIONS_SHOWN });
   const limit = signinAccountRule(ctx.config.rateLimit.perMinute).limit;
   const failures = Number(row.recent_failed_sign_ins ?? 0);
   const lastSignIn = row.last_sign_in_at as Date | string | null;
   return {
     ...userView(row, now),
     active_sessions: Number(row.active_sessions ?? 0),
+    sessions: sessions.map(sessionView),
     last_sign_in_at: lastSignIn === null ? null : new Date(lastSignIn).toISOString(),
     sign_in_lock: { locked: failures >= limit, failed_attempts_last_hour: failures, limit },
   };

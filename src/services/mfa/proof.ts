@@ -8,7 +8,11 @@ import type { UserRow } from "../../db/schema.ts";
 import { AppError } from "../../errors.ts";
 import { recordEvent } from "../audit-trail.ts";
 import type { AuthContext, RequestMeta, TokenPair } from "../identity.ts";
-import { checkCurrentPassword, liveAccount } from "../accounts/settings/current-password.ts";
+import {
+  checkCurrentPassword,
+  liveAccount,
+  reauthenticationRequiredError,
+} from "../accounts/settings/current-password.ts";
 import {
   CURRENT_PASSWORD_SESSION_POLICY,
   currentPasswordSessionRule,
@@ -56,10 +60,7 @@ export async function requireProof(
   const factorOn = await hasActiveFactor(deps.db, user.id);
   if (proof.current_password === undefined) {
     if (isFreshAuth(auth, now, factorOn)) return;
-    throw new AppError(
-      "reauthentication_required",
-      "Send current_password (and mfa_code when a second factor is on), or sign in again first",
-    );
+    throw reauthenticationRequiredError();
   }
   await checkCurrentPassword(deps, user, auth.sessionId, proof.current_password, meta);
   await checkSecondFactor(deps, user, auth, proof.mfa_code, meta);

@@ -12,7 +12,7 @@ import {
   type TotpEnrolment,
 } from "./enrolment.ts";
 import type { MfaDeps } from "./mfa-deps.ts";
-import { checkSecondFactor, type ProofInput, reauthenticate } from "./proof.ts";
+import { checkSecondFactor, type ProofInput, reauthenticate, requireProof } from "./proof.ts";
 import type { SecondFactorCheck } from "../accounts/account-deps.ts";
 import { openTotpSecret } from "./factor-codes.ts";
 import { findTotpFactor } from "../../repositories/totp-factors.ts";
@@ -60,6 +60,7 @@ export function createMfaService(deps: MfaDeps): MfaService {
       async check(user, auth, code, meta) {
         await checkSecondFactor(deps, user, auth, code, meta);
       },
+      requireProof: (user, auth, proof, meta) => requireProof(deps, user, auth, proof, meta),
     },
     regenerateRecoveryCodes: (auth, proof, meta) => regenerateRecoveryCodes(deps, auth, proof, meta),
     async removeFactorsOf(userId, actor) {

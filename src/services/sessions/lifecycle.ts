@@ -2,7 +2,14 @@ import type { Transaction } from "kysely";
 import type { DB } from "../../db/schema.ts";
 import { consumeSessionRefreshTokens, insertRefreshToken } from "../../repositories/refresh-tokens.ts";
 import { denyAccessToken } from "../../repositories/revoked-access-tokens.ts";
-import { insertSession, listActiveSessions, revokeSession, revokeUserSessions } from "../../repositories/sessions.ts";
+import {
+  findListedSession,
+  insertSession,
+  listActiveSessions,
+  renameSession,
+  revokeSession,
+  revokeUserSessions,
+} from "../../repositories/sessions.ts";
 import { bumpTokenVersion } from "../../repositories/users.ts";
 import type { Revocation } from "../revocation/revocations.ts";
 import type { SessionContext } from "./context.ts";
@@ -12,24 +19,18 @@ import { withEvents } from "../audit-trail.ts";
 import { AppError } from "../../errors.ts";
 import type { SecurityEventType } from "../../security-event-types.ts";
 import { decodeCursor, encodeCursor } from "../keyset-cursor.ts";
+import { displayText, parseDevice } from "../device.ts";
+import { type SessionView, sessionView } from "./session-view.ts";
 
-/** A session as its owner sees it in GET /auth/sessions. */
-export interface SessionView {
-  id: string;
-  created_at: string;
-  last_used_at: string;
-  ip: string | null;
-  user_agent: string | null;
-  current: boolean;
-  /** RFC 8176 methods the sign-in proved, its assurance level and when it was proven */
-  amr: string[];
-  aal: 1 | 2;
-  auth_time: string;
-}
+export type { SessionView };
+
+/** The longest session name, in characters. */
+export const SESSION_NAME_MAX = 50;
 
 /** One page of GET /auth/sessions: `next_cursor` is null on the last page. */
 export interface SessionPage {
-  sessions: SessionView[];
+  /** `current` marks the session of the access token making the request */
+  sessions: Array<SessionView & { current: boolean }>;
   next_cursor: string | null;
 }
 
@@ -41,16 +42,23 @@ export function auditEvent(userId: string, type: SecurityEventType, meta: Reques
 /** A sign-in with the password alone. */
 export const PASSWORD_PROOF: Pick<Assurance, "amr" | "aal"> = { amr: ["pwd"], aal: 1 };
 
+/** What a sign-in knows of the client beyond the request: whether it sent a valid device token. */
+export interface SigninClient {
+  knownDevice: boolean;
+}
+
 /**
  * Creates a session (token family) and its first token pair. The pair is signed before the
  * transaction, as a refresh's is: signing may read the key table, and nothing waits on
- * another statement while a transaction holds a connection.
+ * another statement while a transaction holds a connection. The User-Agent is parsed into a
+ * device here, once, so listing sessions never parses.
  */
 export async function startSession(
   ctx: SessionContext,
   user: { id: string; token_version: number },
   meta: RequestMeta,
   proof: Pick<Assurance, "amr" | "aal"> = PASSWORD_PROOF,
+  client: SigninClient = { knownDevice: false },
 ): Promise<TokenPair> {
   const now = ctx.clock.now();
   const sessionId = ctx.newId();
@@ -72,6 +80,8 @@ export async function startSession(
       amr: proof.amr,
       aal: proof.aal,
       authTime: new Date(assurance.authTime * 1000),
+      device: parseDevice(meta.userAgent),
+      knownDevice: client.knownDevice,
       expiresAt: new Date(
         now.getTime() + Math.min(ctx.config.jwt.refreshTtlSeconds, ctx.config.sessionMaxLifetimeSeconds) * 1000,
       ),
@@ -150,17 +160,7 @@ export async function listSessions(
   const visible = rows.slice(0, page.limit);
   const last = visible.at(-1);
   return {
-    sessions: visible.map((row) => ({
-      id: row.id,
-      created_at: row.created_at_iso,
-      last_used_at: row.last_used_at_iso,
-      ip: row.ip,
-      user_agent: row.user_agent,
-      current: row.id === auth.sessionId,
-      amr: row.amr.split(" "),
-      aal: row.aal === 2 ? 2 : 1,
-      auth_time: row.auth_time_iso,
-    })),
+    sessions: visible.map((row) => ({ ...sessionView(row), current: row.id === auth.sessionId })),
     next_cursor: rows.length > page.limit && last
       ? await encodeCursor(
         ctx.config,
@@ -188,4 +188,43 @@ export async function revokeSessionById(
   });
   if (!revoked) throw new AppError("not_found", "No active session with this id");
   await ctx.revocations.publish({ sessionIds: [sessionId] });
+}
+
+/**
+ * Names one of the user's live sessions. The name is stored as it will be shown (control, format
+ * and bidi characters gone, whitespace collapsed): it reaches settings pages and mails. Another
+ * user's, an unknown or an ended session is not_found, as for revocation.
+ */
+export async function nameSession(
+  ctx: SessionContext,
+  auth: AuthContext,
+  sessionId: string,
+  name: string,
+): Promise<SessionView & { current: boolean }> {
+  const now = ctx.clock.now();
+  const shown = displayText(name, SESSION_NAME_MAX);
+  if (!await renameSession(ctx.db, auth.userId, sessionId, { name: shown, now })) {
+    throw new AppError("not_found", "No active session with this id");
+  }
+  const row = await findListedSession(ctx.db, auth.userId, sessionId, now);
+  if (!row) throw new AppError("not_found", "No active session with this id");
+  return { ...sessionView(row), current: row.id === auth.sessionId };
+}
+
+/**
+ * Ends every session of the user but the caller's, as DELETE /auth/sessions/{id} ends one: each
+ * revoked, its refresh tokens spent and a `session_revoked` event recorded for it, in one
+ * transaction; the ended sessions are announced to every instance before the answer. The
+ * caller's session and its tokens stay valid (no token version bump). Returns how many ended.
+ */
+export async function revokeOtherSessions(ctx: SessionContext, auth: AuthContext, meta: RequestMeta): Promise<number> {
+  const now = ctx.clock.now();
+  const ended = await withEvents(ctx, async (trx, record) => {
+    const ids = await revokeUserSessions(trx, auth.userId, { now, reason: "revoked_by_user" }, auth.sessionId);
+    await consumeSessionRefreshTokens(trx, ids, now);
+    for (const _ of ids) await record(auditEvent(auth.userId, "session_revoked", meta, now));
+    return ids;
+  });
+  if (ended.length > 0) await ctx.revocations.publish({ sessionIds: ended });
+  return ended.length;
 }

@@ -19,9 +19,13 @@ import {
   listSessions,
   logout,
   logoutAll,
+  nameSession,
   revokeAllSessions,
+  revokeOtherSessions,
   revokeSessionById,
   type SessionPage,
+  type SessionView,
+  type SigninClient,
   startSession,
 } from "./lifecycle.ts";
 import { refreshSession } from "./refresh.ts";
@@ -37,6 +41,7 @@ export interface SessionService {
     user: { id: string; token_version: number },
     meta: RequestMeta,
     proof?: Pick<Assurance, "amr" | "aal">,
+    client?: SigninClient,
   ): Promise<TokenPair>;
   /**
    * Bumps users.token_version and revokes every session/refresh token of the user in `trx`.
@@ -61,6 +66,10 @@ export interface SessionService {
   logoutAll(auth: AuthContext, meta: RequestMeta): Promise<void>;
   listSessions(auth: AuthContext, page: { limit: number; cursor?: string }): Promise<SessionPage>;
   revokeSession(auth: AuthContext, sessionId: string, meta: RequestMeta): Promise<void>;
+  /** Names one of the caller's live sessions; not_found for any other id */
+  nameSession(auth: AuthContext, sessionId: string, name: string): Promise<SessionView & { current: boolean }>;
+  /** Ends every session of the caller but its own; returns how many ended */
+  revokeOtherSessions(auth: AuthContext, meta: RequestMeta): Promise<number>;
   securityEvents(auth: AuthContext, page: { limit: number; cursor?: string }): Promise<SecurityEventPage>;
 }
 
@@ -90,7 +99,7 @@ export function createSessionService(options: SessionServiceOptions): SessionSer
     newId: options.newId ?? newRowId,
   };
   return {
-    startSession: (user, meta, proof) => startSession(ctx, user, meta, proof),
+    startSession: (user, meta, proof, client) => startSession(ctx, user, meta, proof, client),
     revokeAllSessions: (userId, reason, trx) => revokeAllSessions(ctx, userId, reason, trx),
     prepareRenewal: (auth, version, meta) => prepareRenewal(ctx, auth, version, meta),
     reauthenticate: (auth, proof, meta) => reauthenticateSession(ctx, auth, proof, meta),
@@ -102,6 +111,8 @@ export function createSessionService(options: SessionServiceOptions): SessionSer
     logoutAll: (auth, meta) => logoutAll(ctx, auth, meta),
     listSessions: (auth, page) => listSessions(ctx, auth, page),
     revokeSession: (auth, id, meta) => revokeSessionById(ctx, auth, id, meta),
+    nameSession: (auth, id, name) => nameSession(ctx, auth, id, name),
+    revokeOtherSessions: (auth, meta) => revokeOtherSessions(ctx, auth, meta),
     securityEvents: (auth, page) => listOwnSecurityEvents(ctx, auth, page),
   };
 }

@@ -95,8 +95,8 @@ export async function signin(deps: AccountDeps, input: SigninInput, meta: Reques
   }
   // The password alone signs nobody in once a factor is on: no session, no device, until the second step
   if (await hasActiveTotpFactor(deps.db, user.id)) return await issueMfaChallenge(deps, user);
-  const tokens = await deps.sessions.startSession(user, meta);
   const known = found.deviceId && input.device_token ? { id: found.deviceId, token: input.device_token } : undefined;
+  const tokens = await deps.sessions.startSession(user, meta, undefined, { knownDevice: known !== undefined });
   const deviceToken = await rememberDevice(deps, user, known);
   await recordEvent(deps, { userId: user.id, type: "signin_succeeded", ...meta, at: deps.clock.now() });
   return { ...tokens, device_token: deviceToken };

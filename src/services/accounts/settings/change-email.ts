@@ -20,7 +20,7 @@ import type { AuthContext, RequestMeta } from "../../identity.ts";
 import { type CurrentUser, currentUserView } from "../../current-user.ts";
 import type { AccountDeps } from "../account-deps.ts";
 import { emailChangeDigest, emailChangeMatches, newAccountToken, REVERT_TOKEN_TTL_MS } from "./account-tokens.ts";
-import { checkCurrentPassword, liveAccount } from "./current-password.ts";
+import { liveAccount, requireSensitiveProof } from "./current-password.ts";
 import { normalizeEmail } from "../email-address.ts";
 import { generateOtp } from "../signup/otp.ts";
 import { codeExpiry, queueMail, throttleStart } from "../signup/verification-mail.ts";
@@ -40,12 +40,11 @@ export function invalidAccountTokenError(): AppError {
 export async function checkEmailChangeRequest(
   deps: AccountDeps,
   auth: AuthContext,
-  input: { current_password: string; new_email: string; mfa_code?: string },
+  input: { current_password?: string; new_email: string; mfa_code?: string },
   meta: RequestMeta,
 ): Promise<string> {
   const user = await liveAccount(deps, auth.userId);
-  await checkCurrentPassword(deps, user, auth.sessionId, input.current_password, meta);
-  await deps.secondFactor?.check(user, auth, input.mfa_code, meta);
+  await requireSensitiveProof(deps, user, auth, input, meta);
   if (normalizeEmail(input.new_email) === user.email_normalized) {
     throw new AppError("validation_failed", "The new address is the account's current one", {
       errors: [{ path: "new_email", message: "Is already the account's address" }],

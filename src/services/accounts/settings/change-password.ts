@@ -4,15 +4,31 @@ import { updatePasswordHash } from "../../../repositories/users.ts";
 import { withEvents } from "../../audit-trail.ts";
 import type { AuthContext, RequestMeta, TokenPair } from "../../identity.ts";
 import type { AccountDeps } from "../account-deps.ts";
-import { checkCurrentPassword, liveAccount } from "./current-password.ts";
+import { liveAccount, requireSensitiveProof } from "./current-password.ts";
 import { normalizePassword } from "../credentials/passwords.ts";
 import { queueMail } from "../signup/verification-mail.ts";
 
 export interface ChangePasswordInput {
-  current_password: string;
+  /** Not needed with an access token proven less than 5 minutes ago (requireSensitiveProof) */
+  current_password?: string;
   new_password: string;
   /** Required while a second factor is on */
   mfa_code?: string;
+}
+
+/**
+ * Whether the new password is the one the account has: compared with `current_password` when the
+ * request carried it (just checked), else with the stored hash (a fresh token proved the request).
+ */
+async function isCurrentPassword(
+  deps: AccountDeps,
+  passwordHash: string,
+  input: ChangePasswordInput,
+): Promise<boolean> {
+  if (input.current_password !== undefined) {
+    return normalizePassword(input.new_password) === normalizePassword(input.current_password);
+  }
+  return await deps.passwords.verify(input.new_password, passwordHash);
 }
 
 /**
@@ -28,9 +44,8 @@ export async function changePassword(
   meta: RequestMeta,
 ): Promise<TokenPair> {
   const user = await liveAccount(deps, auth.userId);
-  await checkCurrentPassword(deps, user, auth.sessionId, input.current_password, meta);
-  await deps.secondFactor?.check(user, auth, input.mfa_code, meta);
-  if (normalizePassword(input.new_password) === normalizePassword(input.current_password)) {
+  await requireSensitiveProof(deps, user, auth, input, meta);
+  if (await isCurrentPassword(deps, user.password_hash, input)) {
     throw new AppError("password_unchanged", "The new password is the current one", {
       errors: [{ path: "new_password", message: "Must differ from the current password" }],
     });

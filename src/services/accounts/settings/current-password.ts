@@ -2,8 +2,8 @@ import type { UserRow } from "../../../db/schema.ts";
 import { AppError, invalidTokenError } from "../../../errors.ts";
 import { findUserById } from "../../../repositories/users.ts";
 import { recordEvent } from "../../audit-trail.ts";
-import type { RequestMeta } from "../../identity.ts";
-import type { AccountDeps } from "../account-deps.ts";
+import type { AuthContext, RequestMeta } from "../../identity.ts";
+import type { AccountDeps, SensitiveProof } from "../account-deps.ts";
 import { verifyAndUpgrade } from "../credentials/password-upgrade.ts";
 import {
   CURRENT_PASSWORD_SESSION_POLICY,
@@ -49,4 +49,30 @@ export async function checkCurrentPassword(
   throw new AppError("invalid_current_password", "The current password is incorrect", {
     errors: [{ path: "current_password", message: "Does not match the account's password" }],
   });
+}
+
+/** Neither a password nor a token fresh enough: the client asks the user and sends the password, or reauthenticates. */
+export function reauthenticationRequiredError(): AppError {
+  return new AppError(
+    "reauthentication_required",
+    "Send current_password (and mfa_code when a second factor is on), or sign in again first",
+  );
+}
+
+/**
+ * The proof a sensitive account change asks for, the one the second factor's routes ask for too
+ * (services/mfa/proof.ts): the password (plus a code while a factor is on), or an access token
+ * proven less than 5 minutes ago. Without that service nothing can tell a token's level, so only
+ * the password is taken.
+ */
+export async function requireSensitiveProof(
+  deps: AccountDeps,
+  user: UserRow,
+  auth: AuthContext,
+  proof: SensitiveProof,
+  meta: RequestMeta,
+): Promise<void> {
+  if (deps.secondFactor) return await deps.secondFactor.requireProof(user, auth, proof, meta);
+  if (proof.current_password === undefined) throw reauthenticationRequiredError();
+  await checkCurrentPassword(deps, user, auth.sessionId, proof.current_password, meta);
 }

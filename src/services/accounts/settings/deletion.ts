@@ -15,9 +15,9 @@ import { deletePendingSignups } from "../../../repositories/signups.ts";
 import { lockUserById, setDeletionDue } from "../../../repositories/users.ts";
 import { withEvents } from "../../audit-trail.ts";
 import type { AuthContext, RequestMeta } from "../../identity.ts";
-import type { AccountDeps } from "../account-deps.ts";
+import type { AccountDeps, SensitiveProof } from "../account-deps.ts";
 import { invalidAccountTokenError } from "./change-email.ts";
-import { checkCurrentPassword, liveAccount } from "./current-password.ts";
+import { liveAccount, requireSensitiveProof } from "./current-password.ts";
 import { normalizeEmail } from "../email-address.ts";
 import { eraseAccount } from "./erasure.ts";
 import { queueMail } from "../signup/verification-mail.ts";
@@ -95,16 +95,18 @@ export async function scheduleDeletion(
   return { deletionDueAt, erased: true };
 }
 
-/** POST /auth/delete-account: the current password (and the second factor's code while on), then `scheduleDeletion`. */
+/**
+ * POST /auth/delete-account: the proof (the current password and the second factor's code while on,
+ * or a token proven less than 5 minutes ago), then `scheduleDeletion`.
+ */
 export async function deleteOwnAccount(
   deps: AccountDeps,
   auth: AuthContext,
-  proof: { current_password: string; mfa_code?: string },
+  proof: SensitiveProof,
   meta: RequestMeta,
 ): Promise<ScheduledDeletion> {
   const user = await liveAccount(deps, auth.userId);
-  await checkCurrentPassword(deps, user, auth.sessionId, proof.current_password, meta);
-  await deps.secondFactor?.check(user, auth, proof.mfa_code, meta);
+  await requireSensitiveProof(deps, user, auth, proof, meta);
   return await scheduleDeletion(deps, user.id, { meta });
 }
 
