@@ -26,6 +26,13 @@ import { invalidRegistrationError } from "./errors.ts";
 import type { PasskeyDeps } from "./passkey-deps.ts";
 import { type PasskeyView, passkeyView } from "./views.ts";
 
+/**
+ * COSE algorithms a passkey may use: EdDSA, ES256, RS256. The library would also offer ML-DSA,
+ * which Chromium's authenticator then picks; its 3 KB signatures are verified only where the
+ * runtime has ML-DSA, so a passkey created with it could fail later on another instance.
+ */
+const SUPPORTED_ALGORITHMS = [-8, -7, -257];
+
 /** The user handle a credential carries: the account id's bytes (no address, nothing personal). */
 export function userHandleOf(userId: string): Uint8Array {
   return new TextEncoder().encode(userId);
@@ -56,6 +63,7 @@ export async function registrationOptions(
       transports: transportsOf(passkey.transports),
     })),
     authenticatorSelection: { residentKey: "preferred", userVerification: "preferred" },
+    supportedAlgorithmIDs: SUPPORTED_ALGORITHMS,
   });
 }
 
@@ -87,6 +95,7 @@ export async function completeRegistration(
       expectedRPID: relyingParty.id,
       // Preferred, not required: an authenticator without verification is still a possession factor
       requireUserVerification: false,
+      supportedAlgorithmIDs: SUPPORTED_ALGORITHMS,
     });
   } catch (cause) {
     throw new AppError("invalid_passkey_registration", invalidRegistrationError().detail, { cause });
