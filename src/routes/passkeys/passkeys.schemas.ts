@@ -3,26 +3,42 @@ import { ProofRequestSchema } from "../mfa/mfa.schemas.ts";
 import { AuthenticationCredentialSchema, RegistrationCredentialSchema } from "./credential.schemas.ts";
 
 const UUID_EXAMPLE = "0193a4c2-5b1f-7c1e-8d9a-2a6b4f1d9c3a";
+const CHALLENGE = z.string().openapi({
+  description: "Random, base64url: answers one ceremony, once, within 5 minutes",
+  example: "7Y8GR5NA2TtjGIFa1knpYcMaHnEaLeCKYVNRoytFtSQ",
+});
+const TIMEOUT = z.number().int().optional().openapi({ description: "Milliseconds", example: 300000 });
+
 const CredentialDescriptorSchema = z.object({
-  id: z.string(),
+  id: z.string().openapi({ example: "dnmBt4LgY_vwiHm6WHhrfotgdUwifipvfrWtIYEtrBQ" }),
   type: z.string().openapi({ example: "public-key" }),
-  transports: z.array(z.string()).optional(),
+  transports: z.array(z.string()).optional().openapi({ example: ["internal", "hybrid"] }),
 });
 
 /** `PublicKeyCredentialCreationOptionsJSON`: give it to `PublicKeyCredential.parseCreationOptionsFromJSON()`. */
 export const CreationOptionsSchema = z
   .looseObject({
-    challenge: z.string(),
-    rp: z.object({ name: z.string(), id: z.string().optional() }),
-    user: z.object({ id: z.string(), name: z.string(), displayName: z.string() }),
-    pubKeyCredParams: z.array(z.object({ alg: z.number().int(), type: z.string() })),
-    timeout: z.number().int().optional(),
+    challenge: CHALLENGE,
+    rp: z.object({
+      name: z.string().openapi({ description: "WEBAUTHN_RP_NAME", example: "Jessy AI" }),
+      id: z.string().optional().openapi({ description: "WEBAUTHN_RP_ID", example: "example.com" }),
+    }),
+    user: z.object({
+      id: z.string().openapi({ description: "The user handle, base64url", example: "MDE5M2E0YzItNWIxZi03YzFl" }),
+      name: z.string().openapi({ example: "alice@example.com" }),
+      displayName: z.string().openapi({ example: "Alice" }),
+    }),
+    pubKeyCredParams: z.array(z.object({
+      alg: z.number().int().openapi({ description: "COSE algorithm", example: -7 }),
+      type: z.string().openapi({ example: "public-key" }),
+    })),
+    timeout: TIMEOUT,
     excludeCredentials: z.array(CredentialDescriptorSchema).optional(),
     authenticatorSelection: z.looseObject({
-      residentKey: z.string().optional(),
-      userVerification: z.string().optional(),
+      residentKey: z.string().optional().openapi({ example: "preferred" }),
+      userVerification: z.string().optional().openapi({ example: "preferred" }),
     }).optional(),
-    attestation: z.string().optional(),
+    attestation: z.string().optional().openapi({ example: "none" }),
   })
   .openapi("PasskeyCreationOptions", {
     description: "WebAuthn creation options (JSON form): pass them to `PublicKeyCredential." +
@@ -32,11 +48,11 @@ export const CreationOptionsSchema = z
 /** `PublicKeyCredentialRequestOptionsJSON`: give it to `PublicKeyCredential.parseRequestOptionsFromJSON()`. */
 export const RequestOptionsSchema = z
   .looseObject({
-    challenge: z.string(),
-    rpId: z.string().optional(),
-    timeout: z.number().int().optional(),
+    challenge: CHALLENGE,
+    rpId: z.string().optional().openapi({ description: "WEBAUTHN_RP_ID", example: "example.com" }),
+    timeout: TIMEOUT,
     allowCredentials: z.array(CredentialDescriptorSchema).optional(),
-    userVerification: z.string().optional(),
+    userVerification: z.string().optional().openapi({ example: "preferred" }),
   })
   .openapi("PasskeyRequestOptions", {
     description: "WebAuthn request options (JSON form): pass them to `PublicKeyCredential." +
@@ -59,6 +75,7 @@ export const SigninOptionsRequestSchema = z
     mfa_token: z.string().min(1).max(256).optional().openapi({
       description: "Only for a passkey as the second step of a password sign-in: the `mfa_token` it answered " +
         "(the options then list the account's passkeys). Without it, a sign-in's options, the same for everyone",
+      example: "b3Jp6d2x0P9vVq3lT8mYcK1sR4uW7zA0eF5hJ2nL6pQ",
     }),
   })
   .openapi("PasskeySigninOptionsRequest");
