@@ -48,7 +48,8 @@ export function parseRelyingParty(input: RelyingPartyInput, production: boolean,
     }
     if (url.origin !== origin) problems.push(`WEBAUTHN_ORIGINS: ${origin} must be a bare origin such as ${url.origin}`);
     else if (production && !hostMatchesRpId(url.hostname, id)) {
-      problems.push(`WEBAUTHN_RP_ID ${id} must be the host or a parent domain of every origin in WEBAUTHN_ORIGINS`);
+      const line = `WEBAUTHN_RP_ID ${id} must be the host or a parent domain of every origin in WEBAUTHN_ORIGINS`;
+      if (!problems.includes(line)) problems.push(line);
     }
   }
   return { id, name: input.rpName, origins };
