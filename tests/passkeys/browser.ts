@@ -5,7 +5,11 @@
  * address is never a valid RP id), its origin listed in WEBAUTHN_ORIGINS.
  * @module
  */
-import type { BrowserContext, CDPSession, Page } from "npm:playwright-core@1.65.1";
+import type { Browser, BrowserContext, CDPSession, Page } from "npm:playwright-core@1.65.1";
+import { createTestApp, type TestApp } from "../helpers/app.ts";
+import { launchBrowser } from "../helpers/browser.ts";
+import { insertedUser, newSession } from "../helpers/accounts.ts";
+import type { UserRow } from "../../src/db/schema.ts";
 
 export interface VirtualAuthenticator {
   page: Page;
@@ -45,6 +49,51 @@ export function freePort(): number {
   const port = (listener.addr as Deno.NetAddr).port;
   listener.close();
   return port;
+}
+
+export interface Live {
+  t: TestApp;
+  browser: Browser;
+  /** The passkey page on `localhost`: the service's origin, its CSP lets it call the API */
+  pageUrl: string;
+  close(): Promise<void>;
+}
+
+/** The app served on localhost (its origin the relying party's), and Chromium. */
+export async function live(): Promise<Live> {
+  const port = freePort();
+  const origin = `http://localhost:${port}`;
+  const t = await createTestApp({
+    env: {
+      APP_URL: origin,
+      WEBAUTHN_ORIGINS: origin,
+      RATE_LIMIT_SENSITIVE_PER_MINUTE: "1000",
+      RATE_LIMIT_AUTH_PER_MINUTE: "1000",
+    },
+  });
+  const controller = new AbortController();
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port, signal: controller.signal, onListen: () => {} },
+    (request, info) => t.app.fetch(request, info),
+  );
+  const browser = await launchBrowser();
+  return {
+    t,
+    browser,
+    pageUrl: `${origin}/account/passkeys`,
+    async close() {
+      await browser.close();
+      controller.abort();
+      await server.finished;
+      await t.close();
+    },
+  };
+}
+
+/** A verified account written to the database, and a fresh session's access token. */
+export async function account(t: TestApp, label: string): Promise<{ user: UserRow; accessToken: string }> {
+  const user = await insertedUser(t.deps.database.db, label, { passwords: t.deps.passwords, verified: true });
+  return { user, accessToken: (await newSession(t, user)).access_token };
 }
 
 // deno-lint-ignore no-explicit-any -- answers are read field by field

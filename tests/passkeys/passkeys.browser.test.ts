@@ -2,59 +2,13 @@
  * Passkeys in a real browser: Chromium's virtual authenticator makes real attestations and
  * assertions, so the server's verification is exercised end to end, as a web client drives it.
  */
-import type { Browser } from "npm:playwright-core@1.65.1";
 import { assert, assertEquals } from "../helpers/assert.ts";
-import { createTestApp, type TestApp } from "../helpers/app.ts";
-import { launchBrowser } from "../helpers/browser.ts";
 import { skipWithout } from "../helpers/installed.ts";
-import { insertedUser, newSession, PASSWORD } from "../helpers/accounts.ts";
+import { PASSWORD } from "../helpers/accounts.ts";
+import type { TestApp } from "../helpers/app.ts";
 import { claimsOf } from "../helpers/claims.ts";
 import { currentTotpCode } from "../../src/services/mfa/totp.ts";
-import type { UserRow } from "../../src/db/schema.ts";
-import { browserAssert, browserRegister, freePort, pageWithAuthenticator } from "./browser.ts";
-
-const PORT = freePort();
-const ORIGIN = `http://localhost:${PORT}`;
-/** A page of the service's origin whose CSP lets it call the API (connect-src 'self') */
-const PAGE = `${ORIGIN}/account/reset-password`;
-
-interface Live {
-  t: TestApp;
-  browser: Browser;
-  close(): Promise<void>;
-}
-
-async function live(): Promise<Live> {
-  const t = await createTestApp({
-    env: {
-      APP_URL: ORIGIN,
-      WEBAUTHN_ORIGINS: ORIGIN,
-      RATE_LIMIT_SENSITIVE_PER_MINUTE: "1000",
-      RATE_LIMIT_AUTH_PER_MINUTE: "1000",
-    },
-  });
-  const controller = new AbortController();
-  const server = Deno.serve(
-    { hostname: "127.0.0.1", port: PORT, signal: controller.signal, onListen: () => {} },
-    (request, info) => t.app.fetch(request, info),
-  );
-  const browser = await launchBrowser();
-  return {
-    t,
-    browser,
-    async close() {
-      await browser.close();
-      controller.abort();
-      await server.finished;
-      await t.close();
-    },
-  };
-}
-
-async function account(t: TestApp, label: string): Promise<{ user: UserRow; accessToken: string }> {
-  const user = await insertedUser(t.deps.database.db, label, { passwords: t.deps.passwords, verified: true });
-  return { user, accessToken: (await newSession(t, user)).access_token };
-}
+import { account, browserAssert, browserRegister, type Live, live, pageWithAuthenticator } from "./browser.ts";
 
 /** Turns the authenticator app on through the API; returns its secret. */
 async function enableTotp(t: TestApp, accessToken: string): Promise<string> {
@@ -98,9 +52,9 @@ const browserTest = (name: string, fn: (l: Live) => Promise<void>) =>
 
 browserTest(
   "browser: POST /auth/passkeys/registration from Chromium's authenticator, then POST /auth/passkeys/signin with no address → aal 2, amr [hwk, user]",
-  async ({ t, browser }) => {
+  async ({ t, browser, pageUrl }) => {
     const { user, accessToken } = await account(t, "browser-register");
-    const { page } = await pageWithAuthenticator(await browser.newContext(), PAGE);
+    const { page } = await pageWithAuthenticator(await browser.newContext(), pageUrl);
     const registered = await browserRegister(page, accessToken);
     assertEquals(registered.status, 201, JSON.stringify(registered.body));
     assertEquals(registered.body.backup_state, "device_bound");
@@ -113,9 +67,9 @@ browserTest(
 
 browserTest(
   "browser: a passkey as the second factor of a password sign-in (methods lists passkey) → amr [pwd, hwk]",
-  async ({ t, browser }) => {
+  async ({ t, browser, pageUrl }) => {
     const { user, accessToken } = await account(t, "browser-2fa");
-    const { page } = await pageWithAuthenticator(await browser.newContext(), PAGE);
+    const { page } = await pageWithAuthenticator(await browser.newContext(), pageUrl);
     const secret = await enableTotp(t, accessToken);
     // The factor is on: the proof is the password and a code
     const proof = { current_password: PASSWORD, mfa_code: currentTotpCode(secret, new Date(Date.now() + 30_000)) };
@@ -132,9 +86,9 @@ browserTest(
 
 browserTest(
   "browser: user verification off → POST /auth/passkeys/signin still asks the account's second factor",
-  async ({ t, browser }) => {
+  async ({ t, browser, pageUrl }) => {
     const { accessToken } = await account(t, "browser-nouv");
-    const { page } = await pageWithAuthenticator(await browser.newContext(), PAGE);
+    const { page } = await pageWithAuthenticator(await browser.newContext(), pageUrl);
     const secret = await enableTotp(t, accessToken);
     const proof = { current_password: PASSWORD, mfa_code: currentTotpCode(secret, new Date(Date.now() + 30_000)) };
     assertEquals((await browserRegister(page, accessToken, proof)).status, 201);
@@ -149,9 +103,9 @@ browserTest(
 
 browserTest(
   "browser: a signature counter going backwards (a cloned authenticator) is refused with invalid_passkey and recorded as passkey_counter_regressed",
-  async ({ t, browser }) => {
+  async ({ t, browser, pageUrl }) => {
     const { user, accessToken } = await account(t, "browser-counter");
-    const { page, cdp, authenticatorId } = await pageWithAuthenticator(await browser.newContext(), PAGE);
+    const { page, cdp, authenticatorId } = await pageWithAuthenticator(await browser.newContext(), pageUrl);
     assertEquals((await browserRegister(page, accessToken)).status, 201);
     assertEquals((await browserAssert(page, { target: "signin" })).status, 200);
     assertEquals((await browserAssert(page, { target: "signin" })).status, 200);
@@ -175,11 +129,11 @@ browserTest(
 
 browserTest(
   "browser: a second context's passkey (another account's) cannot answer this account's second factor",
-  async ({ t, browser }) => {
+  async ({ t, browser, pageUrl }) => {
     const alice = await account(t, "browser-alice");
     const mallory = await account(t, "browser-mallory");
-    const alicePage = (await pageWithAuthenticator(await browser.newContext(), PAGE)).page;
-    const malloryPage = (await pageWithAuthenticator(await browser.newContext(), PAGE)).page;
+    const alicePage = (await pageWithAuthenticator(await browser.newContext(), pageUrl)).page;
+    const malloryPage = (await pageWithAuthenticator(await browser.newContext(), pageUrl)).page;
     const secret = await enableTotp(t, alice.accessToken);
     const proof = { current_password: PASSWORD, mfa_code: currentTotpCode(secret, new Date(Date.now() + 30_000)) };
     assertEquals((await browserRegister(alicePage, alice.accessToken, proof)).status, 201);
