@@ -49,6 +49,8 @@ export const EXPIRING_TABLES = {
   account_tokens: { order: sql`expires_at`, done: (now: Date) => sql`expires_at < ${now}` },
   // A device unused for its lifetime (SESSION_MAX_LIFETIME_SECONDS since its last sign-in) exempts nobody
   known_devices: { order: sql`expires_at`, done: (now: Date) => sql`expires_at < ${now}` },
+  // Passkey ceremony challenges: 5 minutes each, one per options request
+  webauthn_challenges: { order: sql`expires_at`, done: (now: Date) => sql`expires_at < ${now}` },
   security_events: {
     order: sql`(created_at at time zone 'UTC')`,
     // The expression of security_events_retention_idx: a plain created_at index would also be a way to read one
