@@ -10,7 +10,7 @@ export interface RelyingParty {
   readonly id: string;
   /** WEBAUTHN_RP_NAME: what the authenticator shows beside the account */
   readonly name: string;
-  /** WEBAUTHN_ORIGINS: where a ceremony may run (APP_URL's and ACCOUNT_PAGES_URL's origins by default) */
+  /** WEBAUTHN_ORIGINS: where a ceremony may run (by default APP_URL's and ACCOUNT_PAGES_URL's origins on the RP id) */
   readonly origins: readonly string[];
 }
 
@@ -35,9 +35,16 @@ export function hostMatchesRpId(host: string, rpId: string): boolean {
  */
 export function parseRelyingParty(input: RelyingPartyInput, production: boolean, problems: string[]): RelyingParty {
   const id = (input.rpId ?? new URL(input.appUrl).hostname).trim().toLowerCase();
+  const mismatch = `WEBAUTHN_RP_ID ${id} must be the host or a parent domain of every origin in WEBAUTHN_ORIGINS`;
   const listed = input.origins?.split(",").map((origin) => origin.trim()).filter(Boolean);
-  const origins = listed ?? [...new Set([new URL(input.appUrl).origin, new URL(input.accountPagesUrl).origin])];
-  for (const origin of origins) {
+  if (!listed) {
+    // By default, the origins of APP_URL and ACCOUNT_PAGES_URL that are on the RP id: pages elsewhere cannot use it
+    const origins = [...new Set([input.appUrl, input.accountPagesUrl].map((url) => new URL(url)))]
+      .filter((url) => hostMatchesRpId(url.hostname, id)).map((url) => url.origin);
+    if (origins.length === 0 && production) problems.push(mismatch);
+    return { id, name: input.rpName, origins: [...new Set(origins)] };
+  }
+  for (const origin of listed) {
     if (NATIVE_ORIGIN.test(origin)) continue;
     let url: URL;
     try {
@@ -47,10 +54,7 @@ export function parseRelyingParty(input: RelyingPartyInput, production: boolean,
       continue;
     }
     if (url.origin !== origin) problems.push(`WEBAUTHN_ORIGINS: ${origin} must be a bare origin such as ${url.origin}`);
-    else if (production && !hostMatchesRpId(url.hostname, id)) {
-      const line = `WEBAUTHN_RP_ID ${id} must be the host or a parent domain of every origin in WEBAUTHN_ORIGINS`;
-      if (!problems.includes(line)) problems.push(line);
-    }
+    else if (production && !hostMatchesRpId(url.hostname, id) && !problems.includes(mismatch)) problems.push(mismatch);
   }
-  return { id, name: input.rpName, origins };
+  return { id, name: input.rpName, origins: listed };
 }

@@ -14,7 +14,7 @@ function problemsOf(env: Record<string, string>): string[] {
   return assertThrows(() => loadConfig(env), ConfigError).problems;
 }
 
-Deno.test("WEBAUTHN_*: the relying party defaults to APP_URL's host and the origins of APP_URL and ACCOUNT_PAGES_URL", () => {
+Deno.test("WEBAUTHN_*: the relying party defaults to APP_URL's host and the origins of APP_URL and ACCOUNT_PAGES_URL on it", () => {
   const { relyingParty } = loadConfig({ ...PRODUCTION, WEBAUTHN_RP_ID: "jessy-ai.com" }).config;
   assertEquals(relyingParty.id, "jessy-ai.com");
   assertEquals(relyingParty.name, "Jessy AI");
@@ -27,7 +27,12 @@ Deno.test("WEBAUTHN_*: the relying party defaults to APP_URL's host and the orig
   }).config.relyingParty;
   assertEquals(withPages.origins, ["https://api.jessy-ai.com", "https://app.jessy-ai.com"]);
   assertEquals(withPages.name, "Jessy");
-  assertEquals(loadConfig({ ...PRODUCTION }).config.relyingParty.id, "api.jessy-ai.com");
+  // Unset, the RP id is APP_URL's host; account pages on another host are left out rather than refused
+  const defaults = loadConfig({ ...PRODUCTION, ACCOUNT_PAGES_URL: "https://app.jessy-ai.com" }).config.relyingParty;
+  assertEquals([defaults.id, defaults.origins], ["api.jessy-ai.com", ["https://api.jessy-ai.com"]]);
+  assertEquals(problemsOf({ ...PRODUCTION, WEBAUTHN_RP_ID: "example.com" }), [
+    "WEBAUTHN_RP_ID example.com must be the host or a parent domain of every origin in WEBAUTHN_ORIGINS",
+  ]);
 });
 
 Deno.test("WEBAUTHN_ORIGINS lists web origins and android:apk-key-hash origins; production refuses an RP id that is not a parent of every web origin, in one line", () => {
@@ -38,8 +43,8 @@ Deno.test("WEBAUTHN_ORIGINS lists web origins and android:apk-key-hash origins; 
     WEBAUTHN_ORIGINS: `https://app.jessy-ai.com, ${android}`,
   }).config;
   assertEquals(relyingParty.origins, ["https://app.jessy-ai.com", android]);
-  assertEquals(problemsOf({ ...PRODUCTION, WEBAUTHN_RP_ID: "example.com" }), [
-    "WEBAUTHN_RP_ID example.com must be the host or a parent domain of every origin in WEBAUTHN_ORIGINS",
+  assertEquals(problemsOf({ ...PRODUCTION, WEBAUTHN_ORIGINS: "https://app.example.com" }), [
+    "WEBAUTHN_RP_ID api.jessy-ai.com must be the host or a parent domain of every origin in WEBAUTHN_ORIGINS",
   ]);
   // A suffix of the host is not enough: it must be a parent domain
   assertEquals(problemsOf({ ...PRODUCTION, WEBAUTHN_RP_ID: "ai.com", WEBAUTHN_ORIGINS: "https://jessy-ai.com" }), [
