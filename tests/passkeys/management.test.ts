@@ -16,10 +16,11 @@ function patch(accessToken: string, body: unknown): RequestInit {
   });
 }
 
-function remove(accessToken: string, body?: unknown): RequestInit {
+function remove(accessToken: string, body: unknown = {}): RequestInit {
   return bearer(accessToken, {
     method: "DELETE",
-    ...(body === undefined ? {} : { headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) }),
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify(body),
   });
 }
 

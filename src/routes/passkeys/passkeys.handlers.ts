@@ -25,7 +25,7 @@ export const rename: RouteHandler<typeof routes.rename, AppEnv> = async (c) => {
 };
 
 export const remove: RouteHandler<typeof routes.remove, AppEnv> = async (c) => {
-  await passkeys(c).remove(bearerOf(c), c.req.valid("param").id, c.req.valid("json") ?? {}, requestMeta(c));
+  await passkeys(c).remove(bearerOf(c), c.req.valid("param").id, c.req.valid("json"), requestMeta(c));
   return c.body(null, 204);
 };
 

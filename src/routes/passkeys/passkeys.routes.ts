@@ -112,13 +112,13 @@ export const remove = defineRoute({
   summary: "Remove a passkey",
   description: "It signs nobody in any more. Records `passkey_removed` (the owner is told). The last passkey can " +
     "go too: the second factor that can be on is the authenticator app, whose recovery codes stay. The body " +
-    "is optional with a fresh access token. 404 `not_found` for an id that is not one of the account's. " + PROOF,
+    "is `{}` with a fresh access token. 404 `not_found` for an id that is not one of the account's. " + PROOF,
   tier: "sensitive",
   auth: true,
   errors: [...PROOF_ERRORS, "not_found"],
   request: {
     params: PasskeyIdParamsSchema,
-    body: { required: false, content: { "application/json": { schema: ProofRequestSchema } } },
+    body: { content: { "application/json": { schema: ProofRequestSchema } } },
   },
   responses: { 204: { description: "Removed" } },
 });
