@@ -146,3 +146,21 @@ Deno.test("POST /auth/passkeys/signin without user verification: no factor → a
     await app.close();
   }
 });
+
+Deno.test("POST /auth/passkeys/signin for an account an administrator disabled is 403 account_disabled, after the assertion checked out", async () => {
+  const app = await passkeyApp(database, smtp);
+  try {
+    const { tokens } = await signedInAccount(app, { label: "pk-disabled" });
+    const key = new SoftAuthenticator();
+    await registerPasskey(app, tokens.access_token, key);
+    await app.deps.database.db.updateTable("users").set({ disabled_at: app.clock.now() })
+      .where("id", "=", claimsOf(tokens.access_token).sub).execute();
+    const refused = await jsonOf(postSignin(app, await signinAssertion(app, key)));
+    assertEquals([refused.status, refused.body.code], [403, "account_disabled"]);
+    // A stranger's assertion still meets the one answer for every failure
+    const stranger = await jsonOf(postSignin(app, await signinAssertion(app, new SoftAuthenticator())));
+    assertEquals([stranger.status, stranger.body.code], [401, "invalid_passkey"]);
+  } finally {
+    await app.close();
+  }
+});
