@@ -17,15 +17,8 @@ export interface VirtualAuthenticator {
   authenticatorId: string;
 }
 
-/**
- * A page of `context` at `url` with a virtual platform authenticator that keeps passkeys and
- * verifies the user (or, with `userVerification: false`, one that cannot).
- */
-export async function pageWithAuthenticator(
-  context: BrowserContext,
-  url: string,
-  options: { userVerification?: boolean } = {},
-): Promise<VirtualAuthenticator> {
+/** A page of `context` at `url` with a virtual platform authenticator that keeps passkeys and verifies the user. */
+export async function pageWithAuthenticator(context: BrowserContext, url: string): Promise<VirtualAuthenticator> {
   const page = await context.newPage();
   await page.goto(url);
   const cdp = await context.newCDPSession(page);
@@ -35,8 +28,8 @@ export async function pageWithAuthenticator(
       protocol: "ctap2",
       transport: "internal",
       hasResidentKey: true,
-      hasUserVerification: options.userVerification ?? true,
-      isUserVerified: options.userVerification ?? true,
+      hasUserVerification: true,
+      isUserVerified: true,
       automaticPresenceSimulation: true,
     },
   });
