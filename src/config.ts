@@ -7,6 +7,7 @@
 import { z } from "zod";
 import { base64, fromBase64, isB64Token, utf8Length } from "./encoding.ts";
 import { LOG_FORMATS, type LogFormat } from "./logger.ts";
+import { parseRelyingParty, type RelyingParty } from "./relying-party.ts";
 
 /** Rate-limit tiers of the public contract; each route declares one. */
 export const TIERS = [
@@ -63,6 +64,9 @@ const envSchema = z.object({
   TRUST_PROXY: integer(0, 0, 10),
   WEBHOOK_ALLOWED_HOSTS: optionalText,
   MFA_ISSUER: z.string().trim().min(1).max(64).default("Jessy AI"),
+  WEBAUTHN_RP_ID: optionalText,
+  WEBAUTHN_RP_NAME: z.string().trim().min(1).max(64).default("Jessy AI"),
+  WEBAUTHN_ORIGINS: optionalText,
   JWT_SECRET: optionalText,
   JWT_REFRESH_SECRET: optionalText,
   JWT_SECRET_PREVIOUS: optionalText,
@@ -127,6 +131,8 @@ export interface Config {
   readonly accountPagesUrl: string;
   /** The name authenticator apps show above the account's address (MFA_ISSUER) */
   readonly mfaIssuer: string;
+  /** Passkeys: WEBAUTHN_RP_ID, WEBAUTHN_RP_NAME, WEBAUTHN_ORIGINS */
+  readonly relyingParty: RelyingParty;
   readonly trustProxy: number;
   /** Webhook hosts that may resolve to loopback or private addresses (lower case, IPv6 without brackets) */
   readonly webhookAllowedHosts: readonly string[];
@@ -302,6 +308,18 @@ export function loadConfig(env: Record<string, string | undefined>): LoadedConfi
   if (e.METRICS_PORT !== undefined && e.METRICS_PORT === e.PORT) {
     problems.push("METRICS_PORT must differ from PORT");
   }
+  const appUrlBase = (e.APP_URL ?? `http://localhost:${e.PORT || 8000}`).replace(/\/+$/, "");
+  const relyingParty = parseRelyingParty(
+    {
+      rpId: e.WEBAUTHN_RP_ID,
+      rpName: e.WEBAUTHN_RP_NAME,
+      origins: e.WEBAUTHN_ORIGINS,
+      appUrl: appUrlBase,
+      accountPagesUrl: e.ACCOUNT_PAGES_URL ?? appUrlBase,
+    },
+    production,
+    problems,
+  );
   if (problems.length > 0) throw new ConfigError(problems);
 
   const accessSecret = e.JWT_SECRET ?? randomSecret();
@@ -314,6 +332,7 @@ export function loadConfig(env: Record<string, string | undefined>): LoadedConfi
     appUrl,
     accountPagesUrl: e.ACCOUNT_PAGES_URL?.replace(/\/+$/, "") ?? appUrl,
     mfaIssuer: e.MFA_ISSUER,
+    relyingParty,
     trustProxy: e.TRUST_PROXY,
     webhookAllowedHosts: (e.WEBHOOK_ALLOWED_HOSTS ?? "").split(",").map((host) => host.trim().toLowerCase())
       .map((host) => host.replace(/^\[(.*)\]$/, "$1")).filter(Boolean),

@@ -28,6 +28,7 @@ import { createSessionService, type SessionService } from "./services/sessions/s
 import { createAccessKeys } from "./services/keys/key-ring.ts";
 import { createKeySealer } from "./services/keys/sealing.ts";
 import { createMfaService, type MfaService } from "./services/mfa/service.ts";
+import { createPasskeyService, type PasskeyService } from "./services/passkeys/service.ts";
 import { createKeyService, type KeyService } from "./services/keys/service.ts";
 import { type AdminKeyService, createAdminKeyService } from "./services/admin/api-keys.ts";
 import { type AdminService, createAdminService } from "./services/admin/service.ts";
@@ -51,6 +52,8 @@ export interface AppDeps {
   readonly accounts: AccountService;
   /** The second factor: enrolment, the sign-in's second step, recovery codes */
   readonly mfa: MfaService;
+  /** Passkeys: registration, sign-in with no address, the second factor, the account's list */
+  readonly passkeys: PasskeyService;
   readonly sessions: SessionService;
   /** Signing keys: the JWKS, RFC 8414 metadata and the key life cycle (`deno task keys`) */
   readonly keys: KeyService;
@@ -147,6 +150,7 @@ export function assembleDeps(options: AssemblyOptions): Assembly {
     passwords,
     accounts,
     mfa,
+    passkeys: createPasskeyService({ ...accountDeps, sealer }),
     sessions,
     keys,
     adminKeys: createAdminKeyService({ db: database.db, clock }),

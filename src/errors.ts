@@ -21,6 +21,8 @@ export const PROBLEM_CODES = {
   invalid_account_token: { status: 400, title: "Invalid or expired token" },
   invalid_mfa_code: { status: 400, title: "Invalid second-factor code" },
   invalid_mfa_token: { status: 401, title: "Invalid or expired MFA token" },
+  invalid_passkey: { status: 401, title: "Passkey not accepted" },
+  invalid_passkey_registration: { status: 400, title: "Passkey registration not accepted" },
   mfa_code_required: { status: 403, title: "Second-factor code required" },
   reauthentication_required: { status: 403, title: "Reauthentication required" },
   not_found: { status: 404, title: "Not found" },

@@ -36,5 +36,8 @@ export const SECURITY_EVENT_TYPES = [
   "admin_webhook_secret_rotated",
   "admin_webhook_test_sent",
   "admin_webhook_redelivered",
+  "passkey_added",
+  "passkey_removed",
+  "passkey_counter_regressed",
 ] as const;
 export type SecurityEventType = typeof SECURITY_EVENT_TYPES[number];

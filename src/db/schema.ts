@@ -111,6 +111,7 @@ export interface MfaChallengesTable {
   created_at: Timestamp;
   expires_at: Timestamp;
   used_at: Timestamp | null;
+  first_factor: Generated<string>;
 }
 
 export interface RefreshTokensTable {
@@ -315,6 +316,36 @@ export interface DB {
   totp_factors: TotpFactorsTable;
   recovery_codes: RecoveryCodesTable;
   mfa_challenges: MfaChallengesTable;
+  passkeys: PasskeysTable;
+  webauthn_challenges: WebauthnChallengesTable;
+}
+
+/** A WebAuthn credential; binary values are base64url text, so both drivers read them alike. */
+export interface PasskeysTable {
+  id: string;
+  user_id: string;
+  credential_id: string;
+  public_key: string;
+  /** bigint: a number from PGlite, a string from postgres.js */
+  counter: ColumnType<string | number, number, number>;
+  transports: string;
+  device_type: string;
+  backed_up: boolean;
+  aaguid: string;
+  name: string;
+  created_at: Timestamp;
+  last_used_at: Timestamp | null;
+}
+
+export interface WebauthnChallengesTable {
+  id: string;
+  challenge_hash: string;
+  ceremony: string;
+  user_id: string | null;
+  mfa_challenge_id: string | null;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  used_at: Timestamp | null;
 }
 
 export type UserRow = Selectable<UsersTable>;

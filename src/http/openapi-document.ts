@@ -14,6 +14,10 @@ const TAGS = [
     name: "Second factor",
     description: "Authenticator apps, recovery codes, the sign-in's second step and reauthentication",
   },
+  {
+    name: "Passkeys",
+    description: "WebAuthn: register passkeys, sign in with no address, list, rename and remove them",
+  },
   { name: "Sessions", description: "Token refresh, sign-out and the signed-in user's sessions and audit trail" },
   {
     name: "Account",

@@ -57,6 +57,8 @@ export const EXPIRING_TABLES = {
     order: sql`pending_until`,
     done: (now: Date) => sql`pending_until < ${now} and activated_at is null`,
   },
+  // Passkey ceremony challenges: 5 minutes each, one per options request
+  webauthn_challenges: { order: sql`expires_at`, done: (now: Date) => sql`expires_at < ${now}` },
   security_events: {
     order: sql`(created_at at time zone 'UTC')`,
     // The expression of security_events_retention_idx: a plain created_at index would also be a way to read one

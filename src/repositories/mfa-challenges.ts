@@ -10,6 +10,8 @@ export interface NewMfaChallenge {
   tokenVersion: number;
   now: Date;
   expiresAt: Date;
+  /** `pwd`, or `hwk`/`swk` for a passkey without user verification */
+  firstFactor?: string;
 }
 
 export async function insertMfaChallenge(db: Executor, challenge: NewMfaChallenge): Promise<void> {
@@ -22,6 +24,7 @@ export async function insertMfaChallenge(db: Executor, challenge: NewMfaChalleng
       token_version: challenge.tokenVersion,
       created_at: challenge.now,
       expires_at: challenge.expiresAt,
+      first_factor: challenge.firstFactor ?? "pwd",
     })
     .execute();
 }
@@ -37,6 +40,7 @@ export async function findLiveMfaChallenge(db: Executor, tokenHash: string, now:
     .select([
       "mfa_challenges.id",
       "mfa_challenges.user_id",
+      "mfa_challenges.first_factor",
       "users.token_version",
       "users.email",
       "users.email_normalized",

@@ -11,6 +11,7 @@ import { docsRouter } from "./docs/index.ts";
 import { healthRouter } from "./health/index.ts";
 import { keysRouter } from "./keys/index.ts";
 import { mfaRouter } from "./mfa/index.ts";
+import { passkeysRouter } from "./passkeys/index.ts";
 import { accountPagesRouter } from "./pages/index.ts";
 import * as docsRoutes from "./docs/docs.routes.ts";
 import * as pageRoutes from "./pages/pages.routes.ts";
@@ -22,6 +23,7 @@ export function mountRoutes(app: OpenAPIHono<AppEnv>, options: { development: bo
   app.route("/", healthRouter());
   app.route("/", authRouter());
   app.route("/", mfaRouter());
+  app.route("/", passkeysRouter());
   if (options.development) app.route("/", devRouter());
   app.route("/", sessionsRouter());
   app.route("/", settingsRouter());

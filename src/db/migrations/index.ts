@@ -19,6 +19,7 @@ import * as secondFactor from "./2026_12_07_0017_second_factor.ts";
 import * as webhookSecretExpiry from "./2026_12_07_0018_webhook_secret_expiry.ts";
 import * as pendingTotpIndex from "./2026_12_07_0019_pending_totp_index.ts";
 import * as sessionDevices from "./2026_12_07_0020_session_devices.ts";
+import * as passkeys from "./2026_12_07_0021_passkeys.ts";
 
 const MIGRATIONS: Record<string, Migration> = {
   "2026_11_27_0001_accounts": accounts,
@@ -41,6 +42,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "2026_12_07_0018_webhook_secret_expiry": webhookSecretExpiry,
   "2026_12_07_0019_pending_totp_index": pendingTotpIndex,
   "2026_12_07_0020_session_devices": sessionDevices,
+  "2026_12_07_0021_passkeys": passkeys,
 };
 
 /** Static provider: migrations are bundled with the code, no file-system scan at run time. */

@@ -85,10 +85,12 @@ export const verify = defineRoute({
     "code's 30-second step is refused a second time, a recovery code is used up. A wrong, used or malformed " +
     "code is 400 `invalid_mfa_code`; it counts against the `mfa_token` (5 kill it) and against the account's " +
     "`signin_account` budget, as a wrong password does (429 past it). A used, expired, unknown `mfa_token`, " +
-    "or one from before a password change, is 401 `invalid_mfa_token`.",
+    "or one from before a password change, is 401 `invalid_mfa_token`. With `passkey` instead of `code` (when " +
+    '`methods` lists it): `amr` `["pwd","hwk"]` (or `swk`); an assertion that does not check out is 401 ' +
+    "`invalid_passkey` and counts like a wrong code.",
   tier: "auth",
   rateLimitKey: "ip",
-  errors: ["invalid_mfa_code", "invalid_mfa_token", "service_unavailable"],
+  errors: ["invalid_mfa_code", "invalid_mfa_token", "invalid_passkey", "service_unavailable"],
   request: { body: { content: { "application/json": { schema: MfaVerifyRequestSchema } } } },
   responses: {
     200: {

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { AuthenticationCredentialSchema } from "../passkeys/credential.schemas.ts";
 
 const CODE_DESCRIPTION = "The 6-digit code the authenticator app shows, or one unused recovery code " +
   "(`xxxxx-xxxxx`); anything else is 400 `invalid_mfa_code`";
@@ -68,7 +69,15 @@ export const MfaVerifyRequestSchema = z
       description: "The `mfa_token` of the sign-in's answer",
       example: "b3Jp6d2x0P9vVq3lT8mYcK1sR4uW7zA0eF5hJ2nL6pQ",
     }),
-    code: MfaCodeSchema,
+    code: MfaCodeSchema.optional().openapi({ description: CODE_DESCRIPTION + ". Or send `passkey` instead" }),
+    passkey: AuthenticationCredentialSchema.optional().openapi({
+      description: "Instead of `code`, when `methods` lists `passkey`: the assertion answering the options " +
+        "POST /auth/passkeys/signin/options gave for this `mfa_token`",
+    }),
+  })
+  .refine((body) => (body.code === undefined) !== (body.passkey === undefined), {
+    message: "Send either code or passkey",
+    path: ["code"],
   })
   .openapi("MfaVerifyRequest");
 
@@ -80,7 +89,11 @@ export const MfaChallengeSchema = z
       description: "Send it with a code to POST /auth/mfa/verify: once, within `expires_in`; never a bearer token",
       example: "b3Jp6d2x0P9vVq3lT8mYcK1sR4uW7zA0eF5hJ2nL6pQ",
     }),
-    methods: z.array(z.enum(["totp", "recovery_code"])).openapi({ example: ["totp", "recovery_code"] }),
+    methods: z.array(z.enum(["totp", "recovery_code", "passkey"])).openapi({
+      description: "What POST /auth/mfa/verify takes: `passkey` when the account has one (after a password " +
+        "step; its options come from POST /auth/passkeys/signin/options with this `mfa_token`)",
+      example: ["totp", "recovery_code", "passkey"],
+    }),
     expires_in: z.number().int().openapi({ example: 300 }),
   })
   .openapi("MfaChallenge");

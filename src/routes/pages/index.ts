@@ -10,6 +10,8 @@ import * as routes from "./pages.routes.ts";
 export function accountPagesRouter() {
   return createRouter()
     .openapi(routes.asset, handlers.asset)
+    // Before the generic page: the first route that matches answers
+    .openapi(routes.passkeysPage, handlers.passkeysPage)
     .openapi(routes.page, handlers.page)
     .openapi(routes.submitPage, handlers.submitPage)
     .onError(pageErrorHandler);

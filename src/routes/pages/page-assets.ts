@@ -1,5 +1,6 @@
 import script from "./assets/account-pages.js" with { type: "text" };
 import style from "./assets/account-pages.css" with { type: "text" };
+import passkeysScript from "./assets/passkeys.js" with { type: "text" };
 
 interface Asset {
   body: string;
@@ -10,6 +11,7 @@ interface Asset {
 const ASSETS: Record<string, Asset> = {
   "account-pages.js": { body: script, type: "text/javascript; charset=utf-8" },
   "account-pages.css": { body: style, type: "text/css; charset=utf-8" },
+  "passkeys.js": { body: passkeysScript, type: "text/javascript; charset=utf-8" },
 };
 
 /** The account pages' script or stylesheet by file name, or undefined. */

@@ -15,6 +15,7 @@ import { fromOwnPage } from "./form-origin.ts";
 import { type PageDefinition, pageDefinition } from "./page-definitions.ts";
 import { type PageState, renderPage } from "./page-html.ts";
 import { pageAsset } from "./page-assets.ts";
+import { PASSKEYS_PAGE } from "./passkeys-page.ts";
 import type * as routes from "./pages.routes.ts";
 
 type Form = Record<string, string>;
@@ -34,6 +35,10 @@ function definitionOf(page: string): PageDefinition {
   if (!definition) throw new AppError("not_found", "No such page");
   return definition;
 }
+
+export const passkeysPage: RouteHandler<typeof routes.passkeysPage, AppEnv> = (c) => {
+  return c.html(PASSKEYS_PAGE, 200);
+};
 
 export const page: RouteHandler<typeof routes.page, AppEnv> = (c) => {
   return c.html(renderPage(definitionOf(c.req.valid("param").page)), 200);

@@ -12,6 +12,16 @@ import { defineRoute } from "../../http/define-route.ts";
 const HTML = { "text/html": { schema: z.string() } };
 const pageParams = z.object({ page: z.string().max(64) });
 
+export const passkeysPage = defineRoute({
+  method: "get",
+  path: "/account/passkeys",
+  operationId: "getPasskeysPage",
+  hide: true,
+  summary: "Passkey page: register and sign-in buttons",
+  tier: "public",
+  responses: { 200: { description: "The page", content: HTML } },
+});
+
 export const page = defineRoute({
   method: "get",
   path: "/account/{page}",

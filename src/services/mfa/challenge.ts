@@ -71,7 +71,7 @@ export async function verifyMfaChallenge(
   if (!method) throw invalidMfaTokenError();
   await giveBackAttempt(deps, attempt);
   const user = { id: challenge.user_id, token_version: challenge.token_version };
-  const tokens = await deps.sessions.startSession(user, meta, { amr: ["pwd", method], aal: 2 });
+  const tokens = await deps.sessions.startSession(user, meta, { amr: [challenge.first_factor, method], aal: 2 });
   const deviceToken = await rememberDevice(deps, user, undefined);
   await recordEvent(deps, { userId: user.id, type: "signin_succeeded", ...meta, at: now });
   if (method === "mfa") {

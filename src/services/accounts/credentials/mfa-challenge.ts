@@ -7,12 +7,16 @@
 import { base64url } from "../../../encoding.ts";
 import { newRowId } from "../../../ids.ts";
 import { insertMfaChallenge } from "../../../repositories/mfa-challenges.ts";
+import { hasPasskey } from "../../../repositories/passkeys.ts";
 import { sha256Hex } from "../../secrets.ts";
 import type { AccountDeps } from "../account-deps.ts";
 
 export const MFA_CHALLENGE_TTL_SECONDS = 300;
-/** What a client may offer as the second step: both kinds of code. */
-export const MFA_METHODS = ["totp", "recovery_code"] as const;
+/** What a client may offer as the second step: both kinds of code, and a passkey when the account has one. */
+export const MFA_METHODS = ["totp", "recovery_code", "passkey"] as const;
+
+/** How the first step was proven: the password, or a passkey that did not verify the user (RFC 8176). */
+export type FirstFactor = "pwd" | "hwk" | "swk";
 
 /** The answer of a sign-in whose account has a factor on: no token pair, a challenge. */
 export interface MfaChallenge {
@@ -22,10 +26,14 @@ export interface MfaChallenge {
   expires_in: number;
 }
 
-/** Hands out the challenge of a sign-in whose password was right. */
+/**
+ * Hands out the challenge of a sign-in whose first step was right. A passkey is offered as the
+ * second step only after a password: after a passkey it would prove the same thing twice.
+ */
 export async function issueMfaChallenge(
   deps: Pick<AccountDeps, "db" | "clock">,
   user: { id: string; token_version: number },
+  firstFactor: FirstFactor = "pwd",
 ): Promise<MfaChallenge> {
   const now = deps.clock.now();
   const token = base64url(crypto.getRandomValues(new Uint8Array(32)));
@@ -36,6 +44,9 @@ export async function issueMfaChallenge(
     tokenVersion: user.token_version,
     now,
     expiresAt: new Date(now.getTime() + MFA_CHALLENGE_TTL_SECONDS * 1000),
+    firstFactor,
   });
-  return { mfa_required: true, mfa_token: token, methods: [...MFA_METHODS], expires_in: MFA_CHALLENGE_TTL_SECONDS };
+  const passkey = firstFactor === "pwd" && await hasPasskey(deps.db, user.id);
+  const methods = MFA_METHODS.filter((method) => method !== "passkey" || passkey);
+  return { mfa_required: true, mfa_token: token, methods, expires_in: MFA_CHALLENGE_TTL_SECONDS };
 }
