@@ -4,6 +4,7 @@
  * in one place (schema, Config field, refusal), and the README's table follows this file.
  * @module
  */
+import { ACTIVITY_MAIL_KINDS, type ActivityMailKind, isActivityMailKind } from "./activity-mail-kinds.ts";
 import { z } from "zod";
 import { base64, fromBase64, isB64Token, utf8Length } from "./encoding.ts";
 import { LOG_FORMATS, type LogFormat } from "./logger.ts";
@@ -63,6 +64,7 @@ const envSchema = z.object({
   TRUST_PROXY: integer(0, 0, 10),
   WEBHOOK_ALLOWED_HOSTS: optionalText,
   MFA_ISSUER: z.string().trim().min(1).max(64).default("Jessy AI"),
+  ACTIVITY_MAILS: optionalText,
   JWT_SECRET: optionalText,
   JWT_REFRESH_SECRET: optionalText,
   JWT_SECRET_PREVIOUS: optionalText,
@@ -130,6 +132,8 @@ export interface Config {
   readonly trustProxy: number;
   /** Webhook hosts that may resolve to loopback or private addresses (lower case, IPv6 without brackets) */
   readonly webhookAllowedHosts: readonly string[];
+  /** The activity mails that go out (ACTIVITY_MAILS: a comma list of kinds, `all` or `none`; default all) */
+  readonly activityMails: readonly ActivityMailKind[];
   readonly jwt: {
     readonly accessSecret: string;
     readonly refreshSecret: string;
@@ -302,6 +306,7 @@ export function loadConfig(env: Record<string, string | undefined>): LoadedConfi
   if (e.METRICS_PORT !== undefined && e.METRICS_PORT === e.PORT) {
     problems.push("METRICS_PORT must differ from PORT");
   }
+  const activityMails = parseActivityMails(e.ACTIVITY_MAILS, problems);
   if (problems.length > 0) throw new ConfigError(problems);
 
   const accessSecret = e.JWT_SECRET ?? randomSecret();
@@ -317,6 +322,7 @@ export function loadConfig(env: Record<string, string | undefined>): LoadedConfi
     trustProxy: e.TRUST_PROXY,
     webhookAllowedHosts: (e.WEBHOOK_ALLOWED_HOSTS ?? "").split(",").map((host) => host.trim().toLowerCase())
       .map((host) => host.replace(/^\[(.*)\]$/, "$1")).filter(Boolean),
+    activityMails,
     jwt: {
       accessSecret,
       refreshSecret: e.JWT_REFRESH_SECRET ?? randomSecret(),
@@ -447,4 +453,16 @@ function deepFreeze<T>(value: T): T {
     Object.freeze(value);
   }
   return value;
+}
+
+/** ACTIVITY_MAILS: unset or `all` sends every kind, `none` none, else the kinds named (an unknown one is refused). */
+function parseActivityMails(value: string | undefined, problems: string[]): ActivityMailKind[] {
+  if (value === undefined || value.toLowerCase() === "all") return [...ACTIVITY_MAIL_KINDS];
+  if (value.toLowerCase() === "none") return [];
+  const names = value.split(",").map((name) => name.trim()).filter(Boolean);
+  const unknown = names.filter((name) => !isActivityMailKind(name));
+  if (unknown.length > 0) {
+    problems.push(`ACTIVITY_MAILS names unknown kinds (${unknown.join(", ")}); known: ${ACTIVITY_MAIL_KINDS.join(", ")}`);
+  }
+  return names.filter(isActivityMailKind);
 }

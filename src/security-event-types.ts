@@ -31,5 +31,8 @@ export const SECURITY_EVENT_TYPES = [
   "recovery_codes_regenerated",
   "recovery_code_used",
   "mfa_challenge_failed",
+  "new_device_signin",
+  "signin_locked",
+  "suspicious_activity_reported",
 ] as const;
 export type SecurityEventType = typeof SECURITY_EVENT_TYPES[number];

@@ -64,3 +64,15 @@ export async function insertKnownDevice(
     values (${userId}::uuid, ${device.tokenHash}, ${device.tokenVersion}, ${now}::timestamptz, ${now}::timestamptz,
       ${device.expiresAt}::timestamptz)`.execute(db);
 }
+
+/** Forgets every device of the user: no device token of theirs counts as known any more. */
+export async function deleteKnownDevices(db: Executor, userId: string): Promise<void> {
+  await db.deleteFrom("known_devices").where("user_id", "=", userId).execute();
+}
+
+/** True when the user ever signed in (a device is remembered, even one a reset or its age made unknown). */
+export async function hasSignedInBefore(db: Executor, userId: string): Promise<boolean> {
+  const row = await db.selectFrom("known_devices").select("id").where("user_id", "=", userId).limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
+}

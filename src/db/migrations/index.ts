@@ -16,6 +16,7 @@ import * as refreshGraceClients from "./2026_12_07_0014_refresh_grace_clients.ts
 import * as expiryIndexes from "./2026_12_07_0015_expiry_indexes.ts";
 import * as webhooks from "./2026_12_07_0016_webhooks.ts";
 import * as secondFactor from "./2026_12_07_0017_second_factor.ts";
+import * as activityMails from "./2026_12_07_0019_activity_mails.ts";
 
 const MIGRATIONS: Record<string, Migration> = {
   "2026_11_27_0001_accounts": accounts,
@@ -35,6 +36,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "2026_12_07_0015_expiry_indexes": expiryIndexes,
   "2026_12_07_0016_webhooks": webhooks,
   "2026_12_07_0017_second_factor": secondFactor,
+  "2026_12_07_0019_activity_mails": activityMails,
 };
 
 /** Static provider: migrations are bundled with the code, no file-system scan at run time. */

@@ -1,0 +1,73 @@
+/**
+ * "This wasn't me": the single-use token of an activity mail (services/activity/) hands the
+ * account back to its owner. Before the answer, in one transaction under the user's row lock:
+ * every session and token ends (published to every instance after the commit), every device
+ * token dies, a second factor enrolled within {@link RECENT_FACTOR_MS} is removed (whoever knew
+ * the password enrolled it to lock the owner out; an older factor is the owner's and stays), the
+ * other "wasn't me" tokens die, and a password reset is mailed. The password itself stays: the
+ * reset link replaces it, and until then only the owner's mailbox can.
+ * @module
+ */
+import { passwordResetLink, passwordResetMail } from "../../../mail/templates.ts";
+import { findLiveAccountToken, retireAccountTokens, useAccountToken } from "../../../repositories/account-tokens.ts";
+import { deleteKnownDevices } from "../../../repositories/known-devices.ts";
+import { issueResetToken } from "../../../repositories/password-reset-tokens.ts";
+import { deleteRecoveryCodes } from "../../../repositories/recovery-codes.ts";
+import { deleteTotpFactor, findTotpFactor } from "../../../repositories/totp-factors.ts";
+import { lockUserById } from "../../../repositories/users.ts";
+import { withEvents } from "../../audit-trail.ts";
+import type { RequestMeta } from "../../identity.ts";
+import type { AccountDeps } from "../account-deps.ts";
+import { newResetToken, RESET_TOKEN_TTL_MS } from "../credentials/reset-tokens.ts";
+import { accountTokenDigests } from "./account-tokens.ts";
+import { invalidAccountTokenError } from "./change-email.ts";
+
+/** A second factor turned on this recently is removed by "this wasn't me". */
+export const RECENT_FACTOR_MS = 7 * 24 * 60 * 60 * 1000;
+
+/** Uses a "this wasn't me" token; 400 `invalid_account_token` for an unknown, used or expired one. */
+export async function reportNotMe(deps: AccountDeps, token: string, meta: RequestMeta): Promise<void> {
+  const digests = await accountTokenDigests(deps.config, token);
+  // Cheap check first; the locked UPDATE below decides races
+  const holder = await findLiveAccountToken(deps.db, "not_me", digests, deps.clock.now());
+  if (!holder) throw invalidAccountTokenError();
+  const reset = await newResetToken(deps.config);
+  const now = deps.clock.now();
+  const announce = await withEvents(deps, async (trx, record) => {
+    const user = await lockUserById(trx, holder.userId);
+    const used = user && await useAccountToken(trx, "not_me", digests, user.id, now);
+    if (!user || !used || (user.deletion_due_at && user.deletion_due_at <= now)) return undefined;
+    // One report is enough: the links of earlier mails would only repeat it
+    await retireAccountTokens(trx, user.id, "not_me", now);
+    const announce = await deps.sessions.revokeAllSessions(user.id, "suspicious_activity_reported", trx);
+    await deleteKnownDevices(trx, user.id);
+    const factor = await findTotpFactor(trx, user.id);
+    const enrolledRecently = factor?.activated_at && now.getTime() - factor.activated_at.getTime() < RECENT_FACTOR_MS;
+    // An enrolment never finished is the intruder's too
+    if (factor && (enrolledRecently || !factor.activated_at)) {
+      await deleteTotpFactor(trx, user.id);
+      await deleteRecoveryCodes(trx, user.id);
+      if (factor.activated_at) await record({ userId: user.id, type: "mfa_disabled", ...meta, at: now });
+    }
+    const mail = passwordResetMail(
+      user.email,
+      user.email_verified ? user.name : null,
+      passwordResetLink(deps.config.accountPagesUrl, reset.token),
+      reset.token,
+    );
+    const issued = {
+      userId: user.id,
+      tokenHash: reset.tokenHash,
+      hmacKeyId: reset.keyId,
+      expiresAt: new Date(now.getTime() + RESET_TOKEN_TTL_MS),
+      now,
+    };
+    await record(
+      { userId: user.id, type: "suspicious_activity_reported", ...meta, at: now },
+      (trx, event) => issueResetToken(trx, issued, [mail], event),
+    );
+    return announce;
+  });
+  if (!announce) throw invalidAccountTokenError();
+  await announce();
+}
