@@ -8,6 +8,7 @@ export interface NewMfaChallenge {
   userId: string;
   tokenHash: string;
   tokenVersion: number;
+  deviceKnown: boolean;
   now: Date;
   expiresAt: Date;
 }
@@ -20,6 +21,7 @@ export async function insertMfaChallenge(db: Executor, challenge: NewMfaChalleng
       user_id: challenge.userId,
       token_hash: challenge.tokenHash,
       token_version: challenge.tokenVersion,
+      device_known: challenge.deviceKnown,
       created_at: challenge.now,
       expires_at: challenge.expiresAt,
     })
@@ -37,6 +39,7 @@ export async function findLiveMfaChallenge(db: Executor, tokenHash: string, now:
     .select([
       "mfa_challenges.id",
       "mfa_challenges.user_id",
+      "mfa_challenges.device_known",
       "users.token_version",
       "users.email",
       "users.email_normalized",

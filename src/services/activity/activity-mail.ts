@@ -53,14 +53,17 @@ function append(digest: DigestNotices, notice: ActivityNotice): DigestNotices {
 
 /** What the mail says of one event; the request's (or the named device's) text cleaned for display. */
 function noticeOf(event: ActivityEvent, subject: string, line: string, showDevice: boolean): ActivityNotice {
-  const userAgent = showDevice && event.aboutUserAgent !== undefined ? event.aboutUserAgent : event.userAgent;
+  // An event about another device (a reuse: the session ended) names that device; the request's
+  // address is then someone else's and stays out
+  const aboutOther = event.aboutUserAgent !== undefined;
+  const userAgent = aboutOther ? event.aboutUserAgent ?? null : event.userAgent;
   const cleaned = userAgent ? displayText(userAgent, MAX_USER_AGENT) : "";
   return {
     type: event.type,
     subject,
     line,
     at: event.at.toISOString(),
-    ip: showDevice && event.ip ? displayText(event.ip, 64) : null,
+    ip: showDevice && !aboutOther && event.ip ? displayText(event.ip, 64) : null,
     device: showDevice ? parseDevice(userAgent ?? null).label : null,
     userAgent: showDevice && cleaned ? cleaned : null,
   };
