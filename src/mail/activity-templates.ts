@@ -57,8 +57,8 @@ export function activityMail(
   const link = accountPageLink(pagesUrl, "not-me", notMeToken);
   const intro = total === 1 ? [] : [`${total} things happened on your account since our last mail:`];
   const more = omitted > 0 ? [`…and ${omitted} more of the same kinds.`] : [];
-  const action = "If this wasn't you, open this link: every device is signed out of your account at once, and a " +
-    "link to choose a new password is mailed to you. It works once, for 7 days.";
+  const action = "If this wasn't you, open this link: every device is signed out of your account at once, your " +
+    "password stops working and a link to choose a new one is mailed to you. It works once, for 7 days.";
   const greeting = name ? `Hello ${name},` : "Hello,";
   const text = [
     greeting,

@@ -144,8 +144,8 @@ export const PAGE_DEFINITIONS: Readonly<Record<AccountPage, PageDefinition>> = {
     title: "This wasn't me",
     intro: [
       "If you did not do what the mail told you about, secure your account: every device signed in to it is " +
-      "signed out at once, a second factor added in the last 7 days is removed, and a link to choose a new " +
-      "password is mailed to you.",
+      "signed out at once, a second factor added in the last 7 days is removed, your password stops working " +
+      "and a link to choose a new one is mailed to you.",
       "Opening this page changes nothing: only the button below does.",
     ],
     tokenLabel: "Not-me token",

@@ -163,7 +163,8 @@ export const reportNotMe = defineRoute({
   description: "With the token of an activity mail (a new-device sign-in, a factor added, …; the link opens " +
     "/account/not-me): before answering, ends every session and token of the account on every instance, " +
     "forgets every known device (their device tokens count as unknown), removes a second factor turned on " +
-    "within the last 7 days (with its recovery codes; an older one stays), and mails a password reset link. " +
+    "within the last 7 days (with its recovery codes; an older one stays), replaces the password with one " +
+    "nobody knows and mails a password reset link. " +
     "The token works once, for 7 days; the other mails' tokens stop working with it. Unknown, used and " +
     "expired tokens get `invalid_account_token`. Records `suspicious_activity_reported`.",
   tier: "auth",

@@ -4,8 +4,8 @@
  * every session and token ends (published to every instance after the commit), every device
  * token dies, a second factor enrolled within {@link RECENT_FACTOR_MS} is removed (whoever knew
  * the password enrolled it to lock the owner out; an older factor is the owner's and stays), the
- * other "wasn't me" tokens die, and a password reset is mailed. The password itself stays: the
- * reset link replaces it, and until then only the owner's mailbox can.
+ * other "wasn't me" tokens die, the password is replaced by one nobody knows (whoever used it
+ * cannot sign in again while the owner reads the mail) and a password reset is mailed.
  * @module
  */
 import { passwordResetLink, passwordResetMail } from "../../../mail/templates.ts";
@@ -14,7 +14,8 @@ import { deleteKnownDevices } from "../../../repositories/known-devices.ts";
 import { issueResetToken } from "../../../repositories/password-reset-tokens.ts";
 import { deleteRecoveryCodes } from "../../../repositories/recovery-codes.ts";
 import { deleteTotpFactor, findTotpFactor } from "../../../repositories/totp-factors.ts";
-import { lockUserById } from "../../../repositories/users.ts";
+import { lockUserById, updatePasswordHash } from "../../../repositories/users.ts";
+import { base64url } from "../../../encoding.ts";
 import { withEvents } from "../../audit-trail.ts";
 import type { RequestMeta } from "../../identity.ts";
 import type { AccountDeps } from "../account-deps.ts";
@@ -31,6 +32,7 @@ export async function reportNotMe(deps: AccountDeps, token: string, meta: Reques
   // Cheap check first; the locked UPDATE below decides races
   const holder = await findLiveAccountToken(deps.db, "not_me", digests, deps.clock.now());
   if (!holder) throw invalidAccountTokenError();
+  const unusable = await deps.passwords.hash(base64url(crypto.getRandomValues(new Uint8Array(32))));
   const reset = await newResetToken(deps.config);
   const now = deps.clock.now();
   const announce = await withEvents(deps, async (trx, record) => {
@@ -39,6 +41,7 @@ export async function reportNotMe(deps: AccountDeps, token: string, meta: Reques
     if (!user || !used || (user.deletion_due_at && user.deletion_due_at <= now)) return undefined;
     // One report is enough: the links of earlier mails would only repeat it
     await retireAccountTokens(trx, user.id, "not_me", now);
+    await updatePasswordHash(trx, user.id, unusable, now);
     const announce = await deps.sessions.revokeAllSessions(user.id, "suspicious_activity_reported", trx);
     await deleteKnownDevices(trx, user.id);
     const factor = await findTotpFactor(trx, user.id);
