@@ -65,14 +65,29 @@ export async function insertKnownDevice(
       ${device.expiresAt}::timestamptz)`.execute(db);
 }
 
-/** Forgets every device of the user: no device token of theirs counts as known any more. */
-export async function deleteKnownDevices(db: Executor, userId: string): Promise<void> {
-  await db.deleteFrom("known_devices").where("user_id", "=", userId).execute();
+/**
+ * Ends every device of the user now: no device token of theirs counts as known any more. The rows
+ * stay until housekeeping forgets them, so the next sign-in still finds an account that signed
+ * in before (and tells its owner about the device).
+ */
+export async function expireKnownDevices(db: Executor, userId: string, now: Date): Promise<void> {
+  await db.updateTable("known_devices").set({ expires_at: now }).where("user_id", "=", userId)
+    .where("expires_at", ">", now).execute();
 }
 
-/** True when the user ever signed in (a device is remembered, even one a reset or its age made unknown). */
+/**
+ * True when the user signed in before: a device is remembered (even one a reset, a report or its
+ * age made unknown), or, once housekeeping forgot those, the trail holds a successful sign-in.
+ */
 export async function hasSignedInBefore(db: Executor, userId: string): Promise<boolean> {
-  const row = await db.selectFrom("known_devices").select("id").where("user_id", "=", userId).limit(1)
-    .executeTakeFirst();
-  return row !== undefined;
+  const row = await db.selectNoFrom((eb) => [
+    eb.or([
+      eb.exists(eb.selectFrom("known_devices").select("id").where("user_id", "=", userId)),
+      eb.exists(
+        eb.selectFrom("security_events").select("id").where("user_id", "=", userId)
+          .where("type", "=", "signin_succeeded"),
+      ),
+    ]).as("before"),
+  ]).executeTakeFirstOrThrow();
+  return Boolean(row.before);
 }

@@ -72,9 +72,9 @@ export async function verifyMfaChallenge(
   await giveBackAttempt(deps, attempt);
   const user = { id: challenge.user_id, token_version: challenge.token_version };
   const tokens = await deps.sessions.startSession(user, meta, { amr: ["pwd", method], aal: 2 });
-  await recordEvent(deps, { userId: user.id, type: "signin_succeeded", ...meta, at: now });
   // The device token came with the first step: a known device is told apart, a new token handed out
   const deviceToken = await completeSigninDevice(deps, user, { known: challenge.device_known }, meta);
+  await recordEvent(deps, { userId: user.id, type: "signin_succeeded", ...meta, at: now });
   if (method === "mfa") {
     await noticeRecoveryCodeUsed(deps, { id: user.id }, meta);
   }

@@ -103,8 +103,8 @@ export async function signin(deps: AccountDeps, input: SigninInput, meta: Reques
   }
   const tokens = await deps.sessions.startSession(user, meta);
   const known = found.deviceId && input.device_token ? { id: found.deviceId, token: input.device_token } : undefined;
-  await recordEvent(deps, { userId: user.id, type: "signin_succeeded", ...meta, at: deps.clock.now() });
   const deviceToken = await completeSigninDevice(deps, user, { known: known !== undefined, device: known }, meta);
+  await recordEvent(deps, { userId: user.id, type: "signin_succeeded", ...meta, at: deps.clock.now() });
   return { ...tokens, device_token: deviceToken };
 }
 

@@ -10,7 +10,7 @@
  */
 import { passwordResetLink, passwordResetMail } from "../../../mail/templates.ts";
 import { findLiveAccountToken, retireAccountTokens, useAccountToken } from "../../../repositories/account-tokens.ts";
-import { deleteKnownDevices } from "../../../repositories/known-devices.ts";
+import { expireKnownDevices } from "../../../repositories/known-devices.ts";
 import { issueResetToken } from "../../../repositories/password-reset-tokens.ts";
 import { deleteRecoveryCodes } from "../../../repositories/recovery-codes.ts";
 import { deleteTotpFactor, findTotpFactor } from "../../../repositories/totp-factors.ts";
@@ -43,7 +43,7 @@ export async function reportNotMe(deps: AccountDeps, token: string, meta: Reques
     await retireAccountTokens(trx, user.id, "not_me", now);
     await updatePasswordHash(trx, user.id, unusable, now);
     const announce = await deps.sessions.revokeAllSessions(user.id, "suspicious_activity_reported", trx);
-    await deleteKnownDevices(trx, user.id);
+    await expireKnownDevices(trx, user.id, now);
     const factor = await findTotpFactor(trx, user.id);
     const enrolledRecently = factor?.activated_at && now.getTime() - factor.activated_at.getTime() < RECENT_FACTOR_MS;
     // An enrolment never finished is the intruder's too
