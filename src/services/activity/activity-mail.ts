@@ -21,7 +21,7 @@ import {
 import type { NewSecurityEvent } from "../../repositories/security-events.ts";
 import { findUserById } from "../../repositories/users.ts";
 import { displayText, parseDevice } from "../device.ts";
-import { newAccountToken } from "../accounts/settings/account-tokens.ts";
+import { newNotMeToken } from "./not-me-token.ts";
 import { noticeOfEvent } from "./event-notices.ts";
 
 /** One activity mail per account per 15 minutes; what happens meanwhile goes into the next. */
@@ -85,7 +85,7 @@ export async function queueActivityNotice(
   const now = event.at;
   const digest = await lockActivityDigest(trx, user.id, now);
   const notice = noticeOf(event, spec.subject, spec.line, spec.showDevice ?? false);
-  const token = await newAccountToken(config);
+  const token = await newNotMeToken(config);
   const render = (notices: DigestNotices) =>
     activityMail(user.email, user.email_verified ? user.name : null, notices, config.accountPagesUrl, token.token);
   const storeToken = () =>

@@ -11,7 +11,7 @@ import {
 } from "../../repositories/mfa-challenges.ts";
 import { recordEvent } from "../audit-trail.ts";
 import type { RequestMeta } from "../identity.ts";
-import { completeSigninDevice } from "../activity/signin-device.ts";
+import { completeSigninDevice } from "../accounts/credentials/signin-device.ts";
 import type { SigninResult } from "../accounts/credentials/signin.ts";
 import {
   giveBackAttempt,

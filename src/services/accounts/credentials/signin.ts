@@ -16,7 +16,7 @@ import {
   tookLastAttempt,
 } from "./signin-limits.ts";
 import { recordEvent, withEvents } from "../../audit-trail.ts";
-import { completeSigninDevice } from "../../activity/signin-device.ts";
+import { completeSigninDevice } from "./signin-device.ts";
 import type { RequestMeta, TokenPair } from "../../identity.ts";
 import { AppError } from "../../../errors.ts";
 import { hasActiveTotpFactor } from "../../../repositories/totp-factors.ts";

@@ -20,7 +20,7 @@ import { withEvents } from "../../audit-trail.ts";
 import type { RequestMeta } from "../../identity.ts";
 import type { AccountDeps } from "../account-deps.ts";
 import { newResetToken, RESET_TOKEN_TTL_MS } from "../credentials/reset-tokens.ts";
-import { accountTokenDigests } from "./account-tokens.ts";
+import { notMeTokenDigests } from "../../activity/not-me-token.ts";
 import { invalidAccountTokenError } from "./change-email.ts";
 
 /** A second factor turned on this recently is removed by "this wasn't me". */
@@ -28,7 +28,7 @@ export const RECENT_FACTOR_MS = 7 * 24 * 60 * 60 * 1000;
 
 /** Uses a "this wasn't me" token; 400 `invalid_account_token` for an unknown, used or expired one. */
 export async function reportNotMe(deps: AccountDeps, token: string, meta: RequestMeta): Promise<void> {
-  const digests = await accountTokenDigests(deps.config, token);
+  const digests = await notMeTokenDigests(deps.config, token);
   // Cheap check first; the locked UPDATE below decides races
   const holder = await findLiveAccountToken(deps.db, "not_me", digests, deps.clock.now());
   if (!holder) throw invalidAccountTokenError();

@@ -7,11 +7,11 @@
  * reset or a "this wasn't me" counts as unknown.
  * @module
  */
-import { hasSignedInBefore } from "../../repositories/known-devices.ts";
-import { withEvents } from "../audit-trail.ts";
-import type { RequestMeta } from "../identity.ts";
-import type { AccountDeps } from "../accounts/account-deps.ts";
-import { rememberDevice } from "../accounts/credentials/known-devices.ts";
+import { hasSignedInBefore } from "../../../repositories/known-devices.ts";
+import { withEvents } from "../../audit-trail.ts";
+import type { RequestMeta } from "../../identity.ts";
+import type { AccountDeps } from "../account-deps.ts";
+import { rememberDevice } from "./known-devices.ts";
 
 /** Whether the sign-in came from a known device, and the device the client named when it did. */
 export interface SigninDevice {
