@@ -462,7 +462,9 @@ function parseActivityMails(value: string | undefined, problems: string[]): Acti
   const names = value.split(",").map((name) => name.trim()).filter(Boolean);
   const unknown = names.filter((name) => !isActivityMailKind(name));
   if (unknown.length > 0) {
-    problems.push(`ACTIVITY_MAILS names unknown kinds (${unknown.join(", ")}); known: ${ACTIVITY_MAIL_KINDS.join(", ")}`);
+    problems.push(
+      `ACTIVITY_MAILS names unknown kinds (${unknown.join(", ")}); known: ${ACTIVITY_MAIL_KINDS.join(", ")}`,
+    );
   }
   return names.filter(isActivityMailKind);
 }

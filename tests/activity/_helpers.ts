@@ -8,8 +8,7 @@ import type { ReceivedMail, SmtpPeer } from "../helpers/smtp.ts";
 import { NOT_ME_TOKEN_IN_TEXT } from "../../src/mail/activity-templates.ts";
 import type { SecurityEventType } from "../../src/security-event-types.ts";
 
-export const FIREFOX_ON_WINDOWS =
-  "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0";
+export const FIREFOX_ON_WINDOWS = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0";
 export const SAFARI_ON_IPHONE =
   "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 " +
   "Mobile/15E148 Safari/604.1";

@@ -84,7 +84,9 @@ Deno.test("POST /auth/mfa/verify: a burst of wrong codes mails one digest, not o
 });
 
 Deno.test("ACTIVITY_MAILS leaves out the kinds it does not name; the events are recorded all the same", async () => {
-  const app = await accountsApp(database, smtp, { env: { ...ACTIVITY_ENV, ACTIVITY_MAILS: "token_reuse, factor_change" } });
+  const app = await accountsApp(database, smtp, {
+    env: { ...ACTIVITY_ENV, ACTIVITY_MAILS: "token_reuse, factor_change" },
+  });
   try {
     const { email } = await verifiedAccount(app, { label: "off" });
     await signInAs(app, email);

@@ -76,7 +76,10 @@ Deno.test("POST /auth/signin: a device_token from before a password reset, anoth
     assertEquals((await postJson(app, "/auth/request-password-reset", { email })).status, 202);
     const reset = await mailedResetToken(app, email);
     const newPassword = "an entirely fresh passphrase";
-    assertEquals(await statusOf(postJson(app, "/auth/reset-password", { token: reset, new_password: newPassword })), 200);
+    assertEquals(
+      await statusOf(postJson(app, "/auth/reset-password", { token: reset, new_password: newPassword })),
+      200,
+    );
 
     await signInAs(app, email, { deviceToken: before, password: newPassword });
     assertEquals(await countEvents(database, userId, "new_device_signin"), 1, "a token from before the reset");
@@ -143,7 +146,11 @@ Deno.test("POST /auth/signin answers alike whether or not the sign-in mails the 
     const { email } = await verifiedAccount(app, { label: "alike" });
     const shape = async (response: Response) => {
       const body = await response.json();
-      return { status: response.status, fields: Object.keys(body).sort(), headers: [...response.headers.keys()].sort() };
+      return {
+        status: response.status,
+        fields: Object.keys(body).sort(),
+        headers: [...response.headers.keys()].sort(),
+      };
     };
     const first = await app.request("/auth/signin", jsonBody({ email, password: PASSWORD }));
     const silent = await shape(first);

@@ -55,7 +55,10 @@ Deno.test("POST /auth/report-not-me ends every session and token, forgets the de
     const reset = await mailWithSubject(app, smtp, email, SUBJECTS.reset);
     const resetToken = /reset-password#token=([A-Za-z0-9_-]+)/.exec(reset.text)![1];
     const newPassword = "the owner's own new passphrase";
-    assertEquals(await statusOf(postJson(app, "/auth/reset-password", { token: resetToken, new_password: newPassword })), 200);
+    assertEquals(
+      await statusOf(postJson(app, "/auth/reset-password", { token: resetToken, new_password: newPassword })),
+      200,
+    );
     // The owner's device token died with the report: the next sign-in from it is a new device
     const before = await countEvents(database, userId, "new_device_signin");
     await signInAs(app, email, { deviceToken: owner.device_token, password: newPassword });
@@ -75,7 +78,11 @@ Deno.test("POST /auth/report-not-me: the token works once, for 7 days; used, exp
     const expired = await reportedAccount(app, "expired");
     app.clock.advance(NOT_ME_TOKEN_TTL_MS + 1000);
     const late = await app.request("/auth/report-not-me", jsonBody({ token: expired.token }));
-    const bodies = [await bodyWithoutRequestId(again), await bodyWithoutRequestId(unknown), await bodyWithoutRequestId(late)];
+    const bodies = [
+      await bodyWithoutRequestId(again),
+      await bodyWithoutRequestId(unknown),
+      await bodyWithoutRequestId(late),
+    ];
     assertEquals([again.status, unknown.status, late.status], [400, 400, 400]);
     assertEquals(JSON.parse(bodies[0]).code, "invalid_account_token");
     assertEquals(new Set(bodies).size, 1, "one answer for every refused token");

@@ -163,8 +163,17 @@ Deno.test("auth_events_total: after sign-up, verification, sign-in, every self-s
     await expectStatus(postJson(app, "/auth/report-not-me", { token: notMe }), 200);
     // A sign-in lock needs the account's budget spent, which this flow's limits never reach: the
     // event is recorded the way the sign-in records it
-    await withEvents({ db: database.db, observer: app.deps.observer }, (_trx, record) =>
-      record({ userId: null, type: "signin_locked", ip: null, userAgent: null, requestId: null, at: app.clock.now() })
+    await withEvents(
+      { db: database.db, observer: app.deps.observer },
+      (_trx, record) =>
+        record({
+          userId: null,
+          type: "signin_locked",
+          ip: null,
+          userAgent: null,
+          requestId: null,
+          at: app.clock.now(),
+        }),
     );
 
     const recorded = await recordedEvents();

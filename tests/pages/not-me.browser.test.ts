@@ -51,7 +51,7 @@ async function signIn(sandbox: Sandbox, email: string, password: string, userAge
 }
 
 Deno.test({
-  name: "GET /account/not-me: from a new-device mail to a finished \"this wasn't me\" and a new password, in Chromium",
+  name: 'GET /account/not-me: from a new-device mail to a finished "this wasn\'t me" and a new password, in Chromium',
   sanitizeResources: false,
   sanitizeOps: false,
   ignore: skipWithout("chromium"),

@@ -9,7 +9,7 @@
 import type { Transaction } from "kysely";
 import type { Config } from "../../config.ts";
 import type { DB } from "../../db/schema.ts";
-import { type ActivityNotice, activityMail } from "../../mail/activity-templates.ts";
+import { activityMail, type ActivityNotice } from "../../mail/activity-templates.ts";
 import type { ActivityMailKind } from "../../activity-mail-kinds.ts";
 import { deleteAccountTokenByHash, storeAccountToken } from "../../repositories/account-tokens.ts";
 import {

@@ -6,7 +6,7 @@
  */
 import type { Config } from "../../config.ts";
 import { base64url } from "../../encoding.ts";
-import { deriveHmacKey, type HmacKey, hmacHex, keyFingerprint } from "../secrets.ts";
+import { deriveHmacKey, hmacHex, type HmacKey, keyFingerprint } from "../secrets.ts";
 
 const TOKEN_BYTES = 32;
 const KEY_LABEL = "not-me-token v1";
@@ -32,5 +32,7 @@ export async function newNotMeToken(config: Config): Promise<{ token: string; ke
 
 /** The digest a stored token has under each configured key. */
 export async function notMeTokenDigests(config: Config, token: string): Promise<{ keyId: string; digest: string }[]> {
-  return await Promise.all(keysOf(config).map(async ({ id, key }) => ({ keyId: id, digest: await hmacHex(key, token) })));
+  return await Promise.all(
+    keysOf(config).map(async ({ id, key }) => ({ keyId: id, digest: await hmacHex(key, token) })),
+  );
 }
