@@ -1,4 +1,4 @@
-import type { Transaction } from "kysely";
+import { sql, type Transaction } from "kysely";
 import type { DB, Executor } from "../db/schema.ts";
 import type { NewOutboxMail } from "./mail-outbox.ts";
 
@@ -16,7 +16,11 @@ export interface ActivityDigest {
  * `now`), so two notices of one account are queued one after the other.
  */
 export async function lockActivityDigest(trx: Transaction<DB>, userId: string, now: Date): Promise<ActivityDigest> {
-  await trx.insertInto("activity_digests").values({ user_id: userId, next_mail_at: now, notices: "[]" })
+  await trx.insertInto("activity_digests").values({
+    user_id: userId,
+    next_mail_at: now,
+    notices: sql<string>`'{}'::jsonb`,
+  })
     .onConflict((oc) => oc.column("user_id").doNothing()).execute();
   const row = await trx.selectFrom("activity_digests").selectAll().where("user_id", "=", userId).forUpdate()
     .executeTakeFirstOrThrow();
@@ -33,7 +37,8 @@ export async function saveActivityDigest(db: Executor, userId: string, digest: A
     next_mail_at: digest.nextMailAt,
     open_mail_id: digest.openMailId,
     open_token_hash: digest.openTokenHash,
-    notices: JSON.stringify(digest.notices),
+    // As text, then cast: postgres.js would otherwise store the JSON text as one jsonb string
+    notices: sql<string>`${JSON.stringify(digest.notices)}::text::jsonb`,
   }).where("user_id", "=", userId).execute();
 }
 

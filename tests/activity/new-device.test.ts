@@ -9,6 +9,7 @@ import { assert, assertEquals } from "../helpers/assert.ts";
 import { mailedResetToken, PASSWORD, verifiedAccount } from "../helpers/accounts.ts";
 import { jsonBody, postJson, statusOf } from "../helpers/http.ts";
 import { codeNow, enrolledAccount, nextStep } from "../mfa/_helpers.ts";
+import { insertWebhookEndpoint } from "../../src/repositories/webhook-endpoints.ts";
 import {
   ACTIVITY_ENV,
   activityMailsTo,
@@ -119,14 +120,14 @@ Deno.test("POST /auth/signin from a new device queues the security.new_device_si
   const app = await accountsApp(database, smtp, { env: ACTIVITY_ENV });
   try {
     const endpointId = crypto.randomUUID();
-    await database.db.insertInto("webhook_endpoints").values({
+    await insertWebhookEndpoint(database.db, {
       id: endpointId,
       url: "https://hooks.example.com/jessy",
       description: null,
-      events: JSON.stringify(["security.new_device_signin"]),
-      secrets: JSON.stringify([]),
-      created_at: new Date(),
-    }).execute();
+      events: ["security.new_device_signin"],
+      sealedSecrets: [],
+      now: new Date(),
+    });
     const { email } = await verifiedAccount(app, { label: "hook" });
     await signInAs(app, email);
     await signInAs(app, email);
