@@ -16,8 +16,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn("open_mail_id", "uuid")
     // The HMAC of the "this wasn't me" token the open mail carries, replaced when the mail is rewritten
     .addColumn("open_token_hash", "text")
-    // The notices the open mail tells, oldest first
-    .addColumn("notices", "jsonb", (col) => col.notNull().defaultTo(sql`'[]'::jsonb`))
+    // What the open mail tells: { notices: [oldest first], omitted: count beyond them }
+    .addColumn("notices", "jsonb", (col) => col.notNull().defaultTo(sql`'{}'::jsonb`))
     .execute();
 
   // NOT VALID: existing rows already satisfy it, and no scan holds the table
