@@ -4,6 +4,7 @@
  * in one place (schema, Config field, refusal), and the README's table follows this file.
  * @module
  */
+import { ACTIVITY_MAIL_KINDS, type ActivityMailKind, isActivityMailKind } from "./activity-mail-kinds.ts";
 import { z } from "zod";
 import { base64, fromBase64, isB64Token, utf8Length } from "./encoding.ts";
 import { LOG_FORMATS, type LogFormat } from "./logger.ts";
@@ -67,6 +68,7 @@ const envSchema = z.object({
   WEBAUTHN_RP_ID: optionalText,
   WEBAUTHN_RP_NAME: z.string().trim().min(1).max(64).default("Jessy AI"),
   WEBAUTHN_ORIGINS: optionalText,
+  ACTIVITY_MAILS: optionalText,
   JWT_SECRET: optionalText,
   JWT_REFRESH_SECRET: optionalText,
   JWT_SECRET_PREVIOUS: optionalText,
@@ -136,6 +138,8 @@ export interface Config {
   readonly trustProxy: number;
   /** Webhook hosts that may resolve to loopback or private addresses (lower case, IPv6 without brackets) */
   readonly webhookAllowedHosts: readonly string[];
+  /** The activity mails that go out (ACTIVITY_MAILS: a comma list of kinds, `all` or `none`; default all) */
+  readonly activityMails: readonly ActivityMailKind[];
   readonly jwt: {
     readonly accessSecret: string;
     readonly refreshSecret: string;
@@ -320,6 +324,7 @@ export function loadConfig(env: Record<string, string | undefined>): LoadedConfi
     production,
     problems,
   );
+  const activityMails = parseActivityMails(e.ACTIVITY_MAILS, problems);
   if (problems.length > 0) throw new ConfigError(problems);
 
   const accessSecret = e.JWT_SECRET ?? randomSecret();
@@ -336,6 +341,7 @@ export function loadConfig(env: Record<string, string | undefined>): LoadedConfi
     trustProxy: e.TRUST_PROXY,
     webhookAllowedHosts: (e.WEBHOOK_ALLOWED_HOSTS ?? "").split(",").map((host) => host.trim().toLowerCase())
       .map((host) => host.replace(/^\[(.*)\]$/, "$1")).filter(Boolean),
+    activityMails,
     jwt: {
       accessSecret,
       refreshSecret: e.JWT_REFRESH_SECRET ?? randomSecret(),
@@ -466,4 +472,18 @@ function deepFreeze<T>(value: T): T {
     Object.freeze(value);
   }
   return value;
+}
+
+/** ACTIVITY_MAILS: unset or `all` sends every kind, `none` none, else the kinds named (an unknown one is refused). */
+function parseActivityMails(value: string | undefined, problems: string[]): ActivityMailKind[] {
+  if (value === undefined || value.toLowerCase() === "all") return [...ACTIVITY_MAIL_KINDS];
+  if (value.toLowerCase() === "none") return [];
+  const names = value.split(",").map((name) => name.trim()).filter(Boolean);
+  const unknown = names.filter((name) => !isActivityMailKind(name));
+  if (unknown.length > 0) {
+    problems.push(
+      `ACTIVITY_MAILS names unknown kinds (${unknown.join(", ")}); known: ${ACTIVITY_MAIL_KINDS.join(", ")}`,
+    );
+  }
+  return names.filter(isActivityMailKind);
 }

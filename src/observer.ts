@@ -6,6 +6,7 @@
  * @module
  */
 import type { SecurityEventType } from "./security-event-types.ts";
+import type { ActivityMailKind } from "./activity-mail-kinds.ts";
 
 /** A rate-limit check: counted and let through, counted and refused, or not counted (store timed out). */
 export type RateLimitOutcome = "allowed" | "limited" | "uncounted";
@@ -33,6 +34,8 @@ export interface Observer {
   request(operation: string, status: number, seconds: number): void;
   /** A security event was recorded in the audit trail */
   securityEvent(type: SecurityEventType): void;
+  /** A notice to an account's owner was queued (alone or in a digest) once its event committed */
+  activityMail(kind: ActivityMailKind): void;
   rateLimitDecision(tier: string, policy: string, outcome: RateLimitOutcome): void;
   /** The limiter started (true) or stopped (false) answering from memory because its store failed */
   rateLimitFallback(active: boolean): void;
@@ -62,6 +65,7 @@ export interface Observer {
 export const NOOP_OBSERVER: Observer = Object.freeze({
   request() {},
   securityEvent() {},
+  activityMail() {},
   rateLimitDecision() {},
   rateLimitFallback() {},
   revocationCheck() {},

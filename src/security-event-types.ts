@@ -39,5 +39,8 @@ export const SECURITY_EVENT_TYPES = [
   "passkey_added",
   "passkey_removed",
   "passkey_counter_regressed",
+  "new_device_signin",
+  "signin_locked",
+  "suspicious_activity_reported",
 ] as const;
 export type SecurityEventType = typeof SECURITY_EVENT_TYPES[number];

@@ -112,6 +112,8 @@ export interface MfaChallengesTable {
   expires_at: Timestamp;
   used_at: Timestamp | null;
   first_factor: Generated<string>;
+  /** The first step came with a valid device token: the sign-in is from a known device */
+  device_known: Generated<boolean>;
 }
 
 export interface RefreshTokensTable {
@@ -221,7 +223,7 @@ export interface EmailChangesTable {
   created_at: Timestamp;
 }
 
-export type AccountTokenPurpose = "email_change_revert" | "deletion_cancel";
+export type AccountTokenPurpose = "email_change_revert" | "deletion_cancel" | "not_me";
 
 /** A single-use token mailed to an account's owner: undo an address change, keep an account. */
 export interface AccountTokensTable {
@@ -295,6 +297,15 @@ export interface WebhookDeliveriesTable {
 }
 
 /** Every table the service owns; Kysely's type for queries. */
+/** One account's activity mail digest (see services/activity/). */
+export interface ActivityDigestsTable {
+  user_id: string;
+  next_mail_at: Timestamp;
+  open_mail_id: string | null;
+  open_token_hash: string | null;
+  notices: ColumnType<unknown, string, string>;
+}
+
 export interface DB {
   users: UsersTable;
   pending_signups: PendingSignupsTable;
@@ -316,6 +327,7 @@ export interface DB {
   totp_factors: TotpFactorsTable;
   recovery_codes: RecoveryCodesTable;
   mfa_challenges: MfaChallengesTable;
+  activity_digests: ActivityDigestsTable;
   passkeys: PasskeysTable;
   webauthn_challenges: WebauthnChallengesTable;
 }

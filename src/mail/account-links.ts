@@ -8,7 +8,7 @@
  */
 
 /** The account pages a mail can link to; the built-in ones are served at the same paths. */
-export const ACCOUNT_PAGES = ["reset-password", "revert-email-change", "cancel-account-deletion"] as const;
+export const ACCOUNT_PAGES = ["reset-password", "revert-email-change", "cancel-account-deletion", "not-me"] as const;
 export type AccountPage = typeof ACCOUNT_PAGES[number];
 
 /** The path of an account page, the same on the built-in pages and on an app's own. */
@@ -27,4 +27,4 @@ export function accountPageLink(pagesUrl: string, page: AccountPage, token?: str
  * matches what accountPageLink writes: a page path, then the token fragment when there is one.
  */
 export const ACCOUNT_LINK_IN_TEXT =
-  /https?:\/\/[^\s#?]*\/account\/(?:reset-password|revert-email-change|cancel-account-deletion)(?:#token=[A-Za-z0-9_%-]+)?/;
+  /https?:\/\/[^\s#?]*\/account\/(?:reset-password|revert-email-change|cancel-account-deletion|not-me)(?:#token=[A-Za-z0-9_%-]+)?/;

@@ -14,7 +14,8 @@ export type MailTemplate =
   | "email_changed"
   | "account_deletion"
   | "account_deleted"
-  | "second_factor";
+  | "second_factor"
+  | "activity";
 
 export interface RenderedMail extends MailMessage {
   template: MailTemplate;

@@ -13,6 +13,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom
 import type { Clock } from "../clock.ts";
 import type { DeliveryBacklog, Observer } from "../observer.ts";
 import { SECURITY_EVENT_TYPES } from "../security-event-types.ts";
+import { ACTIVITY_MAIL_KINDS } from "../activity-mail-kinds.ts";
 
 /** Buckets of request latency, in seconds: a token check takes a millisecond, a sign-in a bcrypt. */
 const REQUEST_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -117,6 +118,13 @@ export function createMetrics(options: MetricsOptions): Metrics {
     registers,
   });
   for (const type of SECURITY_EVENT_TYPES) authEvents.inc({ type }, 0);
+  const activityMails = new Counter({
+    name: "activity_mails_total",
+    help: "Notices queued to an account's owner by activity mail kind (several may share one digest mail)",
+    labelNames: ["kind"] as const,
+    registers,
+  });
+  for (const kind of ACTIVITY_MAIL_KINDS) activityMails.inc({ kind }, 0);
   const decisions = new Counter({
     name: "rate_limit_decisions_total",
     help: "Rate-limit checks by tier, policy and outcome (allowed, limited, uncounted)",
@@ -243,6 +251,9 @@ export function createMetrics(options: MetricsOptions): Metrics {
     },
     securityEvent(type) {
       authEvents.inc({ type });
+    },
+    activityMail(kind) {
+      activityMails.inc({ kind });
     },
     rateLimitDecision(tier, policy, outcome) {
       const key = `${tier} ${policy} ${outcome}`;

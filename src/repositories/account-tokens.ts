@@ -135,3 +135,14 @@ export async function revertableAddresses(db: Executor, userId: string, now: Dat
     .execute();
   return rows.flatMap((row) => row.previous_email ? [row.previous_email] : []);
 }
+
+/** Forgets one token of the user by its stored digest (a mail rewritten before it went out). */
+export async function deleteAccountTokenByHash(
+  db: Executor,
+  userId: string,
+  purpose: AccountTokenPurpose,
+  tokenHash: string,
+): Promise<void> {
+  await db.deleteFrom("account_tokens").where("user_id", "=", userId).where("purpose", "=", purpose)
+    .where("token_hash", "=", tokenHash).execute();
+}

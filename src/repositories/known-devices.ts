@@ -34,6 +34,22 @@ export async function findUserAndDevice(
   return { user, deviceId };
 }
 
+/** The id of the user's live device with this token hash (for the user's current token version), if any. */
+export async function findKnownDevice(
+  db: Executor,
+  user: { id: string; token_version: number },
+  deviceTokenHash: string,
+  now: Date,
+): Promise<string | undefined> {
+  const row = await db.selectFrom("known_devices").select("id")
+    .where("user_id", "=", user.id)
+    .where("token_version", "=", user.token_version)
+    .where("token_hash", "=", deviceTokenHash)
+    .where("expires_at", ">", now)
+    .executeTakeFirst();
+  return row?.id;
+}
+
 /** Extends a known device's life after a successful sign-in from it. */
 export async function touchKnownDevice(db: Executor, id: string, now: Date, expiresAt: Date): Promise<void> {
   await db.updateTable("known_devices").set({ last_used_at: now, expires_at: expiresAt }).where("id", "=", id)
@@ -63,4 +79,31 @@ export async function insertKnownDevice(
     insert into known_devices (user_id, token_hash, token_version, created_at, last_used_at, expires_at)
     values (${userId}::uuid, ${device.tokenHash}, ${device.tokenVersion}, ${now}::timestamptz, ${now}::timestamptz,
       ${device.expiresAt}::timestamptz)`.execute(db);
+}
+
+/**
+ * Ends every device of the user now: no device token of theirs counts as known any more. The rows
+ * stay until housekeeping forgets them, so the next sign-in still finds an account that signed
+ * in before (and tells its owner about the device).
+ */
+export async function expireKnownDevices(db: Executor, userId: string, now: Date): Promise<void> {
+  await db.updateTable("known_devices").set({ expires_at: now }).where("user_id", "=", userId)
+    .where("expires_at", ">", now).execute();
+}
+
+/**
+ * True when the user signed in before: a device is remembered (even one a reset, a report or its
+ * age made unknown), or, once housekeeping forgot those, the trail holds a successful sign-in.
+ */
+export async function hasSignedInBefore(db: Executor, userId: string): Promise<boolean> {
+  const row = await db.selectNoFrom((eb) => [
+    eb.or([
+      eb.exists(eb.selectFrom("known_devices").select("id").where("user_id", "=", userId)),
+      eb.exists(
+        eb.selectFrom("security_events").select("id").where("user_id", "=", userId)
+          .where("type", "=", "signin_succeeded"),
+      ),
+    ]).as("before"),
+  ]).executeTakeFirstOrThrow();
+  return Boolean(row.before);
 }

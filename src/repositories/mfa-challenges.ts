@@ -8,6 +8,7 @@ export interface NewMfaChallenge {
   userId: string;
   tokenHash: string;
   tokenVersion: number;
+  deviceKnown: boolean;
   now: Date;
   expiresAt: Date;
   /** `pwd`, or `hwk`/`swk` for a passkey without user verification */
@@ -22,6 +23,7 @@ export async function insertMfaChallenge(db: Executor, challenge: NewMfaChalleng
       user_id: challenge.userId,
       token_hash: challenge.tokenHash,
       token_version: challenge.tokenVersion,
+      device_known: challenge.deviceKnown,
       created_at: challenge.now,
       expires_at: challenge.expiresAt,
       first_factor: challenge.firstFactor ?? "pwd",
@@ -41,6 +43,7 @@ export async function findLiveMfaChallenge(db: Executor, tokenHash: string, now:
       "mfa_challenges.id",
       "mfa_challenges.user_id",
       "mfa_challenges.first_factor",
+      "mfa_challenges.device_known",
       "users.token_version",
       "users.email",
       "users.email_normalized",

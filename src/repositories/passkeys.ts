@@ -94,3 +94,10 @@ export async function deletePasskey(db: Executor, userId: string, id: string): P
     .returning("name").executeTakeFirst();
   return row?.name ?? null;
 }
+
+/** Removes the user's passkeys added since `since`; resolves to how many. */
+export async function deletePasskeysAddedSince(db: Executor, userId: string, since: Date): Promise<number> {
+  const removed = await db.deleteFrom("passkeys").where("user_id", "=", userId).where("created_at", ">", since)
+    .returning("id").execute();
+  return removed.length;
+}

@@ -166,8 +166,10 @@ export async function listActiveSessions(
  * and its refresh tokens takes this lock first, so logout and refresh never lock the two
  * tables in opposite orders (which deadlocks).
  */
-export async function lockSession(db: Executor, sessionId: string): Promise<void> {
-  await db.selectFrom("sessions").select("id").where("id", "=", sessionId).forUpdate().execute();
+export async function lockSession(db: Executor, sessionId: string): Promise<{ userAgent: string | null } | undefined> {
+  const row = await db.selectFrom("sessions").select(["id", "user_agent"]).where("id", "=", sessionId).forUpdate()
+    .executeTakeFirst();
+  return row && { userAgent: row.user_agent };
 }
 
 /** Revokes one session of the user; false when it was unknown, another user's or already revoked. */

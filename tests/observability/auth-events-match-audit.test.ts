@@ -19,6 +19,7 @@ import { codeNow, enrolledAccount, mfaToken } from "../mfa/_helpers.ts";
 import { mailWithSubject, tokenIn } from "../selfservice/_helpers.ts";
 import { refresh } from "../sessions/_helpers.ts";
 import { claimsOf } from "../helpers/claims.ts";
+import { NOT_ME_TOKEN_IN_TEXT } from "../../src/mail/activity-templates.ts";
 
 const { database, smtp } = await accountsBackends();
 const TOKEN = "metrics-token-0123456789abcdef0123456789abcdef";
@@ -165,6 +166,24 @@ Deno.test("auth_events_total: after sign-up, verification, sign-in, every self-s
     const queued = await (await admin(`/admin/webhooks/${endpoint.id}/test`)).json();
     await expectStatus(admin(`/admin/webhook-deliveries/${queued.id}/redeliver`), 202);
     await expectStatus(admin(`/admin/webhooks/${endpoint.id}`, "DELETE"), 204);
+    // "This wasn't me" from the factor account's latest activity mail
+    const activity = smtp.inbox(factor.email).filter((mail) => NOT_ME_TOKEN_IN_TEXT.test(mail.text)).at(-1);
+    const notMe = NOT_ME_TOKEN_IN_TEXT.exec(activity?.text ?? "")?.[1];
+    await expectStatus(postJson(app, "/auth/report-not-me", { token: notMe }), 200);
+    // A sign-in lock needs the account's budget spent, which this flow's limits never reach: the
+    // event is recorded the way the sign-in records it
+    await withEvents(
+      { db: database.db, observer: app.deps.observer },
+      (_trx, record) =>
+        record({
+          userId: null,
+          type: "signin_locked",
+          ip: null,
+          userAgent: null,
+          requestId: null,
+          at: app.clock.now(),
+        }),
+    );
 
     const recorded = await recordedEvents();
     const counted = await countedEvents(app);

@@ -58,7 +58,7 @@ Deno.test("GET /account/{page}: HTML with a strict CSP, no-referrer, never frame
     const references = [...html.matchAll(/(?:src|href|action)="([^"]+)"/g)].map((match) => match[1]);
     assert(references.every((url) => url.startsWith("/account/")), `${page} loads only its own files: ${references}`);
   }
-  assertEquals((await app.request("/account/not-me")).status, 404, "no page without its route");
+  assertEquals((await app.request("/account/no-such-page")).status, 404, "no page without its route");
 });
 
 Deno.test("GET /account/reset-password?token=… spends nothing: a mail scanner's visit leaves the token working", async () => {

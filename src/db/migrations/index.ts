@@ -20,6 +20,7 @@ import * as webhookSecretExpiry from "./2026_12_07_0018_webhook_secret_expiry.ts
 import * as pendingTotpIndex from "./2026_12_07_0019_pending_totp_index.ts";
 import * as sessionDevices from "./2026_12_07_0020_session_devices.ts";
 import * as passkeys from "./2026_12_07_0021_passkeys.ts";
+import * as activityMails from "./2026_12_07_0022_activity_mails.ts";
 
 const MIGRATIONS: Record<string, Migration> = {
   "2026_11_27_0001_accounts": accounts,
@@ -43,6 +44,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "2026_12_07_0019_pending_totp_index": pendingTotpIndex,
   "2026_12_07_0020_session_devices": sessionDevices,
   "2026_12_07_0021_passkeys": passkeys,
+  "2026_12_07_0022_activity_mails": activityMails,
 };
 
 /** Static provider: migrations are bundled with the code, no file-system scan at run time. */

@@ -111,7 +111,7 @@ export const AcceptedSchema = z
   });
 
 /** The opaque token a sign-in returns, sent back on the next sign-in from the same device. */
-const DeviceTokenSchema = z.string().min(1).max(256).openapi({
+export const DeviceTokenSchema = z.string().min(1).max(256).openapi({
   description: "Opaque token naming a device that signed in to this account before. Sign-ins with it count " +
     "against the device's own limit instead of the account's, so other clients' failures never lock it out. " +
     "Store it with the device; send the one from the latest sign-in.",

@@ -2,6 +2,7 @@ import type { RouteHandler } from "@hono/zod-openapi";
 import type { AppEnv } from "../../http/app-env.ts";
 import { ACCOUNT_LINK_IN_TEXT } from "../../mail/account-links.ts";
 import type { OutboxEntry } from "../../mail/dev-outbox.ts";
+import { NOT_ME_TOKEN_IN_TEXT } from "../../mail/activity-templates.ts";
 import {
   CANCEL_TOKEN_IN_TEXT,
   RESET_TOKEN_IN_TEXT,
@@ -16,6 +17,7 @@ function present(entry: OutboxEntry) {
   const resetToken = RESET_TOKEN_IN_TEXT.exec(entry.text)?.[1];
   const revertToken = REVERT_TOKEN_IN_TEXT.exec(entry.text)?.[1];
   const cancelToken = CANCEL_TOKEN_IN_TEXT.exec(entry.text)?.[1];
+  const notMeToken = NOT_ME_TOKEN_IN_TEXT.exec(entry.text)?.[1];
   const link = ACCOUNT_LINK_IN_TEXT.exec(entry.text)?.[0];
   return {
     id: entry.id,
@@ -27,6 +29,7 @@ function present(entry: OutboxEntry) {
     ...(resetToken ? { reset_token: resetToken } : {}),
     ...(revertToken ? { revert_token: revertToken } : {}),
     ...(cancelToken ? { cancel_token: cancelToken } : {}),
+    ...(notMeToken ? { not_me_token: notMeToken } : {}),
     ...(link ? { link } : {}),
   };
 }

@@ -32,6 +32,10 @@ export const OutboxMessageSchema = z
         "mail has one",
       example: "Kc8m0Vh2cX9yYz1pL5nT7wK4rB6sD8fG0hJ2kM4nP6",
     }),
+    not_me_token: z.string().optional().openapi({
+      description: 'The "this wasn\'t me" token of an activity mail (POST /auth/report-not-me), when the mail has one',
+      example: "Nm8m0Vh2cX9yYz1pL5nT7wK4rB6sD8fG0hJ2kM4nP6",
+    }),
     link: z.string().optional().openapi({
       description: "The mail's link to an account page, when it has one: open it in a browser to finish the " +
         "reset, the undo or the cancel on the built-in pages",

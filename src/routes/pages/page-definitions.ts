@@ -139,6 +139,32 @@ export const PAGE_DEFINITIONS: Readonly<Record<AccountPage, PageDefinition>> = {
       invalid_account_token: "This link has expired or was already used, or the account was already erased.",
     },
   },
+  "not-me": {
+    page: "not-me",
+    title: "This wasn't me",
+    intro: [
+      "If you did not do what the mail told you about, secure your account: every device signed in to it is " +
+      "signed out at once, a second factor added in the last 7 days is removed, your password stops working " +
+      "and a link to choose a new one is mailed to you.",
+      "Opening this page changes nothing: only the button below does.",
+    ],
+    tokenLabel: "Not-me token",
+    tokenHint: 'The mail ends with "Or enter this not-me token in the app:" and the token: paste it here.',
+    action: {
+      intent: "act",
+      api: "/auth/report-not-me",
+      fields: ["token"],
+      confirmPassword: false,
+      submit: "Sign out every device and reset my password",
+    },
+    messages: {
+      ...COMMON_MESSAGES,
+      done: "Every device was signed out. Check your mail for the link to choose a new password, then sign in " +
+        "with it.",
+      invalid_account_token: "This link has expired or was already used: it works once, within 7 days of the " +
+        "mail. If you still see activity you do not recognise, reset your password.",
+    },
+  },
 };
 
 /** The definition of `page`, or undefined for a name no page has. */

@@ -28,6 +28,8 @@ const ACTIONS: Record<AccountPage, (accounts: AccountService, form: Form, meta: 
     await accounts.revertEmailChange(valid(AccountTokenRequestSchema, form).token, meta),
   "cancel-account-deletion": async (accounts, form, meta) =>
     await accounts.cancelDeletion(valid(AccountTokenRequestSchema, form).token, meta),
+  "not-me": async (accounts, form, meta) =>
+    await accounts.reportNotMe(valid(AccountTokenRequestSchema, form).token, meta),
 };
 
 function definitionOf(page: string): PageDefinition {

@@ -1,3 +1,4 @@
+import { DeviceTokenSchema } from "../auth/auth.schemas.ts";
 import { z } from "@hono/zod-openapi";
 import { ProofRequestSchema } from "../mfa/mfa.schemas.ts";
 import { AuthenticationCredentialSchema, RegistrationCredentialSchema } from "./credential.schemas.ts";
@@ -81,7 +82,7 @@ export const SigninOptionsRequestSchema = z
   .openapi("PasskeySigninOptionsRequest");
 
 export const SigninRequestSchema = z
-  .object({ credential: AuthenticationCredentialSchema })
+  .object({ credential: AuthenticationCredentialSchema, device_token: DeviceTokenSchema.optional() })
   .openapi("PasskeySigninRequest");
 
 export const PasskeySchema = z

@@ -10,6 +10,7 @@ export function settingsRouter() {
     .openapi(routes.changeEmail, handlers.changeEmail)
     .openapi(routes.confirmEmailChange, handlers.confirmEmailChange)
     .openapi(routes.revertEmailChange, handlers.revertEmailChange)
+    .openapi(routes.reportNotMe, handlers.reportNotMe)
     .openapi(routes.deleteAccount, handlers.deleteAccount)
     .openapi(routes.cancelAccountDeletion, handlers.cancelAccountDeletion);
 }

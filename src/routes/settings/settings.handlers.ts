@@ -33,6 +33,14 @@ export const revertEmailChange: RouteHandler<typeof routes.revertEmailChange, Ap
   }, 200);
 };
 
+export const reportNotMe: RouteHandler<typeof routes.reportNotMe, AppEnv> = async (c) => {
+  await accounts(c).reportNotMe(c.req.valid("json").token, requestMeta(c));
+  return c.json({
+    signed_out: true as const,
+    message: "Every device was signed out; choose a new password with the mailed link",
+  }, 200);
+};
+
 export const deleteAccount: RouteHandler<typeof routes.deleteAccount, AppEnv> = async (c) => {
   const { deletionDueAt, erased } = await accounts(c).deleteAccount(
     bearerOf(c),

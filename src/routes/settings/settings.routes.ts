@@ -11,6 +11,7 @@ import {
   ConfirmEmailChangeRequestSchema,
   DeleteAccountRequestSchema,
   EmailChangeRevertedSchema,
+  NotMeReportedSchema,
   UpdateProfileRequestSchema,
 } from "./settings.schemas.ts";
 
@@ -149,6 +150,36 @@ export const revertEmailChange = defineRoute({
         resetPassword: {
           operationId: "resetPassword",
           description: "Choose a new password with the token mailed to the restored address",
+        },
+      },
+    },
+  },
+});
+
+export const reportNotMe = defineRoute({
+  method: "post",
+  path: "/auth/report-not-me",
+  operationId: "reportNotMe",
+  tags: TAGS,
+  summary: 'Report activity that was not the owner ("this wasn\'t me")',
+  description: "With the token of an activity mail (a new-device sign-in, a factor added, …; the link opens " +
+    "/account/not-me): before answering, ends every session and token of the account on every instance, " +
+    "forgets every known device (their device tokens count as unknown), removes a second factor turned on " +
+    "within the last 7 days (with its recovery codes; an older one stays), replaces the password with one " +
+    "nobody knows and mails a password reset link. " +
+    "The token works once, for 7 days; the other mails' tokens stop working with it. Unknown, used and " +
+    "expired tokens get `invalid_account_token`. Records `suspicious_activity_reported`.",
+  tier: "auth",
+  errors: ["invalid_account_token", "service_unavailable"],
+  request: { body: { content: { "application/json": { schema: AccountTokenRequestSchema } } } },
+  responses: {
+    200: {
+      description: "Every device signed out; a reset link is on its way",
+      content: { "application/json": { schema: NotMeReportedSchema } },
+      links: {
+        resetPassword: {
+          operationId: "resetPassword",
+          description: "Choose a new password with the token mailed to the account's address",
         },
       },
     },

@@ -100,3 +100,15 @@ export const AccountKeptSchema = z
     message: z.string().openapi({ example: "The account is kept; sign in again" }),
   })
   .openapi("AccountKept", { example: { account_kept: true, message: "The account is kept; sign in again" } });
+
+export const NotMeReportedSchema = z
+  .object({
+    signed_out: z.literal(true).openapi({ example: true }),
+    message: z.string().openapi({ example: "Every device was signed out; choose a new password with the mailed link" }),
+  })
+  .openapi("NotMeReported", {
+    example: {
+      signed_out: true,
+      message: "Every device was signed out; choose a new password with the mailed link",
+    },
+  });

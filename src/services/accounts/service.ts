@@ -5,6 +5,7 @@ import { createAfterAnswer } from "./after-answer.ts";
 import { changePassword, type ChangePasswordInput } from "./settings/change-password.ts";
 import { checkEmailChangeRequest, confirmEmailChange, issueEmailChange } from "./settings/change-email.ts";
 import { revertEmailChange } from "./settings/revert-email-change.ts";
+import { reportNotMe } from "./settings/report-not-me.ts";
 import {
   cancelDeletion,
   deleteOwnAccount,
@@ -42,6 +43,8 @@ export interface AccountService {
   ): Promise<void>;
   confirmEmailChange(auth: AuthContext, otp: string, meta: RequestMeta): Promise<CurrentUser>;
   revertEmailChange(token: string, meta: RequestMeta): Promise<void>;
+  /** "This wasn't me" from an activity mail: every session ended everywhere, recent factors removed, a reset mailed */
+  reportNotMe(token: string, meta: RequestMeta): Promise<void>;
   deleteAccount(
     auth: AuthContext,
     proof: { current_password?: string; mfa_code?: string },
@@ -87,6 +90,7 @@ export function createAccountService(deps: AccountDeps): AccountService {
     },
     confirmEmailChange: (auth, otp, meta) => confirmEmailChange(deps, auth, otp, meta),
     revertEmailChange: (token, meta) => revertEmailChange(deps, token, meta),
+    reportNotMe: (token, meta) => reportNotMe(deps, token, meta),
     deleteAccount: (auth, proof, meta) => deleteOwnAccount(deps, auth, proof, meta),
     scheduleDeletion: (userId, options) => scheduleDeletion(deps, userId, options),
     cancelDeletion: (token, meta) => cancelDeletion(deps, token, meta),

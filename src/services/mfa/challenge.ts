@@ -11,7 +11,7 @@ import {
 } from "../../repositories/mfa-challenges.ts";
 import { recordEvent } from "../audit-trail.ts";
 import type { RequestMeta } from "../identity.ts";
-import { rememberDevice } from "../accounts/credentials/known-devices.ts";
+import { completeSigninDevice } from "../accounts/credentials/signin-device.ts";
 import type { SigninResult } from "../accounts/credentials/signin.ts";
 import {
   giveBackAttempt,
@@ -65,17 +65,20 @@ export async function verifyMfaChallenge(
     if (!(error instanceof WrongCode)) throw error;
     await countMfaChallengeFailure(deps.db, challenge.id);
     const user = { id: challenge.user_id, email: challenge.email, name: challenge.name };
-    await notice(deps, user, "mfa_challenge_failed", "challenge_failed", meta);
+    await notice(deps, user, "mfa_challenge_failed", meta);
     throw invalidMfaCodeError();
   }
   if (!method) throw invalidMfaTokenError();
   await giveBackAttempt(deps, attempt);
   const user = { id: challenge.user_id, token_version: challenge.token_version };
-  const tokens = await deps.sessions.startSession(user, meta, { amr: [challenge.first_factor, method], aal: 2 });
-  const deviceToken = await rememberDevice(deps, user, undefined);
+  const tokens = await deps.sessions.startSession(user, meta, { amr: [challenge.first_factor, method], aal: 2 }, {
+    knownDevice: challenge.device_known,
+  });
+  // The device token came with the first step: a known device is told apart, a new token handed out
+  const deviceToken = await completeSigninDevice(deps, user, { known: challenge.device_known }, meta);
   await recordEvent(deps, { userId: user.id, type: "signin_succeeded", ...meta, at: now });
   if (method === "mfa") {
-    await noticeRecoveryCodeUsed(deps, { id: user.id, email: challenge.email, name: challenge.name }, meta);
+    await noticeRecoveryCodeUsed(deps, { id: user.id }, meta);
   }
   return { ...tokens, device_token: deviceToken };
 }

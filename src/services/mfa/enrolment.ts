@@ -32,8 +32,6 @@ import { newRecoveryCodes, recoveryCodeDigest } from "./recovery-codes.ts";
 import { matchingStep, newTotpSecret, totpUri } from "./totp.ts";
 import { withEvents } from "../audit-trail.ts";
 import { recordAdminEvent } from "../../repositories/admin-security-events.ts";
-import { queueMail } from "../accounts/signup/verification-mail.ts";
-import { secondFactorMail } from "../../mail/mfa-templates.ts";
 
 /** An enrolment nobody finished with a first code is dead after this. */
 export const TOTP_ENROLMENT_TTL_SECONDS = 600;
@@ -117,7 +115,6 @@ export async function activateTotp(
   const activated = await withEvents(deps, async (trx, record) => {
     if (!await activateTotpFactor(trx, user.id, step, now)) return false;
     await replaceRecoveryCodes(trx, user.id, digests, now);
-    await queueMail(trx, secondFactorMail(user.email, user.name, "enabled", deps.config.accountPagesUrl), now);
     await record({ userId: user.id, type: "mfa_enabled", ...meta, at: now });
     return true;
   });
@@ -147,8 +144,6 @@ export async function removeFactors(
     const wasOn = await deleteTotpFactor(trx, user.id);
     await deleteRecoveryCodes(trx, user.id);
     if (!wasOn) return false;
-    const change = actor ? "disabled_by_admin" : "disabled";
-    await queueMail(trx, secondFactorMail(user.email, user.name, change, deps.config.accountPagesUrl), now);
     const event = { userId: user.id, type: "mfa_disabled" as const, ...meta, at: now };
     if (actor) await record({ ...event, actor, details: {} }, recordAdminEvent);
     else await record(event);
@@ -173,7 +168,6 @@ export async function regenerateRecoveryCodes(
   await notice(
     deps,
     user,
-    "recovery_codes_regenerated",
     "recovery_codes_regenerated",
     meta,
     (trx) => replaceRecoveryCodes(trx, user.id, digests, now),

@@ -32,7 +32,10 @@ export interface PasskeyService {
   rename(auth: AuthContext, id: string, name: string): Promise<PasskeyView>;
   remove(auth: AuthContext, id: string, proof: ProofInput, meta: RequestMeta): Promise<void>;
   signinOptions(input: { mfa_token?: string }): Promise<PublicKeyCredentialRequestOptionsJSON>;
-  signin(input: { credential: AuthenticationResponseJSON }, meta: RequestMeta): Promise<SigninAnswer>;
+  signin(
+    input: { credential: AuthenticationResponseJSON; device_token?: string },
+    meta: RequestMeta,
+  ): Promise<SigninAnswer>;
   /** POST /auth/mfa/verify with a passkey instead of a code */
   verifySecondFactor(
     input: { mfa_token: string; passkey: AuthenticationResponseJSON },

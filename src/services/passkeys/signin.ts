@@ -12,13 +12,15 @@ import {
 } from "@simplewebauthn/server";
 import { AppError } from "../../errors.ts";
 import { isDisabled } from "../../repositories/admin-users.ts";
+import { findKnownDevice } from "../../repositories/known-devices.ts";
 import { findLiveMfaChallenge } from "../../repositories/mfa-challenges.ts";
 import { listPasskeys } from "../../repositories/passkeys.ts";
 import { hasActiveTotpFactor } from "../../repositories/totp-factors.ts";
 import { findUserById } from "../../repositories/users.ts";
 import { recordEvent } from "../audit-trail.ts";
 import type { RequestMeta } from "../identity.ts";
-import { rememberDevice } from "../accounts/credentials/known-devices.ts";
+import { hashDeviceToken } from "../accounts/credentials/known-devices.ts";
+import { completeSigninDevice } from "../accounts/credentials/signin-device.ts";
 import { issueMfaChallenge } from "../accounts/credentials/mfa-challenge.ts";
 import { accountDisabledError, type SigninAnswer } from "../accounts/credentials/signin.ts";
 import { invalidMfaTokenError } from "../mfa/challenge.ts";
@@ -83,7 +85,7 @@ export async function signinOptions(
  */
 export async function passkeySignin(
   deps: PasskeyDeps,
-  input: { credential: AuthenticationResponseJSON },
+  input: { credential: AuthenticationResponseJSON; device_token?: string },
   meta: RequestMeta,
 ): Promise<SigninAnswer> {
   const taken = await takeCeremonyChallenge(deps, input.credential.response.clientDataJSON, "signin");
@@ -105,14 +107,19 @@ export async function passkeySignin(
     await recordEvent(deps, { userId: user.id, type: "signin_failed", ...meta, at: now });
     throw accountDisabledError();
   }
+  // The device token a sign-in from this device returned: the owner hears only of new devices
+  const deviceId = input.device_token
+    ? await findKnownDevice(deps.db, user, hashDeviceToken(input.device_token), now)
+    : undefined;
+  const device = deviceId && input.device_token ? { id: deviceId, token: input.device_token } : undefined;
   if (!verified.userVerified && await hasActiveTotpFactor(deps.db, user.id)) {
-    return await issueMfaChallenge(deps, user, verified.keyMethod);
+    return await issueMfaChallenge(deps, user, { deviceKnown: device !== undefined }, verified.keyMethod);
   }
   const proof = verified.userVerified
     ? { amr: [verified.keyMethod, "user"], aal: 2 as const }
     : { amr: [verified.keyMethod], aal: 1 as const };
-  const tokens = await deps.sessions.startSession(user, meta, proof);
-  const deviceToken = await rememberDevice(deps, user, undefined);
+  const tokens = await deps.sessions.startSession(user, meta, proof, { knownDevice: device !== undefined });
+  const deviceToken = await completeSigninDevice(deps, user, { known: device !== undefined, device }, meta);
   await recordEvent(deps, { userId: user.id, type: "signin_succeeded", ...meta, at: now });
   return { ...tokens, device_token: deviceToken };
 }

@@ -114,14 +114,16 @@ export function earliest(a: Date, b: Date): Date {
 async function revokeFamilyOnReuse(ctx: SessionContext, claims: TokenClaims, meta: RequestMeta): Promise<void> {
   const now = ctx.clock.now();
   const revoked = await withEvents(ctx, async (trx, record) => {
-    await lockSession(trx, claims.sessionId);
+    const session = await lockSession(trx, claims.sessionId);
     const row = await findRefreshToken(trx, claims.jti);
     if (!row?.consumed_at || row.session_id !== claims.sessionId || row.user_id !== claims.userId) return false;
     if (!await revokeSession(trx, claims.userId, claims.sessionId, { now, reason: "refresh_token_reused" })) {
       return false;
     }
     await consumeSessionRefreshTokens(trx, [claims.sessionId], now);
-    await record(auditEvent(claims.userId, "refresh_token_reused", meta, now));
+    // The owner's mail names the device of the session that was ended, not the replayer's
+    const aboutUserAgent = session?.userAgent ?? null;
+    await record({ ...auditEvent(claims.userId, "refresh_token_reused", meta, now), aboutUserAgent });
     return true;
   });
   if (!revoked) return;

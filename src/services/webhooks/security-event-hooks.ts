@@ -27,6 +27,7 @@ const WEBHOOK_EVENT_OF: Partial<Record<SecurityEventType, WebhookEventType>> = {
   logout_all: "session.revoked",
   admin_signed_out: "session.revoked",
   refresh_token_reused: "security.refresh_token_reused",
+  new_device_signin: "security.new_device_signin",
   mfa_enabled: "user.mfa_enabled",
   mfa_disabled: "user.mfa_disabled",
 };

@@ -17,7 +17,7 @@ export function hashDeviceToken(token: string): string {
  * signs anyone in by itself.
  */
 export async function rememberDevice(
-  deps: AccountDeps,
+  deps: Pick<AccountDeps, "db" | "clock" | "config">,
   user: { id: string; token_version: number },
   known: { id: string; token: string } | undefined,
 ): Promise<string> {

@@ -33,6 +33,8 @@ export interface MfaChallenge {
 export async function issueMfaChallenge(
   deps: Pick<AccountDeps, "db" | "clock">,
   user: { id: string; token_version: number },
+  /** Whether the first step came with a valid device token: the second step's sign-in is from a known device */
+  device: { deviceKnown: boolean },
   firstFactor: FirstFactor = "pwd",
 ): Promise<MfaChallenge> {
   const now = deps.clock.now();
@@ -42,6 +44,7 @@ export async function issueMfaChallenge(
     userId: user.id,
     tokenHash: sha256Hex(token),
     tokenVersion: user.token_version,
+    deviceKnown: device.deviceKnown,
     now,
     expiresAt: new Date(now.getTime() + MFA_CHALLENGE_TTL_SECONDS * 1000),
     firstFactor,

@@ -80,3 +80,11 @@ export async function giveBackAttempt(deps: AccountDeps, taken: TakenAttempt): P
   const { budget, result } = taken;
   await deps.rateLimiter.refund(bucketOf(budget), budget.subject, budget.rule, result.store);
 }
+
+/**
+ * True when this attempt took the budget's last unit: a failure now locks the budget (the next
+ * attempt gets 429). Later attempts are refused before they count, so a lock trips once.
+ */
+export function tookLastAttempt(taken: TakenAttempt): boolean {
+  return isCountedResult(taken.result) && taken.result.success && taken.result.remaining === 0;
+}

@@ -3,7 +3,7 @@ import { isDisabled } from "../../../repositories/admin-users.ts";
 import type { AccountDeps } from "../account-deps.ts";
 import { normalizeEmail } from "../email-address.ts";
 import { verifyAndUpgrade } from "./password-upgrade.ts";
-import { hashDeviceToken, rememberDevice } from "./known-devices.ts";
+import { hashDeviceToken } from "./known-devices.ts";
 import {
   type AttemptBudget,
   giveBackAttempt,
@@ -12,8 +12,11 @@ import {
   signinAccountRule,
   signinDeviceRule,
   takeAttempt,
+  type TakenAttempt,
+  tookLastAttempt,
 } from "./signin-limits.ts";
-import { recordEvent } from "../../audit-trail.ts";
+import { recordEvent, withEvents } from "../../audit-trail.ts";
+import { completeSigninDevice } from "./signin-device.ts";
 import type { RequestMeta, TokenPair } from "../../identity.ts";
 import { AppError } from "../../../errors.ts";
 import { hasActiveTotpFactor } from "../../../repositories/totp-factors.ts";
@@ -83,6 +86,7 @@ export async function signin(deps: AccountDeps, input: SigninInput, meta: Reques
   if (user && matches) await giveBackAttempt(deps, attempt);
   if (!user || !matches) {
     await recordEvent(deps, { userId: user?.id ?? null, type: "signin_failed", ...meta, at: deps.clock.now() });
+    if (user) await recordLockTripped(deps, user.id, attempt, meta);
     throw invalidCredentialsError();
   }
   if (isDisabled(user, deps.clock.now())) {
@@ -94,10 +98,22 @@ export async function signin(deps: AccountDeps, input: SigninInput, meta: Reques
     throw new AppError("email_not_verified", "Verify your email address with the code we sent, then sign in");
   }
   // The password alone signs nobody in once a factor is on: no session, no device, until the second step
-  if (await hasActiveTotpFactor(deps.db, user.id)) return await issueMfaChallenge(deps, user);
+  if (await hasActiveTotpFactor(deps.db, user.id)) {
+    return await issueMfaChallenge(deps, user, { deviceKnown: found.deviceId !== null });
+  }
   const known = found.deviceId && input.device_token ? { id: found.deviceId, token: input.device_token } : undefined;
   const tokens = await deps.sessions.startSession(user, meta, undefined, { knownDevice: known !== undefined });
-  const deviceToken = await rememberDevice(deps, user, known);
+  const deviceToken = await completeSigninDevice(deps, user, { known: known !== undefined, device: known }, meta);
   await recordEvent(deps, { userId: user.id, type: "signin_succeeded", ...meta, at: deps.clock.now() });
   return { ...tokens, device_token: deviceToken };
+}
+
+/**
+ * The failure that spent the account's last attempt locks it: the owner hears of it once per
+ * lock (event `signin_locked`), not once per refused attempt after it.
+ */
+async function recordLockTripped(deps: AccountDeps, userId: string, attempt: TakenAttempt, meta: RequestMeta) {
+  if (attempt.budget.policy !== SIGNIN_ACCOUNT_POLICY || !tookLastAttempt(attempt)) return;
+  const now = deps.clock.now();
+  await withEvents(deps, (_trx, record) => record({ userId, type: "signin_locked", ...meta, at: now }));
 }
