@@ -13,7 +13,8 @@ import type { DB } from "../db/schema.ts";
 import type { Observer } from "../observer.ts";
 import { type NewSecurityEvent, recordSecurityEvent } from "../repositories/security-events.ts";
 import type { SecurityEventType } from "../security-event-types.ts";
-import { queueWebhookEventFor } from "./webhooks/security-event-hooks.ts";
+import { hasWebhookEvent, queueWebhookEventFor } from "./webhooks/security-event-hooks.ts";
+import { noticeOfEvent } from "./activity/event-notices.ts";
 import { type ActivityEvent, queueActivityNotice } from "./activity/activity-mail.ts";
 
 /** Where events are written, and where they are counted (not at all without an observer). */
@@ -56,10 +57,14 @@ export async function withEvents<T>(
 }
 
 /**
- * Writes one event in a statement of its own (committed at once) and counts it; for events that
- * queue nothing else (no webhook, no activity mail).
+ * Writes one event and counts it: in a statement of its own (committed at once) when its type
+ * queues nothing else, as the sign-in's do; with its webhook and the owner's mail in one
+ * transaction when it does, so no caller can record such an event and forget to tell anyone.
  */
 export async function recordEvent(deps: AuditDeps, event: NewSecurityEvent): Promise<void> {
+  if (hasWebhookEvent(event.type) || noticeOfEvent(event.type, false)) {
+    return await withEvents(deps, (_trx, record) => record(event));
+  }
   await recordSecurityEvent(deps.db, event);
   deps.observer?.securityEvent(event.type);
 }

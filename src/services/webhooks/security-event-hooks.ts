@@ -33,6 +33,11 @@ const WEBHOOK_EVENT_OF: Partial<Record<SecurityEventType, WebhookEventType>> = {
 };
 
 /** A new `webhook-id`: one per event, shared by its attempts and endpoints. */
+/** Whether an audit event of this type also goes out as a webhook event. */
+export function hasWebhookEvent(type: SecurityEventType): boolean {
+  return WEBHOOK_EVENT_OF[type] !== undefined;
+}
+
 export function newWebhookId(): string {
   return `msg_${crypto.randomUUID().replaceAll("-", "")}`;
 }
