@@ -215,14 +215,17 @@ export function createDeliveryWorker<T extends DeliveryItem>(options: DeliveryWo
   }
 
   /**
-   * One poll of the background loop: it starts what it claims and does not wait for it, so a
-   * receiver that hangs holds only its own lane's slots while the other lanes keep being claimed.
+   * One poll of the background loop: with lanes it starts what it claims and does not wait for it,
+   * so a receiver that hangs holds only its own lane's slots while the other lanes keep being claimed.
    */
   async function tick(): Promise<void> {
     let delay = intervalMs;
     try {
+      const full = await claimAndStart();
+      // Without lanes there is nobody else to hold up: the poll waits for its batch, as one queue
+      if (!options.lane) while (inFlight.size > 0) await Promise.race(inFlight);
       // A full batch suggests more is due: poll again at once
-      if (await claimAndStart()) delay = 0;
+      if (full) delay = 0;
     } catch (error) {
       logger.warn(`${options.name} poll failed`, { reason: describeFailure(error) });
     }

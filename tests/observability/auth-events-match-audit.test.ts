@@ -20,6 +20,7 @@ import { mailWithSubject, tokenIn } from "../selfservice/_helpers.ts";
 import { refresh } from "../sessions/_helpers.ts";
 import { claimsOf } from "../helpers/claims.ts";
 import { NOT_ME_TOKEN_IN_TEXT } from "../../src/mail/activity-templates.ts";
+import { registerPasskey, SoftAuthenticator } from "../passkeys/_helpers.ts";
 
 const { database, smtp } = await accountsBackends();
 const TOKEN = "metrics-token-0123456789abcdef0123456789abcdef";
@@ -170,20 +171,37 @@ Deno.test("auth_events_total: after sign-up, verification, sign-in, every self-s
     const activity = smtp.inbox(factor.email).filter((mail) => NOT_ME_TOKEN_IN_TEXT.test(mail.text)).at(-1);
     const notMe = NOT_ME_TOKEN_IN_TEXT.exec(activity?.text ?? "")?.[1];
     await expectStatus(postJson(app, "/auth/report-not-me", { token: notMe }), 200);
-    // A sign-in lock needs the account's budget spent, which this flow's limits never reach: the
-    // event is recorded the way the sign-in records it
-    await withEvents(
-      { db: database.db, observer: app.deps.observer },
-      (_trx, record) =>
-        record({
-          userId: null,
-          type: "signin_locked",
-          ip: null,
-          userAgent: null,
-          requestId: null,
-          at: app.clock.now(),
+    // A passkey added and removed with a fresh token
+    const keyed = await signedInAccount(app, { label: "audited-passkey" });
+    const passkey = await registerPasskey(app, keyed.tokens.access_token, new SoftAuthenticator());
+    await expectStatus(
+      app.request(
+        `/auth/passkeys/${passkey.id}`,
+        bearer(keyed.tokens.access_token, {
+          method: "DELETE",
+          headers: { "Content-Type": "application/json" },
+          body: "{}",
         }),
+      ),
+      204,
     );
+    // A sign-in lock needs the account's budget spent, which this flow's limits never reach, and a
+    // cloned authenticator a second copy of one (tests/passkeys/threats.test.ts): both events are
+    // recorded the way the service records them
+    for (const type of ["signin_locked", "passkey_counter_regressed"] as const) {
+      await withEvents(
+        { db: database.db, observer: app.deps.observer },
+        (_trx, record) =>
+          record({
+            userId: type === "signin_locked" ? null : claimsOf(keyed.tokens.access_token).sub,
+            type,
+            ip: null,
+            userAgent: null,
+            requestId: null,
+            at: app.clock.now(),
+          }),
+      );
+    }
 
     const recorded = await recordedEvents();
     const counted = await countedEvents(app);
