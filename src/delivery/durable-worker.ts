@@ -223,7 +223,7 @@ export function createDeliveryWorker<T extends DeliveryItem>(options: DeliveryWo
     try {
       const full = await claimAndStart();
       // Without lanes there is nobody else to hold up: the poll waits for its batch, as one queue
-      if (!options.lane) while (inFlight.size > 0) await Promise.race(inFlight);
+      if (!options.lane) { while (inFlight.size > 0) await Promise.race(inFlight); }
       // A full batch suggests more is due: poll again at once
       if (full) delay = 0;
     } catch (error) {
