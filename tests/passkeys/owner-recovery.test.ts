@@ -5,7 +5,8 @@
  */
 import { assert, assertEquals } from "../helpers/assert.ts";
 import { accountsBackends } from "../accounts/_helpers.ts";
-import { signedInAccount } from "../helpers/accounts.ts";
+import { PASSWORD, signedInAccount } from "../helpers/accounts.ts";
+import { codeNow, enrolledAccount } from "../mfa/_helpers.ts";
 import { jsonOf, postJson, statusOf } from "../helpers/http.ts";
 import { activityMailsTo, notMeTokenIn } from "../activity/_helpers.ts";
 import { ORIGIN, passkeyApp, postSignin, registerPasskey, signinOptions, SoftAuthenticator } from "./_helpers.ts";
@@ -70,6 +71,34 @@ Deno.test("POST /auth/passkeys/signin with the device_token of an earlier sign-i
     // Past the digest window the passkey's own mail opened
     app.clock.advance(15 * 60 * 1000);
     const mails = await activityMailsTo(app, smtp, owner.email);
+    assertEquals(mails.length, before + 1);
+    assertEquals(mails.at(-1)!.subject, "New sign-in to your Jessy AI account");
+  } finally {
+    await app.close();
+  }
+});
+
+Deno.test("POST /auth/mfa/verify with a passkey after a password from a new device tells the owner, like a code does", async () => {
+  const app = await passkeyApp(database, smtp, ENV);
+  try {
+    const account = await enrolledAccount(app, "pk-second-step");
+    const key = new SoftAuthenticator();
+    // Registering asks the factor now: a fresh token at aal 1 would not do, the password and a code do
+    await registerPasskey(app, account.tokens.access_token, key, {}, undefined, {
+      current_password: PASSWORD,
+      mfa_code: codeNow(app, account.secret),
+    });
+    app.clock.advance(15 * 60 * 1000);
+    const before = (await activityMailsTo(app, smtp, account.email)).length;
+
+    const mfaToken = (await jsonOf(postJson(app, "/auth/signin", { email: account.email, password: PASSWORD }))).body
+      .mfa_token;
+    const options = await signinOptions(app, { mfa_token: mfaToken });
+    const passkey = key.get(options, { origin: ORIGIN });
+    const verified = await postJson(app, "/auth/mfa/verify", { mfa_token: mfaToken, passkey });
+    assertEquals(verified.status, 200, await verified.clone().text());
+    await verified.body?.cancel();
+    const mails = await activityMailsTo(app, smtp, account.email);
     assertEquals(mails.length, before + 1);
     assertEquals(mails.at(-1)!.subject, "New sign-in to your Jessy AI account");
   } finally {

@@ -13,7 +13,7 @@ import {
 } from "../../repositories/mfa-challenges.ts";
 import { recordEvent } from "../audit-trail.ts";
 import type { RequestMeta } from "../identity.ts";
-import { rememberDevice } from "../accounts/credentials/known-devices.ts";
+import { completeSigninDevice } from "../accounts/credentials/signin-device.ts";
 import type { SigninResult } from "../accounts/credentials/signin.ts";
 import {
   giveBackAttempt,
@@ -59,8 +59,11 @@ export async function verifyPasskeySecondFactor(
   if (!await consumeMfaChallenge(deps.db, step.id, now)) throw invalidMfaTokenError();
   await giveBackAttempt(deps, attempt);
   const user = { id: step.user_id, token_version: step.token_version };
-  const tokens = await deps.sessions.startSession(user, meta, { amr: ["pwd", verified.keyMethod], aal: 2 });
-  const deviceToken = await rememberDevice(deps, user, undefined);
+  const tokens = await deps.sessions.startSession(user, meta, { amr: ["pwd", verified.keyMethod], aal: 2 }, {
+    knownDevice: step.device_known,
+  });
+  // The device token came with the password step: a known device is told apart, a new one reported
+  const deviceToken = await completeSigninDevice(deps, user, { known: step.device_known }, meta);
   await recordEvent(deps, { userId: user.id, type: "signin_succeeded", ...meta, at: now });
   return { ...tokens, device_token: deviceToken };
 }
