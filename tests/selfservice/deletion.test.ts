@@ -73,14 +73,15 @@ Deno.test("POST /auth/delete-account: every token dies on both instances at once
 
 /** Every (table, column) whose foreign key references users.id. */
 async function referencingColumns(): Promise<{ table: string; column: string }[]> {
+  // pg_catalog, not information_schema: its views read every schema's constraints, which takes
+  // seconds on a database where other test runs keep dozens of schemas
   const result = await sql<{ table: string; column: string }>`
-    select kcu.table_name as "table", kcu.column_name as "column"
-    from information_schema.referential_constraints rc
-    join information_schema.key_column_usage kcu
-      on kcu.constraint_name = rc.constraint_name and kcu.constraint_schema = rc.constraint_schema
-    join information_schema.key_column_usage pk
-      on pk.constraint_name = rc.unique_constraint_name and pk.constraint_schema = rc.unique_constraint_schema
-    where pk.table_name = 'users' and kcu.table_schema = current_schema()`.execute(database.db);
+    select t.relname as "table", a.attname as "column"
+    from pg_constraint c
+    join pg_class t on t.oid = c.conrelid
+    join pg_attribute a on a.attrelid = c.conrelid and a.attnum = any(c.conkey)
+    where c.contype = 'f' and c.confrelid = 'users'::regclass
+      and c.connamespace = current_schema()::regnamespace`.execute(database.db);
   return result.rows;
 }
 
