@@ -5,7 +5,7 @@
  */
 import { assert, assertEquals } from "../helpers/assert.ts";
 import { accountsBackends } from "../accounts/_helpers.ts";
-import { PASSWORD, signedInAccount } from "../helpers/accounts.ts";
+import { mailedResetToken, PASSWORD, signedInAccount } from "../helpers/accounts.ts";
 import { codeNow, enrolledAccount } from "../mfa/_helpers.ts";
 import { jsonOf, postJson, statusOf } from "../helpers/http.ts";
 import { activityMailsTo, notMeTokenIn } from "../activity/_helpers.ts";
@@ -101,6 +101,35 @@ Deno.test("POST /auth/mfa/verify with a passkey after a password from a new devi
     const mails = await activityMailsTo(app, smtp, account.email);
     assertEquals(mails.length, before + 1);
     assertEquals(mails.at(-1)!.subject, "New sign-in to your Jessy AI account");
+  } finally {
+    await app.close();
+  }
+});
+
+Deno.test("POST /auth/reset-password removes a passkey added within 7 days: the owner's reset alone ends a thief's passkey; an older one stays", async () => {
+  const app = await passkeyApp(database, smtp, ENV);
+  try {
+    const owner = await signedInAccount(app, { label: "pk-reset" });
+    const ownersKey = new SoftAuthenticator();
+    await registerPasskey(app, owner.tokens.access_token, ownersKey);
+    app.clock.advance(8 * DAY);
+
+    const thief = await jsonOf(postJson(app, "/auth/signin", { email: owner.email, password: owner.password }));
+    const thiefsKey = new SoftAuthenticator();
+    await registerPasskey(app, thief.body.access_token, thiefsKey);
+
+    assertEquals(await statusOf(postJson(app, "/auth/request-password-reset", { email: owner.email })), 202);
+    const token = await mailedResetToken(app, owner.email);
+    const reset = await postJson(app, "/auth/reset-password", { token, new_password: "a brand new passphrase 42" });
+    assertEquals(reset.status, 200, await reset.clone().text());
+    await reset.body?.cancel();
+
+    const viaThiefsKey = await postSignin(app, thiefsKey.get(await signinOptions(app), { origin: ORIGIN }));
+    assertEquals(viaThiefsKey.status, 401, "the thief's passkey died with the reset");
+    await viaThiefsKey.body?.cancel();
+    const viaOwnersKey = await postSignin(app, ownersKey.get(await signinOptions(app), { origin: ORIGIN }));
+    assertEquals(viaOwnersKey.status, 200, "the owner's older passkey still signs in");
+    await viaOwnersKey.body?.cancel();
   } finally {
     await app.close();
   }

@@ -7,6 +7,8 @@ import type { AccountDeps } from "../account-deps.ts";
 import { normalizeEmail } from "../email-address.ts";
 import { mailedRecently, queueMail } from "../signup/verification-mail.ts";
 import { withEvents } from "../../audit-trail.ts";
+import { deletePasskeysAddedSince } from "../../../repositories/passkeys.ts";
+import { RECENT_FACTOR_MS } from "../settings/report-not-me.ts";
 import type { RequestMeta } from "../../identity.ts";
 import { AppError } from "../../../errors.ts";
 
@@ -84,6 +86,12 @@ export async function resetPassword(
     // The link proved the mailbox: the pending sign-ups (strangers' passwords among them) are moot
     await deletePendingSignups(trx, user.id);
     const announce = await deps.sessions.revokeAllSessions(user.id, "password_reset", trx);
+    // A passkey signs in without the password: one added lately may be the work of whoever knew
+    // the old password, and would outlive this reset. Older ones stay, as a factor does
+    const recently = new Date(now.getTime() - RECENT_FACTOR_MS);
+    if (await deletePasskeysAddedSince(trx, user.id, recently) > 0) {
+      await record({ userId: user.id, type: "passkey_removed", ...meta, at: now });
+    }
     await queueMail(trx, passwordChangedMail(user.email, user.name), now);
     await record({ userId: user.id, type: "password_reset", ...meta, at: now });
     return announce;
