@@ -1,4 +1,9 @@
+import type { Transaction } from "kysely";
 import type { Config } from "../../../config.ts";
+import type { DB } from "../../../db/schema.ts";
+import { passwordResetLink, passwordResetMail } from "../../../mail/templates.ts";
+import { issueResetToken } from "../../../repositories/password-reset-tokens.ts";
+import type { NewSecurityEvent } from "../../../repositories/security-events.ts";
 import { base64url } from "../../../encoding.ts";
 import { hmacHex, sha256Hex } from "../../secrets.ts";
 import { codeKeys } from "../signup/code-keys.ts";
@@ -27,4 +32,28 @@ export async function resetTokenDigests(config: Config, token: string): Promise<
     keys.all.map(async ({ id, key }) => ({ keyId: id, digest: await hmacHex(key, token) })),
   );
   return [...keyed, { keyId: null, digest: sha256Hex(token) }];
+}
+
+/**
+ * The write of a recovery event (a revert, a "this wasn't me") that mails a fresh reset link to
+ * `to`: the event, the token (replacing every earlier reset token of the user) and the mail in one
+ * statement.
+ */
+export function mailedReset(
+  config: Config,
+  reset: { token: string; keyId: string; tokenHash: string },
+  userId: string,
+  to: { address: string; name: string | null },
+  now: Date,
+): (trx: Transaction<DB>, event: NewSecurityEvent) => Promise<void> {
+  const link = passwordResetLink(config.accountPagesUrl, reset.token);
+  const mail = passwordResetMail(to.address, to.name, link, reset.token);
+  const issued = {
+    userId,
+    tokenHash: reset.tokenHash,
+    hmacKeyId: reset.keyId,
+    expiresAt: new Date(now.getTime() + RESET_TOKEN_TTL_MS),
+    now,
+  };
+  return (trx, event) => issueResetToken(trx, issued, [mail], event);
 }

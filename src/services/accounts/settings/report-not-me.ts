@@ -9,10 +9,8 @@
  * cannot sign in again while the owner reads the mail) and a password reset is mailed.
  * @module
  */
-import { passwordResetLink, passwordResetMail } from "../../../mail/templates.ts";
 import { findLiveAccountToken, retireAccountTokens, useAccountToken } from "../../../repositories/account-tokens.ts";
 import { expireKnownDevices } from "../../../repositories/known-devices.ts";
-import { issueResetToken } from "../../../repositories/password-reset-tokens.ts";
 import { deletePasskeysAddedSince } from "../../../repositories/passkeys.ts";
 import { deleteRecoveryCodes } from "../../../repositories/recovery-codes.ts";
 import { deleteTotpFactor, findTotpFactor } from "../../../repositories/totp-factors.ts";
@@ -21,7 +19,7 @@ import { base64url } from "../../../encoding.ts";
 import { withEvents } from "../../audit-trail.ts";
 import type { RequestMeta } from "../../identity.ts";
 import type { AccountDeps } from "../account-deps.ts";
-import { newResetToken, RESET_TOKEN_TTL_MS } from "../credentials/reset-tokens.ts";
+import { mailedReset, newResetToken } from "../credentials/reset-tokens.ts";
 import { notMeTokenDigests } from "../../activity/not-me-token.ts";
 import { invalidAccountTokenError } from "./change-email.ts";
 
@@ -58,22 +56,10 @@ export async function reportNotMe(deps: AccountDeps, token: string, meta: Reques
     if (await deletePasskeysAddedSince(trx, user.id, recently) > 0) {
       await record({ userId: user.id, type: "passkey_removed", ...meta, at: now });
     }
-    const mail = passwordResetMail(
-      user.email,
-      user.email_verified ? user.name : null,
-      passwordResetLink(deps.config.accountPagesUrl, reset.token),
-      reset.token,
-    );
-    const issued = {
-      userId: user.id,
-      tokenHash: reset.tokenHash,
-      hmacKeyId: reset.keyId,
-      expiresAt: new Date(now.getTime() + RESET_TOKEN_TTL_MS),
-      now,
-    };
+    const to = { address: user.email, name: user.email_verified ? user.name : null };
     await record(
       { userId: user.id, type: "suspicious_activity_reported", ...meta, at: now },
-      (trx, event) => issueResetToken(trx, issued, [mail], event),
+      mailedReset(deps.config, reset, user.id, to, now),
     );
     return announce;
   });

@@ -1,9 +1,7 @@
 import { AppError } from "../../../errors.ts";
 import { base64url } from "../../../encoding.ts";
-import { passwordResetLink, passwordResetMail } from "../../../mail/templates.ts";
 import { findLiveAccountToken, retireAccountTokens, useAccountToken } from "../../../repositories/account-tokens.ts";
 import { deleteEmailChanges } from "../../../repositories/email-changes.ts";
-import { issueResetToken } from "../../../repositories/password-reset-tokens.ts";
 import {
   deleteUnverifiedUser,
   findUserByEmail,
@@ -18,7 +16,7 @@ import type { AccountDeps } from "../account-deps.ts";
 import { accountTokenDigests } from "./account-tokens.ts";
 import { invalidAccountTokenError } from "./change-email.ts";
 import { normalizeEmail } from "../email-address.ts";
-import { newResetToken, RESET_TOKEN_TTL_MS } from "../credentials/reset-tokens.ts";
+import { mailedReset, newResetToken } from "../credentials/reset-tokens.ts";
 
 /**
  * Undoes an address change with the token mailed to the old address: the old address comes
@@ -73,23 +71,10 @@ export async function revertEmailChange(deps: AccountDeps, token: string, meta: 
       await record({ userId: user.id, type: "account_deletion_cancelled", ...meta, at: now });
     }
     const announce = await deps.sessions.revokeAllSessions(user.id, "email_change_reverted", trx);
-    const issued = {
-      userId: user.id,
-      tokenHash: reset.tokenHash,
-      hmacKeyId: reset.keyId,
-      expiresAt: new Date(now.getTime() + RESET_TOKEN_TTL_MS),
-      now,
-    };
-    const mail = passwordResetMail(
-      previous,
-      user.name,
-      passwordResetLink(deps.config.accountPagesUrl, reset.token),
-      reset.token,
-    );
-    // issueResetToken replaces every reset token of the user: those mailed to the undone addresses die
+    // The reset replaces every reset token of the user: those mailed to the undone addresses die
     await record(
       { userId: user.id, type: "email_change_reverted", ...meta, at: now },
-      (trx, event) => issueResetToken(trx, issued, [mail], event),
+      mailedReset(deps.config, reset, user.id, { address: previous, name: user.name }, now),
     );
     return announce;
   });
